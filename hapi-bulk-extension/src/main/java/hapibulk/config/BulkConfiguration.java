@@ -1,0 +1,103 @@
+package hapibulk.config;
+
+import ca.uhn.fhir.context.FhirContext;
+import hapibulk.export.BulkExportProvider;
+import hapibulk.export.ExportJobService;
+import hapibulk.export.ExportRequestParser;
+import hapibulk.export.job.ExportJobConfig;
+import hapibulk.job.BulkBatchEngine;
+import hapibulk.job.BulkFileProvider;
+import hapibulk.job.BulkJobService;
+import hapibulk.job.BulkJobStateListener;
+import hapibulk.job.BulkJobTable;
+import hapibulk.job.BulkSchemaInitializer;
+import hapibulk.job.BulkStatusProvider;
+import hapibulk.job.InterruptedJobRestarter;
+import hapibulk.storage.BulkFileStore;
+import hapibulk.storage.LocalFileStore;
+import org.springframework.batch.core.Job;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+
+import javax.sql.DataSource;
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * Everything the extension adds to a HAPI FHIR JPA server. A plain Spring host {@code @Import}s
+ * this class (and sets {@code hapi.bulk.*} properties as it likes); a Spring Boot host gets it
+ * from {@link BulkAutoConfiguration} with {@code hapi.bulk.enabled=true}.
+ * <p>
+ * It needs from the host: a {@link DataSource}, HAPI's JPA {@link PlatformTransactionManager}
+ * (primary, or named {@code transactionManager}), and HAPI's {@code FhirContext} and DAOs. Bean
+ * names carry a {@code hapiBulk} prefix, because HAPI's starter forbids bean overriding.
+ */
+@Configuration(proxyBeanMethods = false)
+@Import(ExportJobConfig.class)
+public class BulkConfiguration {
+
+	@Bean
+	public BulkProperties hapiBulkProperties(Environment environment) {
+		return Binder.get(environment).bindOrCreate(BulkProperties.PREFIX, BulkProperties.class);
+	}
+
+	@Bean
+	public BulkSchemaInitializer hapiBulkSchemaInitializer(DataSource dataSource) {
+		return new BulkSchemaInitializer(dataSource);
+	}
+
+	@Bean
+	public BulkBatchEngine hapiBulkBatchEngine(DataSource dataSource, PlatformTransactionManager transactionManager,
+			BulkProperties properties, BulkSchemaInitializer schema) throws Exception {
+		return new BulkBatchEngine(dataSource, transactionManager, properties.concurrentJobs(),
+				properties.workerThreads(), schema);
+	}
+
+	@Bean
+	public BulkJobTable hapiBulkJobTable(DataSource dataSource, BulkSchemaInitializer schema) {
+		return new BulkJobTable(new JdbcTemplate(dataSource));
+	}
+
+	@Bean
+	public BulkFileStore hapiBulkFileStore(BulkProperties properties) {
+		return new LocalFileStore(properties.fileDirectory());
+	}
+
+	@Bean
+	public BulkJobService hapiBulkJobService(BulkJobTable table, BulkBatchEngine engine, BulkFileStore fileStore,
+			BulkProperties properties) {
+		return new BulkJobService(table, engine, fileStore, properties.retention(), Clock.systemUTC());
+	}
+
+	@Bean
+	public BulkJobStateListener hapiBulkJobStateListener(BulkJobTable table, BulkJobService jobService) {
+		return new BulkJobStateListener(table, jobService);
+	}
+
+	@Bean
+	public InterruptedJobRestarter hapiBulkInterruptedJobRestarter(BulkBatchEngine engine, BulkJobTable table,
+			@Qualifier(ExportJobConfig.JOB_NAME) Job exportJob) {
+		return new InterruptedJobRestarter(engine, table, List.of(exportJob));
+	}
+
+	@Bean
+	public ExportJobService hapiBulkExportJobService(BulkJobService jobService,
+			@Qualifier(ExportJobConfig.JOB_NAME) Job exportJob) {
+		return new ExportJobService(jobService, exportJob, Clock.systemUTC());
+	}
+
+	@Bean
+	public BulkServerRegistrar hapiBulkServerRegistrar(FhirContext fhirContext, ExportJobService exportJobService,
+			BulkJobService jobService, BulkFileStore fileStore, BulkProperties properties) {
+		return new BulkServerRegistrar(List.of(
+				new BulkExportProvider(new ExportRequestParser(fhirContext, Clock.systemUTC()), exportJobService),
+				new BulkStatusProvider(jobService, properties.retryAfter()),
+				new BulkFileProvider(jobService, fileStore)));
+	}
+}

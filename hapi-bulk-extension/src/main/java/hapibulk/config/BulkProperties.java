@@ -1,0 +1,51 @@
+package hapibulk.config;
+
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Every setting of the extension, under {@code hapi.bulk.*} (kebab-case in property files). The
+ * defaults here are the documented ones (README, "Configuration").
+ *
+ * @param enabled        turns the extension on in a Spring Boot host (auto-configuration)
+ * @param fileDirectory  where export files are written
+ * @param retention      how long a completed job's files stay available ({@code Expires})
+ * @param retryAfter     the {@code Retry-After} a status poll of a running job answers
+ * @param concurrentJobs how many bulk jobs run at once; more wait in a queue
+ * @param workerThreads  threads that run partitions of all jobs; 0 means one per CPU core
+ */
+public record BulkProperties(
+		@DefaultValue("false") boolean enabled,
+		@DefaultValue("./hapi-bulk-files") Path fileDirectory,
+		@DefaultValue("24h") Duration retention,
+		@DefaultValue("2s") Duration retryAfter,
+		@DefaultValue("4") int concurrentJobs,
+		@DefaultValue("0") int workerThreads,
+		@DefaultValue Export export) {
+
+	public static final String PREFIX = "hapi.bulk";
+
+	/**
+	 * @param pageSize            resources read and written per chunk (one transaction)
+	 * @param pageBytes           a chunk also ends once this much stored JSON was read
+	 * @param maxResourcesPerFile a type's output is split into several files beyond this count
+	 * @param maxFileBytes        ... or beyond this size
+	 */
+	public record Export(
+			@DefaultValue("1000") int pageSize,
+			@DefaultValue("16MB") DataSize pageBytes,
+			@DefaultValue("100000") int maxResourcesPerFile,
+			@DefaultValue("1GB") DataSize maxFileBytes) {}
+
+	public int workerThreads() {
+		return workerThreads > 0 ? workerThreads : Runtime.getRuntime().availableProcessors();
+	}
+
+	/** Whether files need a bearer token; true once authorization is configured. */
+	public boolean requiresAccessToken() {
+		return false;
+	}
+}

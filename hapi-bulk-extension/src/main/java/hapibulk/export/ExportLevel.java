@@ -1,0 +1,6 @@
+package hapibulk.export;
+
+/** Where an export was kicked off: the whole server, all patients, or one group. */
+public enum ExportLevel {
+	SYSTEM
+}

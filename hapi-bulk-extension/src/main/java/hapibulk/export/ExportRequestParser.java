@@ -1,0 +1,139 @@
+package hapibulk.export;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.api.RequestTypeEnum;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import hapibulk.support.BulkErrors;
+import org.hl7.fhir.instance.model.api.IPrimitiveType;
+import org.hl7.fhir.r4.model.Parameters;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Date;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** Checks an export kick-off's headers and parameters and turns them into an {@link ExportRequest}. */
+public class ExportRequestParser {
+
+	static final String NDJSON = "application/fhir+ndjson";
+	private static final Set<String> NDJSON_ALIASES = Set.of(NDJSON, "application/ndjson", "ndjson");
+	private static final Set<String> KNOWN_PARAMETERS = Set.of("_outputFormat", "_type", "_since");
+	/** HAPI's own request controls, which every FHIR operation accepts. */
+	private static final Set<String> SERVER_PARAMETERS = Set.of("_pretty", "_format", "_summary");
+
+	private final FhirContext fhirContext;
+	private final Clock clock;
+
+	public ExportRequestParser(FhirContext fhirContext, Clock clock) {
+		this.fhirContext = fhirContext;
+		this.clock = clock;
+	}
+
+	public ExportRequest parse(ExportLevel level, ServletRequestDetails request, IPrimitiveType<String> outputFormat,
+			List<IPrimitiveType<String>> types, IPrimitiveType<Date> since) {
+		Prefer prefer = Prefer.of(request.getHeaders("Prefer"));
+		if (!prefer.respondAsync()) {
+			throw new InvalidRequestException(BulkErrors.code(101)
+					+ "Bulk export is asynchronous: send the header 'Prefer: respond-async'");
+		}
+		checkAccept(request.getHeader("Accept"));
+		if (!prefer.lenient()) {
+			checkParameterNames(request);
+		}
+		return new ExportRequest(level, parseTypes(types), parseSince(since), parseOutputFormat(outputFormat),
+				request.getCompleteUrl());
+	}
+
+	private static void checkAccept(String accept) {
+		if (accept == null || accept.isBlank()) {
+			throw new InvalidRequestException(BulkErrors.code(102)
+					+ "Send 'Accept: application/fhir+json': it is the format of the OperationOutcomes this operation returns");
+		}
+		String lower = accept.toLowerCase(Locale.ROOT);
+		if (!lower.contains("application/fhir+json") && !lower.contains("application/json") && !lower.contains("*/*")) {
+			throw new InvalidRequestException(BulkErrors.code(103) + "Unsupported Accept header '" + accept
+					+ "': bulk export answers in application/fhir+json");
+		}
+	}
+
+	private void checkParameterNames(ServletRequestDetails request) {
+		Collection<String> names = new ArrayList<>(request.getParameters().keySet());
+		if (request.getRequestType() == RequestTypeEnum.POST && request.getResource() instanceof Parameters body) {
+			body.getParameter().forEach(p -> names.add(p.getName()));
+		}
+		for (String name : names) {
+			if (!KNOWN_PARAMETERS.contains(name) && !SERVER_PARAMETERS.contains(name)) {
+				throw new InvalidRequestException(BulkErrors.code(104) + "Unsupported export parameter '" + name
+						+ "' (send 'Prefer: handling=lenient' to have unsupported parameters ignored)");
+			}
+		}
+	}
+
+	private List<String> parseTypes(List<IPrimitiveType<String>> types) {
+		Set<String> result = new TreeSet<>();
+		if (types != null) {
+			for (IPrimitiveType<String> value : types) {
+				// Repeats and comma lists mean the same thing.
+				for (String type : String.valueOf(value.getValueAsString()).split(",")) {
+					String trimmed = type.trim();
+					if (trimmed.isEmpty()) {
+						continue;
+					}
+					if (!fhirContext.getResourceTypes().contains(trimmed)) {
+						throw new InvalidRequestException(BulkErrors.code(105) + "Unknown resource type in _type: '"
+								+ trimmed + "'");
+					}
+					result.add(trimmed);
+				}
+			}
+		}
+		return List.copyOf(result);
+	}
+
+	private Instant parseSince(IPrimitiveType<Date> since) {
+		if (since == null || since.getValue() == null) {
+			return null;
+		}
+		Instant instant = since.getValue().toInstant();
+		if (instant.isAfter(clock.instant())) {
+			throw new InvalidRequestException(BulkErrors.code(106) + "_since is in the future: "
+					+ since.getValueAsString());
+		}
+		return instant;
+	}
+
+	private static String parseOutputFormat(IPrimitiveType<String> outputFormat) {
+		if (outputFormat == null || outputFormat.getValueAsString() == null) {
+			return NDJSON;
+		}
+		String value = outputFormat.getValueAsString().trim();
+		if (!NDJSON_ALIASES.contains(value)) {
+			throw new InvalidRequestException(BulkErrors.code(107) + "Unsupported _outputFormat '" + value
+					+ "': use application/fhir+ndjson, application/ndjson or ndjson");
+		}
+		return NDJSON;
+	}
+
+	/** The preferences of RFC 7240 that bulk kick-offs use. */
+	record Prefer(boolean respondAsync, boolean lenient) {
+		static Prefer of(List<String> headers) {
+			boolean async = false;
+			boolean lenient = false;
+			for (String header : headers == null ? List.<String>of() : headers) {
+				for (String token : header.split(",")) {
+					String preference = token.trim().toLowerCase(Locale.ROOT).replace(" ", "");
+					async |= preference.equals("respond-async");
+					lenient |= preference.equals("handling=lenient");
+				}
+			}
+			return new Prefer(async, lenient);
+		}
+	}
+}

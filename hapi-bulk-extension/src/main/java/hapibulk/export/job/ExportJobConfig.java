@@ -1,0 +1,72 @@
+package hapibulk.export.job;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import hapibulk.config.BulkProperties;
+import hapibulk.job.BulkBatchEngine;
+import hapibulk.job.BulkJobStateListener;
+import hapibulk.job.BulkJobTable;
+import hapibulk.storage.BulkFileStore;
+import org.springframework.batch.core.Job;
+import org.springframework.batch.core.Step;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+
+import javax.sql.DataSource;
+import java.time.Clock;
+
+/**
+ * The export job: plan (which types, how many) → one partition per type on the worker pool →
+ * manifest.
+ */
+@Configuration(proxyBeanMethods = false)
+public class ExportJobConfig {
+
+	public static final String JOB_NAME = "bulkExportJob";
+	static final String WORKER_STEP = "bulkExportTypeStep";
+
+	@Bean
+	public StoredResourceReader hapiBulkStoredResourceReader(DataSource dataSource, DaoRegistry daoRegistry,
+			FhirContext fhirContext) {
+		return new StoredResourceReader(new JdbcTemplate(dataSource), daoRegistry, fhirContext);
+	}
+
+	@Bean(name = JOB_NAME)
+	public Job hapiBulkExportJob(BulkBatchEngine engine, BulkJobTable table, BulkJobStateListener stateListener,
+			StoredResourceReader hapiBulkStoredResourceReader, BulkFileStore fileStore, BulkProperties properties) {
+		JobRepository repository = engine.jobRepository();
+		PlatformTransactionManager transactionManager = engine.transactionManager();
+		BulkProperties.Export export = properties.export();
+
+		Step plan = new StepBuilder("bulkExportPlanStep", repository)
+				.tasklet(new ExportPlanTasklet(hapiBulkStoredResourceReader, table), transactionManager)
+				.build();
+		Step worker = new StepBuilder(WORKER_STEP, repository)
+				.tasklet(new ExportTypeTasklet(hapiBulkStoredResourceReader, fileStore, table,
+						new ExportTypeTasklet.ExportLimits(export.pageSize(), export.pageBytes().toBytes(),
+								export.maxResourcesPerFile(), export.maxFileBytes().toBytes())),
+						transactionManager)
+				.build();
+		Step partitions = new StepBuilder("bulkExportPartitionStep", repository)
+				.partitioner(worker)
+				.splitter(new ExportPartitionSplitter(repository, WORKER_STEP))
+				.taskExecutor(engine.workerExecutor())
+				.gridSize(properties.workerThreads())
+				.build();
+		Step manifest = new StepBuilder("bulkExportManifestStep", repository)
+				.tasklet(new ExportManifestTasklet(repository, table, WORKER_STEP, properties.requiresAccessToken(),
+						properties.retention(), Clock.systemUTC()), transactionManager)
+				.build();
+		return new JobBuilder(JOB_NAME, repository)
+				.listener(stateListener)
+				.start(plan)
+				.next(partitions)
+				.next(manifest)
+				.build();
+	}
+}

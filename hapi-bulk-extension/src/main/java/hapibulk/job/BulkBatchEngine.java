@@ -1,0 +1,110 @@
+package hapibulk.job;
+
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.Job;
+import org.springframework.batch.core.JobExecution;
+import org.springframework.batch.core.JobParameters;
+import org.springframework.batch.core.explore.JobExplorer;
+import org.springframework.batch.core.explore.support.JobExplorerFactoryBean;
+import org.springframework.batch.core.launch.support.TaskExecutorJobLauncher;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.repository.support.JobRepositoryFactoryBean;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.core.task.TaskExecutor;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
+import org.springframework.transaction.PlatformTransactionManager;
+
+import javax.sql.DataSource;
+
+/**
+ * Spring Batch, privately: our own job repository, explorer, launcher and thread pools, none of
+ * them exposed as beans, so a host that runs Spring Batch itself (Spring Boot's batch
+ * auto-configuration) keeps its own untouched and never sees two candidates of a type.
+ */
+public class BulkBatchEngine implements DisposableBean {
+
+	private final PlatformTransactionManager transactionManager;
+	private final JobRepository jobRepository;
+	private final JobExplorer jobExplorer;
+	private final TaskExecutorJobLauncher jobLauncher;
+	private final ThreadPoolTaskExecutor launchExecutor;
+	private final ThreadPoolTaskExecutor workerExecutor;
+
+	/**
+	 * @param transactionManager HAPI's JPA transaction manager: steps that call HAPI's DAOs must run
+	 *                           under it, and the job repository shares it so that a chunk and its
+	 *                           restart position commit together
+	 */
+	public BulkBatchEngine(DataSource dataSource, PlatformTransactionManager transactionManager, int concurrentJobs,
+			int workerThreads, BulkSchemaInitializer schema) throws Exception {
+		this.transactionManager = transactionManager;
+
+		JobRepositoryFactoryBean repositoryFactory = new JobRepositoryFactoryBean();
+		repositoryFactory.setDataSource(dataSource);
+		repositoryFactory.setTransactionManager(transactionManager);
+		// JPA transaction managers refuse SERIALIZABLE; job ids are unique anyway.
+		repositoryFactory.setIsolationLevelForCreate("ISOLATION_DEFAULT");
+		repositoryFactory.afterPropertiesSet();
+		this.jobRepository = repositoryFactory.getObject();
+
+		JobExplorerFactoryBean explorerFactory = new JobExplorerFactoryBean();
+		explorerFactory.setDataSource(dataSource);
+		explorerFactory.setTransactionManager(transactionManager);
+		explorerFactory.afterPropertiesSet();
+		this.jobExplorer = explorerFactory.getObject();
+
+		this.launchExecutor = pool("bulk-job-", concurrentJobs);
+		this.workerExecutor = pool("bulk-worker-", workerThreads);
+		this.jobLauncher = new TaskExecutorJobLauncher();
+		jobLauncher.setJobRepository(jobRepository);
+		jobLauncher.setTaskExecutor(launchExecutor);
+		jobLauncher.afterPropertiesSet();
+	}
+
+	public PlatformTransactionManager transactionManager() {
+		return transactionManager;
+	}
+
+	public JobRepository jobRepository() {
+		return jobRepository;
+	}
+
+	public JobExplorer jobExplorer() {
+		return jobExplorer;
+	}
+
+	/** The bounded pool that partitions of every job share. */
+	public TaskExecutor workerExecutor() {
+		return workerExecutor;
+	}
+
+	/** Creates the job execution now and runs it on the job pool. */
+	public JobExecution launch(Job job, JobParameters parameters) throws Exception {
+		return jobLauncher.run(job, parameters);
+	}
+
+	/** Asks a running execution to stop; its steps see it at their next chunk boundary. */
+	public void stop(long executionId) {
+		JobExecution execution = jobExplorer.getJobExecution(executionId);
+		if (execution != null && execution.isRunning()) {
+			execution.setStatus(BatchStatus.STOPPING);
+			jobRepository.update(execution);
+		}
+	}
+
+	@Override
+	public void destroy() {
+		launchExecutor.shutdown();
+		workerExecutor.shutdown();
+	}
+
+	private static ThreadPoolTaskExecutor pool(String prefix, int threads) {
+		ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
+		executor.setThreadNamePrefix(prefix);
+		executor.setCorePoolSize(threads);
+		executor.setMaxPoolSize(threads);
+		executor.setDaemon(true);
+		executor.initialize();
+		return executor;
+	}
+}

@@ -1,0 +1,86 @@
+package hapibulk.job;
+
+import ca.uhn.fhir.rest.annotation.Operation;
+import ca.uhn.fhir.rest.annotation.OperationParam;
+import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import hapibulk.storage.BulkFileStore;
+import hapibulk.support.BulkErrors;
+import hapibulk.support.OperationOutcomes;
+import jakarta.servlet.http.HttpServletResponse;
+import org.hl7.fhir.instance.model.api.IPrimitiveType;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Optional;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Serves the files of completed jobs: {@code GET [base]/$bulk-file?job=ID&file=NAME}. Only files
+ * that the job's manifest lists are served, so no other name can reach the file store.
+ */
+public class BulkFileProvider {
+
+	public static final String OPERATION = "$bulk-file";
+	private static final String NDJSON = "application/fhir+ndjson";
+
+	private final BulkJobService jobService;
+	private final BulkFileStore fileStore;
+
+	public BulkFileProvider(BulkJobService jobService, BulkFileStore fileStore) {
+		this.jobService = jobService;
+		this.fileStore = fileStore;
+	}
+
+	@Operation(name = OPERATION, manualResponse = true, idempotent = true)
+	public void file(
+			@OperationParam(name = "job", typeName = "string", min = 1, max = 1) IPrimitiveType<String> jobId,
+			@OperationParam(name = "file", typeName = "string", min = 1, max = 1) IPrimitiveType<String> fileName,
+			ServletRequestDetails request) throws IOException {
+		String name = fileName == null ? null : fileName.getValueAsString();
+		Optional<BulkFileStore.StoredFile> file = jobService.findVisible(jobId == null ? null : jobId.getValueAsString())
+				.filter(job -> job.state() == BulkJobState.COMPLETED)
+				.filter(job -> listsFile(job, name))
+				.flatMap(job -> fileStore.find(job.id(), name));
+		if (file.isEmpty()) {
+			OperationOutcomes.write(request, 404, "error", "not-found",
+					BulkErrors.code(203) + "No such bulk file: the job is unknown, unfinished, deleted or expired");
+			return;
+		}
+		HttpServletResponse response = request.getServletResponse();
+		response.setStatus(200);
+		response.setContentType(NDJSON);
+		boolean gzip = acceptsGzip(request.getHeader("Accept-Encoding"));
+		if (gzip) {
+			response.setHeader("Content-Encoding", "gzip");
+		} else {
+			response.setContentLengthLong(file.get().length());
+		}
+		response.setHeader("Vary", "Accept-Encoding");
+		try (InputStream in = file.get().open();
+				OutputStream out = gzip ? new GZIPOutputStream(response.getOutputStream(), 1 << 16)
+						: response.getOutputStream()) {
+			in.transferTo(out);
+		}
+	}
+
+	private static boolean listsFile(BulkJob job, String name) {
+		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		return Stream.concat(manifest.output().stream(), manifest.error().stream())
+				.anyMatch(f -> f.file().equals(name));
+	}
+
+	static boolean acceptsGzip(String acceptEncoding) {
+		if (acceptEncoding == null) {
+			return false;
+		}
+		for (String part : acceptEncoding.split(",")) {
+			String[] codingAndParams = part.trim().split(";");
+			if (codingAndParams[0].trim().equalsIgnoreCase("gzip")) {
+				return codingAndParams.length < 2 || !codingAndParams[1].replace(" ", "").equals("q=0");
+			}
+		}
+		return false;
+	}
+}

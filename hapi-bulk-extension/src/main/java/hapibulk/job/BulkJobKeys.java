@@ -1,0 +1,10 @@
+package hapibulk.job;
+
+/** Names of job parameters and execution-context entries that more than one class reads. */
+public final class BulkJobKeys {
+
+	private BulkJobKeys() {}
+
+	/** Identifying job parameter: our public job id, so each kick-off is its own Spring Batch job instance. */
+	public static final String BULK_JOB_ID = "bulkJobId";
+}

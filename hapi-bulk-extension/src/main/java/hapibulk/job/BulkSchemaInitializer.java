@@ -1,0 +1,84 @@
+package hapibulk.job;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.support.DatabaseType;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Locale;
+
+/**
+ * Creates Spring Batch's tables and our job table in the host's database on first start and
+ * leaves them alone afterwards (Spring Batch's scripts have no IF NOT EXISTS).
+ */
+public class BulkSchemaInitializer {
+
+	private static final Logger LOG = LoggerFactory.getLogger(BulkSchemaInitializer.class);
+
+	private final DataSource dataSource;
+
+	public BulkSchemaInitializer(DataSource dataSource) {
+		this.dataSource = dataSource;
+		initialize();
+	}
+
+	private void initialize() {
+		try {
+			if (!tableExists("BATCH_JOB_INSTANCE")) {
+				String script = "org/springframework/batch/core/schema-" + scriptPlatform() + ".sql";
+				LOG.info("Creating the Spring Batch job repository tables from {}", script);
+				new ResourceDatabasePopulator(new ClassPathResource(script)).execute(dataSource);
+			}
+		} catch (SQLException | org.springframework.jdbc.support.MetaDataAccessException e) {
+			throw new IllegalStateException("Cannot create the Spring Batch tables", e);
+		}
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		jdbc.execute("CREATE TABLE IF NOT EXISTS " + BulkJobTable.TABLE + " ("
+				+ "JOB_ID VARCHAR(64) NOT NULL PRIMARY KEY,"
+				+ " KIND VARCHAR(16) NOT NULL,"
+				+ " STATE VARCHAR(16) NOT NULL,"
+				+ " OWNER VARCHAR(256),"
+				+ " REQUEST_URL VARCHAR(4000) NOT NULL,"
+				+ " REQUEST_JSON TEXT,"
+				+ " TRANSACTION_TIME BIGINT,"
+				+ " CREATED_AT BIGINT NOT NULL,"
+				+ " EXPIRES_AT BIGINT,"
+				+ " EXECUTION_ID BIGINT,"
+				+ " PROGRESS_DONE BIGINT NOT NULL,"
+				+ " PROGRESS_TOTAL BIGINT NOT NULL,"
+				+ " MANIFEST_JSON TEXT,"
+				+ " ERROR_MESSAGE VARCHAR(4000))");
+		jdbc.execute("CREATE INDEX IF NOT EXISTS BULK_JOB_STATE_IDX ON " + BulkJobTable.TABLE + " (STATE)");
+	}
+
+	private String scriptPlatform() throws org.springframework.jdbc.support.MetaDataAccessException {
+		DatabaseType type = DatabaseType.fromMetaData(dataSource);
+		return switch (type) {
+			case POSTGRES -> "postgresql";
+			case HSQL -> "hsqldb";
+			default -> type.name().toLowerCase(Locale.ROOT);
+		};
+	}
+
+	private boolean tableExists(String table) throws SQLException {
+		try (Connection connection = dataSource.getConnection()) {
+			DatabaseMetaData metaData = connection.getMetaData();
+			for (String name : new String[] {table, table.toLowerCase(Locale.ROOT)}) {
+				try (ResultSet tables = metaData.getTables(connection.getCatalog(), connection.getSchema(), name,
+						new String[] {"TABLE"})) {
+					if (tables.next()) {
+						return true;
+					}
+				}
+			}
+			return false;
+		}
+	}
+}

@@ -1,0 +1,86 @@
+package hapibulk.job;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.Job;
+import org.springframework.batch.core.JobExecution;
+import org.springframework.batch.core.StepExecution;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.event.ContextRefreshedEvent;
+
+import java.time.LocalDateTime;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * On start-up, finds our job executions that a dead process left STARTED, marks them FAILED (Spring
+ * Batch cannot restart them otherwise) and restarts the ones whose job the client still waits for.
+ * Restarted steps resume from the position they committed last.
+ * <p>
+ * Assumes one server process per database; several nodes sharing one need a lease first.
+ */
+public class InterruptedJobRestarter implements ApplicationListener<ContextRefreshedEvent> {
+
+	private static final Logger LOG = LoggerFactory.getLogger(InterruptedJobRestarter.class);
+
+	private final BulkBatchEngine engine;
+	private final BulkJobTable table;
+	private final List<Job> jobs;
+	private final AtomicBoolean done = new AtomicBoolean();
+
+	public InterruptedJobRestarter(BulkBatchEngine engine, BulkJobTable table, List<Job> jobs) {
+		this.engine = engine;
+		this.table = table;
+		this.jobs = jobs;
+	}
+
+	@Override
+	public void onApplicationEvent(ContextRefreshedEvent event) {
+		if (done.compareAndSet(false, true)) {
+			restartInterrupted();
+		}
+	}
+
+	public void restartInterrupted() {
+		for (Job job : jobs) {
+			for (JobExecution execution : engine.jobExplorer().findRunningJobExecutions(job.getName())) {
+				markFailed(execution);
+				String jobId = execution.getJobParameters().getString(BulkJobKeys.BULK_JOB_ID);
+				boolean wanted = table.find(jobId).map(row -> row.state().isActive()).orElse(false);
+				if (wanted) {
+					restart(job, execution, jobId);
+				}
+			}
+		}
+	}
+
+	private void markFailed(JobExecution execution) {
+		LocalDateTime now = LocalDateTime.now();
+		ExitStatus interrupted = ExitStatus.FAILED.addExitDescription("Interrupted: the server stopped while it ran");
+		for (StepExecution step : execution.getStepExecutions()) {
+			if (step.getStatus().isRunning()) {
+				step.setStatus(BatchStatus.FAILED);
+				step.setExitStatus(interrupted);
+				step.setEndTime(now);
+				engine.jobRepository().update(step);
+			}
+		}
+		execution.setStatus(BatchStatus.FAILED);
+		execution.setExitStatus(interrupted);
+		execution.setEndTime(now);
+		engine.jobRepository().update(execution);
+	}
+
+	private void restart(Job job, JobExecution interrupted, String jobId) {
+		try {
+			JobExecution restarted = engine.launch(job, interrupted.getJobParameters());
+			table.setExecution(jobId, restarted.getId());
+			LOG.info("Restarted bulk job {} (execution {} replaces {})", jobId, restarted.getId(), interrupted.getId());
+		} catch (Exception e) {
+			LOG.error("Could not restart bulk job {}", jobId, e);
+			table.fail(jobId, "Could not restart after an interruption: " + e.getMessage());
+		}
+	}
+}

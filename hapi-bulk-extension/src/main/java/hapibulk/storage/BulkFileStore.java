@@ -1,0 +1,29 @@
+package hapibulk.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+
+/**
+ * Where bulk files live. Deliberately narrow: append to a part file from a committed length, find a
+ * file to serve it, delete a job's files. Other back ends (object stores) implement the same three.
+ */
+public interface BulkFileStore {
+
+	/**
+	 * Opens a part file for appending after its first {@code committedLength} bytes; anything beyond
+	 * that length was written by a chunk that never committed and is discarded.
+	 */
+	BulkFileAppender openAppender(String jobId, String fileName, long committedLength) throws IOException;
+
+	Optional<StoredFile> find(String jobId, String fileName);
+
+	void deleteAll(String jobId) throws IOException;
+
+	/** A stored file, ready to be served. */
+	interface StoredFile {
+		long length();
+
+		InputStream open() throws IOException;
+	}
+}

@@ -1,0 +1,20 @@
+package hapibulk.support;
+
+/**
+ * Stable error codes for every message a client can see, so that operators can search logs and
+ * documentation for them. Codes are never reused: add new ones at the end of a range.
+ * <ul>
+ * <li>1xx: kick-off requests (headers and parameters)</li>
+ * <li>2xx: status, cancel and download requests</li>
+ * <li>3xx: job execution</li>
+ * </ul>
+ */
+public final class BulkErrors {
+
+	private BulkErrors() {}
+
+	/** The prefix of a message: {@code "BULK-0101: "}. */
+	public static String code(int code) {
+		return String.format("BULK-%04d: ", code);
+	}
+}
