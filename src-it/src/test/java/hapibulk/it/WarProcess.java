@@ -1,0 +1,99 @@
+package hapibulk.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The packaged sample WAR, started as users start it: {@code java -jar hapi-bulk-starter.war}. */
+public final class WarProcess implements AutoCloseable {
+
+	private static final Duration START_TIMEOUT = Duration.ofMinutes(4);
+
+	private final Process process;
+	private final Path log;
+	private final FhirHttp http;
+	private final Duration startupTime;
+
+	private WarProcess(Process process, Path log, FhirHttp http, Duration startupTime) {
+		this.process = process;
+		this.log = log;
+		this.http = http;
+		this.startupTime = startupTime;
+	}
+
+	public static int freePort() {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
+	/** Starts the WAR and waits until {@code /fhir/metadata} answers. */
+	public static WarProcess start(Path workDir, int port, ItDatabase database) throws IOException, InterruptedException {
+		Path war = Path.of(System.getProperty("hapibulk.war", "../hapi-bulk-starter-war/target/hapi-bulk-starter.war"));
+		if (!Files.isRegularFile(war)) {
+			throw new IllegalStateException("Build the WAR first: " + war.toAbsolutePath());
+		}
+		Files.createDirectories(workDir);
+		Path log = Files.createTempFile(workDir, "server-", ".log");
+		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+		Process process = new ProcessBuilder(List.of(java, "-Xmx1g", "-jar", war.toAbsolutePath().toString(),
+				"--server.port=" + port,
+				"--spring.datasource.url=" + database.url(),
+				"--spring.datasource.username=" + database.user(),
+				"--spring.datasource.password=",
+				"--hapi.bulk.file-directory=" + workDir.resolve("bulk-files").toAbsolutePath()))
+				.directory(workDir.toFile())
+				.redirectErrorStream(true)
+				.redirectOutput(log.toFile())
+				.start();
+		FhirHttp http = new FhirHttp("http://localhost:" + port + "/fhir");
+		Instant started = Instant.now();
+		Instant deadline = started.plus(START_TIMEOUT);
+		while (Instant.now().isBefore(deadline)) {
+			if (!process.isAlive()) {
+				throw new IllegalStateException("The server exited with " + process.exitValue() + "; see " + log);
+			}
+			try {
+				HttpResponse<String> metadata = http.get("metadata", "Accept", "application/fhir+json");
+				if (metadata.statusCode() == 200) {
+					return new WarProcess(process, log, http, Duration.between(started, Instant.now()));
+				}
+			} catch (UncheckedIOException notYet) {
+				// not listening yet
+			}
+			Thread.sleep(500);
+		}
+		process.destroyForcibly();
+		throw new IllegalStateException("The server did not answer within " + START_TIMEOUT + "; see " + log);
+	}
+
+	public FhirHttp http() {
+		return http;
+	}
+
+	public Duration startupTime() {
+		return startupTime;
+	}
+
+	public Path log() {
+		return log;
+	}
+
+	/** Stops it as an operator would (SIGTERM), forcibly if it takes longer than a minute. */
+	@Override
+	public void close() throws InterruptedException {
+		process.destroy();
+		if (!process.waitFor(1, TimeUnit.MINUTES)) {
+			process.destroyForcibly().waitFor();
+		}
+	}
+}
