@@ -1,0 +1,85 @@
+package hapibulk.config;
+
+import ca.uhn.fhir.batch2.jobs.export.BulkDataExportProvider;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import hapibulk.export.BulkExportProvider;
+import hapibulk.job.BulkFileProvider;
+import hapibulk.job.BulkStatusProvider;
+import hapibulk.testsupport.TestHapiServerConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The drop-in promise: a plain HAPI JPA server context plus the auto-configuration and one property. */
+@ExtendWith(OutputCaptureExtension.class)
+class BulkAutoConfigurationTest {
+
+	@TempDir
+	Path files;
+
+	private ApplicationContextRunner runner() {
+		// HAPI's search parameter registry and its listeners refer to each other.
+		return new ApplicationContextRunner()
+				.withAllowCircularReferences(true)
+				.withUserConfiguration(TestHapiServerConfig.class)
+				.withConfiguration(AutoConfigurations.of(BulkAutoConfiguration.class))
+				.withPropertyValues("hapi.bulk.file-directory=" + files);
+	}
+
+	@Test
+	void enabled_registersTheBulkOperationsOnTheHostServer() {
+		runner().withPropertyValues("hapi.bulk.enabled=true").run(context -> {
+			assertThat(context).hasNotFailed().hasSingleBean(BulkServerRegistrar.class);
+			RestfulServer server = context.getBean(RestfulServer.class);
+			assertThat(server.getPlainProviders())
+					.hasAtLeastOneElementOfType(BulkExportProvider.class)
+					.hasAtLeastOneElementOfType(BulkStatusProvider.class)
+					.hasAtLeastOneElementOfType(BulkFileProvider.class);
+		});
+	}
+
+	@Test
+	void withoutTheProperty_addsNothing() {
+		runner().run(context -> {
+			assertThat(context).hasNotFailed()
+					.doesNotHaveBean(BulkServerRegistrar.class)
+					.doesNotHaveBean(BulkProperties.class);
+			assertThat(context.getBean(RestfulServer.class).getPlainProviders()).isEmpty();
+		});
+	}
+
+	@Test
+	void hapisOwnExportProvider_isReplaced_withOneWarning(CapturedOutput output) {
+		runner().withPropertyValues("hapi.bulk.enabled=true")
+				.withUserConfiguration(HapiExportRegistered.class)
+				.run(context -> {
+					assertThat(context).hasNotFailed();
+					assertThat(context.getBean(RestfulServer.class).getPlainProviders())
+							.hasAtLeastOneElementOfType(BulkExportProvider.class)
+							.doesNotHaveAnyElementsOfTypes(BulkDataExportProvider.class);
+				});
+		assertThat(output.getAll().lines().filter(line -> line.contains("hapi-bulk replaced HAPI's own bulk data providers")))
+				.hasSize(1)
+				.allMatch(line -> line.contains("WARN") && line.contains("BulkDataExportProvider"));
+	}
+
+	/** A host that turned on HAPI's own $export (hapi.fhir.bulk_export_enabled=true in the JPA starter). */
+	@Configuration(proxyBeanMethods = false)
+	static class HapiExportRegistered {
+		@Bean
+		Object hapiExportOnServer(RestfulServer server, BulkDataExportProvider hapiProvider) {
+			server.registerProvider(hapiProvider);
+			return new Object();
+		}
+	}
+}
