@@ -8,7 +8,16 @@ import hapibulk.config.BulkConfiguration;
 import hapibulk.export.ExportJobService;
 import hapibulk.export.ExportLevel;
 import hapibulk.export.ExportRequest;
+import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJob;
+import hapibulk.job.BulkJobKeys;
+import hapibulk.job.BulkJobKind;
+import hapibulk.job.InterruptedJobRestarter;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.JobExecution;
+import org.springframework.batch.core.JobParameters;
+import org.springframework.batch.core.JobParametersBuilder;
+import java.time.LocalDateTime;
 import hapibulk.job.BulkJobState;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
@@ -86,6 +95,10 @@ class ExportJobTest {
 	ExportJobService exportJobService;
 	@Autowired
 	BulkJobTable table;
+	@Autowired
+	BulkBatchEngine engine;
+	@Autowired
+	InterruptedJobRestarter restarter;
 
 	int syntheaCount;
 	Instant beforeHandMade;
@@ -194,6 +207,44 @@ class ExportJobTest {
 				"application/fhir+ndjson", "http://localhost/fhir/$export?_type=Medication"));
 
 		assertThat(ManifestJson.read(job.manifestJson()).output()).isEmpty();
+	}
+
+	@Test
+	void exportLeftRunningByADeadProcess_isRestartedAtStartUp_andCompletes() {
+		// given: the process died right after a kick-off; its execution is still STARTED
+		String jobId = "0123456789abcdef0123456789abcdef";
+		Instant now = Instant.now();
+		table.insert(new BulkJob(jobId, BulkJobKind.EXPORT, BulkJobState.RUNNING, null, "http://localhost/fhir/$export",
+				"{}", now, now, now.plusSeconds(60), null, 0, 0, null, null));
+		JobExecution dead = createStartedExecution(new JobParametersBuilder()
+				.addString(BulkJobKeys.BULK_JOB_ID, jobId)
+				.addString(ExportJobKeys.TYPES, "Patient", false)
+				.toJobParameters());
+		table.setExecution(jobId, dead.getId());
+
+		// when
+		restarter.restartInterrupted();
+
+		// then
+		await().atMost(Duration.ofMinutes(1)).until(() -> !table.find(jobId).orElseThrow().state().isActive());
+		BulkJob job = table.find(jobId).orElseThrow();
+		assertThat(job.state()).as(job.errorMessage()).isEqualTo(BulkJobState.COMPLETED);
+		assertThat(job.executionId()).isNotEqualTo(dead.getId());
+		assertThat(engine.jobExplorer().getJobExecution(dead.getId()).getStatus()).isEqualTo(BatchStatus.FAILED);
+		assertThat(ManifestJson.read(job.manifestJson()).output()).singleElement()
+				.satisfies(file -> assertThat(file.count()).isEqualTo(SyntheaData.lines("Patient").size() + 1));
+	}
+
+	private JobExecution createStartedExecution(JobParameters parameters) {
+		try {
+			JobExecution execution = engine.jobRepository().createJobExecution(ExportJobConfig.JOB_NAME, parameters);
+			execution.setStatus(BatchStatus.STARTED);
+			execution.setStartTime(LocalDateTime.now());
+			engine.jobRepository().update(execution);
+			return execution;
+		} catch (Exception e) {
+			throw new IllegalStateException(e);
+		}
 	}
 
 	private BulkJob exportAndWait(ExportRequest request) {
