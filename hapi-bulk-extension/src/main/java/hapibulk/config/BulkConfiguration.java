@@ -4,6 +4,8 @@ import ca.uhn.fhir.context.FhirContext;
 import hapibulk.export.BulkExportProvider;
 import hapibulk.export.ExportJobService;
 import hapibulk.export.ExportRequestParser;
+import hapibulk.export.PatientCompartment;
+import hapibulk.export.job.ExportScopeResolver;
 import hapibulk.export.job.ExportJobConfig;
 import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkFileProvider;
@@ -87,16 +89,20 @@ public class BulkConfiguration {
 	}
 
 	@Bean
-	public ExportJobService hapiBulkExportJobService(BulkJobService jobService,
-			@Qualifier(ExportJobConfig.JOB_NAME) Job exportJob) {
-		return new ExportJobService(jobService, exportJob, Clock.systemUTC());
+	public ExportJobService hapiBulkExportJobService(BulkJobService jobService, BulkJobTable table,
+			ExportScopeResolver scopeResolver, @Qualifier(ExportJobConfig.JOB_NAME) Job exportJob,
+			BulkProperties properties) {
+		return new ExportJobService(jobService, table, scopeResolver, exportJob, properties.export().maxRunningExports(),
+				properties.retryAfter(), Clock.systemUTC());
 	}
 
 	@Bean
-	public BulkServerRegistrar hapiBulkServerRegistrar(FhirContext fhirContext, ExportJobService exportJobService,
-			BulkJobService jobService, BulkFileStore fileStore, BulkProperties properties) {
+	public BulkServerRegistrar hapiBulkServerRegistrar(FhirContext fhirContext, PatientCompartment compartment,
+			ExportJobService exportJobService, BulkJobService jobService, BulkFileStore fileStore,
+			BulkProperties properties) {
 		return new BulkServerRegistrar(List.of(
-				new BulkExportProvider(new ExportRequestParser(fhirContext, Clock.systemUTC()), exportJobService),
+				new BulkExportProvider(new ExportRequestParser(fhirContext, compartment, Clock.systemUTC()),
+						exportJobService),
 				new BulkStatusProvider(jobService, properties.retryAfter()),
 				new BulkFileProvider(jobService, fileStore)));
 	}

@@ -33,12 +33,14 @@ public record BulkProperties(
 	 * @param pageBytes           a chunk also ends once this much stored JSON was read
 	 * @param maxResourcesPerFile a type's output is split into several files beyond this count
 	 * @param maxFileBytes        ... or beyond this size
+	 * @param maxRunningExports   exports queued or running at once; a kick-off beyond gets 429
 	 */
 	public record Export(
 			@DefaultValue("1000") int pageSize,
 			@DefaultValue("16MB") DataSize pageBytes,
 			@DefaultValue("100000") int maxResourcesPerFile,
-			@DefaultValue("1GB") DataSize maxFileBytes) {}
+			@DefaultValue("1GB") DataSize maxFileBytes,
+			@DefaultValue("4") int maxRunningExports) {}
 
 	public int workerThreads() {
 		return workerThreads > 0 ? workerThreads : Runtime.getRuntime().availableProcessors();

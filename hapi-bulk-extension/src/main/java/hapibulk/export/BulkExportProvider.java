@@ -1,21 +1,31 @@
 package hapibulk.export;
 
+import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkStatusProvider;
 import hapibulk.support.OperationOutcomes;
+import org.hl7.fhir.instance.model.api.IBaseReference;
+import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
 
 import java.io.IOException;
 import java.util.Date;
 import java.util.List;
 
-/** The {@code $export} kick-off operations. Thin: parse, submit, answer 202. */
+/**
+ * The {@code $export} kick-offs at system, Patient (all or one) and Group level. Thin: HAPI binds
+ * the parameters (query string or {@code Parameters} body), the parser validates them, the
+ * service submits the job, and the answer is 202 with the status URL.
+ */
 public class BulkExportProvider {
 
-	public static final String SYSTEM_EXPORT_CANONICAL = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export";
+	private static final String OPERATION_DEFINITIONS = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/";
+	public static final String SYSTEM_EXPORT_CANONICAL = OPERATION_DEFINITIONS + "export";
+	public static final String PATIENT_EXPORT_CANONICAL = OPERATION_DEFINITIONS + "patient-export";
+	public static final String GROUP_EXPORT_CANONICAL = OPERATION_DEFINITIONS + "group-export";
 
 	private final ExportRequestParser parser;
 	private final ExportJobService exportJobService;
@@ -27,12 +37,58 @@ public class BulkExportProvider {
 
 	@Operation(name = "$export", manualResponse = true, idempotent = true, canonicalUrl = SYSTEM_EXPORT_CANONICAL)
 	public void systemExport(
-			@OperationParam(name = "_outputFormat", typeName = "string", min = 0, max = 1) IPrimitiveType<String> outputFormat,
-			@OperationParam(name = "_type", typeName = "string", min = 0, max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> types,
-			@OperationParam(name = "_since", typeName = "instant", min = 0, max = 1) IPrimitiveType<Date> since,
+			@OperationParam(name = "_outputFormat", typeName = "string", max = 1) IPrimitiveType<String> outputFormat,
+			@OperationParam(name = "_type", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> types,
+			@OperationParam(name = "_since", typeName = "instant", max = 1) IPrimitiveType<Date> since,
+			@OperationParam(name = "_until", typeName = "instant", max = 1) IPrimitiveType<Date> until,
+			@OperationParam(name = "patient", typeName = "Reference", max = OperationParam.MAX_UNLIMITED) List<IBaseReference> patients,
 			ServletRequestDetails request) throws IOException {
-		ExportRequest exportRequest = parser.parse(ExportLevel.SYSTEM, request, outputFormat, types, since);
-		BulkJob job = exportJobService.submit(exportRequest);
+		kickOff(ExportLevel.SYSTEM, null, null, new ExportParameters(outputFormat, types, since, until, patients), request);
+	}
+
+	@Operation(name = "$export", typeName = "Patient", manualResponse = true, idempotent = true,
+			canonicalUrl = PATIENT_EXPORT_CANONICAL)
+	public void patientExport(
+			@OperationParam(name = "_outputFormat", typeName = "string", max = 1) IPrimitiveType<String> outputFormat,
+			@OperationParam(name = "_type", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> types,
+			@OperationParam(name = "_since", typeName = "instant", max = 1) IPrimitiveType<Date> since,
+			@OperationParam(name = "_until", typeName = "instant", max = 1) IPrimitiveType<Date> until,
+			@OperationParam(name = "patient", typeName = "Reference", max = OperationParam.MAX_UNLIMITED) List<IBaseReference> patients,
+			ServletRequestDetails request) throws IOException {
+		kickOff(ExportLevel.PATIENT, null, null, new ExportParameters(outputFormat, types, since, until, patients), request);
+	}
+
+	@Operation(name = "$export", typeName = "Patient", manualResponse = true, idempotent = true,
+			canonicalUrl = PATIENT_EXPORT_CANONICAL)
+	public void patientInstanceExport(
+			@IdParam IIdType patientId,
+			@OperationParam(name = "_outputFormat", typeName = "string", max = 1) IPrimitiveType<String> outputFormat,
+			@OperationParam(name = "_type", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> types,
+			@OperationParam(name = "_since", typeName = "instant", max = 1) IPrimitiveType<Date> since,
+			@OperationParam(name = "_until", typeName = "instant", max = 1) IPrimitiveType<Date> until,
+			@OperationParam(name = "patient", typeName = "Reference", max = OperationParam.MAX_UNLIMITED) List<IBaseReference> patients,
+			ServletRequestDetails request) throws IOException {
+		kickOff(ExportLevel.PATIENT, null, patientId, new ExportParameters(outputFormat, types, since, until, patients),
+				request);
+	}
+
+	@Operation(name = "$export", typeName = "Group", manualResponse = true, idempotent = true,
+			canonicalUrl = GROUP_EXPORT_CANONICAL)
+	public void groupExport(
+			@IdParam IIdType groupId,
+			@OperationParam(name = "_outputFormat", typeName = "string", max = 1) IPrimitiveType<String> outputFormat,
+			@OperationParam(name = "_type", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> types,
+			@OperationParam(name = "_since", typeName = "instant", max = 1) IPrimitiveType<Date> since,
+			@OperationParam(name = "_until", typeName = "instant", max = 1) IPrimitiveType<Date> until,
+			@OperationParam(name = "patient", typeName = "Reference", max = OperationParam.MAX_UNLIMITED) List<IBaseReference> patients,
+			ServletRequestDetails request) throws IOException {
+		kickOff(ExportLevel.GROUP, groupId, null, new ExportParameters(outputFormat, types, since, until, patients), request);
+	}
+
+	private void kickOff(ExportLevel level, IIdType groupId, IIdType patientId, ExportParameters parameters,
+			ServletRequestDetails request) throws IOException {
+		ExportRequest exportRequest = parser.parse(level, groupId, patientId, parameters, request);
+		BulkJob job = exportJobService.submit(exportRequest, patientId != null);
 		request.getServletResponse().setHeader("Content-Location",
 				BulkStatusProvider.statusUrl(request.getFhirServerBase(), job.id()));
 		OperationOutcomes.write(request, 202, "information", "informational", "Bulk export accepted");

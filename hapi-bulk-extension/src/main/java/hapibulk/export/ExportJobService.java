@@ -1,34 +1,56 @@
 package hapibulk.export;
 
-import hapibulk.export.job.ExportJobKeys;
+import hapibulk.export.job.ExportScopeResolver;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobKind;
 import hapibulk.job.BulkJobService;
+import hapibulk.job.BulkJobTable;
+import hapibulk.support.BulkErrors;
+import hapibulk.support.TooManyRequestsException;
 import org.springframework.batch.core.Job;
 import org.springframework.batch.core.JobParametersBuilder;
 
 import java.time.Clock;
+import java.time.Duration;
 
-/** Turns an {@link ExportRequest} into a bulk job running the export Spring Batch job. */
+/**
+ * Turns an {@link ExportRequest} into a bulk job running the export Spring Batch job, after
+ * checking that its Group and patients exist and that the server has room for another export.
+ */
 public class ExportJobService {
 
 	private final BulkJobService jobService;
+	private final BulkJobTable table;
+	private final ExportScopeResolver scopeResolver;
 	private final Job exportJob;
+	private final int maxRunningExports;
+	private final Duration retryAfter;
 	private final Clock clock;
 
-	public ExportJobService(BulkJobService jobService, Job exportJob, Clock clock) {
+	public ExportJobService(BulkJobService jobService, BulkJobTable table, ExportScopeResolver scopeResolver,
+			Job exportJob, int maxRunningExports, Duration retryAfter, Clock clock) {
 		this.jobService = jobService;
+		this.table = table;
+		this.scopeResolver = scopeResolver;
 		this.exportJob = exportJob;
+		this.maxRunningExports = maxRunningExports;
+		this.retryAfter = retryAfter;
 		this.clock = clock;
 	}
 
-	public BulkJob submit(ExportRequest request) {
-		JobParametersBuilder parameters = new JobParametersBuilder()
-				.addString(ExportJobKeys.TYPES, String.join(",", request.types()), false);
-		if (request.since() != null) {
-			parameters.addLong(ExportJobKeys.SINCE, request.since().toEpochMilli(), false);
+	/**
+	 * @param patientInstance whether this is {@code Patient/[id]/$export}, whose unknown patient is a 404
+	 */
+	public BulkJob submit(ExportRequest request, boolean patientInstance) {
+		if (request.level() != ExportLevel.SYSTEM) {
+			scopeResolver.resolve(request, patientInstance);
 		}
+		if (table.countActive(BulkJobKind.EXPORT) >= maxRunningExports) {
+			throw new TooManyRequestsException(BulkErrors.code(117) + "The server is running its maximum of "
+					+ maxRunningExports + " exports; try again later", retryAfter.multipliedBy(5));
+		}
+		// Everything the job needs is in the job row; the only job parameter is the job's id.
 		return jobService.submit(new BulkJobService.Submission(BulkJobKind.EXPORT, exportJob, request.requestUrl(),
-				request.toJson(), null, clock.instant(), parameters));
+				request.toJson(), null, clock.instant(), new JobParametersBuilder()));
 	}
 }

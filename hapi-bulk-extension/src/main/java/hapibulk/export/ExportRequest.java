@@ -1,35 +1,80 @@
 package hapibulk.export;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A validated export kick-off.
  *
- * @param types        the resource types to export, sorted; empty means every type the server holds
+ * @param groupId      the Group's id for a group export, else null
+ * @param patientIds   Patient ids the export is limited to (the {@code patient} parameter, or the
+ *                     patient of {@code Patient/[id]/$export}); empty for no limit
+ * @param types        the resource types to export, sorted; empty means every type the level allows
  * @param since        only resources updated after this instant, or null
+ * @param until        only resources last updated at or before this instant, or null
  * @param outputFormat always {@code application/fhir+ndjson} (its aliases are normalised)
  * @param requestUrl   the kick-off URL, echoed as the manifest's {@code request}
  */
-public record ExportRequest(ExportLevel level, List<String> types, Instant since, String outputFormat, String requestUrl) {
+public record ExportRequest(ExportLevel level, String groupId, List<String> patientIds, List<String> types,
+		Instant since, Instant until, String outputFormat, String requestUrl) {
+
+	private static final ObjectMapper MAPPER = new ObjectMapper();
 
 	public ExportRequest {
+		patientIds = List.copyOf(patientIds);
 		types = List.copyOf(types);
 	}
 
-	/** The request as it is kept in the job table, for audit and for later steps. */
+	/** A system-level export of {@code types} (all when empty). */
+	public static ExportRequest system(List<String> types, Instant since, String requestUrl) {
+		return new ExportRequest(ExportLevel.SYSTEM, null, List.of(), types, since, null, "application/fhir+ndjson",
+				requestUrl);
+	}
+
+	/** The request as it is kept in the job table; the job's plan step reads it back. */
 	public String toJson() {
-		ObjectNode node = new ObjectMapper().createObjectNode();
+		ObjectNode node = MAPPER.createObjectNode();
 		node.put("level", level.name());
+		node.put("groupId", groupId);
+		patientIds.forEach(node.putArray("patientIds")::add);
 		types.forEach(node.putArray("types")::add);
-		if (since != null) {
-			node.put("since", since.toString());
-		}
+		node.put("since", since == null ? null : since.toString());
+		node.put("until", until == null ? null : until.toString());
 		node.put("outputFormat", outputFormat);
 		node.put("requestUrl", requestUrl);
 		return node.toString();
+	}
+
+	public static ExportRequest fromJson(String json) {
+		try {
+			JsonNode node = MAPPER.readTree(json);
+			return new ExportRequest(ExportLevel.valueOf(node.get("level").asText()), text(node, "groupId"),
+					list(node, "patientIds"), list(node, "types"), instant(node, "since"), instant(node, "until"),
+					node.get("outputFormat").asText(), node.get("requestUrl").asText());
+		} catch (JsonProcessingException e) {
+			throw new IllegalArgumentException("Not an export request: " + json, e);
+		}
+	}
+
+	private static String text(JsonNode node, String field) {
+		JsonNode value = node.get(field);
+		return value == null || value.isNull() ? null : value.asText();
+	}
+
+	private static Instant instant(JsonNode node, String field) {
+		String value = text(node, field);
+		return value == null ? null : Instant.parse(value);
+	}
+
+	private static List<String> list(JsonNode node, String field) {
+		List<String> values = new ArrayList<>();
+		node.path(field).forEach(value -> values.add(value.asText()));
+		return values;
 	}
 }

@@ -5,6 +5,8 @@ import ca.uhn.fhir.rest.api.RequestTypeEnum;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import hapibulk.support.BulkErrors;
+import org.hl7.fhir.instance.model.api.IBaseReference;
+import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
 import org.hl7.fhir.r4.model.Parameters;
 
@@ -13,7 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Date;
-import java.util.Enumeration;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -24,20 +26,26 @@ public class ExportRequestParser {
 
 	static final String NDJSON = "application/fhir+ndjson";
 	private static final Set<String> NDJSON_ALIASES = Set.of(NDJSON, "application/ndjson", "ndjson");
-	private static final Set<String> KNOWN_PARAMETERS = Set.of("_outputFormat", "_type", "_since");
+	private static final Set<String> KNOWN_PARAMETERS = Set.of("_outputFormat", "_type", "_since", "_until", "patient");
 	/** HAPI's own request controls, which every FHIR operation accepts. */
 	private static final Set<String> SERVER_PARAMETERS = Set.of("_pretty", "_format", "_summary");
 
 	private final FhirContext fhirContext;
+	private final PatientCompartment compartment;
 	private final Clock clock;
 
-	public ExportRequestParser(FhirContext fhirContext, Clock clock) {
+	public ExportRequestParser(FhirContext fhirContext, PatientCompartment compartment, Clock clock) {
 		this.fhirContext = fhirContext;
+		this.compartment = compartment;
 		this.clock = clock;
 	}
 
-	public ExportRequest parse(ExportLevel level, ServletRequestDetails request, IPrimitiveType<String> outputFormat,
-			List<IPrimitiveType<String>> types, IPrimitiveType<Date> since) {
+	/**
+	 * @param groupId   the Group of a group export, else null
+	 * @param patientId the patient of {@code Patient/[id]/$export}, else null
+	 */
+	public ExportRequest parse(ExportLevel level, IIdType groupId, IIdType patientId, ExportParameters parameters,
+			ServletRequestDetails request) {
 		Prefer prefer = Prefer.of(request.getHeaders("Prefer"));
 		if (!prefer.respondAsync()) {
 			throw new InvalidRequestException(BulkErrors.code(101)
@@ -47,7 +55,14 @@ public class ExportRequestParser {
 		if (!prefer.lenient()) {
 			checkParameterNames(request);
 		}
-		return new ExportRequest(level, parseTypes(types), parseSince(since), parseOutputFormat(outputFormat),
+		Instant since = instant("_since", parameters.since());
+		Instant until = instant("_until", parameters.until());
+		if (since != null && until != null && !until.isAfter(since)) {
+			throw new InvalidRequestException(BulkErrors.code(108) + "_until must be later than _since");
+		}
+		List<String> patients = patientIds(level, patientId, parameters.patients());
+		return new ExportRequest(level, groupId == null ? null : groupId.getIdPart(), patients,
+				parseTypes(level, parameters.types()), since, until, parseOutputFormat(parameters.outputFormat()),
 				request.getCompleteUrl());
 	}
 
@@ -76,7 +91,7 @@ public class ExportRequestParser {
 		}
 	}
 
-	private List<String> parseTypes(List<IPrimitiveType<String>> types) {
+	private List<String> parseTypes(ExportLevel level, List<IPrimitiveType<String>> types) {
 		Set<String> result = new TreeSet<>();
 		if (types != null) {
 			for (IPrimitiveType<String> value : types) {
@@ -90,6 +105,10 @@ public class ExportRequestParser {
 						throw new InvalidRequestException(BulkErrors.code(105) + "Unknown resource type in _type: '"
 								+ trimmed + "'");
 					}
+					if (level != ExportLevel.SYSTEM && !compartment.contains(trimmed)) {
+						throw new InvalidRequestException(BulkErrors.code(109) + "_type '" + trimmed
+								+ "' is not in the Patient compartment, which bounds Patient and Group exports");
+					}
 					result.add(trimmed);
 				}
 			}
@@ -97,14 +116,40 @@ public class ExportRequestParser {
 		return List.copyOf(result);
 	}
 
-	private Instant parseSince(IPrimitiveType<Date> since) {
-		if (since == null || since.getValue() == null) {
+	private List<String> patientIds(ExportLevel level, IIdType patientId, List<IBaseReference> references) {
+		boolean given = references != null && !references.isEmpty();
+		if (given && level == ExportLevel.SYSTEM) {
+			throw new InvalidRequestException(BulkErrors.code(110)
+					+ "The 'patient' parameter is for Patient and Group exports, not for a system export");
+		}
+		if (given && patientId != null) {
+			throw new InvalidRequestException(BulkErrors.code(111)
+					+ "Patient/[id]/$export exports one patient; the 'patient' parameter cannot be added");
+		}
+		if (patientId != null) {
+			return List.of(patientId.getIdPart());
+		}
+		Set<String> ids = new LinkedHashSet<>();
+		for (IBaseReference reference : given ? references : List.<IBaseReference>of()) {
+			IIdType id = reference.getReferenceElement();
+			if (id == null || !id.hasIdPart() || (id.hasResourceType() && !id.getResourceType().equals("Patient"))) {
+				throw new InvalidRequestException(BulkErrors.code(112)
+						+ "Each 'patient' must reference a Patient as Patient/[id], not '"
+						+ (id == null ? null : id.getValue()) + "'");
+			}
+			ids.add(id.getIdPart());
+		}
+		return List.copyOf(ids);
+	}
+
+	private Instant instant(String name, IPrimitiveType<Date> value) {
+		if (value == null || value.getValue() == null) {
 			return null;
 		}
-		Instant instant = since.getValue().toInstant();
+		Instant instant = value.getValue().toInstant();
 		if (instant.isAfter(clock.instant())) {
-			throw new InvalidRequestException(BulkErrors.code(106) + "_since is in the future: "
-					+ since.getValueAsString());
+			throw new InvalidRequestException(BulkErrors.code(106) + name + " is in the future: "
+					+ value.getValueAsString());
 		}
 		return instant;
 	}

@@ -67,7 +67,7 @@ public class BulkFileProvider {
 
 	private static boolean listsFile(BulkJob job, String name) {
 		BulkManifest manifest = ManifestJson.read(job.manifestJson());
-		return Stream.concat(manifest.output().stream(), manifest.error().stream())
+		return Stream.of(manifest.output(), manifest.deleted(), manifest.error()).flatMap(java.util.List::stream)
 				.anyMatch(f -> f.file().equals(name));
 	}
 

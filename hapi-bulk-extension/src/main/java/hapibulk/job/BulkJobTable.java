@@ -44,6 +44,19 @@ public class BulkJobTable {
 		return jdbc.query("SELECT " + COLUMNS + " FROM " + TABLE + " WHERE STATE = ?", ROW_MAPPER, state.name());
 	}
 
+	/** Jobs of a kind that are queued or running. */
+	public int countActive(BulkJobKind kind) {
+		Integer count = jdbc.queryForObject("SELECT COUNT(*) FROM " + TABLE + " WHERE KIND = ? AND STATE IN (?, ?)",
+				Integer.class, kind.name(), BulkJobState.ACCEPTED.name(), BulkJobState.RUNNING.name());
+		return count == null ? 0 : count;
+	}
+
+	/** Finished jobs whose files are past their expiry. */
+	public List<BulkJob> findExpired(Instant now) {
+		return jdbc.query("SELECT " + COLUMNS + " FROM " + TABLE + " WHERE STATE IN (?, ?) AND EXPIRES_AT < ?", ROW_MAPPER,
+				BulkJobState.COMPLETED.name(), BulkJobState.FAILED.name(), now.toEpochMilli());
+	}
+
 	public void setExecution(String id, long executionId) {
 		jdbc.update("UPDATE " + TABLE + " SET EXECUTION_ID = ? WHERE JOB_ID = ?", executionId, id);
 	}

@@ -6,13 +6,23 @@ import java.util.List;
 /**
  * What a completed job produced, as stored in the job table. File entries carry file names; the
  * status endpoint turns them into absolute download URLs for the base URL the client used.
+ *
+ * @param deleted files of transaction Bundles with one DELETE entry per resource deleted in the
+ *                export's time window (export with {@code _since})
  */
 public record BulkManifest(
 		Instant transactionTime,
 		String request,
 		boolean requiresAccessToken,
 		List<ManifestFile> output,
+		List<ManifestFile> deleted,
 		List<ManifestFile> error) {
+
+	public BulkManifest {
+		output = List.copyOf(output);
+		deleted = List.copyOf(deleted);
+		error = List.copyOf(error);
+	}
 
 	/**
 	 * One file of the manifest.
@@ -21,6 +31,12 @@ public record BulkManifest(
 	 * @param file   the file name within the job
 	 * @param count  the number of lines (resources)
 	 * @param bytes  the file's size, so a client can check its download
+	 * @param sha256 the file's SHA-256, hex; null until computed
 	 */
-	public record ManifestFile(String type, String file, long count, long bytes) {}
+	public record ManifestFile(String type, String file, long count, long bytes, String sha256) {
+
+		public ManifestFile withSha256(String sha256) {
+			return new ManifestFile(type, file, count, bytes, sha256);
+		}
+	}
 }

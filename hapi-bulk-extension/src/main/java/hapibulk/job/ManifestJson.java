@@ -1,6 +1,7 @@
 package hapibulk.job;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,10 +10,15 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /** Stores a {@link BulkManifest} as JSON and renders it as the client-facing manifest. */
 public final class ManifestJson {
+
+	/** The key of our entry in the manifest's {@code extension} object. */
+	public static final String FILES_EXTENSION = "fileIntegrity";
 
 	private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -23,20 +29,22 @@ public final class ManifestJson {
 		root.put("transactionTime", manifest.transactionTime().toEpochMilli());
 		root.put("request", manifest.request());
 		root.put("requiresAccessToken", manifest.requiresAccessToken());
-		root.set("output", files(manifest.output()));
-		root.set("error", files(manifest.error()));
+		root.set("output", stored(manifest.output()));
+		root.set("deleted", stored(manifest.deleted()));
+		root.set("error", stored(manifest.error()));
 		return root.toString();
 	}
 
 	public static BulkManifest read(String json) {
 		try {
-			ObjectNode root = (ObjectNode) MAPPER.readTree(json);
+			JsonNode root = MAPPER.readTree(json);
 			return new BulkManifest(
 					Instant.ofEpochMilli(root.get("transactionTime").asLong()),
 					root.get("request").asText(),
 					root.get("requiresAccessToken").asBoolean(),
-					files((ArrayNode) root.get("output")),
-					files((ArrayNode) root.get("error")));
+					files(root.get("output")),
+					files(root.get("deleted")),
+					files(root.get("error")));
 		} catch (JsonProcessingException e) {
 			throw new IllegalStateException("Unreadable stored manifest", e);
 		}
@@ -44,17 +52,25 @@ public final class ManifestJson {
 
 	/**
 	 * The manifest as the Bulk Data IG defines it, with absolute file URLs under {@code serverBase}.
-	 * Byte sizes go in {@code extension}, which the IG leaves to servers.
+	 * Each file's size and SHA-256 go in {@code extension}, which the IG leaves to servers.
 	 */
 	public static String render(BulkManifest manifest, String serverBase, String jobId) {
 		ObjectNode root = MAPPER.createObjectNode();
 		root.put("transactionTime", manifest.transactionTime().truncatedTo(ChronoUnit.MILLIS).toString());
 		root.put("request", manifest.request());
 		root.put("requiresAccessToken", manifest.requiresAccessToken());
-		ArrayNode sizes = MAPPER.createArrayNode();
-		root.set("output", renderFiles(manifest.output(), serverBase, jobId, sizes));
-		root.set("error", renderFiles(manifest.error(), serverBase, jobId, sizes));
-		root.putObject("extension").set("fileSizes", sizes);
+		root.set("output", rendered(manifest.output(), serverBase, jobId));
+		if (!manifest.deleted().isEmpty()) {
+			root.set("deleted", rendered(manifest.deleted(), serverBase, jobId));
+		}
+		root.set("error", rendered(manifest.error(), serverBase, jobId));
+		ArrayNode files = root.putObject("extension").putArray(FILES_EXTENSION);
+		Stream.of(manifest.output(), manifest.deleted(), manifest.error()).flatMap(List::stream).forEach(file -> {
+			ObjectNode entry = files.addObject().put("url", fileUrl(serverBase, jobId, file.file())).put("bytes", file.bytes());
+			if (file.sha256() != null) {
+				entry.put("sha256", file.sha256());
+			}
+		});
 		return root.toPrettyString();
 	}
 
@@ -62,28 +78,27 @@ public final class ManifestJson {
 		return serverBase + "/$bulk-file?job=" + jobId + "&file=" + URLEncoder.encode(file, StandardCharsets.UTF_8);
 	}
 
-	private static ArrayNode renderFiles(List<BulkManifest.ManifestFile> files, String serverBase, String jobId,
-			ArrayNode sizes) {
+	private static ArrayNode rendered(List<BulkManifest.ManifestFile> files, String serverBase, String jobId) {
 		ArrayNode array = MAPPER.createArrayNode();
-		for (BulkManifest.ManifestFile file : files) {
-			String url = fileUrl(serverBase, jobId, file.file());
-			array.addObject().put("type", file.type()).put("url", url).put("count", file.count());
-			sizes.addObject().put("url", url).put("bytes", file.bytes());
-		}
+		files.forEach(file -> array.addObject().put("type", file.type())
+				.put("url", fileUrl(serverBase, jobId, file.file())).put("count", file.count()));
 		return array;
 	}
 
-	private static ArrayNode files(List<BulkManifest.ManifestFile> files) {
+	private static ArrayNode stored(List<BulkManifest.ManifestFile> files) {
 		ArrayNode array = MAPPER.createArrayNode();
 		files.forEach(f -> array.addObject().put("type", f.type()).put("file", f.file()).put("count", f.count())
-				.put("bytes", f.bytes()));
+				.put("bytes", f.bytes()).put("sha256", f.sha256()));
 		return array;
 	}
 
-	private static List<BulkManifest.ManifestFile> files(ArrayNode array) {
-		return java.util.stream.StreamSupport.stream(array.spliterator(), false)
-				.map(f -> new BulkManifest.ManifestFile(f.get("type").asText(), f.get("file").asText(),
-						f.get("count").asLong(), f.get("bytes").asLong()))
-				.toList();
+	private static List<BulkManifest.ManifestFile> files(JsonNode array) {
+		List<BulkManifest.ManifestFile> files = new ArrayList<>();
+		if (array != null) {
+			array.forEach(f -> files.add(new BulkManifest.ManifestFile(f.get("type").asText(), f.get("file").asText(),
+					f.get("count").asLong(), f.get("bytes").asLong(),
+					f.hasNonNull("sha256") ? f.get("sha256").asText() : null)));
+		}
+		return files;
 	}
 }

@@ -11,27 +11,26 @@ import java.util.List;
  * every chunk: the last resource key written and the state of the part files. A restarted step
  * resumes from here, truncating the open part file to {@code partBytes}.
  *
- * @param since          epoch millis of {@code _since}, or null
+ * @param filter         what the partition selects (fixed for the job)
  * @param lastPid        the last resource key written (keyset paging: the next page starts after it)
  * @param partIndex      the part file being written, from 1
  * @param partCount      resources in that part so far
  * @param partBytes      committed bytes of that part
  * @param completedParts the finished parts as {@code count:bytes} separated by {@code ;}
  */
-public record ExportCursor(String jobId, String type, Long since, long lastPid, int partIndex, long partCount,
+public record ExportCursor(String jobId, ExportFilter filter, long lastPid, int partIndex, long partCount,
 		long partBytes, String completedParts) {
 
 	private static final String PREFIX = "export.";
 
-	public static ExportCursor start(String jobId, String type, Long since) {
-		return new ExportCursor(jobId, type, since, Long.MIN_VALUE, 1, 0, 0, "");
+	public static ExportCursor start(String jobId, ExportFilter filter) {
+		return new ExportCursor(jobId, filter, Long.MIN_VALUE, 1, 0, 0, "");
 	}
 
 	public static ExportCursor from(ExecutionContext context) {
 		return new ExportCursor(
 				context.getString(PREFIX + "jobId"),
-				context.getString(PREFIX + "type"),
-				context.containsKey(PREFIX + "since") ? context.getLong(PREFIX + "since") : null,
+				ExportFilter.fromJson(context.getString(PREFIX + "filter")),
 				context.getLong(PREFIX + "lastPid"),
 				context.getInt(PREFIX + "partIndex"),
 				context.getLong(PREFIX + "partCount"),
@@ -47,10 +46,7 @@ public record ExportCursor(String jobId, String type, Long since, long lastPid, 
 
 	public void writeTo(ExecutionContext context) {
 		context.putString(PREFIX + "jobId", jobId);
-		context.putString(PREFIX + "type", type);
-		if (since != null) {
-			context.putLong(PREFIX + "since", since);
-		}
+		context.putString(PREFIX + "filter", filter.toJson());
 		context.putLong(PREFIX + "lastPid", lastPid);
 		context.putInt(PREFIX + "partIndex", partIndex);
 		context.putLong(PREFIX + "partCount", partCount);
@@ -63,37 +59,37 @@ public record ExportCursor(String jobId, String type, Long since, long lastPid, 
 	}
 
 	public ExportCursor afterPid(long pid) {
-		return new ExportCursor(jobId, type, since, pid, partIndex, partCount, partBytes, completedParts);
+		return new ExportCursor(jobId, filter, pid, partIndex, partCount, partBytes, completedParts);
 	}
 
 	public ExportCursor withPart(long count, long bytes) {
-		return new ExportCursor(jobId, type, since, lastPid, partIndex, count, bytes, completedParts);
+		return new ExportCursor(jobId, filter, lastPid, partIndex, count, bytes, completedParts);
 	}
 
 	/** Closes the current part and starts the next, empty one. */
 	public ExportCursor nextPart() {
 		String completed = (completedParts.isEmpty() ? "" : completedParts + ";") + partCount + ":" + partBytes;
-		return new ExportCursor(jobId, type, since, lastPid, partIndex + 1, 0, 0, completed);
+		return new ExportCursor(jobId, filter, lastPid, partIndex + 1, 0, 0, completed);
 	}
 
-	/** Every non-empty part file of this partition, for the manifest. */
+	/** Every non-empty part file of this partition, for the manifest (no checksums yet). */
 	public List<ManifestFile> files() {
 		List<ManifestFile> files = new ArrayList<>();
 		if (!completedParts.isEmpty()) {
 			String[] parts = completedParts.split(";");
 			for (int i = 0; i < parts.length; i++) {
 				String[] countAndBytes = parts[i].split(":");
-				files.add(new ManifestFile(type, fileName(i + 1), Long.parseLong(countAndBytes[0]),
-						Long.parseLong(countAndBytes[1])));
+				files.add(new ManifestFile(filter.type(), fileName(i + 1), Long.parseLong(countAndBytes[0]),
+						Long.parseLong(countAndBytes[1]), null));
 			}
 		}
 		if (partCount > 0) {
-			files.add(new ManifestFile(type, partFileName(), partCount, partBytes));
+			files.add(new ManifestFile(filter.type(), partFileName(), partCount, partBytes, null));
 		}
 		return files;
 	}
 
 	private String fileName(int index) {
-		return type + "-" + index + ".ndjson";
+		return filter.partitionName() + "-" + index + ".ndjson";
 	}
 }

@@ -3,6 +3,7 @@ package hapibulk.export.job;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import hapibulk.config.BulkProperties;
+import hapibulk.export.PatientCompartment;
 import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJobStateListener;
 import hapibulk.job.BulkJobTable;
@@ -21,8 +22,8 @@ import javax.sql.DataSource;
 import java.time.Clock;
 
 /**
- * The export job: plan (which types, how many) → one partition per type on the worker pool →
- * manifest.
+ * The export job: plan (which types, how many) → one partition per type (and one for deletions)
+ * on the worker pool → manifest.
  */
 @Configuration(proxyBeanMethods = false)
 public class ExportJobConfig {
@@ -36,15 +37,27 @@ public class ExportJobConfig {
 		return new StoredResourceReader(new JdbcTemplate(dataSource), daoRegistry, fhirContext);
 	}
 
+	@Bean
+	public PatientCompartment hapiBulkPatientCompartment(FhirContext fhirContext) {
+		return new PatientCompartment(fhirContext);
+	}
+
+	@Bean
+	public ExportScopeResolver hapiBulkExportScopeResolver(StoredResourceReader hapiBulkStoredResourceReader) {
+		return new ExportScopeResolver(hapiBulkStoredResourceReader);
+	}
+
 	@Bean(name = JOB_NAME)
 	public Job hapiBulkExportJob(BulkBatchEngine engine, BulkJobTable table, BulkJobStateListener stateListener,
-			StoredResourceReader hapiBulkStoredResourceReader, BulkFileStore fileStore, BulkProperties properties) {
+			StoredResourceReader hapiBulkStoredResourceReader, ExportScopeResolver scopeResolver,
+			PatientCompartment compartment, BulkFileStore fileStore, BulkProperties properties) {
 		JobRepository repository = engine.jobRepository();
 		PlatformTransactionManager transactionManager = engine.transactionManager();
 		BulkProperties.Export export = properties.export();
 
 		Step plan = new StepBuilder("bulkExportPlanStep", repository)
-				.tasklet(new ExportPlanTasklet(hapiBulkStoredResourceReader, table), transactionManager)
+				.tasklet(new ExportPlanTasklet(hapiBulkStoredResourceReader, scopeResolver, compartment, table),
+						transactionManager)
 				.build();
 		Step worker = new StepBuilder(WORKER_STEP, repository)
 				.tasklet(new ExportTypeTasklet(hapiBulkStoredResourceReader, fileStore, table,
@@ -59,8 +72,8 @@ public class ExportJobConfig {
 				.gridSize(properties.workerThreads())
 				.build();
 		Step manifest = new StepBuilder("bulkExportManifestStep", repository)
-				.tasklet(new ExportManifestTasklet(repository, table, WORKER_STEP, properties.requiresAccessToken(),
-						properties.retention(), Clock.systemUTC()), transactionManager)
+				.tasklet(new ExportManifestTasklet(repository, table, fileStore, WORKER_STEP,
+						properties.requiresAccessToken(), properties.retention(), Clock.systemUTC()), transactionManager)
 				.build();
 		return new JobBuilder(JOB_NAME, repository)
 				.listener(stateListener)

@@ -13,10 +13,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One partition per planned resource type. Spring Batch's own splitter does the bookkeeping
- * (on a restart it skips finished partitions and resumes the others from their saved context);
- * this class only supplies the partitions, which come from the job's plan rather than from a
- * step-scoped partitioner.
+ * One partition per planned filter. Spring Batch's own splitter does the bookkeeping (on a restart
+ * it skips finished partitions and resumes the others from their saved context); this class only
+ * supplies the partitions, which come from the job's plan rather than from a step-scoped
+ * partitioner.
  */
 class ExportPartitionSplitter implements StepExecutionSplitter {
 
@@ -37,18 +37,17 @@ class ExportPartitionSplitter implements StepExecutionSplitter {
 	public Set<StepExecution> split(StepExecution managerStep, int gridSize) throws JobExecutionException {
 		var jobExecution = managerStep.getJobExecution();
 		String jobId = jobExecution.getJobParameters().getString(BulkJobKeys.BULK_JOB_ID);
-		Long since = jobExecution.getJobParameters().getLong(ExportJobKeys.SINCE);
 		Map<String, ExecutionContext> partitions = new LinkedHashMap<>();
-		for (String type : ExportPlanTasklet.plannedTypes(jobExecution.getExecutionContext())) {
-			partitions.put(type, ExportCursor.start(jobId, type, since).toContext());
+		for (ExportFilter filter : ExportPlanTasklet.plan(jobExecution.getExecutionContext())) {
+			partitions.put(filter.partitionName(), ExportCursor.start(jobId, filter).toContext());
 		}
 		SimpleStepExecutionSplitter delegate = new SimpleStepExecutionSplitter(jobRepository, false, workerStepName,
 				size -> partitions);
 		return delegate.split(managerStep, gridSize);
 	}
 
-	/** The name Spring Batch gives the worker step execution of a type's partition. */
-	static String partitionStepName(String workerStepName, String type) {
-		return workerStepName + ":" + type;
+	/** The name Spring Batch gives the worker step execution of a partition. */
+	static String partitionStepName(String workerStepName, ExportFilter filter) {
+		return workerStepName + ":" + filter.partitionName();
 	}
 }

@@ -1,53 +1,92 @@
 package hapibulk.export.job;
 
+import hapibulk.export.ExportLevel;
+import hapibulk.export.ExportRequest;
+import hapibulk.export.PatientCompartment;
+import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobKeys;
 import hapibulk.job.BulkJobTable;
-import org.springframework.batch.core.JobParameters;
 import org.springframework.batch.core.StepContribution;
 import org.springframework.batch.core.scope.context.ChunkContext;
-import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.item.ExecutionContext;
 import org.springframework.batch.repeat.RepeatStatus;
+import org.springframework.batch.core.step.tasklet.Tasklet;
 
-import java.util.Arrays;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
- * First step: decides which types have resources to export and how many, for the partitions and
- * for the progress the status URL reports. The plan goes into the job's execution context, so a
- * restarted job keeps the partitions it started with.
+ * First step: reads the request from the job row and decides the partitions (one per type that has
+ * resources to export, plus one for deletions when {@code _since} is given at system level) and the
+ * total for progress. The plan goes into the job's execution context, so a restarted job keeps the
+ * partitions it started with.
  */
 class ExportPlanTasklet implements Tasklet {
 
+	static final String PLAN = "exportPlan";
+
 	private final StoredResourceReader reader;
+	private final ExportScopeResolver scopeResolver;
+	private final PatientCompartment compartment;
 	private final BulkJobTable table;
 
-	ExportPlanTasklet(StoredResourceReader reader, BulkJobTable table) {
+	ExportPlanTasklet(StoredResourceReader reader, ExportScopeResolver scopeResolver, PatientCompartment compartment,
+			BulkJobTable table) {
 		this.reader = reader;
+		this.scopeResolver = scopeResolver;
+		this.compartment = compartment;
 		this.table = table;
 	}
 
 	@Override
 	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) {
 		var stepExecution = chunkContext.getStepContext().getStepExecution();
-		JobParameters parameters = stepExecution.getJobParameters();
-		List<String> requested = Arrays.stream(parameters.getString(ExportJobKeys.TYPES, "").split(","))
-				.filter(type -> !type.isBlank())
-				.toList();
-		Map<String, Long> counts = reader.countByType(parameters.getLong(ExportJobKeys.SINCE));
-		List<String> planned = counts.keySet().stream()
-				.filter(type -> requested.isEmpty() || requested.contains(type))
-				.sorted()
-				.toList();
-		long total = planned.stream().mapToLong(counts::get).sum();
-		stepExecution.getJobExecution().getExecutionContext().putString(ExportJobKeys.PLANNED_TYPES,
-				String.join(",", planned));
-		table.setProgressTotal(parameters.getString(BulkJobKeys.BULK_JOB_ID), total);
+		String jobId = stepExecution.getJobParameters().getString(BulkJobKeys.BULK_JOB_ID);
+		BulkJob job = table.find(jobId).orElseThrow(() -> new IllegalStateException("No job row for " + jobId));
+		ExportRequest request = ExportRequest.fromJson(job.requestJson());
+
+		List<ExportFilter> plan = new ArrayList<>();
+		long total = 0;
+		for (ExportFilter filter : filters(request)) {
+			long count = reader.count(filter);
+			if (count > 0) {
+				plan.add(filter);
+				total += count;
+			}
+		}
+		stepExecution.getJobExecution().getExecutionContext().putString(PLAN, ExportFilter.listToJson(plan));
+		table.setProgressTotal(jobId, total);
 		return RepeatStatus.FINISHED;
 	}
 
-	static List<String> plannedTypes(org.springframework.batch.item.ExecutionContext jobContext) {
-		String planned = jobContext.getString(ExportJobKeys.PLANNED_TYPES, "");
-		return planned.isEmpty() ? List.of() : List.of(planned.split(","));
+	private List<ExportFilter> filters(ExportRequest request) {
+		boolean inCompartment = request.level() != ExportLevel.SYSTEM;
+		ExportScopeResolver.ExportScope scope = inCompartment
+				? scopeResolver.resolve(request, false)
+				: new ExportScopeResolver.ExportScope(null, List.of());
+		Long since = millis(request.since());
+		Long until = millis(request.until());
+		List<String> types = request.types().isEmpty()
+				? reader.typesPresent().stream().filter(type -> !inCompartment || compartment.contains(type)).toList()
+				: request.types();
+		List<ExportFilter> filters = new ArrayList<>();
+		for (String type : types) {
+			filters.add(new ExportFilter(type, false, List.of(), since, until, inCompartment,
+					compartment.paths(type), scope.groupPid(), scope.patientPids()));
+		}
+		// HAPI drops a deleted resource's references, so deletions can only be scoped at system level.
+		if (since != null && !inCompartment) {
+			filters.add(new ExportFilter("Bundle", true, request.types(), since, until, false, List.of(), null, List.of()));
+		}
+		return filters;
+	}
+
+	static List<ExportFilter> plan(ExecutionContext jobContext) {
+		return ExportFilter.listFromJson(jobContext.getString(PLAN, "[]"));
+	}
+
+	private static Long millis(Instant instant) {
+		return instant == null ? null : instant.toEpochMilli();
 	}
 }

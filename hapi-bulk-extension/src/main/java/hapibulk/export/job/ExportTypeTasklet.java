@@ -9,7 +9,7 @@ import org.springframework.batch.item.ExecutionContext;
 import org.springframework.batch.repeat.RepeatStatus;
 
 /**
- * The worker of one partition (one resource type). Each call is one chunk in one transaction: read
+ * The worker of one partition (one resource type, or the deletions). Each call is one chunk in one transaction: read
  * the next page after the cursor, append it to the part file, make the file durable, and move the
  * cursor in the step's execution context, which Spring Batch commits with the chunk. Holds no state
  * of its own, so partitions can share it on any thread, or on another node.
@@ -35,8 +35,8 @@ class ExportTypeTasklet implements Tasklet {
 	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
 		ExecutionContext context = chunkContext.getStepContext().getStepExecution().getExecutionContext();
 		ExportCursor cursor = ExportCursor.from(context);
-		StoredResourceReader.Page page = reader.readPage(cursor.type(), cursor.lastPid(), cursor.since(),
-				limits.pageSize(), limits.pageBytes());
+		StoredResourceReader.Page page = reader.readPage(cursor.filter(), cursor.lastPid(), limits.pageSize(),
+				limits.pageBytes());
 		if (page.resources().isEmpty()) {
 			return RepeatStatus.FINISHED;
 		}

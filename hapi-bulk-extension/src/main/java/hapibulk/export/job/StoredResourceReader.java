@@ -3,38 +3,44 @@ package hapibulk.export.job;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.model.dao.JpaPid;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import hapibulk.export.job.StoredResource.StoredTag;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.springframework.jdbc.core.JdbcTemplate;
 
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.Optional;
 
 /**
  * Reads current resources straight from HAPI's tables (HAPI 8.8 schema): the one place that knows
  * HAPI's storage layout. Pages by resource key (keyset, never OFFSET), bounded by rows and bytes.
  * Resources HAPI stores in any other form than plain JSON text are read through HAPI's DAO.
- * {@code StoredResourceReaderTest} checks the result against HAPI's own read.
+ * {@code ExportJobTest} checks the result against HAPI's own read.
+ * <p>
+ * Patient compartments come from HAPI's reference index ({@code HFJ_RES_LINK}): a resource is in a
+ * patient's compartment when one of its compartment reference paths points at that patient.
  */
 public class StoredResourceReader {
 
-	private static final String PAGE_SQL = "SELECT r.RES_ID, r.FHIR_ID, r.RES_VER, r.HAS_TAGS, v.RES_UPDATED,"
-			+ " v.RES_ENCODING, v.RES_TEXT_VC, v.SOURCE_URI, v.REQUEST_ID"
-			+ " FROM HFJ_RESOURCE r JOIN HFJ_RES_VER v ON v.RES_ID = r.RES_ID AND v.RES_VER = r.RES_VER"
-			+ " WHERE r.RES_TYPE = ? AND r.RES_ID > ? AND r.RES_DELETED_AT IS NULL%s"
-			+ " ORDER BY r.RES_ID FETCH FIRST %d ROWS ONLY";
+	private static final String GROUP_MEMBERS = "SELECT m.TARGET_RESOURCE_ID FROM HFJ_RES_LINK m"
+			+ " WHERE m.SRC_RESOURCE_ID = ? AND m.SRC_PATH = 'Group.member.entity' AND m.TARGET_RESOURCE_TYPE = 'Patient'";
 
 	private static final String TAG_SQL = "SELECT t.RES_ID, d.TAG_TYPE, d.TAG_SYSTEM, d.TAG_CODE, d.TAG_DISPLAY,"
 			+ " d.TAG_VERSION, d.TAG_USER_SELECTED FROM HFJ_RES_TAG t JOIN HFJ_TAG_DEF d ON d.TAG_ID = t.TAG_ID"
 			+ " WHERE t.RES_ID IN (%s) ORDER BY t.RES_ID, d.TAG_TYPE, d.TAG_SYSTEM, d.TAG_CODE";
+
+	private static final ObjectMapper MAPPER = new ObjectMapper();
 
 	private final JdbcTemplate jdbc;
 	private final DaoRegistry daoRegistry;
@@ -49,56 +55,137 @@ public class StoredResourceReader {
 	/** One page of resources and whether another may follow. */
 	public record Page(List<StoredResource> resources, boolean more) {}
 
-	/** Current, non-deleted resources per type, optionally only those updated after {@code sinceMillis}. */
-	public Map<String, Long> countByType(Long sinceMillis) {
-		Map<String, Long> counts = new TreeMap<>();
-		String sql = "SELECT RES_TYPE, COUNT(*) FROM HFJ_RESOURCE WHERE RES_DELETED_AT IS NULL"
-				+ (sinceMillis == null ? "" : " AND RES_UPDATED > ?") + " GROUP BY RES_TYPE";
-		Object[] args = sinceMillis == null ? new Object[0] : new Object[] {new Timestamp(sinceMillis)};
-		jdbc.query(sql, rs -> {
-			counts.put(rs.getString(1), rs.getLong(2));
-		}, args);
-		return counts;
+	/** The types of which at least one current resource exists. */
+	public List<String> typesPresent() {
+		return jdbc.queryForList("SELECT DISTINCT RES_TYPE FROM HFJ_RESOURCE WHERE RES_DELETED_AT IS NULL ORDER BY RES_TYPE",
+				String.class);
+	}
+
+	/** The key of a current (not deleted) resource. */
+	public Optional<Long> findPid(String type, String fhirId) {
+		return jdbc.queryForList("SELECT RES_ID FROM HFJ_RESOURCE WHERE RES_TYPE = ? AND FHIR_ID = ? AND RES_DELETED_AT IS NULL",
+				Long.class, type, fhirId).stream().findFirst();
+	}
+
+	/** Which of {@code patientPids} are members of the group. */
+	public List<Long> groupMembersAmong(long groupPid, Collection<Long> patientPids) {
+		if (patientPids.isEmpty()) {
+			return List.of();
+		}
+		List<Object> args = new ArrayList<>(List.of(groupPid));
+		args.addAll(patientPids);
+		return jdbc.queryForList(GROUP_MEMBERS + " AND m.TARGET_RESOURCE_ID IN (" + placeholders(patientPids.size()) + ")",
+				Long.class, args.toArray());
+	}
+
+	/** How many resources the filter selects now. */
+	public long count(ExportFilter filter) {
+		Sql where = filter.deleted() ? deletedWhere(filter) : where(filter);
+		Long count = jdbc.queryForObject("SELECT COUNT(*) FROM HFJ_RESOURCE r WHERE " + where.sql(), Long.class,
+				where.args().toArray());
+		return count == null ? 0 : count;
 	}
 
 	/**
-	 * The next resources of {@code type} after key {@code afterPid}: at most {@code maxRows}, and no
-	 * more once {@code maxBytes} of stored text were read (at least one row, however large).
+	 * The next resources the filter selects after key {@code afterPid}: at most {@code maxRows}, and
+	 * no more once {@code maxBytes} of stored text were read (at least one row, however large).
 	 */
-	public Page readPage(String type, long afterPid, Long sinceMillis, int maxRows, long maxBytes) {
-		String sql = String.format(PAGE_SQL, sinceMillis == null ? "" : " AND r.RES_UPDATED > ?", maxRows);
-		List<Object> args = new ArrayList<>(List.of(type, afterPid));
-		if (sinceMillis != null) {
-			args.add(new Timestamp(sinceMillis));
-		}
+	public Page readPage(ExportFilter filter, long afterPid, int maxRows, long maxBytes) {
+		return filter.deleted() ? readDeletedPage(filter, afterPid, maxRows) : readResourcePage(filter, afterPid, maxRows, maxBytes);
+	}
+
+	private Page readResourcePage(ExportFilter filter, long afterPid, int maxRows, long maxBytes) {
+		Sql where = where(filter).and("r.RES_ID > ?", afterPid);
+		String sql = "SELECT r.RES_ID, r.FHIR_ID, r.RES_VER, r.HAS_TAGS, v.RES_UPDATED, v.RES_ENCODING, v.RES_TEXT_VC,"
+				+ " v.SOURCE_URI, v.REQUEST_ID"
+				+ " FROM HFJ_RESOURCE r JOIN HFJ_RES_VER v ON v.RES_ID = r.RES_ID AND v.RES_VER = r.RES_VER"
+				+ " WHERE " + where.sql() + " ORDER BY r.RES_ID FETCH FIRST " + maxRows + " ROWS ONLY";
 		List<Row> rows = new ArrayList<>();
 		long[] bytes = {0};
-		boolean[] cutShort = {false};
-		jdbc.query(con -> {
-			var statement = con.prepareStatement(sql);
-			statement.setFetchSize(Math.min(maxRows, 500));
-			for (int i = 0; i < args.size(); i++) {
-				statement.setObject(i + 1, args.get(i));
-			}
-			return statement;
-		}, rs -> {
-			if (cutShort[0]) {
+		jdbc.query(con -> prepare(con.prepareStatement(sql), where.args(), maxRows), rs -> {
+			if (bytes[0] >= maxBytes) {
 				return;
 			}
 			Row row = Row.of(rs);
 			rows.add(row);
 			bytes[0] += row.text == null ? 0 : row.text.length();
-			if (bytes[0] >= maxBytes) {
-				cutShort[0] = true;
-			}
 		});
 		Map<Long, List<StoredTag>> tags = readTags(rows.stream().filter(r -> r.hasTags).map(r -> r.pid).toList());
 		List<StoredResource> resources = new ArrayList<>(rows.size());
 		for (Row row : rows) {
-			resources.add(row.isPlainJson() ? row.toResource(type, tags.getOrDefault(row.pid, List.of()))
-					: readThroughHapi(type, row));
+			resources.add(row.isPlainJson() ? row.toResource(filter.type(), tags.getOrDefault(row.pid, List.of()))
+					: readThroughHapi(filter.type(), row));
 		}
-		return new Page(resources, cutShort[0] || rows.size() == maxRows);
+		return new Page(resources, bytes[0] >= maxBytes || rows.size() == maxRows);
+	}
+
+	/** Deletions: one transaction Bundle with a DELETE entry per deleted resource. */
+	private Page readDeletedPage(ExportFilter filter, long afterPid, int maxRows) {
+		Sql where = deletedWhere(filter).and("r.RES_ID > ?", afterPid);
+		String sql = "SELECT r.RES_ID, r.RES_TYPE, r.FHIR_ID, r.RES_VER, r.RES_UPDATED FROM HFJ_RESOURCE r WHERE "
+				+ where.sql() + " ORDER BY r.RES_ID FETCH FIRST " + maxRows + " ROWS ONLY";
+		List<StoredResource> bundles = jdbc.query(con -> prepare(con.prepareStatement(sql), where.args(), maxRows),
+				(rs, i) -> {
+					long pid = rs.getLong(1);
+					String fhirId = rs.getString(3) == null ? Long.toString(pid) : rs.getString(3);
+					ObjectNode bundle = MAPPER.createObjectNode().put("resourceType", "Bundle").put("type", "transaction");
+					bundle.putArray("entry").addObject().putObject("request").put("method", "DELETE")
+							.put("url", rs.getString(2) + "/" + fhirId);
+					return new StoredResource(pid, "Bundle", fhirId, rs.getLong(4), new Date(rs.getTimestamp(5).getTime()),
+							null, List.of(), bundle.toString(), true);
+				});
+		return new Page(bundles, bundles.size() == maxRows);
+	}
+
+	private static Sql where(ExportFilter filter) {
+		Sql where = new Sql("r.RES_TYPE = ? AND r.RES_DELETED_AT IS NULL", filter.type());
+		if (filter.since() != null) {
+			where = where.and("r.RES_UPDATED > ?", new Timestamp(filter.since()));
+		}
+		if (filter.until() != null) {
+			where = where.and("r.RES_UPDATED <= ?", new Timestamp(filter.until()));
+		}
+		if (!filter.compartment()) {
+			return where;
+		}
+		Sql members = members(filter);
+		if (filter.type().equals("Patient")) {
+			return members == null ? where : where.and("r.RES_ID IN (" + members.sql() + ")", members.args().toArray());
+		}
+		List<Object> args = new ArrayList<>(filter.compartmentPaths());
+		String exists = "EXISTS (SELECT 1 FROM HFJ_RES_LINK l WHERE l.SRC_RESOURCE_ID = r.RES_ID"
+				+ " AND l.TARGET_RESOURCE_TYPE = 'Patient' AND l.SRC_PATH IN (" + placeholders(args.size()) + ")";
+		if (members != null) {
+			exists += " AND l.TARGET_RESOURCE_ID IN (" + members.sql() + ")";
+			args.addAll(members.args());
+		}
+		return where.and(exists + ")", args.toArray());
+	}
+
+	/** The patients whose compartments are exported, as SQL, or null for every patient. */
+	private static Sql members(ExportFilter filter) {
+		if (!filter.patientPids().isEmpty()) {
+			return new Sql(placeholders(filter.patientPids().size()), filter.patientPids().toArray());
+		}
+		if (filter.groupPid() != null) {
+			return new Sql(GROUP_MEMBERS, filter.groupPid());
+		}
+		return null;
+	}
+
+	private static Sql deletedWhere(ExportFilter filter) {
+		Sql where = new Sql("r.RES_DELETED_AT IS NOT NULL");
+		if (filter.since() != null) {
+			where = where.and("r.RES_DELETED_AT > ?", new Timestamp(filter.since()));
+		}
+		if (filter.until() != null) {
+			where = where.and("r.RES_DELETED_AT <= ?", new Timestamp(filter.until()));
+		}
+		if (!filter.deletedTypes().isEmpty()) {
+			where = where.and("r.RES_TYPE IN (" + placeholders(filter.deletedTypes().size()) + ")",
+					filter.deletedTypes().toArray());
+		}
+		return where;
 	}
 
 	private Map<Long, List<StoredTag>> readTags(Collection<Long> pids) {
@@ -106,8 +193,7 @@ public class StoredResourceReader {
 			return Map.of();
 		}
 		Map<Long, List<StoredTag>> tags = new HashMap<>();
-		String sql = String.format(TAG_SQL, String.join(",", Collections.nCopies(pids.size(), "?")));
-		jdbc.query(sql, rs -> {
+		jdbc.query(String.format(TAG_SQL, placeholders(pids.size())), rs -> {
 			Object userSelected = rs.getObject(7);
 			tags.computeIfAbsent(rs.getLong(1), pid -> new ArrayList<>()).add(new StoredTag(rs.getInt(2),
 					rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
@@ -123,15 +209,42 @@ public class StoredResourceReader {
 		return new StoredResource(row.pid, type, row.fhirId, row.version, row.updated, null, List.of(), json, true);
 	}
 
-	private record Row(long pid, String fhirId, long version, boolean hasTags, Timestamp updated, String encoding,
+	private static PreparedStatement prepare(PreparedStatement statement, List<Object> args, int maxRows)
+			throws SQLException {
+		statement.setFetchSize(Math.min(maxRows, 500));
+		for (int i = 0; i < args.size(); i++) {
+			statement.setObject(i + 1, args.get(i));
+		}
+		return statement;
+	}
+
+	private static String placeholders(int count) {
+		return String.join(",", Collections.nCopies(count, "?"));
+	}
+
+	/** A WHERE clause and its arguments, in order. */
+	private record Sql(String sql, List<Object> args) {
+		Sql(String sql, Object... args) {
+			this(sql, List.of(args));
+		}
+
+		Sql and(String condition, Object... more) {
+			List<Object> all = new ArrayList<>(args);
+			all.addAll(List.of(more));
+			return new Sql(sql + " AND " + condition, all);
+		}
+	}
+
+	private record Row(long pid, String fhirId, long version, boolean hasTags, Date updated, String encoding,
 			String text, String sourceUri, String requestId) {
 
 		static Row of(ResultSet rs) throws SQLException {
 			long pid = rs.getLong("RES_ID");
 			String fhirId = rs.getString("FHIR_ID");
 			return new Row(pid, fhirId == null ? Long.toString(pid) : fhirId, rs.getLong("RES_VER"),
-					rs.getBoolean("HAS_TAGS"), rs.getTimestamp("RES_UPDATED"), rs.getString("RES_ENCODING"),
-					rs.getString("RES_TEXT_VC"), rs.getString("SOURCE_URI"), rs.getString("REQUEST_ID"));
+					rs.getBoolean("HAS_TAGS"), new Date(rs.getTimestamp("RES_UPDATED").getTime()),
+					rs.getString("RES_ENCODING"), rs.getString("RES_TEXT_VC"), rs.getString("SOURCE_URI"),
+					rs.getString("REQUEST_ID"));
 		}
 
 		boolean isPlainJson() {
@@ -139,8 +252,7 @@ public class StoredResourceReader {
 		}
 
 		StoredResource toResource(String type, List<StoredTag> tags) {
-			return new StoredResource(pid, type, fhirId, version, new java.util.Date(updated.getTime()), source(), tags,
-					text, false);
+			return new StoredResource(pid, type, fhirId, version, updated, source(), tags, text, false);
 		}
 
 		/** {@code meta.source} as HAPI composes it from the source URI and the request id. */

@@ -3,13 +3,15 @@ package hapibulk.export.job;
 import hapibulk.job.BulkManifest.ManifestFile;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 class ExportCursorTest {
 
 	@Test
 	void survivesTheExecutionContext_andListsEveryNonEmptyPart() {
-		ExportCursor cursor = ExportCursor.start("job1", "Patient", 1234L)
+		ExportCursor cursor = ExportCursor.start("job1", filter("Patient"))
 				.withPart(10, 100).nextPart()
 				.withPart(5, 60).nextPart()
 				.withPart(2, 30)
@@ -19,16 +21,30 @@ class ExportCursorTest {
 
 		assertThat(restored).isEqualTo(cursor);
 		assertThat(restored.files()).containsExactly(
-				new ManifestFile("Patient", "Patient-1.ndjson", 10, 100),
-				new ManifestFile("Patient", "Patient-2.ndjson", 5, 60),
-				new ManifestFile("Patient", "Patient-3.ndjson", 2, 30));
+				new ManifestFile("Patient", "Patient-1.ndjson", 10, 100, null),
+				new ManifestFile("Patient", "Patient-2.ndjson", 5, 60, null),
+				new ManifestFile("Patient", "Patient-3.ndjson", 2, 30, null));
 	}
 
 	@Test
-	void aPartitionWithoutResources_hasNoFiles_andNoSince() {
-		ExportCursor cursor = ExportCursor.from(ExportCursor.start("job1", "Medication", null).toContext());
+	void aPartitionWithoutResources_hasNoFiles() {
+		ExportCursor cursor = ExportCursor.from(ExportCursor.start("job1", filter("Medication")).toContext());
 
-		assertThat(cursor.since()).isNull();
+		assertThat(cursor.filter()).isEqualTo(filter("Medication"));
 		assertThat(cursor.files()).isEmpty();
+	}
+
+	@Test
+	void theDeletedPartition_namesItsFilesApart() {
+		ExportFilter deleted = new ExportFilter("Bundle", true, List.of("Patient"), 1L, null, false, null, null, null);
+
+		ExportCursor cursor = ExportCursor.start("job1", deleted).withPart(3, 30);
+
+		assertThat(ExportCursor.from(cursor.toContext()).files())
+				.containsExactly(new ManifestFile("Bundle", "deleted-1.ndjson", 3, 30, null));
+	}
+
+	private static ExportFilter filter(String type) {
+		return new ExportFilter(type, false, List.of(), 1234L, null, true, List.of(type + ".subject"), 7L, List.of(1L, 2L));
 	}
 }

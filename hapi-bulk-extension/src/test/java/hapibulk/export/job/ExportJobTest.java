@@ -26,6 +26,8 @@ import hapibulk.testsupport.HapiLoader;
 import hapibulk.testsupport.JsonCompare;
 import hapibulk.testsupport.SyntheaData;
 import hapibulk.testsupport.TestHapiServerConfig;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Coding;
@@ -55,6 +57,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -139,6 +142,12 @@ class ExportJobTest {
 		updated.getNameFirstRep().setFamily("Second");
 		daoRegistry.getResourceDao("Patient").update(updated, request);
 
+		org.hl7.fhir.r4.model.Group group = new org.hl7.fhir.r4.model.Group();
+		group.setId("grp-two");
+		group.setType(org.hl7.fhir.r4.model.Group.GroupType.PERSON).setActual(true);
+		syntheaPatientIds().subList(0, 2).forEach(id -> group.addMember().getEntity().setReference("Patient/" + id));
+		daoRegistry.getResourceDao("Group").update(group, request);
+
 		Patient deleted = new Patient();
 		deleted.setId("pat-deleted");
 		daoRegistry.getResourceDao("Patient").update(deleted, request);
@@ -148,17 +157,16 @@ class ExportJobTest {
 	@Test
 	void systemExport_writesEveryCurrentResourceOnce_asHapiReadsIt() throws IOException {
 		// when
-		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.SYSTEM, List.of(), null,
-				"application/fhir+ndjson", "http://localhost/fhir/$export"));
+		BulkJob job = exportAndWait(ExportRequest.system(List.of(), null, "http://localhost/fhir/$export"));
 
 		// then
 		BulkManifest manifest = ManifestJson.read(job.manifestJson());
 		Map<String, String> exported = readAll(job, manifest);
-		assertThat(exported).hasSize(syntheaCount + 2);
+		assertThat(exported).hasSize(syntheaCount + 3);
 		assertThat(exported).doesNotContainKey("Patient/pat-deleted");
 		assertThat(exported.get("Patient/pat-updated")).contains("\"Second\"").contains("\"versionId\":\"2\"");
 		assertThat(exported.get("Observation/obs-meta")).contains("70.50");
-		assertThat(job.progressDone()).isEqualTo(job.progressTotal()).isEqualTo(syntheaCount + 2);
+		assertThat(job.progressDone()).isEqualTo(job.progressTotal()).isEqualTo(syntheaCount + 3);
 
 		SystemRequestDetails request = new SystemRequestDetails();
 		var parser = fhirContext.newJsonParser();
@@ -172,9 +180,9 @@ class ExportJobTest {
 	}
 
 	@Test
-	void systemExport_splitsTypesIntoPartFiles_withCountsAndSizes() throws IOException {
-		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.SYSTEM, List.of("DocumentReference", "Encounter"),
-				null, "application/fhir+ndjson", "http://localhost/fhir/$export?_type=DocumentReference,Encounter"));
+	void systemExport_splitsTypesIntoPartFiles_withCountsSizesAndChecksums() throws Exception {
+		BulkJob job = exportAndWait(ExportRequest.system(List.of("DocumentReference", "Encounter"), null,
+				"http://localhost/fhir/$export?_type=DocumentReference,Encounter"));
 
 		BulkManifest manifest = ManifestJson.read(job.manifestJson());
 		assertThat(manifest.output()).extracting(BulkManifest.ManifestFile::file).containsExactly(
@@ -190,23 +198,89 @@ class ExportJobTest {
 			}
 		}
 		assertThat(manifest.request()).endsWith("_type=DocumentReference,Encounter");
+		for (BulkManifest.ManifestFile file : manifest.output()) {
+			byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+					.digest(Files.readAllBytes(files.resolve(job.id()).resolve(file.file())));
+			assertThat(file.sha256()).isEqualTo(java.util.HexFormat.of().formatHex(digest));
+		}
 	}
 
 	@Test
 	void systemExport_since_exportsOnlyLaterResources() throws IOException {
-		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.SYSTEM, List.of(), beforeHandMade,
-				"application/fhir+ndjson", "http://localhost/fhir/$export"));
+		BulkJob job = exportAndWait(ExportRequest.system(List.of(), beforeHandMade, "http://localhost/fhir/$export"));
 
-		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
-		assertThat(exported.keySet()).containsExactlyInAnyOrder("Observation/obs-meta", "Patient/pat-updated");
+		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		Map<String, String> exported = readAll(job, manifest);
+		assertThat(exported.keySet()).containsExactlyInAnyOrder("Observation/obs-meta", "Patient/pat-updated",
+				"Group/grp-two");
+		assertThat(manifest.deleted()).singleElement().satisfies(file -> {
+			assertThat(file.type()).isEqualTo("Bundle");
+			assertThat(file.count()).isEqualTo(1);
+			assertThat(Files.readString(files.resolve(job.id()).resolve(file.file()))).isEqualTo(
+					"{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[{\"request\":"
+							+ "{\"method\":\"DELETE\",\"url\":\"Patient/pat-deleted\"}}]}\n");
+		});
 	}
 
 	@Test
 	void systemExport_ofTypeWithoutResources_completesWithEmptyOutput() {
-		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.SYSTEM, List.of("Medication"), null,
-				"application/fhir+ndjson", "http://localhost/fhir/$export?_type=Medication"));
+		BulkJob job = exportAndWait(ExportRequest.system(List.of("Medication"), null, "http://localhost/fhir/$export?_type=Medication"));
 
 		assertThat(ManifestJson.read(job.manifestJson()).output()).isEmpty();
+	}
+
+	@Test
+	void patientExport_exportsThePatientCompartmentOfEveryPatient() throws IOException {
+		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(), List.of(), null, null,
+				"application/fhir+ndjson", "http://localhost/fhir/Patient/$export"));
+
+		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
+		// Organization, Location, Practitioner(Role) and the subject-less Observation are outside the compartment;
+		// a Group is inside the compartments of its members.
+		assertThat(exported.keySet().stream().map(key -> key.split("/")[0]).distinct()).containsExactlyInAnyOrder(
+				"Patient", "Device", "AllergyIntolerance", "Encounter", "DocumentReference", "Group");
+		assertThat(exported).hasSize(compartmentLines(null).size() + 2);
+	}
+
+	@Test
+	void patientExport_ofListedPatients_exportsOnlyTheirCompartments() throws IOException {
+		String patientId = syntheaPatientIds().get(3);
+		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(patientId),
+				List.of("Patient", "Encounter", "DocumentReference"), null, null, "application/fhir+ndjson",
+				"http://localhost/fhir/Patient/" + patientId + "/$export"));
+
+		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
+		assertThat(exported.keySet()).containsExactlyInAnyOrderElementsOf(compartmentKeys(patientId,
+				List.of("Patient", "Encounter", "DocumentReference")));
+	}
+
+	@Test
+	void groupExport_exportsTheCompartmentsOfItsMembers() throws IOException {
+		List<String> members = syntheaPatientIds().subList(0, 2);
+		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.GROUP, "grp-two", List.of(), List.of(), null, null,
+				"application/fhir+ndjson", "http://localhost/fhir/Group/grp-two/$export"));
+
+		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
+		List<String> expected = new ArrayList<>(List.of("Group/grp-two"));
+		members.forEach(member -> expected.addAll(compartmentKeys(member, SYNTHEA_TYPES)));
+		assertThat(exported.keySet()).containsExactlyInAnyOrderElementsOf(expected);
+	}
+
+	@Test
+	void groupExport_refusesUnknownGroups_unknownPatients_andNonMembers() {
+		String outsider = syntheaPatientIds().get(5);
+		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.GROUP, "no-such-group",
+				List.of(), List.of(), null, null, "application/fhir+ndjson", "u"), false))
+				.isInstanceOf(ResourceNotFoundException.class).hasMessageContaining("Group/no-such-group");
+		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.GROUP, "grp-two",
+				List.of(outsider), List.of(), null, null, "application/fhir+ndjson", "u"), false))
+				.isInstanceOf(InvalidRequestException.class).hasMessageContaining("Patient/" + outsider);
+		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.PATIENT, null,
+				List.of("nobody"), List.of(), null, null, "application/fhir+ndjson", "u"), false))
+				.isInstanceOf(InvalidRequestException.class).hasMessageContaining("Patient/nobody");
+		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.PATIENT, null,
+				List.of("nobody"), List.of(), null, null, "application/fhir+ndjson", "u"), true))
+				.isInstanceOf(ResourceNotFoundException.class);
 	}
 
 	@Test
@@ -214,11 +288,11 @@ class ExportJobTest {
 		// given: the process died right after a kick-off; its execution is still STARTED
 		String jobId = "0123456789abcdef0123456789abcdef";
 		Instant now = Instant.now();
-		table.insert(new BulkJob(jobId, BulkJobKind.EXPORT, BulkJobState.RUNNING, null, "http://localhost/fhir/$export",
-				"{}", now, now, now.plusSeconds(60), null, 0, 0, null, null));
+		ExportRequest request = ExportRequest.system(List.of("Patient"), null, "http://localhost/fhir/$export");
+		table.insert(new BulkJob(jobId, BulkJobKind.EXPORT, BulkJobState.RUNNING, null, request.requestUrl(),
+				request.toJson(), now, now, now.plusSeconds(60), null, 0, 0, null, null));
 		JobExecution dead = createStartedExecution(new JobParametersBuilder()
 				.addString(BulkJobKeys.BULK_JOB_ID, jobId)
-				.addString(ExportJobKeys.TYPES, "Patient", false)
 				.toJobParameters());
 		table.setExecution(jobId, dead.getId());
 
@@ -248,12 +322,35 @@ class ExportJobTest {
 	}
 
 	private BulkJob exportAndWait(ExportRequest request) {
-		String id = exportJobService.submit(request).id();
+		String id = exportJobService.submit(request, false).id();
 		await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
 				.until(() -> !table.find(id).orElseThrow().state().isActive());
 		BulkJob job = table.find(id).orElseThrow();
 		assertThat(job.state()).as(job.errorMessage()).isEqualTo(BulkJobState.COMPLETED);
 		return job;
+	}
+
+	private static List<String> syntheaPatientIds() {
+		return SyntheaData.lines("Patient").stream().map(line -> JsonCompare.tree(line).get("id").asText()).toList();
+	}
+
+	/** Synthea lines of compartment types that reference the patient (any patient when null). */
+	private static List<String> compartmentLines(String patientId) {
+		List<String> lines = new ArrayList<>();
+		for (String type : List.of("Patient", "Device", "AllergyIntolerance", "Encounter", "DocumentReference")) {
+			for (String line : SyntheaData.lines(type)) {
+				String id = JsonCompare.tree(line).get("id").asText();
+				if (patientId == null || (type.equals("Patient") ? id.equals(patientId)
+						: line.contains("\"reference\":\"Patient/" + patientId + "\""))) {
+					lines.add(type + "/" + id);
+				}
+			}
+		}
+		return lines;
+	}
+
+	private static List<String> compartmentKeys(String patientId, List<String> types) {
+		return compartmentLines(patientId).stream().filter(key -> types.contains(key.split("/")[0])).toList();
 	}
 
 	/** Every exported resource by "Type/id"; fails on a duplicate or a line in a file of another type. */

@@ -1,0 +1,59 @@
+package hapibulk.export;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.RuntimeResourceDefinition;
+import ca.uhn.fhir.context.RuntimeSearchParam;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The R4 Patient CompartmentDefinition as HAPI knows it: which resource types belong to a patient's
+ * compartment, and through which reference paths (the search parameters that the definition names).
+ * Patient and Group exports are bounded by it.
+ */
+public class PatientCompartment {
+
+	public static final String PATIENT = "Patient";
+
+	private final Map<String, List<String>> pathsByType;
+
+	public PatientCompartment(FhirContext fhirContext) {
+		Map<String, List<String>> paths = new TreeMap<>();
+		for (String type : fhirContext.getResourceTypes()) {
+			RuntimeResourceDefinition definition = fhirContext.getResourceDefinition(type);
+			List<String> typePaths = definition.getSearchParams().stream()
+					.filter(param -> Objects.requireNonNullElse(param.getProvidesMembershipInCompartments(), Set.of())
+							.contains(PATIENT))
+					.map(RuntimeSearchParam::getPathsSplit)
+					.flatMap(List::stream)
+					.distinct()
+					.sorted()
+					.toList();
+			if (type.equals(PATIENT)) {
+				paths.put(type, List.of());
+			} else if (!typePaths.isEmpty()) {
+				paths.put(type, typePaths);
+			}
+		}
+		this.pathsByType = Collections.unmodifiableMap(paths);
+	}
+
+	/** Every type of the compartment, Patient included, sorted. */
+	public Set<String> types() {
+		return pathsByType.keySet();
+	}
+
+	public boolean contains(String type) {
+		return pathsByType.containsKey(type);
+	}
+
+	/** The reference paths through which a resource of {@code type} belongs to a patient's compartment. */
+	public List<String> paths(String type) {
+		return pathsByType.getOrDefault(type, List.of());
+	}
+}

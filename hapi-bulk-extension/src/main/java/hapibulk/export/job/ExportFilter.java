@@ -1,0 +1,74 @@
+package hapibulk.export.job;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.util.List;
+
+/**
+ * What one export partition selects: the resources of one type (or, for {@code deleted}, the
+ * deletions of several types) within the export's time window and patient scope. Immutable for the
+ * life of the job; kept in the partition's execution context.
+ *
+ * @param type             the resource type; "Bundle" for the deleted partition
+ * @param deleted          whether this partition lists deletions (manifest {@code deleted[]})
+ * @param deletedTypes     for the deleted partition: the types whose deletions count (empty: all)
+ * @param since            epoch millis: only resources updated (or deleted) after it, or null
+ * @param until            epoch millis: only resources updated (or deleted) at or before it, or null
+ * @param compartment      whether the Patient compartment bounds the export (Patient and Group level)
+ * @param compartmentPaths the reference paths that put a resource of {@code type} in a patient's compartment
+ * @param groupPid         when set, only the compartments of this Group's members
+ * @param patientPids      when not empty, only the compartments of these patients
+ */
+public record ExportFilter(String type, boolean deleted, List<String> deletedTypes, Long since, Long until,
+		boolean compartment, List<String> compartmentPaths, Long groupPid, List<Long> patientPids) {
+
+	private static final ObjectMapper MAPPER = new ObjectMapper();
+	private static final TypeReference<List<ExportFilter>> LIST = new TypeReference<>() {};
+
+	public static final String DELETED_PARTITION = "deleted";
+
+	public ExportFilter {
+		deletedTypes = deletedTypes == null ? List.of() : List.copyOf(deletedTypes);
+		compartmentPaths = compartmentPaths == null ? List.of() : List.copyOf(compartmentPaths);
+		patientPids = patientPids == null ? List.of() : List.copyOf(patientPids);
+	}
+
+	/** The partition's name, unique within a job: the type, or "deleted". */
+	public String partitionName() {
+		return deleted ? DELETED_PARTITION : type;
+	}
+
+	public String toJson() {
+		try {
+			return MAPPER.writeValueAsString(this);
+		} catch (JsonProcessingException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
+	public static ExportFilter fromJson(String json) {
+		try {
+			return MAPPER.readValue(json, ExportFilter.class);
+		} catch (JsonProcessingException e) {
+			throw new IllegalArgumentException("Not an export filter: " + json, e);
+		}
+	}
+
+	static String listToJson(List<ExportFilter> filters) {
+		try {
+			return MAPPER.writeValueAsString(filters);
+		} catch (JsonProcessingException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
+	static List<ExportFilter> listFromJson(String json) {
+		try {
+			return MAPPER.readValue(json, LIST);
+		} catch (JsonProcessingException e) {
+			throw new IllegalArgumentException("Not a list of export filters: " + json, e);
+		}
+	}
+}

@@ -1,0 +1,58 @@
+package hapibulk.export.job;
+
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import hapibulk.export.ExportLevel;
+import hapibulk.export.ExportRequest;
+import hapibulk.support.BulkErrors;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+
+/**
+ * Turns the Group and Patient ids of a request into resource keys, refusing what does not exist:
+ * a missing Group or instance patient is a 404, an unknown or non-member {@code patient} a 400.
+ */
+public class ExportScopeResolver {
+
+	private final StoredResourceReader reader;
+
+	public ExportScopeResolver(StoredResourceReader reader) {
+		this.reader = reader;
+	}
+
+	/** The keys that bound a Patient or Group export. */
+	public record ExportScope(Long groupPid, List<Long> patientPids) {}
+
+	public ExportScope resolve(ExportRequest request, boolean patientInstance) {
+		Long groupPid = null;
+		if (request.level() == ExportLevel.GROUP) {
+			groupPid = reader.findPid("Group", request.groupId()).orElseThrow(() -> new ResourceNotFoundException(
+					BulkErrors.code(113) + "Group/" + request.groupId() + " is not known to this server"));
+		}
+		List<Long> patientPids = new ArrayList<>();
+		for (String patientId : request.patientIds()) {
+			Long pid = reader.findPid("Patient", patientId).orElse(null);
+			if (pid == null && patientInstance) {
+				throw new ResourceNotFoundException(BulkErrors.code(114) + "Patient/" + patientId + " is not known to this server");
+			}
+			if (pid == null) {
+				throw new InvalidRequestException(BulkErrors.code(115) + "patient Patient/" + patientId
+						+ " is not known to this server");
+			}
+			patientPids.add(pid);
+		}
+		if (groupPid != null && !patientPids.isEmpty()) {
+			List<Long> members = reader.groupMembersAmong(groupPid, patientPids);
+			if (members.size() < new HashSet<>(patientPids).size()) {
+				List<String> outsiders = request.patientIds().stream()
+						.filter(id -> !members.contains(reader.findPid("Patient", id).orElseThrow()))
+						.toList();
+				throw new InvalidRequestException(BulkErrors.code(116) + "Not members of Group/" + request.groupId()
+						+ ": " + outsiders.stream().map(id -> "Patient/" + id).toList());
+			}
+		}
+		return new ExportScope(groupPid, List.copyOf(patientPids));
+	}
+}
