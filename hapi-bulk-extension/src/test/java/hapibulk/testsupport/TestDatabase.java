@@ -11,9 +11,12 @@ import java.util.UUID;
 
 /**
  * The database a test runs against, chosen by the system property {@code hapibulk.test.db}: an H2
- * in-memory database (default), or a new schema of the PostgreSQL database at
- * {@code hapibulk.test.postgres.url} (Maven profile {@code postgres}). Each call gives a fresh,
- * empty database.
+ * in-memory database (default), or a new database on the PostgreSQL server of
+ * {@code hapibulk.test.postgres.url} (Maven profile {@code postgres}), dropped when the JVM exits.
+ * Each call gives a fresh, empty database.
+ * <p>
+ * A database, not a schema of the shared one: Hibernate's schema update (HAPI's DDL) finds HAPI's
+ * sequences in any other schema of the database and then skips creating them in the new one.
  */
 public record TestDatabase(String kind, String url, String user) {
 
@@ -22,16 +25,27 @@ public record TestDatabase(String kind, String url, String user) {
 		if (isPostgres()) {
 			String base = System.getProperty("hapibulk.test.postgres.url", "jdbc:postgresql://127.0.0.1:5432/test");
 			String user = System.getProperty("hapibulk.test.postgres.user", "postgres");
-			String schema = "hb_" + suffix;
-			try (Connection connection = DriverManager.getConnection(base, user, "");
-					Statement statement = connection.createStatement()) {
-				statement.execute("CREATE SCHEMA " + schema);
-			} catch (SQLException e) {
-				throw new IllegalStateException("Cannot create a test schema in " + base, e);
-			}
-			return new TestDatabase("postgres", base + (base.contains("?") ? "&" : "?") + "currentSchema=" + schema, user);
+			String database = "hapibulk_test_" + suffix;
+			execute(base, user, "CREATE DATABASE " + database);
+			Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+				try {
+					execute(base, user, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+				} catch (IllegalStateException ignored) {
+					// best effort
+				}
+			}));
+			return new TestDatabase("postgres", base.replaceFirst("/[^/?]+(\\?|$)", "/" + database + "$1"), user);
 		}
 		return new TestDatabase("h2", "jdbc:h2:mem:hapibulk_" + suffix + ";DB_CLOSE_DELAY=-1", "sa");
+	}
+
+	private static void execute(String url, String user, String sql) {
+		try (Connection connection = DriverManager.getConnection(url, user, "");
+				Statement statement = connection.createStatement()) {
+			statement.execute(sql);
+		} catch (SQLException e) {
+			throw new IllegalStateException("Cannot run '" + sql + "' on " + url, e);
+		}
 	}
 
 	public static boolean isPostgres() {

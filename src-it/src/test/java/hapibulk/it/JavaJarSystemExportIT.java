@@ -42,6 +42,9 @@ class JavaJarSystemExportIT {
 		if (server != null) {
 			server.close();
 		}
+		if (database != null) {
+			database.drop().run();
+		}
 	}
 
 	@Test
