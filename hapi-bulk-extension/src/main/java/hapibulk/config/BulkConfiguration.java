@@ -14,6 +14,7 @@ import hapibulk.job.BulkJobStateListener;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkSchemaInitializer;
 import hapibulk.job.BulkStatusProvider;
+import hapibulk.job.ExpiredJobSweeper;
 import hapibulk.job.InterruptedJobRestarter;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.storage.LocalFileStore;
@@ -103,7 +104,13 @@ public class BulkConfiguration {
 		return new BulkServerRegistrar(List.of(
 				new BulkExportProvider(new ExportRequestParser(fhirContext, compartment, Clock.systemUTC()),
 						exportJobService),
-				new BulkStatusProvider(jobService, properties.retryAfter()),
-				new BulkFileProvider(jobService, fileStore)));
+				new BulkStatusProvider(jobService, properties.retryAfter(), Clock.systemUTC()),
+				new BulkFileProvider(jobService, fileStore)),
+				List.of(new BulkCapabilityStatementInterceptor()));
+	}
+
+	@Bean
+	public ExpiredJobSweeper hapiBulkExpiredJobSweeper(BulkJobService jobService, BulkProperties properties) {
+		return new ExpiredJobSweeper(jobService, properties.cleanupInterval());
 	}
 }

@@ -13,6 +13,7 @@ import java.time.Duration;
  * @param enabled        turns the extension on in a Spring Boot host (auto-configuration)
  * @param fileDirectory  where export files are written
  * @param retention      how long a completed job's files stay available ({@code Expires})
+ * @param cleanupInterval how often expired jobs' files are looked for and deleted
  * @param retryAfter     the {@code Retry-After} a status poll of a running job answers
  * @param concurrentJobs how many bulk jobs run at once; more wait in a queue
  * @param workerThreads  threads that run partitions of all jobs; 0 means one per CPU core
@@ -21,6 +22,7 @@ public record BulkProperties(
 		@DefaultValue("false") boolean enabled,
 		@DefaultValue("./hapi-bulk-files") Path fileDirectory,
 		@DefaultValue("24h") Duration retention,
+		@DefaultValue("10m") Duration cleanupInterval,
 		@DefaultValue("2s") Duration retryAfter,
 		@DefaultValue("4") int concurrentJobs,
 		@DefaultValue("0") int workerThreads,

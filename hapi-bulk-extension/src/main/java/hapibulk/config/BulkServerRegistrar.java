@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Puts our providers on the host's {@link RestfulServer}: every RestfulServer bean when the context
+ * Puts our providers and interceptors on the host's {@link RestfulServer}: every RestfulServer bean when the context
  * is refreshed, or any server a host hands to {@link #register} (a RestfulServer the servlet
  * container created, not Spring). HAPI's own bulk providers, if registered, are taken off first.
  */
@@ -27,10 +27,12 @@ public class BulkServerRegistrar implements ApplicationListener<ContextRefreshed
 			"ca.uhn.fhir.batch2.jobs.imprt.BulkDataImportProvider");
 
 	private final List<Object> providers;
+	private final List<Object> interceptors;
 	private final Set<RestfulServer> registered = Collections.newSetFromMap(new IdentityHashMap<>());
 
-	public BulkServerRegistrar(List<Object> providers) {
+	public BulkServerRegistrar(List<Object> providers, List<Object> interceptors) {
 		this.providers = List.copyOf(providers);
+		this.interceptors = List.copyOf(interceptors);
 	}
 
 	@Override
@@ -52,6 +54,7 @@ public class BulkServerRegistrar implements ApplicationListener<ContextRefreshed
 					hapiProviders.stream().map(p -> ClassUtils.getUserClass(p).getSimpleName()).toList());
 		}
 		server.registerProviders(providers);
+		interceptors.forEach(server::registerInterceptor);
 	}
 
 	public List<Object> providers() {

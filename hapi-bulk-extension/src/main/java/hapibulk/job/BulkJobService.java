@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 
 /** Kick-off, lookup and cancel of bulk jobs: our job row first, then Spring Batch. */
@@ -70,7 +71,19 @@ public class BulkJobService {
 		if (id == null || id.isBlank()) {
 			return Optional.empty();
 		}
-		return table.find(id).filter(job -> job.state().isVisible());
+		Instant now = clock.instant();
+		return table.find(id).filter(job -> job.state().isVisible())
+				.filter(job -> job.state().isActive() || job.expiresAt() == null || job.expiresAt().isAfter(now));
+	}
+
+	/** Deletes the files of finished jobs past their expiry; their URLs answer 404 from then on. */
+	public int deleteExpired() {
+		List<BulkJob> expired = table.findExpired(clock.instant());
+		for (BulkJob job : expired) {
+			table.end(job.id(), BulkJobState.DELETED);
+			deleteFiles(job.id());
+		}
+		return expired.size();
 	}
 
 	/**

@@ -11,10 +11,14 @@ import org.hl7.fhir.instance.model.api.IPrimitiveType;
 
 import java.io.IOException;
 import java.io.Writer;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The status URL of every bulk job: {@code GET [base]/$bulk-status?job=ID} polls it,
@@ -26,10 +30,17 @@ public class BulkStatusProvider {
 
 	private final BulkJobService jobService;
 	private final Duration retryAfter;
+	private final Clock clock;
+	/**
+	 * When each running job was last polled, to answer 429 to clients that poll faster than
+	 * {@code Retry-After} told them. Soft state: losing it (a restart) only forgives one fast poll.
+	 */
+	private final Map<String, Instant> lastPolls = new ConcurrentHashMap<>();
 
-	public BulkStatusProvider(BulkJobService jobService, Duration retryAfter) {
+	public BulkStatusProvider(BulkJobService jobService, Duration retryAfter, Clock clock) {
 		this.jobService = jobService;
 		this.retryAfter = retryAfter;
+		this.clock = clock;
 	}
 
 	public static String statusUrl(String serverBase, String jobId) {
@@ -54,11 +65,19 @@ public class BulkStatusProvider {
 			return;
 		}
 		HttpServletResponse response = request.getServletResponse();
+		if (!job.state().isActive()) {
+			lastPolls.remove(job.id());
+		} else if (pollsTooFast(job.id())) {
+			response.setHeader("Retry-After", retryAfterSeconds());
+			OperationOutcomes.write(request, 429, "error", "throttled", BulkErrors.code(204)
+					+ "Polled sooner than Retry-After said; wait " + retryAfterSeconds() + " s between polls");
+			return;
+		}
 		switch (job.state()) {
 			case ACCEPTED, RUNNING -> {
 				response.setStatus(202);
 				response.setHeader("X-Progress", job.progressText());
-				response.setHeader("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
+				response.setHeader("Retry-After", retryAfterSeconds());
 			}
 			case COMPLETED -> {
 				response.setStatus(200);
@@ -75,5 +94,20 @@ public class BulkStatusProvider {
 					BulkErrors.code(202) + "The bulk job failed: " + job.errorMessage());
 			default -> throw new IllegalStateException("Invisible job state " + job.state());
 		}
+	}
+
+	/** Whether this poll came sooner than 80% of Retry-After after the last one answered (jitter allowed). */
+	private boolean pollsTooFast(String jobId) {
+		Instant now = clock.instant();
+		Instant last = lastPolls.get(jobId);
+		if (last != null && Duration.between(last, now).compareTo(retryAfter.multipliedBy(4).dividedBy(5)) < 0) {
+			return true;
+		}
+		lastPolls.put(jobId, now);
+		return false;
+	}
+
+	private String retryAfterSeconds() {
+		return Long.toString(Math.max(1, retryAfter.toSeconds()));
 	}
 }

@@ -33,7 +33,7 @@ public final class BulkExportClient {
 		return statusUrl;
 	}
 
-	/** Polls (respecting Retry-After) until the manifest arrives; returns it. */
+	/** Polls as told (Retry-After, also after a 429) until the manifest arrives; returns it. */
 	public JsonNode awaitManifest(String statusUrl, Duration timeout) throws InterruptedException {
 		Instant deadline = Instant.now().plus(timeout);
 		while (Instant.now().isBefore(deadline)) {
@@ -43,8 +43,10 @@ public final class BulkExportClient {
 				assertThat(response.headers().firstValue("Expires")).isPresent();
 				return FhirHttp.json(response);
 			}
-			assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
-			assertThat(response.headers().firstValue("X-Progress")).isPresent();
+			assertThat(response.statusCode()).as(response.body()).isIn(202, 429);
+			if (response.statusCode() == 202) {
+				assertThat(response.headers().firstValue("X-Progress")).isPresent();
+			}
 			long retryAfter = Long.parseLong(response.headers().firstValue("Retry-After").orElseThrow());
 			Thread.sleep(Math.min(retryAfter, 2) * 1000);
 		}

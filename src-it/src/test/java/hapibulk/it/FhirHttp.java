@@ -35,6 +35,10 @@ public final class FhirHttp {
 		return send(HttpRequest.newBuilder(uri(urlOrPath)).POST(HttpRequest.BodyPublishers.ofString(body)), headers);
 	}
 
+	public HttpResponse<String> put(String urlOrPath, String body, String... headers) {
+		return send(HttpRequest.newBuilder(uri(urlOrPath)).PUT(HttpRequest.BodyPublishers.ofString(body)), headers);
+	}
+
 	public HttpResponse<String> delete(String urlOrPath, String... headers) {
 		return send(HttpRequest.newBuilder(uri(urlOrPath)).DELETE(), headers);
 	}

@@ -2,9 +2,9 @@ package hapibulk.it;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Properties;
 import java.util.UUID;
 
 /**
@@ -43,7 +43,11 @@ public record ItDatabase(String url, String user, Runnable drop) {
 	}
 
 	private static void execute(String url, String user, String sql) {
-		try (Connection connection = DriverManager.getConnection(url, user, "");
+		Properties credentials = new Properties();
+		credentials.setProperty("user", user);
+		credentials.setProperty("password", "");
+		// The driver itself, not DriverManager: under exec:java each run has a class loader of its own.
+		try (Connection connection = new org.postgresql.Driver().connect(url, credentials);
 				Statement statement = connection.createStatement()) {
 			statement.execute(sql);
 		} catch (SQLException e) {

@@ -1,6 +1,7 @@
 package hapibulk.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -14,6 +15,10 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.zip.GZIPInputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -80,6 +85,71 @@ class JavaJarSystemExportIT {
 		assertRefused(server.http().get("$export?_unknown=1", "Prefer", "respond-async",
 				"Accept", "application/fhir+json"), 400, "_unknown");
 		assertRefused(server.http().get("$bulk-status?job=0123456789abcdef0123456789abcdef"), 404, "No bulk job");
+		assertRefused(server.http().get("Group/no-such-group/$export", ASYNC), 404, "Group/no-such-group");
+		assertRefused(server.http().get("Patient/no-such-patient/$export", ASYNC), 404, "Patient/no-such-patient");
+		assertRefused(server.http().get("Patient/$export?_type=Organization", ASYNC), 400, "Organization");
+		assertRefused(server.http().post("$export", parameters(reference("patient", "Patient/" + patientIds().get(0))),
+				POST_ASYNC), 400, "patient");
+		assertRefused(server.http().post("Patient/$export", parameters(reference("patient", "Patient/nobody")),
+				POST_ASYNC), 400, "Patient/nobody");
+	}
+
+	@Test
+	@Order(4)
+	void groupExport_postedAsParameters_exportsTheCompartmentsOfItsMembers() throws InterruptedException {
+		List<String> members = patientIds().subList(0, 2);
+		ObjectNode group = FhirHttp.JSON.createObjectNode().put("resourceType", "Group").put("id", "it-group")
+				.put("type", "person").put("actual", true);
+		members.forEach(id -> group.withArray("member").addObject().putObject("entity").put("reference", "Patient/" + id));
+		assertThat(server.http().put("Group/it-group", group.toString(), "Content-Type", "application/fhir+json")
+				.statusCode()).isIn(200, 201);
+
+		Map<String, ObjectNode> exported = export(server.http().post("Group/it-group/$export",
+				parameters(string("_type", "Patient,Encounter")), POST_ASYNC));
+
+		List<String> expected = new ArrayList<>(members.stream().map(id -> "Patient/" + id).toList());
+		members.forEach(id -> expected.addAll(referencing("Encounter", "subject", id)));
+		assertThat(exported.keySet()).containsExactlyInAnyOrderElementsOf(expected);
+	}
+
+	@Test
+	@Order(5)
+	void patientInstanceExport_exportsThatPatientsCompartmentOnly() throws InterruptedException {
+		String patientId = patientIds().get(3);
+
+		Map<String, ObjectNode> exported = export(server.http().get(
+				"Patient/" + patientId + "/$export?_type=Patient,Condition,MedicationRequest", ASYNC));
+
+		List<String> expected = new ArrayList<>(List.of("Patient/" + patientId));
+		expected.addAll(referencing("Condition", "subject", patientId));
+		expected.addAll(referencing("MedicationRequest", "subject", patientId));
+		assertThat(exported.keySet()).containsExactlyInAnyOrderElementsOf(expected);
+	}
+
+	@Test
+	@Order(6)
+	void patientExport_withPatientParameter_exportsTheListedPatientsOnly() throws InterruptedException {
+		List<String> listed = patientIds().subList(4, 6);
+
+		Map<String, ObjectNode> exported = export(server.http().post("Patient/$export", parameters(
+				reference("patient", "Patient/" + listed.get(0)), reference("patient", "Patient/" + listed.get(1)),
+				string("_type", "Patient")), POST_ASYNC));
+
+		assertThat(exported.keySet()).containsExactlyInAnyOrderElementsOf(listed.stream().map(id -> "Patient/" + id).toList());
+	}
+
+	@Test
+	@Order(7)
+	void pollingFasterThanRetryAfter_isAnswered429() throws InterruptedException {
+		String statusUrl = new BulkExportClient(server.http()).kickOff("");
+		HttpResponse<String> first = server.http().get(statusUrl);
+		HttpResponse<String> second = server.http().get(statusUrl);
+
+		assertThat(first.statusCode()).isEqualTo(202);
+		assertThat(second.statusCode()).isEqualTo(429);
+		assertThat(second.headers().firstValue("Retry-After")).isPresent();
+		assertThat(FhirHttp.json(second).at("/issue/0/code").asText()).isEqualTo("throttled");
+		new BulkExportClient(server.http()).awaitManifest(statusUrl, Duration.ofMinutes(2));
 	}
 
 	@Test
@@ -99,6 +169,52 @@ class JavaJarSystemExportIT {
 		assertThat(server.http().delete(statusUrl).statusCode()).isEqualTo(202);
 		assertRefused(server.http().get(statusUrl), 404, "No bulk job");
 		assertThat(server.http().getBytes(firstFile).statusCode()).isEqualTo(404);
+	}
+
+	private static final String[] ASYNC = {"Prefer", "respond-async", "Accept", "application/fhir+json"};
+	private static final String[] POST_ASYNC = {"Prefer", "respond-async", "Accept", "application/fhir+json",
+			"Content-Type", "application/fhir+json"};
+
+	private Map<String, ObjectNode> export(HttpResponse<String> kickOff) throws InterruptedException {
+		assertThat(kickOff.statusCode()).as(kickOff.body()).isEqualTo(202);
+		BulkExportClient client = new BulkExportClient(server.http());
+		JsonNode manifest = client.awaitManifest(kickOff.headers().firstValue("Content-Location").orElseThrow(),
+				Duration.ofMinutes(2));
+		return BulkExportClient.byId(client.download(manifest));
+	}
+
+	private static List<String> patientIds() {
+		return SyntheaDataset.tenPatients().resources().keySet().stream()
+				.filter(key -> key.startsWith("Patient/"))
+				.map(key -> key.substring("Patient/".length()))
+				.toList();
+	}
+
+	/** Keys of the dataset's resources of {@code type} whose {@code field} references the patient. */
+	private static List<String> referencing(String type, String field, String patientId) {
+		return SyntheaDataset.tenPatients().resources().entrySet().stream()
+				.filter(e -> e.getKey().startsWith(type + "/"))
+				.filter(e -> e.getValue().path(field).path("reference").asText().equals("Patient/" + patientId))
+				.map(Map.Entry::getKey)
+				.toList();
+	}
+
+	private static String parameters(ObjectNode... parameters) {
+		ObjectNode body = FhirHttp.JSON.createObjectNode().put("resourceType", "Parameters");
+		for (ObjectNode parameter : parameters) {
+			body.withArray("parameter").add(parameter);
+		}
+		return body.toString();
+	}
+
+	private static ObjectNode string(String name, String value) {
+		return FhirHttp.JSON.createObjectNode().put("name", name).put("valueString", value);
+	}
+
+	private static ObjectNode reference(String name, String reference) {
+		ObjectNode parameter = FhirHttp.JSON.createObjectNode().put("name", name);
+		parameter.putObject("valueReference").put("reference", reference);
+		return parameter;
 	}
 
 	private static void assertRefused(HttpResponse<String> response, int status, String mentioning) {

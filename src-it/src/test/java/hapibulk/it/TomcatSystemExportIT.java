@@ -21,11 +21,28 @@ class TomcatSystemExportIT {
 	}
 
 	@Test
-	void capabilityStatement_listsTheExportOperation() {
+	void capabilityStatement_instantiatesBulkData_andListsTheThreeExportOperations() {
 		HttpResponse<String> metadata = server.get("metadata", "Accept", "application/fhir+json");
 
 		assertThat(metadata.statusCode()).isEqualTo(200);
-		JsonNode operations = FhirHttp.json(metadata).at("/rest/0/operation");
-		assertThat(operations.findValuesAsText("name")).contains("export");
+		JsonNode capabilityStatement = FhirHttp.json(metadata);
+		assertThat(capabilityStatement.get("instantiates").toString())
+				.contains("http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data");
+		assertThat(capabilityStatement.at("/rest/0/operation").toString())
+				.contains("\"name\":\"export\"")
+				.contains("http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export");
+		assertThat(operationsOf(capabilityStatement, "Patient"))
+				.contains("http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export");
+		assertThat(operationsOf(capabilityStatement, "Group"))
+				.contains("http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export");
+	}
+
+	private static String operationsOf(JsonNode capabilityStatement, String type) {
+		for (JsonNode resource : capabilityStatement.at("/rest/0/resource")) {
+			if (resource.get("type").asText().equals(type)) {
+				return resource.path("operation").toString();
+			}
+		}
+		return "";
 	}
 }

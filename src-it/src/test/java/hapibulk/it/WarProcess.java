@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -37,7 +38,8 @@ public final class WarProcess implements AutoCloseable {
 	}
 
 	/** Starts the WAR and waits until {@code /fhir/metadata} answers. */
-	public static WarProcess start(Path workDir, int port, ItDatabase database) throws IOException, InterruptedException {
+	public static WarProcess start(Path workDir, int port, ItDatabase database, String... extraArguments)
+			throws IOException, InterruptedException {
 		Path war = Path.of(System.getProperty("hapibulk.war", "../hapi-bulk-starter-war/target/hapi-bulk-starter.war"));
 		if (!Files.isRegularFile(war)) {
 			throw new IllegalStateException("Build the WAR first: " + war.toAbsolutePath());
@@ -45,12 +47,14 @@ public final class WarProcess implements AutoCloseable {
 		Files.createDirectories(workDir);
 		Path log = Files.createTempFile(workDir, "server-", ".log");
 		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-		Process process = new ProcessBuilder(List.of(java, "-Xmx1g", "-jar", war.toAbsolutePath().toString(),
+		List<String> command = new ArrayList<>(List.of(java, "-Xmx1g", "-jar", war.toAbsolutePath().toString(),
 				"--server.port=" + port,
 				"--spring.datasource.url=" + database.url(),
 				"--spring.datasource.username=" + database.user(),
 				"--spring.datasource.password=",
-				"--hapi.bulk.file-directory=" + workDir.resolve("bulk-files").toAbsolutePath()))
+				"--hapi.bulk.file-directory=" + workDir.resolve("bulk-files").toAbsolutePath()));
+		command.addAll(List.of(extraArguments));
+		Process process = new ProcessBuilder(command)
 				.directory(workDir.toFile())
 				.redirectErrorStream(true)
 				.redirectOutput(log.toFile())
@@ -86,6 +90,11 @@ public final class WarProcess implements AutoCloseable {
 
 	public Path log() {
 		return log;
+	}
+
+	/** Kills the process at once (SIGKILL): no shutdown hooks, no graceful stop. */
+	public void kill() throws InterruptedException {
+		process.destroyForcibly().waitFor();
 	}
 
 	/** Stops it as an operator would (SIGTERM), forcibly if it takes longer than a minute. */

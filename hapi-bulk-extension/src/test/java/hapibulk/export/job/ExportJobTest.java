@@ -101,6 +101,11 @@ class ExportJobTest {
 	@Autowired
 	BulkBatchEngine engine;
 	@Autowired
+	hapibulk.job.BulkJobService jobService;
+	@Autowired
+	javax.sql.DataSource dataSource;
+	org.springframework.jdbc.core.JdbcTemplate jdbc;
+	@Autowired
 	InterruptedJobRestarter restarter;
 
 	int syntheaCount;
@@ -108,6 +113,7 @@ class ExportJobTest {
 
 	@BeforeAll
 	void loadData() throws InterruptedException {
+		jdbc = new org.springframework.jdbc.core.JdbcTemplate(dataSource);
 		HapiLoader loader = new HapiLoader(fhirContext, systemDao);
 		for (String type : SYNTHEA_TYPES) {
 			syntheaCount += loader.load(SyntheaData.lines(type));
@@ -281,6 +287,20 @@ class ExportJobTest {
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.PATIENT, null,
 				List.of("nobody"), List.of(), null, null, "application/fhir+ndjson", "u"), true))
 				.isInstanceOf(ResourceNotFoundException.class);
+	}
+
+	@Test
+	void expiredJob_isNoLongerVisible_andTheSweepDeletesItsFiles() throws IOException {
+		BulkJob job = exportAndWait(ExportRequest.system(List.of("Device"), null, "http://localhost/fhir/$export"));
+		assertThat(jobService.findVisible(job.id())).isPresent();
+		jdbc.update("UPDATE BULK_JOB SET EXPIRES_AT = ? WHERE JOB_ID = ?", Instant.now().minusSeconds(1).toEpochMilli(),
+				job.id());
+
+		assertThat(jobService.findVisible(job.id())).isEmpty();
+		assertThat(jobService.deleteExpired()).isEqualTo(1);
+
+		assertThat(table.find(job.id()).orElseThrow().state()).isEqualTo(BulkJobState.DELETED);
+		assertThat(files.resolve(job.id())).doesNotExist();
 	}
 
 	@Test
