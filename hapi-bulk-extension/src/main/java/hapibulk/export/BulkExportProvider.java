@@ -42,8 +42,9 @@ public class BulkExportProvider {
 			@OperationParam(name = "_since", typeName = "instant", max = 1) IPrimitiveType<Date> since,
 			@OperationParam(name = "_until", typeName = "instant", max = 1) IPrimitiveType<Date> until,
 			@OperationParam(name = "patient", typeName = "Reference", max = OperationParam.MAX_UNLIMITED) List<IBaseReference> patients,
+			@OperationParam(name = "_elements", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> elements,
 			ServletRequestDetails request) throws IOException {
-		kickOff(ExportLevel.SYSTEM, null, null, new ExportParameters(outputFormat, types, since, until, patients), request);
+		kickOff(ExportLevel.SYSTEM, null, null, new ExportParameters(outputFormat, types, since, until, patients, elements), request);
 	}
 
 	@Operation(name = "$export", typeName = "Patient", manualResponse = true, idempotent = true,
@@ -54,8 +55,9 @@ public class BulkExportProvider {
 			@OperationParam(name = "_since", typeName = "instant", max = 1) IPrimitiveType<Date> since,
 			@OperationParam(name = "_until", typeName = "instant", max = 1) IPrimitiveType<Date> until,
 			@OperationParam(name = "patient", typeName = "Reference", max = OperationParam.MAX_UNLIMITED) List<IBaseReference> patients,
+			@OperationParam(name = "_elements", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> elements,
 			ServletRequestDetails request) throws IOException {
-		kickOff(ExportLevel.PATIENT, null, null, new ExportParameters(outputFormat, types, since, until, patients), request);
+		kickOff(ExportLevel.PATIENT, null, null, new ExportParameters(outputFormat, types, since, until, patients, elements), request);
 	}
 
 	@Operation(name = "$export", typeName = "Patient", manualResponse = true, idempotent = true,
@@ -67,8 +69,9 @@ public class BulkExportProvider {
 			@OperationParam(name = "_since", typeName = "instant", max = 1) IPrimitiveType<Date> since,
 			@OperationParam(name = "_until", typeName = "instant", max = 1) IPrimitiveType<Date> until,
 			@OperationParam(name = "patient", typeName = "Reference", max = OperationParam.MAX_UNLIMITED) List<IBaseReference> patients,
+			@OperationParam(name = "_elements", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> elements,
 			ServletRequestDetails request) throws IOException {
-		kickOff(ExportLevel.PATIENT, null, patientId, new ExportParameters(outputFormat, types, since, until, patients),
+		kickOff(ExportLevel.PATIENT, null, patientId, new ExportParameters(outputFormat, types, since, until, patients, elements),
 				request);
 	}
 
@@ -81,8 +84,9 @@ public class BulkExportProvider {
 			@OperationParam(name = "_since", typeName = "instant", max = 1) IPrimitiveType<Date> since,
 			@OperationParam(name = "_until", typeName = "instant", max = 1) IPrimitiveType<Date> until,
 			@OperationParam(name = "patient", typeName = "Reference", max = OperationParam.MAX_UNLIMITED) List<IBaseReference> patients,
+			@OperationParam(name = "_elements", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> elements,
 			ServletRequestDetails request) throws IOException {
-		kickOff(ExportLevel.GROUP, groupId, null, new ExportParameters(outputFormat, types, since, until, patients), request);
+		kickOff(ExportLevel.GROUP, groupId, null, new ExportParameters(outputFormat, types, since, until, patients, elements), request);
 	}
 
 	private void kickOff(ExportLevel level, IIdType groupId, IIdType patientId, ExportParameters parameters,

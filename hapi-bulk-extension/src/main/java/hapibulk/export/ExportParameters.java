@@ -12,4 +12,5 @@ public record ExportParameters(
 		List<IPrimitiveType<String>> types,
 		IPrimitiveType<Date> since,
 		IPrimitiveType<Date> until,
-		List<IBaseReference> patients) {}
+		List<IBaseReference> patients,
+		List<IPrimitiveType<String>> elements) {}

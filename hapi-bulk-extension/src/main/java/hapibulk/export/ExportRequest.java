@@ -18,23 +18,25 @@ import java.util.List;
  * @param types        the resource types to export, sorted; empty means every type the level allows
  * @param since        only resources updated after this instant, or null
  * @param until        only resources last updated at or before this instant, or null
+ * @param elements     {@code _elements}: {@code Type.element} or {@code element}; empty for whole resources
  * @param outputFormat always {@code application/fhir+ndjson} (its aliases are normalised)
  * @param requestUrl   the kick-off URL, echoed as the manifest's {@code request}
  */
 public record ExportRequest(ExportLevel level, String groupId, List<String> patientIds, List<String> types,
-		Instant since, Instant until, String outputFormat, String requestUrl) {
+		Instant since, Instant until, List<String> elements, String outputFormat, String requestUrl) {
 
 	private static final ObjectMapper MAPPER = new ObjectMapper();
 
 	public ExportRequest {
 		patientIds = List.copyOf(patientIds);
 		types = List.copyOf(types);
+		elements = List.copyOf(elements);
 	}
 
 	/** A system-level export of {@code types} (all when empty). */
 	public static ExportRequest system(List<String> types, Instant since, String requestUrl) {
-		return new ExportRequest(ExportLevel.SYSTEM, null, List.of(), types, since, null, "application/fhir+ndjson",
-				requestUrl);
+		return new ExportRequest(ExportLevel.SYSTEM, null, List.of(), types, since, null, List.of(),
+				"application/fhir+ndjson", requestUrl);
 	}
 
 	/** The request as it is kept in the job table; the job's plan step reads it back. */
@@ -46,6 +48,7 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		types.forEach(node.putArray("types")::add);
 		node.put("since", since == null ? null : since.toString());
 		node.put("until", until == null ? null : until.toString());
+		elements.forEach(node.putArray("elements")::add);
 		node.put("outputFormat", outputFormat);
 		node.put("requestUrl", requestUrl);
 		return node.toString();
@@ -55,7 +58,7 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		try {
 			JsonNode node = MAPPER.readTree(json);
 			return new ExportRequest(ExportLevel.valueOf(node.get("level").asText()), text(node, "groupId"),
-					list(node, "patientIds"), list(node, "types"), instant(node, "since"), instant(node, "until"),
+					list(node, "patientIds"), list(node, "types"), instant(node, "since"), instant(node, "until"), list(node, "elements"),
 					node.get("outputFormat").asText(), node.get("requestUrl").asText());
 		} catch (JsonProcessingException e) {
 			throw new IllegalArgumentException("Not an export request: " + json, e);

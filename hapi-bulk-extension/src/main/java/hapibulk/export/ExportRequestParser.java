@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.api.RequestTypeEnum;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import hapibulk.export.job.ElementsSubsetter;
 import hapibulk.support.BulkErrors;
 import org.hl7.fhir.instance.model.api.IBaseReference;
 import org.hl7.fhir.instance.model.api.IIdType;
@@ -20,13 +21,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Checks an export kick-off's headers and parameters and turns them into an {@link ExportRequest}. */
 public class ExportRequestParser {
 
 	static final String NDJSON = "application/fhir+ndjson";
 	private static final Set<String> NDJSON_ALIASES = Set.of(NDJSON, "application/ndjson", "ndjson");
-	private static final Set<String> KNOWN_PARAMETERS = Set.of("_outputFormat", "_type", "_since", "_until", "patient");
+	private static final Set<String> KNOWN_PARAMETERS = Set.of("_outputFormat", "_type", "_since", "_until", "patient",
+			"_elements");
+	private static final Pattern ELEMENT = Pattern.compile("(?:([A-Z][A-Za-z]+)\\.)?([a-z][A-Za-z]*)");
 	/** HAPI's own request controls, which every FHIR operation accepts. */
 	private static final Set<String> SERVER_PARAMETERS = Set.of("_pretty", "_format", "_summary");
 
@@ -62,8 +67,8 @@ public class ExportRequestParser {
 		}
 		List<String> patients = patientIds(level, patientId, parameters.patients());
 		return new ExportRequest(level, groupId == null ? null : groupId.getIdPart(), patients,
-				parseTypes(level, parameters.types()), since, until, parseOutputFormat(parameters.outputFormat()),
-				request.getCompleteUrl());
+				parseTypes(level, parameters.types()), since, until, parseElements(parameters.elements()),
+				parseOutputFormat(parameters.outputFormat()), request.getCompleteUrl());
 	}
 
 	private static void checkAccept(String accept) {
@@ -93,27 +98,50 @@ public class ExportRequestParser {
 
 	private List<String> parseTypes(ExportLevel level, List<IPrimitiveType<String>> types) {
 		Set<String> result = new TreeSet<>();
-		if (types != null) {
-			for (IPrimitiveType<String> value : types) {
-				// Repeats and comma lists mean the same thing.
-				for (String type : String.valueOf(value.getValueAsString()).split(",")) {
-					String trimmed = type.trim();
-					if (trimmed.isEmpty()) {
-						continue;
-					}
-					if (!fhirContext.getResourceTypes().contains(trimmed)) {
-						throw new InvalidRequestException(BulkErrors.code(105) + "Unknown resource type in _type: '"
-								+ trimmed + "'");
-					}
-					if (level != ExportLevel.SYSTEM && !compartment.contains(trimmed)) {
-						throw new InvalidRequestException(BulkErrors.code(109) + "_type '" + trimmed
-								+ "' is not in the Patient compartment, which bounds Patient and Group exports");
-					}
-					result.add(trimmed);
+		for (String type : commaSeparated(types)) {
+			if (!fhirContext.getResourceTypes().contains(type)) {
+				throw new InvalidRequestException(BulkErrors.code(105) + "Unknown resource type in _type: '" + type + "'");
+			}
+			if (level != ExportLevel.SYSTEM && !compartment.contains(type)) {
+				throw new InvalidRequestException(BulkErrors.code(109) + "_type '" + type
+						+ "' is not in the Patient compartment, which bounds Patient and Group exports");
+			}
+			result.add(type);
+		}
+		return List.copyOf(result);
+	}
+
+	/** {@code Type.element} (a top-level element of that type) or {@code element} (of every type). */
+	private List<String> parseElements(List<IPrimitiveType<String>> elements) {
+		Set<String> result = new LinkedHashSet<>();
+		for (String value : commaSeparated(elements)) {
+			Matcher matcher = ELEMENT.matcher(value);
+			if (!matcher.matches()) {
+				throw new InvalidRequestException(BulkErrors.code(118) + "_elements '" + value
+						+ "' is neither Type.element nor element");
+			}
+			String type = matcher.group(1);
+			if (type != null && (!fhirContext.getResourceTypes().contains(type)
+					|| ElementsSubsetter.jsonNames(fhirContext, type, matcher.group(2)).isEmpty())) {
+				throw new InvalidRequestException(BulkErrors.code(119) + "_elements '" + value
+						+ "': " + type + " has no top-level element '" + matcher.group(2) + "'");
+			}
+			result.add(value);
+		}
+		return List.copyOf(result);
+	}
+
+	/** Repeated parameters and comma lists mean the same thing. */
+	private static List<String> commaSeparated(List<IPrimitiveType<String>> values) {
+		List<String> result = new ArrayList<>();
+		for (IPrimitiveType<String> value : values == null ? List.<IPrimitiveType<String>>of() : values) {
+			for (String part : String.valueOf(value.getValueAsString()).split(",")) {
+				if (!part.isBlank()) {
+					result.add(part.trim());
 				}
 			}
 		}
-		return List.copyOf(result);
+		return result;
 	}
 
 	private List<String> patientIds(ExportLevel level, IIdType patientId, List<IBaseReference> references) {

@@ -20,9 +20,11 @@ import java.util.List;
  * @param compartmentPaths the reference paths that put a resource of {@code type} in a patient's compartment
  * @param groupPid         when set, only the compartments of this Group's members
  * @param patientPids      when not empty, only the compartments of these patients
+ * @param elements         {@code _elements}: the JSON names each resource keeps; empty for whole resources
  */
 public record ExportFilter(String type, boolean deleted, List<String> deletedTypes, Long since, Long until,
-		boolean compartment, List<String> compartmentPaths, Long groupPid, List<Long> patientPids) {
+		boolean compartment, List<String> compartmentPaths, Long groupPid, List<Long> patientPids,
+		List<String> elements) {
 
 	private static final ObjectMapper MAPPER = new ObjectMapper();
 	private static final TypeReference<List<ExportFilter>> LIST = new TypeReference<>() {};
@@ -33,6 +35,7 @@ public record ExportFilter(String type, boolean deleted, List<String> deletedTyp
 		deletedTypes = deletedTypes == null ? List.of() : List.copyOf(deletedTypes);
 		compartmentPaths = compartmentPaths == null ? List.of() : List.copyOf(compartmentPaths);
 		patientPids = patientPids == null ? List.of() : List.copyOf(patientPids);
+		elements = elements == null ? List.of() : List.copyOf(elements);
 	}
 
 	/** The partition's name, unique within a job: the type, or "deleted". */

@@ -50,13 +50,14 @@ public class ExportJobConfig {
 	@Bean(name = JOB_NAME)
 	public Job hapiBulkExportJob(BulkBatchEngine engine, BulkJobTable table, BulkJobStateListener stateListener,
 			StoredResourceReader hapiBulkStoredResourceReader, ExportScopeResolver scopeResolver,
-			PatientCompartment compartment, BulkFileStore fileStore, BulkProperties properties) {
+			PatientCompartment compartment, BulkFileStore fileStore, BulkProperties properties, FhirContext fhirContext) {
 		JobRepository repository = engine.jobRepository();
 		PlatformTransactionManager transactionManager = engine.transactionManager();
 		BulkProperties.Export export = properties.export();
 
 		Step plan = new StepBuilder("bulkExportPlanStep", repository)
-				.tasklet(new ExportPlanTasklet(hapiBulkStoredResourceReader, scopeResolver, compartment, table),
+				.tasklet(new ExportPlanTasklet(hapiBulkStoredResourceReader, scopeResolver, compartment, table,
+						fhirContext),
 						transactionManager)
 				.build();
 		Step worker = new StepBuilder(WORKER_STEP, repository)

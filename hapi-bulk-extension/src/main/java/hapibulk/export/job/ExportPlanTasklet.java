@@ -1,5 +1,6 @@
 package hapibulk.export.job;
 
+import ca.uhn.fhir.context.FhirContext;
 import hapibulk.export.ExportLevel;
 import hapibulk.export.ExportRequest;
 import hapibulk.export.PatientCompartment;
@@ -30,9 +31,11 @@ class ExportPlanTasklet implements Tasklet {
 	private final ExportScopeResolver scopeResolver;
 	private final PatientCompartment compartment;
 	private final BulkJobTable table;
+	private final FhirContext fhirContext;
 
 	ExportPlanTasklet(StoredResourceReader reader, ExportScopeResolver scopeResolver, PatientCompartment compartment,
-			BulkJobTable table) {
+			BulkJobTable table, FhirContext fhirContext) {
+		this.fhirContext = fhirContext;
 		this.reader = reader;
 		this.scopeResolver = scopeResolver;
 		this.compartment = compartment;
@@ -73,11 +76,13 @@ class ExportPlanTasklet implements Tasklet {
 		List<ExportFilter> filters = new ArrayList<>();
 		for (String type : types) {
 			filters.add(new ExportFilter(type, false, List.of(), since, until, inCompartment,
-					compartment.paths(type), scope.groupPid(), scope.patientPids()));
+					compartment.paths(type), scope.groupPid(), scope.patientPids(),
+					ElementsSubsetter.keptNames(fhirContext, type, request.elements())));
 		}
 		// HAPI drops a deleted resource's references, so deletions can only be scoped at system level.
 		if (since != null && !inCompartment) {
-			filters.add(new ExportFilter("Bundle", true, request.types(), since, until, false, List.of(), null, List.of()));
+			filters.add(new ExportFilter("Bundle", true, request.types(), since, until, false, List.of(), null, List.of(),
+					List.of()));
 		}
 		return filters;
 	}

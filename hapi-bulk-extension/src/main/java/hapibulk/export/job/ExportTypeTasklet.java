@@ -41,11 +41,14 @@ class ExportTypeTasklet implements Tasklet {
 			return RepeatStatus.FINISHED;
 		}
 		NdjsonResourceEncoder encoder = new NdjsonResourceEncoder();
+		ElementsSubsetter subsetter = cursor.filter().elements().isEmpty() ? null
+				: new ElementsSubsetter(cursor.filter().elements());
 		ExportCursor next;
 		try (PartFileWriter writer = new PartFileWriter(fileStore, cursor, limits.maxResourcesPerFile(),
 				limits.maxFileBytes())) {
 			for (StoredResource resource : page.resources()) {
-				writer.write(encoder.encode(resource));
+				byte[] line = encoder.encode(resource);
+				writer.write(subsetter == null ? line : subsetter.subset(line));
 			}
 			next = writer.commit().afterPid(page.resources().get(page.resources().size() - 1).pid());
 		}

@@ -237,7 +237,7 @@ class ExportJobTest {
 
 	@Test
 	void patientExport_exportsThePatientCompartmentOfEveryPatient() throws IOException {
-		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(), List.of(), null, null,
+		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(), List.of(), null, null, List.of(),
 				"application/fhir+ndjson", "http://localhost/fhir/Patient/$export"));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
@@ -252,7 +252,7 @@ class ExportJobTest {
 	void patientExport_ofListedPatients_exportsOnlyTheirCompartments() throws IOException {
 		String patientId = syntheaPatientIds().get(3);
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(patientId),
-				List.of("Patient", "Encounter", "DocumentReference"), null, null, "application/fhir+ndjson",
+				List.of("Patient", "Encounter", "DocumentReference"), null, null, List.of(), "application/fhir+ndjson",
 				"http://localhost/fhir/Patient/" + patientId + "/$export"));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
@@ -263,7 +263,7 @@ class ExportJobTest {
 	@Test
 	void groupExport_exportsTheCompartmentsOfItsMembers() throws IOException {
 		List<String> members = syntheaPatientIds().subList(0, 2);
-		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.GROUP, "grp-two", List.of(), List.of(), null, null,
+		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.GROUP, "grp-two", List.of(), List.of(), null, null, List.of(),
 				"application/fhir+ndjson", "http://localhost/fhir/Group/grp-two/$export"));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
@@ -276,17 +276,43 @@ class ExportJobTest {
 	void groupExport_refusesUnknownGroups_unknownPatients_andNonMembers() {
 		String outsider = syntheaPatientIds().get(5);
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.GROUP, "no-such-group",
-				List.of(), List.of(), null, null, "application/fhir+ndjson", "u"), false))
+				List.of(), List.of(), null, null, List.of(), "application/fhir+ndjson", "u"), false))
 				.isInstanceOf(ResourceNotFoundException.class).hasMessageContaining("Group/no-such-group");
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.GROUP, "grp-two",
-				List.of(outsider), List.of(), null, null, "application/fhir+ndjson", "u"), false))
+				List.of(outsider), List.of(), null, null, List.of(), "application/fhir+ndjson", "u"), false))
 				.isInstanceOf(InvalidRequestException.class).hasMessageContaining("Patient/" + outsider);
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.PATIENT, null,
-				List.of("nobody"), List.of(), null, null, "application/fhir+ndjson", "u"), false))
+				List.of("nobody"), List.of(), null, null, List.of(), "application/fhir+ndjson", "u"), false))
 				.isInstanceOf(InvalidRequestException.class).hasMessageContaining("Patient/nobody");
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.PATIENT, null,
-				List.of("nobody"), List.of(), null, null, "application/fhir+ndjson", "u"), true))
+				List.of("nobody"), List.of(), null, null, List.of(), "application/fhir+ndjson", "u"), true))
 				.isInstanceOf(ResourceNotFoundException.class);
+	}
+
+	@Test
+	void elements_keepListedAndMandatoryElements_andTagTheSubset() throws IOException {
+		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.SYSTEM, null, List.of(),
+				List.of("Encounter", "Observation", "Patient"), null, null,
+				List.of("Observation.value", "gender", "Encounter.period"), "application/fhir+ndjson", "u"));
+
+		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
+		assertThat(exported).hasSize(SyntheaData.lines("Encounter").size() + SyntheaData.lines("Patient").size() + 2);
+		for (Map.Entry<String, String> entry : exported.entrySet()) {
+			var resource = JsonCompare.tree(entry.getValue());
+			List<String> names = new ArrayList<>();
+			resource.fieldNames().forEachRemaining(names::add);
+			switch (entry.getKey().split("/")[0]) {
+				// status and class are 1..1 in Encounter: kept although not listed
+				case "Encounter" -> assertThat(names).containsExactlyInAnyOrder("resourceType", "id", "meta", "status",
+						"class", "period");
+				// value[x] is kept as valueQuantity; status and code are 1..1
+				case "Observation" -> assertThat(names).containsExactlyInAnyOrder("resourceType", "id", "meta", "status",
+						"code", "valueQuantity");
+				case "Patient" -> assertThat(names).isSubsetOf("resourceType", "id", "meta", "gender");
+				default -> throw new AssertionError(entry.getKey());
+			}
+			assertThat(resource.at("/meta/tag").toString()).as(entry.getKey()).contains("\"code\":\"SUBSETTED\"");
+		}
 	}
 
 	@Test
