@@ -21,9 +21,12 @@ import java.util.List;
  * @param elements     {@code _elements}: {@code Type.element} or {@code element}; empty for whole resources
  * @param outputFormat always {@code application/fhir+ndjson} (its aliases are normalised)
  * @param requestUrl   the kick-off URL, echoed as the manifest's {@code request}
+ * @param ignoredParameters parameters the server does not support, ignored under
+ *                     {@code Prefer: handling=lenient}; each gets an OperationOutcome in the manifest's error file
  */
 public record ExportRequest(ExportLevel level, String groupId, List<String> patientIds, List<String> types,
-		Instant since, Instant until, List<String> elements, String outputFormat, String requestUrl) {
+		Instant since, Instant until, List<String> elements, String outputFormat, String requestUrl,
+		List<String> ignoredParameters) {
 
 	private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -31,12 +34,13 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		patientIds = List.copyOf(patientIds);
 		types = List.copyOf(types);
 		elements = List.copyOf(elements);
+		ignoredParameters = List.copyOf(ignoredParameters);
 	}
 
 	/** A system-level export of {@code types} (all when empty). */
 	public static ExportRequest system(List<String> types, Instant since, String requestUrl) {
 		return new ExportRequest(ExportLevel.SYSTEM, null, List.of(), types, since, null, List.of(),
-				"application/fhir+ndjson", requestUrl);
+				"application/fhir+ndjson", requestUrl, List.of());
 	}
 
 	/** The request as it is kept in the job table; the job's plan step reads it back. */
@@ -51,6 +55,7 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		elements.forEach(node.putArray("elements")::add);
 		node.put("outputFormat", outputFormat);
 		node.put("requestUrl", requestUrl);
+		ignoredParameters.forEach(node.putArray("ignoredParameters")::add);
 		return node.toString();
 	}
 
@@ -59,7 +64,7 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 			JsonNode node = MAPPER.readTree(json);
 			return new ExportRequest(ExportLevel.valueOf(node.get("level").asText()), text(node, "groupId"),
 					list(node, "patientIds"), list(node, "types"), instant(node, "since"), instant(node, "until"), list(node, "elements"),
-					node.get("outputFormat").asText(), node.get("requestUrl").asText());
+					node.get("outputFormat").asText(), node.get("requestUrl").asText(), list(node, "ignoredParameters"));
 		} catch (JsonProcessingException e) {
 			throw new IllegalArgumentException("Not an export request: " + json, e);
 		}

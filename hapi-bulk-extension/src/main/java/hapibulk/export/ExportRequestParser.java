@@ -57,8 +57,10 @@ public class ExportRequestParser {
 					+ "Bulk export is asynchronous: send the header 'Prefer: respond-async'");
 		}
 		checkAccept(request.getHeader("Accept"));
-		if (!prefer.lenient()) {
-			checkParameterNames(request);
+		List<String> unsupported = unsupportedParameters(request);
+		if (!unsupported.isEmpty() && !prefer.lenient()) {
+			throw new InvalidRequestException(BulkErrors.code(104) + "Unsupported export parameter '" + unsupported.get(0)
+					+ "' (send 'Prefer: handling=lenient' to have unsupported parameters ignored)");
 		}
 		Instant since = instant("_since", parameters.since());
 		Instant until = instant("_until", parameters.until());
@@ -68,7 +70,7 @@ public class ExportRequestParser {
 		List<String> patients = patientIds(level, patientId, parameters.patients());
 		return new ExportRequest(level, groupId == null ? null : groupId.getIdPart(), patients,
 				parseTypes(level, parameters.types()), since, until, parseElements(parameters.elements()),
-				parseOutputFormat(parameters.outputFormat()), request.getCompleteUrl());
+				parseOutputFormat(parameters.outputFormat()), request.getCompleteUrl(), unsupported);
 	}
 
 	private static void checkAccept(String accept) {
@@ -83,17 +85,13 @@ public class ExportRequestParser {
 		}
 	}
 
-	private void checkParameterNames(ServletRequestDetails request) {
-		Collection<String> names = new ArrayList<>(request.getParameters().keySet());
+	private static List<String> unsupportedParameters(ServletRequestDetails request) {
+		Collection<String> names = new LinkedHashSet<>(request.getParameters().keySet());
 		if (request.getRequestType() == RequestTypeEnum.POST && request.getResource() instanceof Parameters body) {
 			body.getParameter().forEach(p -> names.add(p.getName()));
 		}
-		for (String name : names) {
-			if (!KNOWN_PARAMETERS.contains(name) && !SERVER_PARAMETERS.contains(name)) {
-				throw new InvalidRequestException(BulkErrors.code(104) + "Unsupported export parameter '" + name
-						+ "' (send 'Prefer: handling=lenient' to have unsupported parameters ignored)");
-			}
-		}
+		return names.stream().filter(name -> !KNOWN_PARAMETERS.contains(name) && !SERVER_PARAMETERS.contains(name))
+				.sorted().toList();
 	}
 
 	private List<String> parseTypes(ExportLevel level, List<IPrimitiveType<String>> types) {

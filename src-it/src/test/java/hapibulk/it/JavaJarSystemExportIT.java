@@ -92,6 +92,29 @@ class JavaJarSystemExportIT {
 				POST_ASYNC), 400, "patient");
 		assertRefused(server.http().post("Patient/$export", parameters(reference("patient", "Patient/nobody")),
 				POST_ASYNC), 400, "Patient/nobody");
+		assertRefused(server.http().post("$export", parameters(string("_typeFilter", "Patient?gender=male")),
+				POST_ASYNC), 400, "_typeFilter");
+	}
+
+	@Test
+	@Order(8)
+	void lenientHandling_ignoresUnsupportedParameters_andReportsThemInTheErrorFile() throws InterruptedException {
+		HttpResponse<String> kickOff = server.http().get("$export?_type=Organization&_typeFilter=Organization%3Fname%3Dx",
+				"Prefer", "respond-async, handling=lenient", "Accept", "application/fhir+json");
+		assertThat(kickOff.statusCode()).as(kickOff.body()).isEqualTo(202);
+
+		JsonNode manifest = new BulkExportClient(server.http()).awaitManifest(
+				kickOff.headers().firstValue("Content-Location").orElseThrow(), Duration.ofMinutes(2));
+
+		assertThat(manifest.get("output")).singleElement().satisfies(output ->
+				assertThat(output.get("count").asInt()).isEqualTo(43));
+		assertThat(manifest.get("error")).singleElement().satisfies(error -> {
+			assertThat(error.get("type").asText()).isEqualTo("OperationOutcome");
+			HttpResponse<byte[]> file = server.http().getBytes(error.get("url").asText());
+			JsonNode outcome = FhirHttp.parse(new String(file.body()).strip());
+			assertThat(outcome.at("/issue/0/severity").asText()).isEqualTo("warning");
+			assertThat(outcome.at("/issue/0/diagnostics").asText()).contains("_typeFilter");
+		});
 	}
 
 	@Test

@@ -1,12 +1,17 @@
 package hapibulk.export.job;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import hapibulk.export.ExportRequest;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobKeys;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
 import hapibulk.job.BulkManifest.ManifestFile;
 import hapibulk.job.ManifestJson;
+import hapibulk.storage.BulkFileAppender;
 import hapibulk.storage.BulkFileStore;
+import hapibulk.support.BulkErrors;
 import org.springframework.batch.core.JobExecution;
 import org.springframework.batch.core.StepContribution;
 import org.springframework.batch.core.StepExecution;
@@ -15,7 +20,9 @@ import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.repeat.RepeatStatus;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.security.DigestOutputStream;
@@ -33,6 +40,9 @@ import java.util.List;
  * manifest.
  */
 class ExportManifestTasklet implements Tasklet {
+
+	static final String IGNORED_PARAMETERS_FILE = "errors-1.ndjson";
+	private static final ObjectMapper JSON = new ObjectMapper();
 
 	private final JobRepository jobRepository;
 	private final BulkJobTable table;
@@ -70,10 +80,32 @@ class ExportManifestTasklet implements Tasklet {
 			}
 		}
 		BulkJob job = table.find(jobId).orElseThrow(() -> new IllegalStateException("No job row for " + jobId));
+		List<String> ignored = ExportRequest.fromJson(job.requestJson()).ignoredParameters();
+		List<ManifestFile> errors = ignored.isEmpty() ? List.of() : List.of(writeIgnoredParameters(jobId, ignored));
 		BulkManifest manifest = new BulkManifest(job.transactionTime(), job.requestUrl(), requiresAccessToken, output,
-				deleted, List.of());
+				deleted, errors);
 		table.complete(jobId, ManifestJson.store(manifest), clock.instant().plus(retention));
 		return RepeatStatus.FINISHED;
+	}
+
+	/** One OperationOutcome per parameter ignored under {@code Prefer: handling=lenient}, as the IG asks. */
+	private ManifestFile writeIgnoredParameters(String jobId, List<String> ignored) throws IOException {
+		ByteArrayOutputStream lines = new ByteArrayOutputStream();
+		for (String parameter : ignored) {
+			ObjectNode outcome = JSON.createObjectNode().put("resourceType", "OperationOutcome");
+			outcome.putArray("issue").addObject().put("severity", "warning").put("code", "not-supported")
+					.put("diagnostics", BulkErrors.code(120) + "The parameter '" + parameter
+							+ "' is not supported and was ignored (Prefer: handling=lenient)");
+			lines.write((outcome + "\n").getBytes(StandardCharsets.UTF_8));
+		}
+		long bytes;
+		// Written whole from offset 0, so a restarted step rewrites the same file.
+		try (BulkFileAppender appender = fileStore.openAppender(jobId, IGNORED_PARAMETERS_FILE, 0)) {
+			appender.append(lines.toByteArray(), 0, lines.size());
+			bytes = appender.commit();
+		}
+		ManifestFile file = new ManifestFile("OperationOutcome", IGNORED_PARAMETERS_FILE, ignored.size(), bytes, null);
+		return file.withSha256(sha256(jobId, file));
 	}
 
 	private String sha256(String jobId, ManifestFile file) throws IOException {

@@ -238,7 +238,7 @@ class ExportJobTest {
 	@Test
 	void patientExport_exportsThePatientCompartmentOfEveryPatient() throws IOException {
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(), List.of(), null, null, List.of(),
-				"application/fhir+ndjson", "http://localhost/fhir/Patient/$export"));
+				"application/fhir+ndjson", "http://localhost/fhir/Patient/$export", List.of()));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		// Organization, Location, Practitioner(Role) and the subject-less Observation are outside the compartment;
@@ -253,7 +253,7 @@ class ExportJobTest {
 		String patientId = syntheaPatientIds().get(3);
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(patientId),
 				List.of("Patient", "Encounter", "DocumentReference"), null, null, List.of(), "application/fhir+ndjson",
-				"http://localhost/fhir/Patient/" + patientId + "/$export"));
+				"http://localhost/fhir/Patient/" + patientId + "/$export", List.of()));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		assertThat(exported.keySet()).containsExactlyInAnyOrderElementsOf(compartmentKeys(patientId,
@@ -264,7 +264,7 @@ class ExportJobTest {
 	void groupExport_exportsTheCompartmentsOfItsMembers() throws IOException {
 		List<String> members = syntheaPatientIds().subList(0, 2);
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.GROUP, "grp-two", List.of(), List.of(), null, null, List.of(),
-				"application/fhir+ndjson", "http://localhost/fhir/Group/grp-two/$export"));
+				"application/fhir+ndjson", "http://localhost/fhir/Group/grp-two/$export", List.of()));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		List<String> expected = new ArrayList<>(List.of("Group/grp-two"));
@@ -276,16 +276,16 @@ class ExportJobTest {
 	void groupExport_refusesUnknownGroups_unknownPatients_andNonMembers() {
 		String outsider = syntheaPatientIds().get(5);
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.GROUP, "no-such-group",
-				List.of(), List.of(), null, null, List.of(), "application/fhir+ndjson", "u"), false))
+				List.of(), List.of(), null, null, List.of(), "application/fhir+ndjson", "u", List.of()), false))
 				.isInstanceOf(ResourceNotFoundException.class).hasMessageContaining("Group/no-such-group");
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.GROUP, "grp-two",
-				List.of(outsider), List.of(), null, null, List.of(), "application/fhir+ndjson", "u"), false))
+				List.of(outsider), List.of(), null, null, List.of(), "application/fhir+ndjson", "u", List.of()), false))
 				.isInstanceOf(InvalidRequestException.class).hasMessageContaining("Patient/" + outsider);
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.PATIENT, null,
-				List.of("nobody"), List.of(), null, null, List.of(), "application/fhir+ndjson", "u"), false))
+				List.of("nobody"), List.of(), null, null, List.of(), "application/fhir+ndjson", "u", List.of()), false))
 				.isInstanceOf(InvalidRequestException.class).hasMessageContaining("Patient/nobody");
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.PATIENT, null,
-				List.of("nobody"), List.of(), null, null, List.of(), "application/fhir+ndjson", "u"), true))
+				List.of("nobody"), List.of(), null, null, List.of(), "application/fhir+ndjson", "u", List.of()), true))
 				.isInstanceOf(ResourceNotFoundException.class);
 	}
 
@@ -293,7 +293,7 @@ class ExportJobTest {
 	void elements_keepListedAndMandatoryElements_andTagTheSubset() throws IOException {
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.SYSTEM, null, List.of(),
 				List.of("Encounter", "Observation", "Patient"), null, null,
-				List.of("Observation.value", "gender", "Encounter.period"), "application/fhir+ndjson", "u"));
+				List.of("Observation.value", "gender", "Encounter.period"), "application/fhir+ndjson", "u", List.of()));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		assertThat(exported).hasSize(SyntheaData.lines("Encounter").size() + SyntheaData.lines("Patient").size() + 2);
