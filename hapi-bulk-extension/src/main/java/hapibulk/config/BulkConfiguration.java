@@ -5,6 +5,7 @@ import hapibulk.export.BulkExportProvider;
 import hapibulk.export.ExportJobService;
 import hapibulk.export.ExportRequestParser;
 import hapibulk.export.PatientCompartment;
+import hapibulk.export.TypeFilters;
 import hapibulk.export.job.ExportScopeResolver;
 import hapibulk.export.job.ExportJobConfig;
 import hapibulk.job.BulkBatchEngine;
@@ -99,10 +100,10 @@ public class BulkConfiguration {
 
 	@Bean
 	public BulkServerRegistrar hapiBulkServerRegistrar(FhirContext fhirContext, PatientCompartment compartment,
-			ExportJobService exportJobService, BulkJobService jobService, BulkFileStore fileStore,
-			BulkProperties properties) {
+			TypeFilters typeFilters, ExportJobService exportJobService, BulkJobService jobService,
+			BulkFileStore fileStore, BulkProperties properties) {
 		return new BulkServerRegistrar(List.of(
-				new BulkExportProvider(new ExportRequestParser(fhirContext, compartment, Clock.systemUTC()),
+				new BulkExportProvider(new ExportRequestParser(fhirContext, compartment, typeFilters, Clock.systemUTC()),
 						exportJobService),
 				new BulkStatusProvider(jobService, properties.retryAfter(), Clock.systemUTC()),
 				new BulkFileProvider(jobService, fileStore)),

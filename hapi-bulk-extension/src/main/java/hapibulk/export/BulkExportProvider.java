@@ -43,8 +43,9 @@ public class BulkExportProvider {
 			@OperationParam(name = "_until", typeName = "instant", max = 1) IPrimitiveType<Date> until,
 			@OperationParam(name = "patient", typeName = "Reference", max = OperationParam.MAX_UNLIMITED) List<IBaseReference> patients,
 			@OperationParam(name = "_elements", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> elements,
+			@OperationParam(name = "_typeFilter", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> typeFilters,
 			ServletRequestDetails request) throws IOException {
-		kickOff(ExportLevel.SYSTEM, null, null, new ExportParameters(outputFormat, types, since, until, patients, elements), request);
+		kickOff(ExportLevel.SYSTEM, null, null, new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters), request);
 	}
 
 	@Operation(name = "$export", typeName = "Patient", manualResponse = true, idempotent = true,
@@ -56,8 +57,9 @@ public class BulkExportProvider {
 			@OperationParam(name = "_until", typeName = "instant", max = 1) IPrimitiveType<Date> until,
 			@OperationParam(name = "patient", typeName = "Reference", max = OperationParam.MAX_UNLIMITED) List<IBaseReference> patients,
 			@OperationParam(name = "_elements", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> elements,
+			@OperationParam(name = "_typeFilter", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> typeFilters,
 			ServletRequestDetails request) throws IOException {
-		kickOff(ExportLevel.PATIENT, null, null, new ExportParameters(outputFormat, types, since, until, patients, elements), request);
+		kickOff(ExportLevel.PATIENT, null, null, new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters), request);
 	}
 
 	@Operation(name = "$export", typeName = "Patient", manualResponse = true, idempotent = true,
@@ -70,8 +72,9 @@ public class BulkExportProvider {
 			@OperationParam(name = "_until", typeName = "instant", max = 1) IPrimitiveType<Date> until,
 			@OperationParam(name = "patient", typeName = "Reference", max = OperationParam.MAX_UNLIMITED) List<IBaseReference> patients,
 			@OperationParam(name = "_elements", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> elements,
+			@OperationParam(name = "_typeFilter", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> typeFilters,
 			ServletRequestDetails request) throws IOException {
-		kickOff(ExportLevel.PATIENT, null, patientId, new ExportParameters(outputFormat, types, since, until, patients, elements),
+		kickOff(ExportLevel.PATIENT, null, patientId, new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters),
 				request);
 	}
 
@@ -85,8 +88,9 @@ public class BulkExportProvider {
 			@OperationParam(name = "_until", typeName = "instant", max = 1) IPrimitiveType<Date> until,
 			@OperationParam(name = "patient", typeName = "Reference", max = OperationParam.MAX_UNLIMITED) List<IBaseReference> patients,
 			@OperationParam(name = "_elements", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> elements,
+			@OperationParam(name = "_typeFilter", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> typeFilters,
 			ServletRequestDetails request) throws IOException {
-		kickOff(ExportLevel.GROUP, groupId, null, new ExportParameters(outputFormat, types, since, until, patients, elements), request);
+		kickOff(ExportLevel.GROUP, groupId, null, new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters), request);
 	}
 
 	private void kickOff(ExportLevel level, IIdType groupId, IIdType patientId, ExportParameters parameters,

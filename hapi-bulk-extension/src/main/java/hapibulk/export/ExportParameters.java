@@ -13,4 +13,5 @@ public record ExportParameters(
 		IPrimitiveType<Date> since,
 		IPrimitiveType<Date> until,
 		List<IBaseReference> patients,
-		List<IPrimitiveType<String>> elements) {}
+		List<IPrimitiveType<String>> elements,
+		List<IPrimitiveType<String>> typeFilters) {}

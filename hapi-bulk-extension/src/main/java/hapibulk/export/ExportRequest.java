@@ -19,14 +19,15 @@ import java.util.List;
  * @param since        only resources updated after this instant, or null
  * @param until        only resources last updated at or before this instant, or null
  * @param elements     {@code _elements}: {@code Type.element} or {@code element}; empty for whole resources
+ * @param typeFilters  {@code _typeFilter} searches, {@code Type?query}; several on one type are OR'ed
  * @param outputFormat always {@code application/fhir+ndjson} (its aliases are normalised)
  * @param requestUrl   the kick-off URL, echoed as the manifest's {@code request}
  * @param ignoredParameters parameters the server does not support, ignored under
  *                     {@code Prefer: handling=lenient}; each gets an OperationOutcome in the manifest's error file
  */
 public record ExportRequest(ExportLevel level, String groupId, List<String> patientIds, List<String> types,
-		Instant since, Instant until, List<String> elements, String outputFormat, String requestUrl,
-		List<String> ignoredParameters) {
+		Instant since, Instant until, List<String> elements, List<String> typeFilters, String outputFormat,
+		String requestUrl, List<String> ignoredParameters) {
 
 	private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -34,12 +35,13 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		patientIds = List.copyOf(patientIds);
 		types = List.copyOf(types);
 		elements = List.copyOf(elements);
+		typeFilters = List.copyOf(typeFilters);
 		ignoredParameters = List.copyOf(ignoredParameters);
 	}
 
 	/** A system-level export of {@code types} (all when empty). */
 	public static ExportRequest system(List<String> types, Instant since, String requestUrl) {
-		return new ExportRequest(ExportLevel.SYSTEM, null, List.of(), types, since, null, List.of(),
+		return new ExportRequest(ExportLevel.SYSTEM, null, List.of(), types, since, null, List.of(), List.of(),
 				"application/fhir+ndjson", requestUrl, List.of());
 	}
 
@@ -53,6 +55,7 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		node.put("since", since == null ? null : since.toString());
 		node.put("until", until == null ? null : until.toString());
 		elements.forEach(node.putArray("elements")::add);
+		typeFilters.forEach(node.putArray("typeFilters")::add);
 		node.put("outputFormat", outputFormat);
 		node.put("requestUrl", requestUrl);
 		ignoredParameters.forEach(node.putArray("ignoredParameters")::add);
@@ -63,7 +66,7 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		try {
 			JsonNode node = MAPPER.readTree(json);
 			return new ExportRequest(ExportLevel.valueOf(node.get("level").asText()), text(node, "groupId"),
-					list(node, "patientIds"), list(node, "types"), instant(node, "since"), instant(node, "until"), list(node, "elements"),
+					list(node, "patientIds"), list(node, "types"), instant(node, "since"), instant(node, "until"), list(node, "elements"), list(node, "typeFilters"),
 					node.get("outputFormat").asText(), node.get("requestUrl").asText(), list(node, "ignoredParameters"));
 		} catch (JsonProcessingException e) {
 			throw new IllegalArgumentException("Not an export request: " + json, e);

@@ -30,7 +30,7 @@ public class ExportRequestParser {
 	static final String NDJSON = "application/fhir+ndjson";
 	private static final Set<String> NDJSON_ALIASES = Set.of(NDJSON, "application/ndjson", "ndjson");
 	private static final Set<String> KNOWN_PARAMETERS = Set.of("_outputFormat", "_type", "_since", "_until", "patient",
-			"_elements");
+			"_elements", "_typeFilter");
 	private static final Pattern ELEMENT = Pattern.compile("(?:([A-Z][A-Za-z]+)\\.)?([a-z][A-Za-z]*)");
 	/** HAPI's own request controls, which every FHIR operation accepts. */
 	private static final Set<String> SERVER_PARAMETERS = Set.of("_pretty", "_format", "_summary");
@@ -38,8 +38,11 @@ public class ExportRequestParser {
 	private final FhirContext fhirContext;
 	private final PatientCompartment compartment;
 	private final Clock clock;
+	private final TypeFilters typeFilters;
 
-	public ExportRequestParser(FhirContext fhirContext, PatientCompartment compartment, Clock clock) {
+	public ExportRequestParser(FhirContext fhirContext, PatientCompartment compartment, TypeFilters typeFilters,
+			Clock clock) {
+		this.typeFilters = typeFilters;
 		this.fhirContext = fhirContext;
 		this.compartment = compartment;
 		this.clock = clock;
@@ -68,9 +71,11 @@ public class ExportRequestParser {
 			throw new InvalidRequestException(BulkErrors.code(108) + "_until must be later than _since");
 		}
 		List<String> patients = patientIds(level, patientId, parameters.patients());
-		return new ExportRequest(level, groupId == null ? null : groupId.getIdPart(), patients,
-				parseTypes(level, parameters.types()), since, until, parseElements(parameters.elements()),
-				parseOutputFormat(parameters.outputFormat()), request.getCompleteUrl(), unsupported);
+		List<String> types = parseTypes(level, parameters.types());
+		List<String> queries = typeFilters.parse(values(parameters.typeFilters()), types);
+		return new ExportRequest(level, groupId == null ? null : groupId.getIdPart(), patients, types, since, until,
+				parseElements(parameters.elements()), queries, parseOutputFormat(parameters.outputFormat()),
+				request.getCompleteUrl(), unsupported);
 	}
 
 	private static void checkAccept(String accept) {
@@ -127,6 +132,11 @@ public class ExportRequestParser {
 			result.add(value);
 		}
 		return List.copyOf(result);
+	}
+
+	private static List<String> values(List<IPrimitiveType<String>> values) {
+		return values == null ? List.of() : values.stream().map(IPrimitiveType::getValueAsString)
+				.filter(value -> value != null && !value.isBlank()).toList();
 	}
 
 	/** Repeated parameters and comma lists mean the same thing. */

@@ -56,6 +56,10 @@ public class BulkSchemaInitializer {
 				+ " MANIFEST_JSON TEXT,"
 				+ " ERROR_MESSAGE VARCHAR(4000))");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS BULK_JOB_STATE_IDX ON " + BulkJobTable.TABLE + " (STATE)");
+		// Resources matched by an export's _typeFilter searches (see TypeFilterMatches).
+		jdbc.execute("CREATE TABLE IF NOT EXISTS BULK_EXPORT_MATCH (JOB_ID VARCHAR(64) NOT NULL,"
+				+ " RES_TYPE VARCHAR(100) NOT NULL, RES_ID BIGINT NOT NULL)");
+		jdbc.execute("CREATE INDEX IF NOT EXISTS BULK_EXPORT_MATCH_IDX ON BULK_EXPORT_MATCH (JOB_ID, RES_ID)");
 	}
 
 	private String scriptPlatform() throws org.springframework.jdbc.support.MetaDataAccessException {

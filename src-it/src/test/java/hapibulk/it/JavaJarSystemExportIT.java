@@ -92,14 +92,15 @@ class JavaJarSystemExportIT {
 				POST_ASYNC), 400, "patient");
 		assertRefused(server.http().post("Patient/$export", parameters(reference("patient", "Patient/nobody")),
 				POST_ASYNC), 400, "Patient/nobody");
-		assertRefused(server.http().post("$export", parameters(string("_typeFilter", "Patient?gender=male")),
-				POST_ASYNC), 400, "_typeFilter");
+		assertRefused(server.http().post("$export", parameters(string("organizeOutputBy", "Patient")),
+				POST_ASYNC), 400, "organizeOutputBy");
+		assertRefused(server.http().get("$export?_typeFilter=Encounter%3F_sort%3Ddate", ASYNC), 400, "_sort");
 	}
 
 	@Test
 	@Order(8)
 	void lenientHandling_ignoresUnsupportedParameters_andReportsThemInTheErrorFile() throws InterruptedException {
-		HttpResponse<String> kickOff = server.http().get("$export?_type=Organization&_typeFilter=Organization%3Fname%3Dx",
+		HttpResponse<String> kickOff = server.http().get("$export?_type=Organization&includeAssociatedData=LatestProvenanceResources",
 				"Prefer", "respond-async, handling=lenient", "Accept", "application/fhir+json");
 		assertThat(kickOff.statusCode()).as(kickOff.body()).isEqualTo(202);
 
@@ -113,8 +114,24 @@ class JavaJarSystemExportIT {
 			HttpResponse<byte[]> file = server.http().getBytes(error.get("url").asText());
 			JsonNode outcome = FhirHttp.parse(new String(file.body()).strip());
 			assertThat(outcome.at("/issue/0/severity").asText()).isEqualTo("warning");
-			assertThat(outcome.at("/issue/0/diagnostics").asText()).contains("_typeFilter");
+			assertThat(outcome.at("/issue/0/diagnostics").asText()).contains("includeAssociatedData");
 		});
+	}
+
+	@Test
+	@Order(9)
+	void typeFilter_narrowsItsTypeWithTheServersSearch() throws InterruptedException {
+		Map<String, ObjectNode> exported = export(server.http().get(
+				"$export?_type=Encounter,Organization&_typeFilter=Encounter%3Fclass%3DEMER", ASYNC));
+
+		List<String> expected = new ArrayList<>();
+		SyntheaDataset.tenPatients().resources().forEach((key, resource) -> {
+			if (key.startsWith("Organization/")
+					|| key.startsWith("Encounter/") && resource.at("/class/code").asText().equals("EMER")) {
+				expected.add(key);
+			}
+		});
+		assertThat(exported.keySet()).containsExactlyInAnyOrderElementsOf(expected);
 	}
 
 	@Test

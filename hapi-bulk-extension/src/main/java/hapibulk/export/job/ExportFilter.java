@@ -21,10 +21,11 @@ import java.util.List;
  * @param groupPid         when set, only the compartments of this Group's members
  * @param patientPids      when not empty, only the compartments of these patients
  * @param elements         {@code _elements}: the JSON names each resource keeps; empty for whole resources
+ * @param matchesOfJob     when set, only resources this job's {@code _typeFilter} matched (BULK_EXPORT_MATCH)
  */
 public record ExportFilter(String type, boolean deleted, List<String> deletedTypes, Long since, Long until,
 		boolean compartment, List<String> compartmentPaths, Long groupPid, List<Long> patientPids,
-		List<String> elements) {
+		List<String> elements, String matchesOfJob) {
 
 	private static final ObjectMapper MAPPER = new ObjectMapper();
 	private static final TypeReference<List<ExportFilter>> LIST = new TypeReference<>() {};

@@ -3,12 +3,18 @@ package hapibulk.export.job;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import hapibulk.config.BulkProperties;
+import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
 import hapibulk.export.PatientCompartment;
+import hapibulk.export.TypeFilters;
 import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJobStateListener;
 import hapibulk.job.BulkJobTable;
 import hapibulk.storage.BulkFileStore;
+import hapibulk.job.BulkJobKeys;
+import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.Job;
+import org.springframework.batch.core.JobExecution;
+import org.springframework.batch.core.JobExecutionListener;
 import org.springframework.batch.core.Step;
 import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.repository.JobRepository;
@@ -47,17 +53,29 @@ public class ExportJobConfig {
 		return new ExportScopeResolver(hapiBulkStoredResourceReader);
 	}
 
+	@Bean
+	public TypeFilters hapiBulkTypeFilters(FhirContext fhirContext, MatchUrlService matchUrlService) {
+		return new TypeFilters(fhirContext, matchUrlService);
+	}
+
+	@Bean
+	public TypeFilterMatches hapiBulkTypeFilterMatches(DataSource dataSource, DaoRegistry daoRegistry,
+			TypeFilters typeFilters) {
+		return new TypeFilterMatches(new JdbcTemplate(dataSource), daoRegistry, typeFilters);
+	}
+
 	@Bean(name = JOB_NAME)
 	public Job hapiBulkExportJob(BulkBatchEngine engine, BulkJobTable table, BulkJobStateListener stateListener,
 			StoredResourceReader hapiBulkStoredResourceReader, ExportScopeResolver scopeResolver,
-			PatientCompartment compartment, BulkFileStore fileStore, BulkProperties properties, FhirContext fhirContext) {
+			PatientCompartment compartment, BulkFileStore fileStore, BulkProperties properties, FhirContext fhirContext,
+			TypeFilterMatches typeFilterMatches) {
 		JobRepository repository = engine.jobRepository();
 		PlatformTransactionManager transactionManager = engine.transactionManager();
 		BulkProperties.Export export = properties.export();
 
 		Step plan = new StepBuilder("bulkExportPlanStep", repository)
 				.tasklet(new ExportPlanTasklet(hapiBulkStoredResourceReader, scopeResolver, compartment, table,
-						fhirContext),
+						fhirContext, typeFilterMatches),
 						transactionManager)
 				.build();
 		Step worker = new StepBuilder(WORKER_STEP, repository)
@@ -73,11 +91,20 @@ public class ExportJobConfig {
 				.gridSize(properties.workerThreads())
 				.build();
 		Step manifest = new StepBuilder("bulkExportManifestStep", repository)
-				.tasklet(new ExportManifestTasklet(repository, table, fileStore, WORKER_STEP,
+				.tasklet(new ExportManifestTasklet(repository, table, fileStore, typeFilterMatches, WORKER_STEP,
 						properties.requiresAccessToken(), properties.retention(), Clock.systemUTC()), transactionManager)
 				.build();
 		return new JobBuilder(JOB_NAME, repository)
 				.listener(stateListener)
+				.listener(new JobExecutionListener() {
+					@Override
+					public void afterJob(JobExecution execution) {
+						// A cancelled export no longer needs its _typeFilter matches (a completed one dropped them).
+						if (execution.getStatus() == BatchStatus.STOPPED) {
+							typeFilterMatches.forget(execution.getJobParameters().getString(BulkJobKeys.BULK_JOB_ID));
+						}
+					}
+				})
 				.start(plan)
 				.next(partitions)
 				.next(manifest)

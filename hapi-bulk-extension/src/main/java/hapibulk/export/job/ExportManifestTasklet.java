@@ -51,9 +51,12 @@ class ExportManifestTasklet implements Tasklet {
 	private final boolean requiresAccessToken;
 	private final Duration retention;
 	private final Clock clock;
+	private final TypeFilterMatches typeFilterMatches;
 
 	ExportManifestTasklet(JobRepository jobRepository, BulkJobTable table, BulkFileStore fileStore,
-			String workerStepName, boolean requiresAccessToken, Duration retention, Clock clock) {
+			TypeFilterMatches typeFilterMatches, String workerStepName, boolean requiresAccessToken, Duration retention,
+			Clock clock) {
+		this.typeFilterMatches = typeFilterMatches;
 		this.jobRepository = jobRepository;
 		this.table = table;
 		this.fileStore = fileStore;
@@ -84,6 +87,7 @@ class ExportManifestTasklet implements Tasklet {
 		List<ManifestFile> errors = ignored.isEmpty() ? List.of() : List.of(writeIgnoredParameters(jobId, ignored));
 		BulkManifest manifest = new BulkManifest(job.transactionTime(), job.requestUrl(), requiresAccessToken, output,
 				deleted, errors);
+		typeFilterMatches.forget(jobId);
 		table.complete(jobId, ManifestJson.store(manifest), clock.instant().plus(retention));
 		return RepeatStatus.FINISHED;
 	}

@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import hapibulk.export.ExportLevel;
 import hapibulk.export.ExportRequest;
 import hapibulk.export.PatientCompartment;
+import hapibulk.export.TypeFilters;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobKeys;
 import hapibulk.job.BulkJobTable;
@@ -32,10 +33,12 @@ class ExportPlanTasklet implements Tasklet {
 	private final PatientCompartment compartment;
 	private final BulkJobTable table;
 	private final FhirContext fhirContext;
+	private final TypeFilterMatches typeFilterMatches;
 
 	ExportPlanTasklet(StoredResourceReader reader, ExportScopeResolver scopeResolver, PatientCompartment compartment,
-			BulkJobTable table, FhirContext fhirContext) {
+			BulkJobTable table, FhirContext fhirContext, TypeFilterMatches typeFilterMatches) {
 		this.fhirContext = fhirContext;
+		this.typeFilterMatches = typeFilterMatches;
 		this.reader = reader;
 		this.scopeResolver = scopeResolver;
 		this.compartment = compartment;
@@ -51,7 +54,7 @@ class ExportPlanTasklet implements Tasklet {
 
 		List<ExportFilter> plan = new ArrayList<>();
 		long total = 0;
-		for (ExportFilter filter : filters(request)) {
+		for (ExportFilter filter : filters(jobId, request)) {
 			long count = reader.count(filter);
 			if (count > 0) {
 				plan.add(filter);
@@ -63,7 +66,7 @@ class ExportPlanTasklet implements Tasklet {
 		return RepeatStatus.FINISHED;
 	}
 
-	private List<ExportFilter> filters(ExportRequest request) {
+	private List<ExportFilter> filters(String jobId, ExportRequest request) {
 		boolean inCompartment = request.level() != ExportLevel.SYSTEM;
 		ExportScopeResolver.ExportScope scope = inCompartment
 				? scopeResolver.resolve(request, false)
@@ -75,14 +78,20 @@ class ExportPlanTasklet implements Tasklet {
 				: request.types();
 		List<ExportFilter> filters = new ArrayList<>();
 		for (String type : types) {
+			List<String> queries = request.typeFilters().stream()
+					.filter(query -> TypeFilters.typeOf(query).equals(type))
+					.toList();
+			if (!queries.isEmpty()) {
+				typeFilterMatches.record(jobId, type, queries);
+			}
 			filters.add(new ExportFilter(type, false, List.of(), since, until, inCompartment,
 					compartment.paths(type), scope.groupPid(), scope.patientPids(),
-					ElementsSubsetter.keptNames(fhirContext, type, request.elements())));
+					ElementsSubsetter.keptNames(fhirContext, type, request.elements()), queries.isEmpty() ? null : jobId));
 		}
 		// HAPI drops a deleted resource's references, so deletions can only be scoped at system level.
 		if (since != null && !inCompartment) {
 			filters.add(new ExportFilter("Bundle", true, request.types(), since, until, false, List.of(), null, List.of(),
-					List.of()));
+					List.of(), null));
 		}
 		return filters;
 	}

@@ -145,6 +145,10 @@ public class StoredResourceReader {
 		if (filter.until() != null) {
 			where = where.and("r.RES_UPDATED <= ?", new Timestamp(filter.until()));
 		}
+		if (filter.matchesOfJob() != null) {
+			where = where.and("EXISTS (SELECT 1 FROM BULK_EXPORT_MATCH x WHERE x.JOB_ID = ? AND x.RES_ID = r.RES_ID)",
+					filter.matchesOfJob());
+		}
 		if (!filter.compartment()) {
 			return where;
 		}

@@ -101,6 +101,8 @@ class ExportJobTest {
 	@Autowired
 	BulkBatchEngine engine;
 	@Autowired
+	hapibulk.export.TypeFilters typeFilters;
+	@Autowired
 	hapibulk.job.BulkJobService jobService;
 	@Autowired
 	javax.sql.DataSource dataSource;
@@ -237,7 +239,7 @@ class ExportJobTest {
 
 	@Test
 	void patientExport_exportsThePatientCompartmentOfEveryPatient() throws IOException {
-		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(), List.of(), null, null, List.of(),
+		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(), List.of(), null, null, List.of(), List.of(),
 				"application/fhir+ndjson", "http://localhost/fhir/Patient/$export", List.of()));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
@@ -252,7 +254,7 @@ class ExportJobTest {
 	void patientExport_ofListedPatients_exportsOnlyTheirCompartments() throws IOException {
 		String patientId = syntheaPatientIds().get(3);
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(patientId),
-				List.of("Patient", "Encounter", "DocumentReference"), null, null, List.of(), "application/fhir+ndjson",
+				List.of("Patient", "Encounter", "DocumentReference"), null, null, List.of(), List.of(), "application/fhir+ndjson",
 				"http://localhost/fhir/Patient/" + patientId + "/$export", List.of()));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
@@ -263,7 +265,7 @@ class ExportJobTest {
 	@Test
 	void groupExport_exportsTheCompartmentsOfItsMembers() throws IOException {
 		List<String> members = syntheaPatientIds().subList(0, 2);
-		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.GROUP, "grp-two", List.of(), List.of(), null, null, List.of(),
+		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.GROUP, "grp-two", List.of(), List.of(), null, null, List.of(), List.of(),
 				"application/fhir+ndjson", "http://localhost/fhir/Group/grp-two/$export", List.of()));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
@@ -276,16 +278,16 @@ class ExportJobTest {
 	void groupExport_refusesUnknownGroups_unknownPatients_andNonMembers() {
 		String outsider = syntheaPatientIds().get(5);
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.GROUP, "no-such-group",
-				List.of(), List.of(), null, null, List.of(), "application/fhir+ndjson", "u", List.of()), false))
+				List.of(), List.of(), null, null, List.of(), List.of(), "application/fhir+ndjson", "u", List.of()), false))
 				.isInstanceOf(ResourceNotFoundException.class).hasMessageContaining("Group/no-such-group");
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.GROUP, "grp-two",
-				List.of(outsider), List.of(), null, null, List.of(), "application/fhir+ndjson", "u", List.of()), false))
+				List.of(outsider), List.of(), null, null, List.of(), List.of(), "application/fhir+ndjson", "u", List.of()), false))
 				.isInstanceOf(InvalidRequestException.class).hasMessageContaining("Patient/" + outsider);
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.PATIENT, null,
-				List.of("nobody"), List.of(), null, null, List.of(), "application/fhir+ndjson", "u", List.of()), false))
+				List.of("nobody"), List.of(), null, null, List.of(), List.of(), "application/fhir+ndjson", "u", List.of()), false))
 				.isInstanceOf(InvalidRequestException.class).hasMessageContaining("Patient/nobody");
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.PATIENT, null,
-				List.of("nobody"), List.of(), null, null, List.of(), "application/fhir+ndjson", "u", List.of()), true))
+				List.of("nobody"), List.of(), null, null, List.of(), List.of(), "application/fhir+ndjson", "u", List.of()), true))
 				.isInstanceOf(ResourceNotFoundException.class);
 	}
 
@@ -293,7 +295,7 @@ class ExportJobTest {
 	void elements_keepListedAndMandatoryElements_andTagTheSubset() throws IOException {
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.SYSTEM, null, List.of(),
 				List.of("Encounter", "Observation", "Patient"), null, null,
-				List.of("Observation.value", "gender", "Encounter.period"), "application/fhir+ndjson", "u", List.of()));
+				List.of("Observation.value", "gender", "Encounter.period"), List.of(), "application/fhir+ndjson", "u", List.of()));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		assertThat(exported).hasSize(SyntheaData.lines("Encounter").size() + SyntheaData.lines("Patient").size() + 2);
@@ -313,6 +315,41 @@ class ExportJobTest {
 			}
 			assertThat(resource.at("/meta/tag").toString()).as(entry.getKey()).contains("\"code\":\"SUBSETTED\"");
 		}
+	}
+
+	@Test
+	void typeFilter_exportsWhatHapisSearchMatches_orEdPerType() throws IOException {
+		String patientId = syntheaPatientIds().get(0);
+		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(),
+				List.of("Encounter", "Patient"), null, null, List.of(),
+				typeFilters.parse(List.of("Encounter?class=EMER,Encounter?class=IMP", "Patient?_id=" + patientId),
+						List.of("Encounter", "Patient")),
+				"application/fhir+ndjson", "u", List.of()));
+
+		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
+		List<String> expected = new ArrayList<>(List.of("Patient/" + patientId));
+		for (String line : SyntheaData.lines("Encounter")) {
+			var encounter = JsonCompare.tree(line);
+			if (List.of("EMER", "IMP").contains(encounter.at("/class/code").asText())) {
+				expected.add("Encounter/" + encounter.get("id").asText());
+			}
+		}
+		assertThat(expected).hasSizeGreaterThan(2);
+		assertThat(exported.keySet()).containsExactlyInAnyOrderElementsOf(expected);
+		assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM BULK_EXPORT_MATCH WHERE JOB_ID = ?", Integer.class,
+				job.id())).isZero();
+	}
+
+	@Test
+	void typeFilter_refusesResultParameters_unknownSearchParameters_andUnexportedTypes() {
+		assertThatThrownBy(() -> typeFilters.parse(List.of("Encounter?_sort=date"), List.of()))
+				.isInstanceOf(InvalidRequestException.class).hasMessageContaining("_sort");
+		assertThatThrownBy(() -> typeFilters.parse(List.of("Encounter?no-such-parameter=1"), List.of()))
+				.isInstanceOf(InvalidRequestException.class).hasMessageContaining("no-such-parameter");
+		assertThatThrownBy(() -> typeFilters.parse(List.of("Encounter?class=EMER"), List.of("Patient")))
+				.isInstanceOf(InvalidRequestException.class).hasMessageContaining("_type");
+		assertThatThrownBy(() -> typeFilters.parse(List.of("status=active"), List.of()))
+				.isInstanceOf(InvalidRequestException.class).hasMessageContaining("Type?parameters");
 	}
 
 	@Test
