@@ -3,11 +3,10 @@ package hapibulk.export.job;
 import ca.uhn.fhir.context.BaseRuntimeChildDefinition;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.RuntimeResourceDefinition;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import hapibulk.support.ExactJson;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,9 +23,7 @@ public class ElementsSubsetter {
 
 	static final String SUBSETTED_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ObservationValue";
 
-	private static final ObjectMapper EXACT = new ObjectMapper()
-			.setNodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-			.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+	private static final ObjectMapper EXACT = ExactJson.MAPPER;
 
 	private final Set<String> kept;
 

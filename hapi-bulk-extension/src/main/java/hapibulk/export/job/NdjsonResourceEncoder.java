@@ -4,11 +4,10 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import hapibulk.export.job.StoredResource.StoredTag;
+import hapibulk.support.ExactJson;
 import org.hl7.fhir.r4.model.InstantType;
 
 import java.io.ByteArrayOutputStream;
@@ -24,9 +23,7 @@ import java.util.List;
 public class NdjsonResourceEncoder {
 
 	private static final JsonFactory JSON = new JsonFactory();
-	private static final ObjectMapper EXACT = new ObjectMapper()
-			.setNodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-			.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+	private static final ObjectMapper EXACT = ExactJson.MAPPER;
 
 	private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(16 * 1024);
 
