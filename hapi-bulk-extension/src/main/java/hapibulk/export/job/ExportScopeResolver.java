@@ -6,9 +6,11 @@ import hapibulk.export.ExportLevel;
 import hapibulk.export.ExportRequest;
 import hapibulk.support.BulkErrors;
 
-import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Turns the Group and Patient ids of a request into resource keys, refusing what does not exist:
@@ -31,7 +33,7 @@ public class ExportScopeResolver {
 			groupPid = reader.findPid("Group", request.groupId()).orElseThrow(() -> new ResourceNotFoundException(
 					BulkErrors.code(113) + "Group/" + request.groupId() + " is not known to this server"));
 		}
-		List<Long> patientPids = new ArrayList<>();
+		Map<String, Long> patientPids = new LinkedHashMap<>();
 		for (String patientId : request.patientIds()) {
 			Long pid = reader.findPid("Patient", patientId).orElse(null);
 			if (pid == null && patientInstance) {
@@ -41,18 +43,19 @@ public class ExportScopeResolver {
 				throw new InvalidRequestException(BulkErrors.code(115) + "patient Patient/" + patientId
 						+ " is not known to this server");
 			}
-			patientPids.add(pid);
+			patientPids.put(patientId, pid);
 		}
 		if (groupPid != null && !patientPids.isEmpty()) {
-			List<Long> members = reader.groupMembersAmong(groupPid, patientPids);
-			if (members.size() < new HashSet<>(patientPids).size()) {
-				List<String> outsiders = request.patientIds().stream()
-						.filter(id -> !members.contains(reader.findPid("Patient", id).orElseThrow()))
-						.toList();
+			Set<Long> members = new HashSet<>(reader.groupMembersAmong(groupPid, patientPids.values()));
+			List<String> outsiders = patientPids.entrySet().stream()
+					.filter(patient -> !members.contains(patient.getValue()))
+					.map(patient -> "Patient/" + patient.getKey())
+					.toList();
+			if (!outsiders.isEmpty()) {
 				throw new InvalidRequestException(BulkErrors.code(116) + "Not members of Group/" + request.groupId()
-						+ ": " + outsiders.stream().map(id -> "Patient/" + id).toList());
+						+ ": " + outsiders);
 			}
 		}
-		return new ExportScope(groupPid, List.copyOf(patientPids));
+		return new ExportScope(groupPid, List.copyOf(patientPids.values()));
 	}
 }
