@@ -86,13 +86,13 @@ public class BulkConfiguration {
 
 	@Bean
 	public InterruptedJobRestarter hapiBulkInterruptedJobRestarter(BulkBatchEngine engine, BulkJobTable table,
-			@Qualifier(ExportJobConfig.JOB_NAME) Job exportJob) {
+			@Qualifier(ExportJobConfig.JOB_BEAN) Job exportJob) {
 		return new InterruptedJobRestarter(engine, table, List.of(exportJob));
 	}
 
 	@Bean
 	public ExportJobService hapiBulkExportJobService(BulkJobService jobService, BulkJobTable table,
-			ExportScopeResolver scopeResolver, @Qualifier(ExportJobConfig.JOB_NAME) Job exportJob,
+			ExportScopeResolver scopeResolver, @Qualifier(ExportJobConfig.JOB_BEAN) Job exportJob,
 			BulkProperties properties) {
 		return new ExportJobService(jobService, table, scopeResolver, exportJob, properties.export().maxRunningExports(),
 				properties.retryAfter(), Clock.systemUTC());

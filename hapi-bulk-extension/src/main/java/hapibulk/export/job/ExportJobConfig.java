@@ -34,7 +34,10 @@ import java.time.Clock;
 @Configuration(proxyBeanMethods = false)
 public class ExportJobConfig {
 
+	/** The Spring Batch job's name (in BATCH_JOB_INSTANCE). */
 	public static final String JOB_NAME = "bulkExportJob";
+	/** The Job bean's name: prefixed like every bean of ours, as hosts forbid bean overriding. */
+	public static final String JOB_BEAN = "hapiBulkExportJob";
 	static final String WORKER_STEP = "bulkExportTypeStep";
 
 	@Bean
@@ -64,7 +67,7 @@ public class ExportJobConfig {
 		return new TypeFilterMatches(new JdbcTemplate(dataSource), daoRegistry, typeFilters);
 	}
 
-	@Bean(name = JOB_NAME)
+	@Bean(name = JOB_BEAN)
 	public Job hapiBulkExportJob(BulkBatchEngine engine, BulkJobTable table, BulkJobStateListener stateListener,
 			StoredResourceReader hapiBulkStoredResourceReader, ExportScopeResolver scopeResolver,
 			PatientCompartment compartment, BulkFileStore fileStore, BulkProperties properties, FhirContext fhirContext,
