@@ -52,6 +52,11 @@ public class PatientCompartment {
 		return pathsByType.containsKey(type);
 	}
 
+	/** Every reference path of every type through which a resource belongs to a patient's compartment. */
+	public List<String> allPaths() {
+		return pathsByType.values().stream().flatMap(List::stream).distinct().sorted().toList();
+	}
+
 	/** The reference paths through which a resource of {@code type} belongs to a patient's compartment. */
 	public List<String> paths(String type) {
 		return pathsByType.getOrDefault(type, List.of());

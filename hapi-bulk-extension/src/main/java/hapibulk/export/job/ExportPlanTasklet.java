@@ -84,8 +84,11 @@ class ExportPlanTasklet implements Tasklet {
 			if (!queries.isEmpty()) {
 				typeFilterMatches.record(jobId, type, queries);
 			}
+			// Provenance follows its targets: all Provenance of the compartment's resources (the IG's default
+			// without includeAssociatedData), so its paths are every compartment path.
+			List<String> paths = type.equals(StoredResourceReader.PROVENANCE) ? compartment.allPaths() : compartment.paths(type);
 			filters.add(new ExportFilter(type, false, List.of(), since, until, inCompartment,
-					compartment.paths(type), scope.groupPid(), scope.patientPids(),
+					paths, scope.groupPid(), scope.patientPids(),
 					ElementsSubsetter.keptNames(fhirContext, type, request.elements()), queries.isEmpty() ? null : jobId));
 		}
 		// HAPI drops a deleted resource's references, so deletions can only be scoped at system level.

@@ -42,6 +42,8 @@ public class StoredResourceReader {
 
 	private static final ObjectMapper MAPPER = new ObjectMapper();
 
+	static final String PROVENANCE = "Provenance";
+
 	private final JdbcTemplate jdbc;
 	private final DaoRegistry daoRegistry;
 	private final FhirContext fhirContext;
@@ -156,14 +158,35 @@ public class StoredResourceReader {
 		if (filter.type().equals("Patient")) {
 			return members == null ? where : where.and("r.RES_ID IN (" + members.sql() + ")", members.args().toArray());
 		}
-		List<Object> args = new ArrayList<>(filter.compartmentPaths());
-		String exists = "EXISTS (SELECT 1 FROM HFJ_RES_LINK l WHERE l.SRC_RESOURCE_ID = r.RES_ID"
+		Sql inCompartment = inCompartment("r.RES_ID", filter.compartmentPaths(), members);
+		if (!filter.type().equals(PROVENANCE)) {
+			return where.and(inCompartment.sql(), inCompartment.args().toArray());
+		}
+		// A Provenance belongs to the export when it targets a patient of the export or a resource of
+		// their compartments.
+		List<Object> args = new ArrayList<>();
+		String patientTarget = "t.TARGET_RESOURCE_TYPE = 'Patient'";
+		if (members != null) {
+			patientTarget += " AND t.TARGET_RESOURCE_ID IN (" + members.sql() + ")";
+			args.addAll(members.args());
+		}
+		Sql targetInCompartment = inCompartment("t.TARGET_RESOURCE_ID", filter.compartmentPaths(), members);
+		args.addAll(targetInCompartment.args());
+		return where.and("EXISTS (SELECT 1 FROM HFJ_RES_LINK t WHERE t.SRC_RESOURCE_ID = r.RES_ID"
+				+ " AND t.SRC_PATH = 'Provenance.target' AND ((" + patientTarget + ") OR " + targetInCompartment.sql()
+				+ "))", args.toArray());
+	}
+
+	/** SQL true when the resource with key {@code resourceKey} is in the compartment of one of the members. */
+	private static Sql inCompartment(String resourceKey, List<String> paths, Sql members) {
+		List<Object> args = new ArrayList<>(paths);
+		String exists = "EXISTS (SELECT 1 FROM HFJ_RES_LINK l WHERE l.SRC_RESOURCE_ID = " + resourceKey
 				+ " AND l.TARGET_RESOURCE_TYPE = 'Patient' AND l.SRC_PATH IN (" + placeholders(args.size()) + ")";
 		if (members != null) {
 			exists += " AND l.TARGET_RESOURCE_ID IN (" + members.sql() + ")";
 			args.addAll(members.args());
 		}
-		return where.and(exists + ")", args.toArray());
+		return new Sql(exists + ")", args);
 	}
 
 	/** The patients whose compartments are exported, as SQL, or null for every patient. */

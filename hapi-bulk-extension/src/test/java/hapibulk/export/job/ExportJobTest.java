@@ -156,6 +156,12 @@ class ExportJobTest {
 		syntheaPatientIds().subList(0, 2).forEach(id -> group.addMember().getEntity().setReference("Patient/" + id));
 		daoRegistry.getResourceDao("Group").update(group, request);
 
+		// Provenance of a patient's Encounter belongs to that patient's export; of an Organization, to none.
+		String practitioner = "Practitioner/" + JsonCompare.tree(SyntheaData.lines("Practitioner").get(0)).get("id").asText();
+		provenance("prov-enc", "Encounter/" + encounterOf(syntheaPatientIds().get(7)), practitioner, request);
+		provenance("prov-org", "Organization/" + JsonCompare.tree(SyntheaData.lines("Organization").get(0)).get("id").asText(),
+				practitioner, request);
+
 		Patient deleted = new Patient();
 		deleted.setId("pat-deleted");
 		daoRegistry.getResourceDao("Patient").update(deleted, request);
@@ -170,11 +176,11 @@ class ExportJobTest {
 		// then
 		BulkManifest manifest = ManifestJson.read(job.manifestJson());
 		Map<String, String> exported = readAll(job, manifest);
-		assertThat(exported).hasSize(syntheaCount + 3);
+		assertThat(exported).hasSize(syntheaCount + 5);
 		assertThat(exported).doesNotContainKey("Patient/pat-deleted");
 		assertThat(exported.get("Patient/pat-updated")).contains("\"Second\"").contains("\"versionId\":\"2\"");
 		assertThat(exported.get("Observation/obs-meta")).contains("70.50");
-		assertThat(job.progressDone()).isEqualTo(job.progressTotal()).isEqualTo(syntheaCount + 3);
+		assertThat(job.progressDone()).isEqualTo(job.progressTotal()).isEqualTo(syntheaCount + 5);
 
 		SystemRequestDetails request = new SystemRequestDetails();
 		var parser = fhirContext.newJsonParser();
@@ -220,7 +226,7 @@ class ExportJobTest {
 		BulkManifest manifest = ManifestJson.read(job.manifestJson());
 		Map<String, String> exported = readAll(job, manifest);
 		assertThat(exported.keySet()).containsExactlyInAnyOrder("Observation/obs-meta", "Patient/pat-updated",
-				"Group/grp-two");
+				"Group/grp-two", "Provenance/prov-enc", "Provenance/prov-org");
 		assertThat(manifest.deleted()).singleElement().satisfies(file -> {
 			assertThat(file.type()).isEqualTo("Bundle");
 			assertThat(file.count()).isEqualTo(1);
@@ -244,10 +250,10 @@ class ExportJobTest {
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		// Organization, Location, Practitioner(Role) and the subject-less Observation are outside the compartment;
-		// a Group is inside the compartments of its members.
+		// a Group is inside the compartments of its members; Provenance follows its target.
 		assertThat(exported.keySet().stream().map(key -> key.split("/")[0]).distinct()).containsExactlyInAnyOrder(
-				"Patient", "Device", "AllergyIntolerance", "Encounter", "DocumentReference", "Group");
-		assertThat(exported).hasSize(compartmentLines(null).size() + 2);
+				"Patient", "Device", "AllergyIntolerance", "Encounter", "DocumentReference", "Group", "Provenance");
+		assertThat(exported).hasSize(compartmentLines(null).size() + 3).containsKey("Provenance/prov-enc");
 	}
 
 	@Test
@@ -272,6 +278,18 @@ class ExportJobTest {
 		List<String> expected = new ArrayList<>(List.of("Group/grp-two"));
 		members.forEach(member -> expected.addAll(compartmentKeys(member, SYNTHEA_TYPES)));
 		assertThat(exported.keySet()).containsExactlyInAnyOrderElementsOf(expected);
+	}
+
+	@Test
+	void patientExport_includesTheProvenanceOfThePatientsResources_only() throws IOException {
+		String patientId = syntheaPatientIds().get(7);
+		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(patientId), List.of("Provenance"),
+				null, null, List.of(), List.of(), "application/fhir+ndjson", "u", List.of()));
+		assertThat(readAll(job, ManifestJson.read(job.manifestJson())).keySet()).containsExactly("Provenance/prov-enc");
+
+		BulkJob other = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(syntheaPatientIds().get(6)),
+				List.of("Provenance"), null, null, List.of(), List.of(), "application/fhir+ndjson", "u", List.of()));
+		assertThat(ManifestJson.read(other.manifestJson()).output()).isEmpty();
 	}
 
 	@Test
@@ -411,6 +429,21 @@ class ExportJobTest {
 		BulkJob job = table.find(id).orElseThrow();
 		assertThat(job.state()).as(job.errorMessage()).isEqualTo(BulkJobState.COMPLETED);
 		return job;
+	}
+
+	private void provenance(String id, String target, String agent, SystemRequestDetails request) {
+		org.hl7.fhir.r4.model.Provenance provenance = new org.hl7.fhir.r4.model.Provenance();
+		provenance.setId(id);
+		provenance.addTarget().setReference(target);
+		provenance.setRecorded(new java.util.Date());
+		provenance.addAgent().getWho().setReference(agent);
+		daoRegistry.getResourceDao("Provenance").update(provenance, request);
+	}
+
+	private static String encounterOf(String patientId) {
+		return SyntheaData.lines("Encounter").stream().map(JsonCompare::tree)
+				.filter(encounter -> encounter.at("/subject/reference").asText().equals("Patient/" + patientId))
+				.findFirst().orElseThrow().get("id").asText();
 	}
 
 	private static List<String> syntheaPatientIds() {
