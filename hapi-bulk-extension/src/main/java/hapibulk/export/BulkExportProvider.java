@@ -44,8 +44,10 @@ public class BulkExportProvider {
 			@OperationParam(name = "patient", typeName = "Reference", max = OperationParam.MAX_UNLIMITED) List<IBaseReference> patients,
 			@OperationParam(name = "_elements", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> elements,
 			@OperationParam(name = "_typeFilter", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> typeFilters,
+			@OperationParam(name = "includeAssociatedData", typeName = "code", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> associatedData,
 			ServletRequestDetails request) throws IOException {
-		kickOff(ExportLevel.SYSTEM, null, null, new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters), request);
+		kickOff(ExportLevel.SYSTEM, null, null, new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters,
+				associatedData), request);
 	}
 
 	@Operation(name = "$export", typeName = "Patient", manualResponse = true, idempotent = true,
@@ -58,8 +60,10 @@ public class BulkExportProvider {
 			@OperationParam(name = "patient", typeName = "Reference", max = OperationParam.MAX_UNLIMITED) List<IBaseReference> patients,
 			@OperationParam(name = "_elements", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> elements,
 			@OperationParam(name = "_typeFilter", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> typeFilters,
+			@OperationParam(name = "includeAssociatedData", typeName = "code", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> associatedData,
 			ServletRequestDetails request) throws IOException {
-		kickOff(ExportLevel.PATIENT, null, null, new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters), request);
+		kickOff(ExportLevel.PATIENT, null, null, new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters,
+				associatedData), request);
 	}
 
 	@Operation(name = "$export", typeName = "Patient", manualResponse = true, idempotent = true,
@@ -73,8 +77,10 @@ public class BulkExportProvider {
 			@OperationParam(name = "patient", typeName = "Reference", max = OperationParam.MAX_UNLIMITED) List<IBaseReference> patients,
 			@OperationParam(name = "_elements", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> elements,
 			@OperationParam(name = "_typeFilter", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> typeFilters,
+			@OperationParam(name = "includeAssociatedData", typeName = "code", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> associatedData,
 			ServletRequestDetails request) throws IOException {
-		kickOff(ExportLevel.PATIENT, null, patientId, new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters),
+		kickOff(ExportLevel.PATIENT, null, patientId, new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters,
+				associatedData),
 				request);
 	}
 
@@ -89,8 +95,10 @@ public class BulkExportProvider {
 			@OperationParam(name = "patient", typeName = "Reference", max = OperationParam.MAX_UNLIMITED) List<IBaseReference> patients,
 			@OperationParam(name = "_elements", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> elements,
 			@OperationParam(name = "_typeFilter", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> typeFilters,
+			@OperationParam(name = "includeAssociatedData", typeName = "code", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> associatedData,
 			ServletRequestDetails request) throws IOException {
-		kickOff(ExportLevel.GROUP, groupId, null, new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters), request);
+		kickOff(ExportLevel.GROUP, groupId, null, new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters,
+				associatedData), request);
 	}
 
 	private void kickOff(ExportLevel level, IIdType groupId, IIdType patientId, ExportParameters parameters,

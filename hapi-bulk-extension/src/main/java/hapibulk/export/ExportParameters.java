@@ -14,4 +14,5 @@ public record ExportParameters(
 		IPrimitiveType<Date> until,
 		List<IBaseReference> patients,
 		List<IPrimitiveType<String>> elements,
-		List<IPrimitiveType<String>> typeFilters) {}
+		List<IPrimitiveType<String>> typeFilters,
+		List<IPrimitiveType<String>> associatedData) {}

@@ -20,14 +20,16 @@ import java.util.List;
  * @param until        only resources last updated at or before this instant, or null
  * @param elements     {@code _elements}: {@code Type.element} or {@code element}; empty for whole resources
  * @param typeFilters  {@code _typeFilter} searches, {@code Type?query}; several on one type are OR'ed
+ * @param associatedData {@code includeAssociatedData} codes ({@code LatestProvenanceResources},
+ *                     {@code RelevantProvenanceResources}); empty when not asked for
  * @param outputFormat always {@code application/fhir+ndjson} (its aliases are normalised)
  * @param requestUrl   the kick-off URL, echoed as the manifest's {@code request}
  * @param ignoredParameters parameters the server does not support, ignored under
  *                     {@code Prefer: handling=lenient}; each gets an OperationOutcome in the manifest's error file
  */
 public record ExportRequest(ExportLevel level, String groupId, List<String> patientIds, List<String> types,
-		Instant since, Instant until, List<String> elements, List<String> typeFilters, String outputFormat,
-		String requestUrl, List<String> ignoredParameters) {
+		Instant since, Instant until, List<String> elements, List<String> typeFilters, List<String> associatedData,
+		String outputFormat, String requestUrl, List<String> ignoredParameters) {
 
 	private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -36,12 +38,21 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		types = List.copyOf(types);
 		elements = List.copyOf(elements);
 		typeFilters = List.copyOf(typeFilters);
+		associatedData = List.copyOf(associatedData);
 		ignoredParameters = List.copyOf(ignoredParameters);
 	}
 
+	/** Whether only the latest Provenance of each target is wanted (Latest asked for, and not Relevant). */
+	public boolean latestProvenanceOnly() {
+		return associatedData.contains(LATEST_PROVENANCE) && !associatedData.contains(RELEVANT_PROVENANCE);
+	}
+
+	public static final String LATEST_PROVENANCE = "LatestProvenanceResources";
+	public static final String RELEVANT_PROVENANCE = "RelevantProvenanceResources";
+
 	/** A system-level export of {@code types} (all when empty). */
 	public static ExportRequest system(List<String> types, Instant since, String requestUrl) {
-		return new ExportRequest(ExportLevel.SYSTEM, null, List.of(), types, since, null, List.of(), List.of(),
+		return new ExportRequest(ExportLevel.SYSTEM, null, List.of(), types, since, null, List.of(), List.of(), List.of(),
 				"application/fhir+ndjson", requestUrl, List.of());
 	}
 
@@ -56,6 +67,7 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		node.put("until", until == null ? null : until.toString());
 		elements.forEach(node.putArray("elements")::add);
 		typeFilters.forEach(node.putArray("typeFilters")::add);
+		associatedData.forEach(node.putArray("associatedData")::add);
 		node.put("outputFormat", outputFormat);
 		node.put("requestUrl", requestUrl);
 		ignoredParameters.forEach(node.putArray("ignoredParameters")::add);
@@ -66,7 +78,7 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		try {
 			JsonNode node = MAPPER.readTree(json);
 			return new ExportRequest(ExportLevel.valueOf(node.get("level").asText()), text(node, "groupId"),
-					list(node, "patientIds"), list(node, "types"), instant(node, "since"), instant(node, "until"), list(node, "elements"), list(node, "typeFilters"),
+					list(node, "patientIds"), list(node, "types"), instant(node, "since"), instant(node, "until"), list(node, "elements"), list(node, "typeFilters"), list(node, "associatedData"),
 					node.get("outputFormat").asText(), node.get("requestUrl").asText(), list(node, "ignoredParameters"));
 		} catch (JsonProcessingException e) {
 			throw new IllegalArgumentException("Not an export request: " + json, e);

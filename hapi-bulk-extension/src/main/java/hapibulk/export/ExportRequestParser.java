@@ -30,7 +30,7 @@ public class ExportRequestParser {
 	static final String NDJSON = "application/fhir+ndjson";
 	private static final Set<String> NDJSON_ALIASES = Set.of(NDJSON, "application/ndjson", "ndjson");
 	private static final Set<String> KNOWN_PARAMETERS = Set.of("_outputFormat", "_type", "_since", "_until", "patient",
-			"_elements", "_typeFilter");
+			"_elements", "_typeFilter", "includeAssociatedData");
 	private static final Pattern ELEMENT = Pattern.compile("(?:([A-Z][A-Za-z]+)\\.)?([a-z][A-Za-z]*)");
 	/** HAPI's own request controls, which every FHIR operation accepts. */
 	private static final Set<String> SERVER_PARAMETERS = Set.of("_pretty", "_format", "_summary");
@@ -74,8 +74,8 @@ public class ExportRequestParser {
 		List<String> types = parseTypes(level, parameters.types());
 		List<String> queries = typeFilters.parse(values(parameters.typeFilters()), types);
 		return new ExportRequest(level, groupId == null ? null : groupId.getIdPart(), patients, types, since, until,
-				parseElements(parameters.elements()), queries, parseOutputFormat(parameters.outputFormat()),
-				request.getCompleteUrl(), unsupported);
+				parseElements(parameters.elements()), queries, parseAssociatedData(parameters.associatedData()),
+				parseOutputFormat(parameters.outputFormat()), request.getCompleteUrl(), unsupported);
 	}
 
 	private static void checkAccept(String accept) {
@@ -132,6 +132,18 @@ public class ExportRequestParser {
 			result.add(value);
 		}
 		return List.copyOf(result);
+	}
+
+	private static List<String> parseAssociatedData(List<IPrimitiveType<String>> values) {
+		Set<String> codes = new TreeSet<>();
+		for (String code : commaSeparated(values)) {
+			if (!code.equals(ExportRequest.LATEST_PROVENANCE) && !code.equals(ExportRequest.RELEVANT_PROVENANCE)) {
+				throw new InvalidRequestException(BulkErrors.code(124) + "Unsupported includeAssociatedData '" + code
+						+ "': use LatestProvenanceResources or RelevantProvenanceResources");
+			}
+			codes.add(code);
+		}
+		return List.copyOf(codes);
 	}
 
 	private static List<String> values(List<IPrimitiveType<String>> values) {

@@ -95,12 +95,13 @@ class JavaJarSystemExportIT {
 		assertRefused(server.http().post("$export", parameters(string("organizeOutputBy", "Patient")),
 				POST_ASYNC), 400, "organizeOutputBy");
 		assertRefused(server.http().get("$export?_typeFilter=Encounter%3F_sort%3Ddate", ASYNC), 400, "_sort");
+		assertRefused(server.http().get("$export?includeAssociatedData=_custom", ASYNC), 400, "includeAssociatedData");
 	}
 
 	@Test
 	@Order(8)
 	void lenientHandling_ignoresUnsupportedParameters_andReportsThemInTheErrorFile() throws InterruptedException {
-		HttpResponse<String> kickOff = server.http().get("$export?_type=Organization&includeAssociatedData=LatestProvenanceResources",
+		HttpResponse<String> kickOff = server.http().get("$export?_type=Organization&organizeOutputBy=Patient",
 				"Prefer", "respond-async, handling=lenient", "Accept", "application/fhir+json");
 		assertThat(kickOff.statusCode()).as(kickOff.body()).isEqualTo(202);
 
@@ -114,7 +115,7 @@ class JavaJarSystemExportIT {
 			HttpResponse<byte[]> file = server.http().getBytes(error.get("url").asText());
 			JsonNode outcome = FhirHttp.parse(new String(file.body()).strip());
 			assertThat(outcome.at("/issue/0/severity").asText()).isEqualTo("warning");
-			assertThat(outcome.at("/issue/0/diagnostics").asText()).contains("includeAssociatedData");
+			assertThat(outcome.at("/issue/0/diagnostics").asText()).contains("organizeOutputBy");
 		});
 	}
 

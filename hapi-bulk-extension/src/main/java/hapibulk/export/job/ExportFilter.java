@@ -22,10 +22,11 @@ import java.util.List;
  * @param patientPids      when not empty, only the compartments of these patients
  * @param elements         {@code _elements}: the JSON names each resource keeps; empty for whole resources
  * @param matchesOfJob     when set, only resources this job's {@code _typeFilter} matched (BULK_EXPORT_MATCH)
+ * @param latestOnly       for Provenance: only the most recently updated Provenance of a target
  */
 public record ExportFilter(String type, boolean deleted, List<String> deletedTypes, Long since, Long until,
 		boolean compartment, List<String> compartmentPaths, Long groupPid, List<Long> patientPids,
-		List<String> elements, String matchesOfJob) {
+		List<String> elements, String matchesOfJob, boolean latestOnly) {
 
 	private static final ObjectMapper MAPPER = new ObjectMapper();
 	private static final TypeReference<List<ExportFilter>> LIST = new TypeReference<>() {};

@@ -73,9 +73,13 @@ class ExportPlanTasklet implements Tasklet {
 				: new ExportScopeResolver.ExportScope(null, List.of());
 		Long since = millis(request.since());
 		Long until = millis(request.until());
-		List<String> types = request.types().isEmpty()
+		List<String> types = new ArrayList<>(request.types().isEmpty()
 				? reader.typesPresent().stream().filter(type -> !inCompartment || compartment.contains(type)).toList()
-				: request.types();
+				: request.types());
+		// includeAssociatedData asks for Provenance whatever _type lists.
+		if (!request.associatedData().isEmpty() && !types.contains(StoredResourceReader.PROVENANCE)) {
+			types.add(StoredResourceReader.PROVENANCE);
+		}
 		List<ExportFilter> filters = new ArrayList<>();
 		for (String type : types) {
 			List<String> queries = request.typeFilters().stream()
@@ -89,12 +93,13 @@ class ExportPlanTasklet implements Tasklet {
 			List<String> paths = type.equals(StoredResourceReader.PROVENANCE) ? compartment.allPaths() : compartment.paths(type);
 			filters.add(new ExportFilter(type, false, List.of(), since, until, inCompartment,
 					paths, scope.groupPid(), scope.patientPids(),
-					ElementsSubsetter.keptNames(fhirContext, type, request.elements()), queries.isEmpty() ? null : jobId));
+					ElementsSubsetter.keptNames(fhirContext, type, request.elements()), queries.isEmpty() ? null : jobId,
+					type.equals(StoredResourceReader.PROVENANCE) && request.latestProvenanceOnly()));
 		}
 		// HAPI drops a deleted resource's references, so deletions can only be scoped at system level.
 		if (since != null && !inCompartment) {
 			filters.add(new ExportFilter("Bundle", true, request.types(), since, until, false, List.of(), null, List.of(),
-					List.of(), null));
+					List.of(), null, false));
 		}
 		return filters;
 	}

@@ -147,6 +147,14 @@ public class StoredResourceReader {
 		if (filter.until() != null) {
 			where = where.and("r.RES_UPDATED <= ?", new Timestamp(filter.until()));
 		}
+		if (filter.latestOnly()) {
+			// Latest by lastUpdated (then key): some target of this Provenance has no later Provenance.
+			where = where.and("EXISTS (SELECT 1 FROM HFJ_RES_LINK pt WHERE pt.SRC_RESOURCE_ID = r.RES_ID"
+					+ " AND pt.SRC_PATH = 'Provenance.target' AND NOT EXISTS (SELECT 1 FROM HFJ_RES_LINK qt"
+					+ " JOIN HFJ_RESOURCE q ON q.RES_ID = qt.SRC_RESOURCE_ID WHERE qt.TARGET_RESOURCE_ID = pt.TARGET_RESOURCE_ID"
+					+ " AND qt.SRC_PATH = 'Provenance.target' AND q.RES_DELETED_AT IS NULL"
+					+ " AND (q.RES_UPDATED > r.RES_UPDATED OR (q.RES_UPDATED = r.RES_UPDATED AND q.RES_ID > r.RES_ID))))");
+		}
 		if (filter.matchesOfJob() != null) {
 			where = where.and("EXISTS (SELECT 1 FROM BULK_EXPORT_MATCH x WHERE x.JOB_ID = ? AND x.RES_ID = r.RES_ID)",
 					filter.matchesOfJob());

@@ -158,6 +158,7 @@ class ExportJobTest {
 
 		// Provenance of a patient's Encounter belongs to that patient's export; of an Organization, to none.
 		String practitioner = "Practitioner/" + JsonCompare.tree(SyntheaData.lines("Practitioner").get(0)).get("id").asText();
+		provenance("prov-enc-old", "Encounter/" + encounterOf(syntheaPatientIds().get(7)), practitioner, request);
 		provenance("prov-enc", "Encounter/" + encounterOf(syntheaPatientIds().get(7)), practitioner, request);
 		provenance("prov-org", "Organization/" + JsonCompare.tree(SyntheaData.lines("Organization").get(0)).get("id").asText(),
 				practitioner, request);
@@ -176,11 +177,11 @@ class ExportJobTest {
 		// then
 		BulkManifest manifest = ManifestJson.read(job.manifestJson());
 		Map<String, String> exported = readAll(job, manifest);
-		assertThat(exported).hasSize(syntheaCount + 5);
+		assertThat(exported).hasSize(syntheaCount + 6);
 		assertThat(exported).doesNotContainKey("Patient/pat-deleted");
 		assertThat(exported.get("Patient/pat-updated")).contains("\"Second\"").contains("\"versionId\":\"2\"");
 		assertThat(exported.get("Observation/obs-meta")).contains("70.50");
-		assertThat(job.progressDone()).isEqualTo(job.progressTotal()).isEqualTo(syntheaCount + 5);
+		assertThat(job.progressDone()).isEqualTo(job.progressTotal()).isEqualTo(syntheaCount + 6);
 
 		SystemRequestDetails request = new SystemRequestDetails();
 		var parser = fhirContext.newJsonParser();
@@ -226,7 +227,7 @@ class ExportJobTest {
 		BulkManifest manifest = ManifestJson.read(job.manifestJson());
 		Map<String, String> exported = readAll(job, manifest);
 		assertThat(exported.keySet()).containsExactlyInAnyOrder("Observation/obs-meta", "Patient/pat-updated",
-				"Group/grp-two", "Provenance/prov-enc", "Provenance/prov-org");
+				"Group/grp-two", "Provenance/prov-enc-old", "Provenance/prov-enc", "Provenance/prov-org");
 		assertThat(manifest.deleted()).singleElement().satisfies(file -> {
 			assertThat(file.type()).isEqualTo("Bundle");
 			assertThat(file.count()).isEqualTo(1);
@@ -245,7 +246,7 @@ class ExportJobTest {
 
 	@Test
 	void patientExport_exportsThePatientCompartmentOfEveryPatient() throws IOException {
-		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(), List.of(), null, null, List.of(), List.of(),
+		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(), List.of(), null, null, List.of(), List.of(), List.of(),
 				"application/fhir+ndjson", "http://localhost/fhir/Patient/$export", List.of()));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
@@ -253,14 +254,14 @@ class ExportJobTest {
 		// a Group is inside the compartments of its members; Provenance follows its target.
 		assertThat(exported.keySet().stream().map(key -> key.split("/")[0]).distinct()).containsExactlyInAnyOrder(
 				"Patient", "Device", "AllergyIntolerance", "Encounter", "DocumentReference", "Group", "Provenance");
-		assertThat(exported).hasSize(compartmentLines(null).size() + 3).containsKey("Provenance/prov-enc");
+		assertThat(exported).hasSize(compartmentLines(null).size() + 4).containsKey("Provenance/prov-enc");
 	}
 
 	@Test
 	void patientExport_ofListedPatients_exportsOnlyTheirCompartments() throws IOException {
 		String patientId = syntheaPatientIds().get(3);
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(patientId),
-				List.of("Patient", "Encounter", "DocumentReference"), null, null, List.of(), List.of(), "application/fhir+ndjson",
+				List.of("Patient", "Encounter", "DocumentReference"), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson",
 				"http://localhost/fhir/Patient/" + patientId + "/$export", List.of()));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
@@ -271,7 +272,7 @@ class ExportJobTest {
 	@Test
 	void groupExport_exportsTheCompartmentsOfItsMembers() throws IOException {
 		List<String> members = syntheaPatientIds().subList(0, 2);
-		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.GROUP, "grp-two", List.of(), List.of(), null, null, List.of(), List.of(),
+		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.GROUP, "grp-two", List.of(), List.of(), null, null, List.of(), List.of(), List.of(),
 				"application/fhir+ndjson", "http://localhost/fhir/Group/grp-two/$export", List.of()));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
@@ -284,28 +285,47 @@ class ExportJobTest {
 	void patientExport_includesTheProvenanceOfThePatientsResources_only() throws IOException {
 		String patientId = syntheaPatientIds().get(7);
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(patientId), List.of("Provenance"),
-				null, null, List.of(), List.of(), "application/fhir+ndjson", "u", List.of()));
-		assertThat(readAll(job, ManifestJson.read(job.manifestJson())).keySet()).containsExactly("Provenance/prov-enc");
+				null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of()));
+		assertThat(readAll(job, ManifestJson.read(job.manifestJson())).keySet())
+				.containsExactlyInAnyOrder("Provenance/prov-enc", "Provenance/prov-enc-old");
 
 		BulkJob other = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(syntheaPatientIds().get(6)),
-				List.of("Provenance"), null, null, List.of(), List.of(), "application/fhir+ndjson", "u", List.of()));
+				List.of("Provenance"), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of()));
 		assertThat(ManifestJson.read(other.manifestJson()).output()).isEmpty();
+	}
+
+	@Test
+	void includeAssociatedData_addsProvenance_latestOnlyWhenAskedFor() throws IOException {
+		String patientId = syntheaPatientIds().get(7);
+		BulkJob latest = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(patientId), List.of("Patient"),
+				null, null, List.of(), List.of(), List.of(ExportRequest.LATEST_PROVENANCE), "application/fhir+ndjson", "u",
+				List.of()));
+		assertThat(readAll(latest, ManifestJson.read(latest.manifestJson())).keySet())
+				.containsExactlyInAnyOrder("Patient/" + patientId, "Provenance/prov-enc");
+
+		BulkJob both = exportAndWait(new ExportRequest(ExportLevel.SYSTEM, null, List.of(), List.of("Organization"), null,
+				null, List.of(), List.of(), List.of(ExportRequest.LATEST_PROVENANCE, ExportRequest.RELEVANT_PROVENANCE),
+				"application/fhir+ndjson", "u", List.of()));
+		// the least restrictive of the two applies: every Provenance
+		assertThat(readAll(both, ManifestJson.read(both.manifestJson())).keySet().stream()
+				.filter(key -> key.startsWith("Provenance/")))
+				.containsExactlyInAnyOrder("Provenance/prov-enc", "Provenance/prov-enc-old", "Provenance/prov-org");
 	}
 
 	@Test
 	void groupExport_refusesUnknownGroups_unknownPatients_andNonMembers() {
 		String outsider = syntheaPatientIds().get(5);
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.GROUP, "no-such-group",
-				List.of(), List.of(), null, null, List.of(), List.of(), "application/fhir+ndjson", "u", List.of()), false))
+				List.of(), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of()), false))
 				.isInstanceOf(ResourceNotFoundException.class).hasMessageContaining("Group/no-such-group");
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.GROUP, "grp-two",
-				List.of(outsider), List.of(), null, null, List.of(), List.of(), "application/fhir+ndjson", "u", List.of()), false))
+				List.of(outsider), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of()), false))
 				.isInstanceOf(InvalidRequestException.class).hasMessageContaining("Patient/" + outsider);
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.PATIENT, null,
-				List.of("nobody"), List.of(), null, null, List.of(), List.of(), "application/fhir+ndjson", "u", List.of()), false))
+				List.of("nobody"), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of()), false))
 				.isInstanceOf(InvalidRequestException.class).hasMessageContaining("Patient/nobody");
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.PATIENT, null,
-				List.of("nobody"), List.of(), null, null, List.of(), List.of(), "application/fhir+ndjson", "u", List.of()), true))
+				List.of("nobody"), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of()), true))
 				.isInstanceOf(ResourceNotFoundException.class);
 	}
 
@@ -313,7 +333,7 @@ class ExportJobTest {
 	void elements_keepListedAndMandatoryElements_andTagTheSubset() throws IOException {
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.SYSTEM, null, List.of(),
 				List.of("Encounter", "Observation", "Patient"), null, null,
-				List.of("Observation.value", "gender", "Encounter.period"), List.of(), "application/fhir+ndjson", "u", List.of()));
+				List.of("Observation.value", "gender", "Encounter.period"), List.of(), List.of(), "application/fhir+ndjson", "u", List.of()));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		assertThat(exported).hasSize(SyntheaData.lines("Encounter").size() + SyntheaData.lines("Patient").size() + 2);
@@ -342,7 +362,7 @@ class ExportJobTest {
 				List.of("Encounter", "Patient"), null, null, List.of(),
 				typeFilters.parse(List.of("Encounter?class=EMER,Encounter?class=IMP", "Patient?_id=" + patientId),
 						List.of("Encounter", "Patient")),
-				"application/fhir+ndjson", "u", List.of()));
+				List.of(), "application/fhir+ndjson", "u", List.of()));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		List<String> expected = new ArrayList<>(List.of("Patient/" + patientId));
