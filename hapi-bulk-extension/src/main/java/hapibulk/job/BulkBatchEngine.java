@@ -10,6 +10,7 @@ import org.springframework.batch.core.launch.support.TaskExecutorJobLauncher;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.repository.support.JobRepositoryFactoryBean;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.core.task.TaskExecutor;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -85,10 +86,21 @@ public class BulkBatchEngine implements DisposableBean {
 
 	/** Asks a running execution to stop; its steps see it at their next chunk boundary. */
 	public void stop(long executionId) {
-		JobExecution execution = jobExplorer.getJobExecution(executionId);
-		if (execution != null && execution.isRunning()) {
+		for (int attempt = 1; ; attempt++) {
+			JobExecution execution = jobExplorer.getJobExecution(executionId);
+			if (execution == null || !execution.isRunning()) {
+				return;
+			}
 			execution.setStatus(BatchStatus.STOPPING);
-			jobRepository.update(execution);
+			try {
+				jobRepository.update(execution);
+				return;
+			} catch (OptimisticLockingFailureException raced) {
+				// The job's own thread updated the execution meanwhile: read it again.
+				if (attempt == 5) {
+					throw raced;
+				}
+			}
 		}
 	}
 

@@ -212,6 +212,29 @@ class JavaJarSystemExportIT {
 		assertThat(server.http().getBytes(firstFile).statusCode()).isEqualTo(404);
 	}
 
+	/**
+	 * Inferno's Bulk Data v2 steps for each kick-off level: every _outputFormat alias and a _since of a
+	 * week ago (offset sent as %2B) are accepted, and a running export that is DELETEd answers 202 and
+	 * then 404 with an OperationOutcome.
+	 */
+	@Test
+	@Order(11)
+	void infernoSteps_outputFormats_since_andCancel_atEveryLevel() {
+		String weekAgo = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).minusDays(7).withNano(0)
+				.toString().replace("Z", "%2B00:00");
+		for (String level : List.of("$export", "Patient/$export", "Group/it-group/$export")) {
+			for (String query : List.of("?_outputFormat=application%2Ffhir%2Bndjson", "?_outputFormat=application%2Fndjson",
+					"?_outputFormat=ndjson", "?_since=" + weekAgo)) {
+				HttpResponse<String> kickOff = server.http().get(level + query, ASYNC);
+				assertThat(kickOff.statusCode()).as(level + query + ": " + kickOff.body()).isEqualTo(202);
+				String statusUrl = kickOff.headers().firstValue("Content-Location").orElseThrow();
+
+				assertThat(server.http().delete(statusUrl).statusCode()).as(level + query).isEqualTo(202);
+				assertRefused(server.http().get(statusUrl, "Accept", "application/json"), 404, "No bulk job");
+			}
+		}
+	}
+
 	private static final String[] ASYNC = {"Prefer", "respond-async", "Accept", "application/fhir+json"};
 	private static final String[] POST_ASYNC = {"Prefer", "respond-async", "Accept", "application/fhir+json",
 			"Content-Type", "application/fhir+json"};
