@@ -56,8 +56,4 @@ public class BulkServerRegistrar implements ApplicationListener<ContextRefreshed
 		server.registerProviders(providers);
 		interceptors.forEach(server::registerInterceptor);
 	}
-
-	public List<Object> providers() {
-		return providers;
-	}
 }

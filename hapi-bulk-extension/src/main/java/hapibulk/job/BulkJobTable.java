@@ -40,10 +40,6 @@ public class BulkJobTable {
 		return rows.stream().findFirst();
 	}
 
-	public List<BulkJob> findByState(BulkJobState state) {
-		return jdbc.query("SELECT " + COLUMNS + " FROM " + TABLE + " WHERE STATE = ?", ROW_MAPPER, state.name());
-	}
-
 	/** Jobs of a kind that are queued or running. */
 	public int countActive(BulkJobKind kind) {
 		Integer count = jdbc.queryForObject("SELECT COUNT(*) FROM " + TABLE + " WHERE KIND = ? AND STATE IN (?, ?)",

@@ -34,10 +34,6 @@ public class LocalFileStore implements BulkFileStore {
 		}
 	}
 
-	public Path directory() {
-		return directory;
-	}
-
 	@Override
 	public BulkFileAppender openAppender(String jobId, String fileName, long committedLength) throws IOException {
 		Path file = resolve(jobId, fileName);

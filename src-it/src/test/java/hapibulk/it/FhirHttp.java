@@ -44,18 +44,7 @@ public final class FhirHttp {
 	}
 
 	public HttpResponse<byte[]> getBytes(String url, String... headers) {
-		HttpRequest.Builder builder = HttpRequest.newBuilder(uri(url)).GET().timeout(Duration.ofMinutes(2));
-		if (headers.length > 0) {
-			builder.headers(headers);
-		}
-		try {
-			return client.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
-		} catch (IOException e) {
-			throw new UncheckedIOException(e);
-		} catch (InterruptedException e) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(e);
-		}
+		return send(HttpRequest.newBuilder(uri(url)).GET(), HttpResponse.BodyHandlers.ofByteArray(), headers);
 	}
 
 	public static JsonNode json(HttpResponse<String> response) {
@@ -71,12 +60,16 @@ public final class FhirHttp {
 	}
 
 	private HttpResponse<String> send(HttpRequest.Builder builder, String... headers) {
+		return send(builder, HttpResponse.BodyHandlers.ofString(), headers);
+	}
+
+	private <T> HttpResponse<T> send(HttpRequest.Builder builder, HttpResponse.BodyHandler<T> body, String... headers) {
 		builder.timeout(Duration.ofMinutes(2));
 		if (headers.length > 0) {
 			builder.headers(headers);
 		}
 		try {
-			return client.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+			return client.send(builder.build(), body);
 		} catch (IOException e) {
 			throw new UncheckedIOException(e);
 		} catch (InterruptedException e) {
