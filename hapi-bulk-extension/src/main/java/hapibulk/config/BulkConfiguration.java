@@ -103,7 +103,8 @@ public class BulkConfiguration {
 			TypeFilters typeFilters, ExportJobService exportJobService, BulkJobService jobService,
 			BulkFileStore fileStore, BulkProperties properties) {
 		return new BulkServerRegistrar(List.of(
-				new BulkExportProvider(new ExportRequestParser(fhirContext, compartment, typeFilters, Clock.systemUTC()),
+				new BulkExportProvider(new ExportRequestParser(fhirContext, compartment, typeFilters,
+						properties.export().includeReferencedResources(), Clock.systemUTC()),
 						exportJobService),
 				new BulkStatusProvider(jobService, properties.retryAfter(), Clock.systemUTC()),
 				new BulkFileProvider(jobService, fileStore)),

@@ -36,13 +36,17 @@ public record BulkProperties(
 	 * @param maxResourcesPerFile a type's output is split into several files beyond this count
 	 * @param maxFileBytes        ... or beyond this size
 	 * @param maxRunningExports   exports queued or running at once; a kick-off beyond gets 429
+	 * @param includeReferencedResources whether Patient and Group exports also hold the resources outside
+	 *                            the Patient compartment (Practitioner, Organization, ...) that the
+	 *                            exported patients and their compartment resources reference
 	 */
 	public record Export(
 			@DefaultValue("1000") int pageSize,
 			@DefaultValue("16MB") DataSize pageBytes,
 			@DefaultValue("100000") int maxResourcesPerFile,
 			@DefaultValue("1GB") DataSize maxFileBytes,
-			@DefaultValue("4") int maxRunningExports) {}
+			@DefaultValue("4") int maxRunningExports,
+			@DefaultValue("false") boolean includeReferencedResources) {}
 
 	public int workerThreads() {
 		return workerThreads > 0 ? workerThreads : Runtime.getRuntime().availableProcessors();

@@ -39,10 +39,16 @@ public class ExportRequestParser {
 	private final PatientCompartment compartment;
 	private final Clock clock;
 	private final TypeFilters typeFilters;
+	private final boolean includeReferencedResources;
 
+	/**
+	 * @param includeReferencedResources whether Patient and Group exports may hold types outside the
+	 *                                   Patient compartment (the resources their data references)
+	 */
 	public ExportRequestParser(FhirContext fhirContext, PatientCompartment compartment, TypeFilters typeFilters,
-			Clock clock) {
+			boolean includeReferencedResources, Clock clock) {
 		this.typeFilters = typeFilters;
+		this.includeReferencedResources = includeReferencedResources;
 		this.fhirContext = fhirContext;
 		this.compartment = compartment;
 		this.clock = clock;
@@ -105,7 +111,7 @@ public class ExportRequestParser {
 			if (!fhirContext.getResourceTypes().contains(type)) {
 				throw new InvalidRequestException(BulkErrors.code(105) + "Unknown resource type in _type: '" + type + "'");
 			}
-			if (level != ExportLevel.SYSTEM && !compartment.contains(type)) {
+			if (level != ExportLevel.SYSTEM && !compartment.contains(type) && !includeReferencedResources) {
 				throw new InvalidRequestException(BulkErrors.code(109) + "_type '" + type
 						+ "' is not in the Patient compartment, which bounds Patient and Group exports");
 			}

@@ -23,10 +23,12 @@ import java.util.List;
  * @param elements         {@code _elements}: the JSON names each resource keeps; empty for whole resources
  * @param matchesOfJob     when set, only resources this job's {@code _typeFilter} matched (BULK_EXPORT_MATCH)
  * @param latestOnly       for Provenance: only the most recently updated Provenance of a target
+ * @param referenced       for a type outside the compartment: the resources that the exported patients
+ *                         and their compartment resources reference ({@code compartmentPaths}: all paths)
  */
 public record ExportFilter(String type, boolean deleted, List<String> deletedTypes, Long since, Long until,
 		boolean compartment, List<String> compartmentPaths, Long groupPid, List<Long> patientPids,
-		List<String> elements, String matchesOfJob, boolean latestOnly) {
+		List<String> elements, String matchesOfJob, boolean latestOnly, boolean referenced) {
 
 	private static final ObjectMapper MAPPER = new ObjectMapper();
 	private static final TypeReference<List<ExportFilter>> LIST = new TypeReference<>() {};

@@ -78,7 +78,7 @@ public class ExportJobConfig {
 
 		Step plan = new StepBuilder("bulkExportPlanStep", repository)
 				.tasklet(new ExportPlanTasklet(hapiBulkStoredResourceReader, scopeResolver, compartment, table,
-						fhirContext, typeFilterMatches),
+						fhirContext, typeFilterMatches, export.includeReferencedResources()),
 						transactionManager)
 				.build();
 		Step worker = new StepBuilder(WORKER_STEP, repository)

@@ -34,9 +34,12 @@ class ExportPlanTasklet implements Tasklet {
 	private final BulkJobTable table;
 	private final FhirContext fhirContext;
 	private final TypeFilterMatches typeFilterMatches;
+	private final boolean includeReferencedResources;
 
 	ExportPlanTasklet(StoredResourceReader reader, ExportScopeResolver scopeResolver, PatientCompartment compartment,
-			BulkJobTable table, FhirContext fhirContext, TypeFilterMatches typeFilterMatches) {
+			BulkJobTable table, FhirContext fhirContext, TypeFilterMatches typeFilterMatches,
+			boolean includeReferencedResources) {
+		this.includeReferencedResources = includeReferencedResources;
 		this.fhirContext = fhirContext;
 		this.typeFilterMatches = typeFilterMatches;
 		this.reader = reader;
@@ -74,7 +77,9 @@ class ExportPlanTasklet implements Tasklet {
 		Long since = millis(request.since());
 		Long until = millis(request.until());
 		List<String> types = new ArrayList<>(request.types().isEmpty()
-				? reader.typesPresent().stream().filter(type -> !inCompartment || compartment.contains(type)).toList()
+				? reader.typesPresent().stream()
+						.filter(type -> !inCompartment || compartment.contains(type) || includeReferencedResources)
+						.toList()
 				: request.types());
 		// includeAssociatedData asks for Provenance whatever _type lists.
 		if (!request.associatedData().isEmpty() && !types.contains(StoredResourceReader.PROVENANCE)) {
@@ -89,17 +94,20 @@ class ExportPlanTasklet implements Tasklet {
 				typeFilterMatches.record(jobId, type, queries);
 			}
 			// Provenance follows its targets: all Provenance of the compartment's resources (the IG's default
-			// without includeAssociatedData), so its paths are every compartment path.
-			List<String> paths = type.equals(StoredResourceReader.PROVENANCE) ? compartment.allPaths() : compartment.paths(type);
+			// without includeAssociatedData); a type outside the compartment follows what references it.
+			// Both need every compartment path.
+			boolean referenced = inCompartment && !compartment.contains(type);
+			List<String> paths = type.equals(StoredResourceReader.PROVENANCE) || referenced ? compartment.allPaths()
+					: compartment.paths(type);
 			filters.add(new ExportFilter(type, false, List.of(), since, until, inCompartment,
 					paths, scope.groupPid(), scope.patientPids(),
 					ElementsSubsetter.keptNames(fhirContext, type, request.elements()), queries.isEmpty() ? null : jobId,
-					type.equals(StoredResourceReader.PROVENANCE) && request.latestProvenanceOnly()));
+					type.equals(StoredResourceReader.PROVENANCE) && request.latestProvenanceOnly(), referenced));
 		}
 		// HAPI drops a deleted resource's references, so deletions can only be scoped at system level.
 		if (since != null && !inCompartment) {
 			filters.add(new ExportFilter("Bundle", true, request.types(), since, until, false, List.of(), null, List.of(),
-					List.of(), null, false));
+					List.of(), null, false, false));
 		}
 		return filters;
 	}

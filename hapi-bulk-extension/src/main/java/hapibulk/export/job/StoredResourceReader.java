@@ -166,6 +166,19 @@ public class StoredResourceReader {
 		if (filter.type().equals("Patient")) {
 			return members == null ? where : where.and("r.RES_ID IN (" + members.sql() + ")", members.args().toArray());
 		}
+		if (filter.referenced()) {
+			// Referenced by an exported patient, or by a resource of their compartments.
+			List<Object> args = new ArrayList<>();
+			String byPatient = "ref.SOURCE_RESOURCE_TYPE = 'Patient'";
+			if (members != null) {
+				byPatient += " AND ref.SRC_RESOURCE_ID IN (" + members.sql() + ")";
+				args.addAll(members.args());
+			}
+			Sql sourceInCompartment = inCompartment("ref.SRC_RESOURCE_ID", filter.compartmentPaths(), members);
+			args.addAll(sourceInCompartment.args());
+			return where.and("EXISTS (SELECT 1 FROM HFJ_RES_LINK ref WHERE ref.TARGET_RESOURCE_ID = r.RES_ID AND (("
+					+ byPatient + ") OR " + sourceInCompartment.sql() + "))", args.toArray());
+		}
 		Sql inCompartment = inCompartment("r.RES_ID", filter.compartmentPaths(), members);
 		if (!filter.type().equals(PROVENANCE)) {
 			return where.and(inCompartment.sql(), inCompartment.args().toArray());

@@ -36,7 +36,7 @@ class ExportCursorTest {
 
 	@Test
 	void theDeletedPartition_namesItsFilesApart() {
-		ExportFilter deleted = new ExportFilter("Bundle", true, List.of("Patient"), 1L, null, false, null, null, null, null, null, false);
+		ExportFilter deleted = new ExportFilter("Bundle", true, List.of("Patient"), 1L, null, false, null, null, null, null, null, false, false);
 
 		ExportCursor cursor = ExportCursor.start("job1", deleted).withPart(3, 30);
 
@@ -46,6 +46,6 @@ class ExportCursorTest {
 
 	private static ExportFilter filter(String type) {
 		return new ExportFilter(type, false, List.of(), 1234L, null, true, List.of(type + ".subject"), 7L, List.of(1L, 2L),
-				List.of("id", "meta", "status"), "job1", false);
+				List.of("id", "meta", "status"), "job1", false, false);
 	}
 }

@@ -101,6 +101,10 @@ class ExportJobTest {
 	@Autowired
 	BulkBatchEngine engine;
 	@Autowired
+	StoredResourceReader reader;
+	@Autowired
+	hapibulk.export.PatientCompartment compartment;
+	@Autowired
 	hapibulk.export.TypeFilters typeFilters;
 	@Autowired
 	hapibulk.job.BulkJobService jobService;
@@ -310,6 +314,39 @@ class ExportJobTest {
 		assertThat(readAll(both, ManifestJson.read(both.manifestJson())).keySet().stream()
 				.filter(key -> key.startsWith("Provenance/")))
 				.containsExactlyInAnyOrder("Provenance/prov-enc", "Provenance/prov-enc-old", "Provenance/prov-org");
+	}
+
+	@Test
+	void referencedResources_ofAPatientsData_comeFromHapisReferenceIndex() {
+		String patientId = syntheaPatientIds().get(3);
+		long patientPid = reader.findPid("Patient", patientId).orElseThrow();
+		ExportFilter practitioners = new ExportFilter("Practitioner", false, List.of(), null, null, true,
+				compartment.allPaths(), null, List.of(patientPid), List.of(), null, false, true);
+
+		List<String> found = reader.readPage(practitioners, Long.MIN_VALUE, 10_000, Long.MAX_VALUE).resources().stream()
+				.map(StoredResource::fhirId).toList();
+
+		java.util.Set<String> expected = new java.util.TreeSet<>();
+		java.util.regex.Pattern reference = java.util.regex.Pattern.compile("\"reference\":\"Practitioner([/?])([^\"]+)\"");
+		for (String type : List.of("Patient", "Device", "AllergyIntolerance", "Encounter", "DocumentReference")) {
+			for (String line : SyntheaData.lines(type)) {
+				if (compartmentKeys(patientId, List.of(type)).contains(type + "/" + JsonCompare.tree(line).get("id").asText())) {
+					java.util.regex.Matcher matcher = reference.matcher(line);
+					while (matcher.find()) {
+						expected.add(matcher.group(1).equals("/") ? matcher.group(2)
+								: practitionerWithIdentifier(matcher.group(2).substring(matcher.group(2).indexOf('|') + 1)));
+					}
+				}
+			}
+		}
+		assertThat(expected).isNotEmpty();
+		assertThat(found).containsExactlyInAnyOrderElementsOf(expected);
+	}
+
+	private static String practitionerWithIdentifier(String value) {
+		return SyntheaData.lines("Practitioner").stream().map(JsonCompare::tree)
+				.filter(practitioner -> practitioner.path("identifier").toString().contains("\"" + value + "\""))
+				.findFirst().orElseThrow().get("id").asText();
 	}
 
 	@Test
