@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import hapibulk.export.job.StoredResource.StoredTag;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.ResultSetExtractor;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -104,13 +105,14 @@ public class StoredResourceReader {
 				+ " WHERE " + where.sql() + " ORDER BY r.RES_ID FETCH FIRST " + maxRows + " ROWS ONLY";
 		List<Row> rows = new ArrayList<>();
 		long[] bytes = {0};
-		jdbc.query(con -> prepare(con.prepareStatement(sql), where.args(), maxRows), rs -> {
-			if (bytes[0] >= maxBytes) {
-				return;
+		// Stops reading at the byte bound: the rows after it (large attachments, say) are never fetched.
+		jdbc.query(con -> prepare(con.prepareStatement(sql), where.args(), maxRows), (ResultSetExtractor<Void>) rs -> {
+			while (bytes[0] < maxBytes && rs.next()) {
+				Row row = Row.of(rs);
+				rows.add(row);
+				bytes[0] += row.text == null ? 0 : row.text.length();
 			}
-			Row row = Row.of(rs);
-			rows.add(row);
-			bytes[0] += row.text == null ? 0 : row.text.length();
+			return null;
 		});
 		Map<Long, List<StoredTag>> tags = readTags(rows.stream().filter(r -> r.hasTags).map(r -> r.pid).toList());
 		List<StoredResource> resources = new ArrayList<>(rows.size());
@@ -168,34 +170,33 @@ public class StoredResourceReader {
 		}
 		if (filter.referenced()) {
 			// Referenced by an exported patient, or by a resource of their compartments.
-			List<Object> args = new ArrayList<>();
-			String byPatient = "ref.SOURCE_RESOURCE_TYPE = 'Patient'";
-			if (members != null) {
-				byPatient += " AND ref.SRC_RESOURCE_ID IN (" + members.sql() + ")";
-				args.addAll(members.args());
-			}
-			Sql sourceInCompartment = inCompartment("ref.SRC_RESOURCE_ID", filter.compartmentPaths(), members);
-			args.addAll(sourceInCompartment.args());
-			return where.and("EXISTS (SELECT 1 FROM HFJ_RES_LINK ref WHERE ref.TARGET_RESOURCE_ID = r.RES_ID AND (("
-					+ byPatient + ") OR " + sourceInCompartment.sql() + "))", args.toArray());
+			Sql source = patientOrInCompartment("ref.SRC_RESOURCE_ID", "ref.SOURCE_RESOURCE_TYPE",
+					filter.compartmentPaths(), members);
+			return where.and("EXISTS (SELECT 1 FROM HFJ_RES_LINK ref WHERE ref.TARGET_RESOURCE_ID = r.RES_ID AND "
+					+ source.sql() + ")", source.args().toArray());
+		}
+		if (filter.type().equals(PROVENANCE)) {
+			// Targets an exported patient, or a resource of their compartments.
+			Sql target = patientOrInCompartment("t.TARGET_RESOURCE_ID", "t.TARGET_RESOURCE_TYPE",
+					filter.compartmentPaths(), members);
+			return where.and("EXISTS (SELECT 1 FROM HFJ_RES_LINK t WHERE t.SRC_RESOURCE_ID = r.RES_ID"
+					+ " AND t.SRC_PATH = 'Provenance.target' AND " + target.sql() + ")", target.args().toArray());
 		}
 		Sql inCompartment = inCompartment("r.RES_ID", filter.compartmentPaths(), members);
-		if (!filter.type().equals(PROVENANCE)) {
-			return where.and(inCompartment.sql(), inCompartment.args().toArray());
-		}
-		// A Provenance belongs to the export when it targets a patient of the export or a resource of
-		// their compartments.
+		return where.and(inCompartment.sql(), inCompartment.args().toArray());
+	}
+
+	/** SQL true when the resource at {@code key} (of type {@code type}) is an exported patient or in their compartments. */
+	private static Sql patientOrInCompartment(String key, String type, List<String> paths, Sql members) {
 		List<Object> args = new ArrayList<>();
-		String patientTarget = "t.TARGET_RESOURCE_TYPE = 'Patient'";
+		String patient = type + " = 'Patient'";
 		if (members != null) {
-			patientTarget += " AND t.TARGET_RESOURCE_ID IN (" + members.sql() + ")";
+			patient += " AND " + key + " IN (" + members.sql() + ")";
 			args.addAll(members.args());
 		}
-		Sql targetInCompartment = inCompartment("t.TARGET_RESOURCE_ID", filter.compartmentPaths(), members);
-		args.addAll(targetInCompartment.args());
-		return where.and("EXISTS (SELECT 1 FROM HFJ_RES_LINK t WHERE t.SRC_RESOURCE_ID = r.RES_ID"
-				+ " AND t.SRC_PATH = 'Provenance.target' AND ((" + patientTarget + ") OR " + targetInCompartment.sql()
-				+ "))", args.toArray());
+		Sql inCompartment = inCompartment(key, paths, members);
+		args.addAll(inCompartment.args());
+		return new Sql("((" + patient + ") OR " + inCompartment.sql() + ")", args);
 	}
 
 	/** SQL true when the resource with key {@code resourceKey} is in the compartment of one of the members. */

@@ -343,6 +343,21 @@ class ExportJobTest {
 		assertThat(found).containsExactlyInAnyOrderElementsOf(expected);
 	}
 
+	@Test
+	void pages_areBoundedByBytes_asWellAsRows() {
+		ExportFilter documents = new ExportFilter("DocumentReference", false, List.of(), null, null, false, List.of(),
+				null, List.of(), List.of(), null, false, false);
+		long largest = SyntheaData.lines("DocumentReference").stream().mapToLong(String::length).max().orElseThrow();
+
+		StoredResourceReader.Page oneByte = reader.readPage(documents, Long.MIN_VALUE, 1000, 1);
+		StoredResourceReader.Page threeDocuments = reader.readPage(documents, Long.MIN_VALUE, 1000, 2 * largest + 1);
+
+		assertThat(oneByte.resources()).hasSize(1);
+		assertThat(oneByte.more()).isTrue();
+		assertThat(threeDocuments.resources()).hasSizeBetween(3, 1000 - 1);
+		assertThat(threeDocuments.more()).isTrue();
+	}
+
 	private static String practitionerWithIdentifier(String value) {
 		return SyntheaData.lines("Practitioner").stream().map(JsonCompare::tree)
 				.filter(practitioner -> practitioner.path("identifier").toString().contains("\"" + value + "\""))
