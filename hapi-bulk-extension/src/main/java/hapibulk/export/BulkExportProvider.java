@@ -45,9 +45,11 @@ public class BulkExportProvider {
 			@OperationParam(name = "_elements", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> elements,
 			@OperationParam(name = "_typeFilter", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> typeFilters,
 			@OperationParam(name = "includeAssociatedData", typeName = "code", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> associatedData,
+			@OperationParam(name = "organizeOutputBy", typeName = "string", max = 1) IPrimitiveType<String> organizeOutputBy,
+			@OperationParam(name = "allowPartialManifests", typeName = "boolean", max = 1) IPrimitiveType<Boolean> allowPartialManifests,
 			ServletRequestDetails request) throws IOException {
 		kickOff(ExportLevel.SYSTEM, null, null, new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters,
-				associatedData), request);
+				associatedData, organizeOutputBy, allowPartialManifests), request);
 	}
 
 	@Operation(name = "$export", typeName = "Patient", manualResponse = true, idempotent = true,
@@ -61,9 +63,11 @@ public class BulkExportProvider {
 			@OperationParam(name = "_elements", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> elements,
 			@OperationParam(name = "_typeFilter", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> typeFilters,
 			@OperationParam(name = "includeAssociatedData", typeName = "code", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> associatedData,
+			@OperationParam(name = "organizeOutputBy", typeName = "string", max = 1) IPrimitiveType<String> organizeOutputBy,
+			@OperationParam(name = "allowPartialManifests", typeName = "boolean", max = 1) IPrimitiveType<Boolean> allowPartialManifests,
 			ServletRequestDetails request) throws IOException {
 		kickOff(ExportLevel.PATIENT, null, null, new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters,
-				associatedData), request);
+				associatedData, organizeOutputBy, allowPartialManifests), request);
 	}
 
 	@Operation(name = "$export", typeName = "Patient", manualResponse = true, idempotent = true,
@@ -78,10 +82,11 @@ public class BulkExportProvider {
 			@OperationParam(name = "_elements", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> elements,
 			@OperationParam(name = "_typeFilter", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> typeFilters,
 			@OperationParam(name = "includeAssociatedData", typeName = "code", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> associatedData,
+			@OperationParam(name = "organizeOutputBy", typeName = "string", max = 1) IPrimitiveType<String> organizeOutputBy,
+			@OperationParam(name = "allowPartialManifests", typeName = "boolean", max = 1) IPrimitiveType<Boolean> allowPartialManifests,
 			ServletRequestDetails request) throws IOException {
 		kickOff(ExportLevel.PATIENT, null, patientId, new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters,
-				associatedData),
-				request);
+				associatedData, organizeOutputBy, allowPartialManifests), request);
 	}
 
 	@Operation(name = "$export", typeName = "Group", manualResponse = true, idempotent = true,
@@ -96,9 +101,11 @@ public class BulkExportProvider {
 			@OperationParam(name = "_elements", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> elements,
 			@OperationParam(name = "_typeFilter", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> typeFilters,
 			@OperationParam(name = "includeAssociatedData", typeName = "code", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> associatedData,
+			@OperationParam(name = "organizeOutputBy", typeName = "string", max = 1) IPrimitiveType<String> organizeOutputBy,
+			@OperationParam(name = "allowPartialManifests", typeName = "boolean", max = 1) IPrimitiveType<Boolean> allowPartialManifests,
 			ServletRequestDetails request) throws IOException {
 		kickOff(ExportLevel.GROUP, groupId, null, new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters,
-				associatedData), request);
+				associatedData, organizeOutputBy, allowPartialManifests), request);
 	}
 
 	private void kickOff(ExportLevel level, IIdType groupId, IIdType patientId, ExportParameters parameters,
@@ -107,6 +114,9 @@ public class BulkExportProvider {
 		BulkJob job = exportJobService.submit(exportRequest, patientId != null);
 		request.getServletResponse().setHeader("Content-Location",
 				BulkStatusProvider.statusUrl(request.getFhirServerBase(), job.id()));
+		if (exportRequest.separateStatus()) {
+			request.getServletResponse().setHeader("Preference-Applied", "respond-async, separate-export-status");
+		}
 		OperationOutcomes.write(request, 202, "information", "informational", "Bulk export accepted");
 	}
 }

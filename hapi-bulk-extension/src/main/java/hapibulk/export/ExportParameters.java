@@ -15,4 +15,6 @@ public record ExportParameters(
 		List<IBaseReference> patients,
 		List<IPrimitiveType<String>> elements,
 		List<IPrimitiveType<String>> typeFilters,
-		List<IPrimitiveType<String>> associatedData) {}
+		List<IPrimitiveType<String>> associatedData,
+		IPrimitiveType<String> organizeOutputBy,
+		IPrimitiveType<Boolean> allowPartialManifests) {}

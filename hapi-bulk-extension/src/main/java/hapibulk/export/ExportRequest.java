@@ -26,10 +26,14 @@ import java.util.List;
  * @param requestUrl   the kick-off URL, echoed as the manifest's {@code request}
  * @param ignoredParameters parameters the server does not support, ignored under
  *                     {@code Prefer: handling=lenient}; each gets an OperationOutcome in the manifest's error file
+ * @param organizeOutputBy {@code Patient} when the output is organised in patient blocks, else null
+ * @param separateStatus {@code Prefer: separate-export-status}: status requests answer 200 and carry the
+ *                     job's status in {@code X-Export-Status}
  */
 public record ExportRequest(ExportLevel level, String groupId, List<String> patientIds, List<String> types,
 		Instant since, Instant until, List<String> elements, List<String> typeFilters, List<String> associatedData,
-		String outputFormat, String requestUrl, List<String> ignoredParameters) {
+		String outputFormat, String requestUrl, List<String> ignoredParameters, String organizeOutputBy,
+		boolean separateStatus) {
 
 	private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -40,6 +44,11 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		typeFilters = List.copyOf(typeFilters);
 		associatedData = List.copyOf(associatedData);
 		ignoredParameters = List.copyOf(ignoredParameters);
+	}
+
+	/** Whether the output is organised in blocks of one patient's data. */
+	public boolean patientBlocks() {
+		return organizeOutputBy != null;
 	}
 
 	/** Whether only the latest Provenance of each target is wanted (Latest asked for, and not Relevant). */
@@ -53,7 +62,7 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 	/** A system-level export of {@code types} (all when empty). */
 	public static ExportRequest system(List<String> types, Instant since, String requestUrl) {
 		return new ExportRequest(ExportLevel.SYSTEM, null, List.of(), types, since, null, List.of(), List.of(), List.of(),
-				"application/fhir+ndjson", requestUrl, List.of());
+				"application/fhir+ndjson", requestUrl, List.of(), null, false);
 	}
 
 	/** The request as it is kept in the job table; the job's plan step reads it back. */
@@ -71,6 +80,8 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		node.put("outputFormat", outputFormat);
 		node.put("requestUrl", requestUrl);
 		ignoredParameters.forEach(node.putArray("ignoredParameters")::add);
+		node.put("organizeOutputBy", organizeOutputBy);
+		node.put("separateStatus", separateStatus);
 		return node.toString();
 	}
 
@@ -79,7 +90,8 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 			JsonNode node = MAPPER.readTree(json);
 			return new ExportRequest(ExportLevel.valueOf(node.get("level").asText()), text(node, "groupId"),
 					list(node, "patientIds"), list(node, "types"), instant(node, "since"), instant(node, "until"), list(node, "elements"), list(node, "typeFilters"), list(node, "associatedData"),
-					node.get("outputFormat").asText(), node.get("requestUrl").asText(), list(node, "ignoredParameters"));
+					node.get("outputFormat").asText(), node.get("requestUrl").asText(), list(node, "ignoredParameters"),
+					text(node, "organizeOutputBy"), node.path("separateStatus").asBoolean(false));
 		} catch (JsonProcessingException e) {
 			throw new IllegalArgumentException("Not an export request: " + json, e);
 		}

@@ -30,7 +30,7 @@ public class ExportRequestParser {
 	static final String NDJSON = "application/fhir+ndjson";
 	private static final Set<String> NDJSON_ALIASES = Set.of(NDJSON, "application/ndjson", "ndjson");
 	private static final Set<String> KNOWN_PARAMETERS = Set.of("_outputFormat", "_type", "_since", "_until", "patient",
-			"_elements", "_typeFilter", "includeAssociatedData");
+			"_elements", "_typeFilter", "includeAssociatedData", "organizeOutputBy", "allowPartialManifests");
 	private static final Pattern ELEMENT = Pattern.compile("(?:([A-Z][A-Za-z]+)\\.)?([a-z][A-Za-z]*)");
 	/** HAPI's own request controls, which every FHIR operation accepts. */
 	private static final Set<String> SERVER_PARAMETERS = Set.of("_pretty", "_format", "_summary");
@@ -79,9 +79,11 @@ public class ExportRequestParser {
 		List<String> patients = patientIds(level, patientId, parameters.patients());
 		List<String> types = parseTypes(level, parameters.types());
 		List<String> queries = typeFilters.parse(values(parameters.typeFilters()), types);
+		String organizeOutputBy = parseOrganizeOutputBy(parameters.organizeOutputBy(), types);
 		return new ExportRequest(level, groupId == null ? null : groupId.getIdPart(), patients, types, since, until,
 				parseElements(parameters.elements()), queries, parseAssociatedData(parameters.associatedData()),
-				parseOutputFormat(parameters.outputFormat()), request.getCompleteUrl(), unsupported);
+				parseOutputFormat(parameters.outputFormat()), request.getCompleteUrl(), unsupported, organizeOutputBy,
+				prefer.separateExportStatus());
 	}
 
 	private static void checkAccept(String accept) {
@@ -138,6 +140,28 @@ public class ExportRequestParser {
 			result.add(value);
 		}
 		return List.copyOf(result);
+	}
+
+	/**
+	 * Only {@code Patient} blocks: the Patient compartment defines what a block holds. Types outside
+	 * the compartment belong to no block, so asking for them is refused rather than silently dropped.
+	 */
+	private String parseOrganizeOutputBy(IPrimitiveType<String> value, List<String> types) {
+		if (value == null || value.getValueAsString() == null || value.getValueAsString().isBlank()) {
+			return null;
+		}
+		String type = value.getValueAsString().trim();
+		if (!type.equals("Patient")) {
+			throw new InvalidRequestException(BulkErrors.code(125) + "Unsupported organizeOutputBy '" + type
+					+ "': only Patient is supported");
+		}
+		for (String requested : types) {
+			if (!compartment.contains(requested)) {
+				throw new InvalidRequestException(BulkErrors.code(126) + "_type '" + requested
+						+ "' is outside the Patient compartment, so it has no place in output organized by Patient");
+			}
+		}
+		return type;
 	}
 
 	private static List<String> parseAssociatedData(List<IPrimitiveType<String>> values) {
@@ -221,18 +245,20 @@ public class ExportRequestParser {
 	}
 
 	/** The preferences of RFC 7240 that bulk kick-offs use. */
-	record Prefer(boolean respondAsync, boolean lenient) {
+	record Prefer(boolean respondAsync, boolean lenient, boolean separateExportStatus) {
 		static Prefer of(List<String> headers) {
 			boolean async = false;
 			boolean lenient = false;
+			boolean separate = false;
 			for (String header : headers == null ? List.<String>of() : headers) {
 				for (String token : header.split(",")) {
 					String preference = token.trim().toLowerCase(Locale.ROOT).replace(" ", "");
 					async |= preference.equals("respond-async");
 					lenient |= preference.equals("handling=lenient");
+					separate |= preference.equals("separate-export-status");
 				}
 			}
-			return new Prefer(async, lenient);
+			return new Prefer(async, lenient, separate);
 		}
 	}
 }

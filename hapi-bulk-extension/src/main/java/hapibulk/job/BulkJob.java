@@ -12,6 +12,8 @@ import java.time.Instant;
  * @param requestJson    the validated request, as the feature serialised it
  * @param executionId    the current Spring Batch job execution (changes when a job is restarted)
  * @param manifestJson   the stored manifest once the job completed, file names relative
+ * @param separateStatus the client asked for {@code Prefer: separate-export-status}: a status request
+ *                       answers 200 and gives the job's own status in {@code X-Export-Status}
  */
 public record BulkJob(
 		String id,
@@ -27,7 +29,8 @@ public record BulkJob(
 		long progressDone,
 		long progressTotal,
 		String manifestJson,
-		String errorMessage) {
+		String errorMessage,
+		boolean separateStatus) {
 
 	/** Progress for {@code X-Progress}; under 100 characters as the IG asks. */
 	public String progressText() {

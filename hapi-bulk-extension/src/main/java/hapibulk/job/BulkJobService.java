@@ -47,13 +47,14 @@ public class BulkJobService {
 			String requestJson,
 			String owner,
 			Instant transactionTime,
-			JobParametersBuilder parameters) {}
+			JobParametersBuilder parameters,
+			boolean separateStatus) {}
 
 	public BulkJob submit(Submission submission) {
 		Instant now = clock.instant();
 		BulkJob job = new BulkJob(newJobId(), submission.kind(), BulkJobState.ACCEPTED, submission.owner(),
 				submission.requestUrl(), submission.requestJson(), submission.transactionTime(), now,
-				now.plus(retention), null, 0, 0, null, null);
+				now.plus(retention), null, 0, 0, null, null, submission.separateStatus());
 		table.insert(job);
 		try {
 			JobExecution execution = engine.launch(submission.job(),

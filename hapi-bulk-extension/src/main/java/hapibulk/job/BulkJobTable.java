@@ -18,7 +18,7 @@ public class BulkJobTable {
 	static final String TABLE = "BULK_JOB";
 
 	private static final String COLUMNS = "JOB_ID, KIND, STATE, OWNER, REQUEST_URL, REQUEST_JSON, TRANSACTION_TIME,"
-			+ " CREATED_AT, EXPIRES_AT, EXECUTION_ID, PROGRESS_DONE, PROGRESS_TOTAL, MANIFEST_JSON, ERROR_MESSAGE";
+			+ " CREATED_AT, EXPIRES_AT, EXECUTION_ID, PROGRESS_DONE, PROGRESS_TOTAL, MANIFEST_JSON, ERROR_MESSAGE, SEPARATE_STATUS";
 
 	private static final RowMapper<BulkJob> ROW_MAPPER = BulkJobTable::map;
 
@@ -29,10 +29,10 @@ public class BulkJobTable {
 	}
 
 	public void insert(BulkJob job) {
-		jdbc.update("INSERT INTO " + TABLE + " (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		jdbc.update("INSERT INTO " + TABLE + " (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 				job.id(), job.kind().name(), job.state().name(), job.owner(), job.requestUrl(), job.requestJson(),
 				millis(job.transactionTime()), millis(job.createdAt()), millis(job.expiresAt()), job.executionId(),
-				job.progressDone(), job.progressTotal(), job.manifestJson(), job.errorMessage());
+				job.progressDone(), job.progressTotal(), job.manifestJson(), job.errorMessage(), job.separateStatus());
 	}
 
 	public Optional<BulkJob> find(String id) {
@@ -104,7 +104,8 @@ public class BulkJobTable {
 				rs.getLong("PROGRESS_DONE"),
 				rs.getLong("PROGRESS_TOTAL"),
 				rs.getString("MANIFEST_JSON"),
-				rs.getString("ERROR_MESSAGE"));
+				rs.getString("ERROR_MESSAGE"),
+				rs.getBoolean("SEPARATE_STATUS"));
 	}
 
 	private static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -9,6 +9,8 @@ import java.util.List;
  *
  * @param deleted files of transaction Bundles with one DELETE entry per resource deleted in the
  *                export's time window (export with {@code _since})
+ * @param outputOrganizedBy the resource type whose blocks organise the output files, or null when
+ *                each output file holds one type
  */
 public record BulkManifest(
 		Instant transactionTime,
@@ -16,7 +18,8 @@ public record BulkManifest(
 		boolean requiresAccessToken,
 		List<ManifestFile> output,
 		List<ManifestFile> deleted,
-		List<ManifestFile> error) {
+		List<ManifestFile> error,
+		String outputOrganizedBy) {
 
 	public BulkManifest {
 		output = List.copyOf(output);
@@ -27,16 +30,21 @@ public record BulkManifest(
 	/**
 	 * One file of the manifest.
 	 *
-	 * @param type   the resource type of every line in the file
+	 * @param type   the resource type of every line in the file; null for files of blocks
 	 * @param file   the file name within the job
-	 * @param count  the number of lines (resources)
+	 * @param count  the number of lines (resources; in files of blocks, headers included)
 	 * @param bytes  the file's size, so a client can check its download
 	 * @param sha256 the file's SHA-256, hex; null until computed
+	 * @param continuesIn the file the last block of this one continues in, or null
 	 */
-	public record ManifestFile(String type, String file, long count, long bytes, String sha256) {
+	public record ManifestFile(String type, String file, long count, long bytes, String sha256, String continuesIn) {
+
+		public ManifestFile(String type, String file, long count, long bytes, String sha256) {
+			this(type, file, count, bytes, sha256, null);
+		}
 
 		public ManifestFile withSha256(String sha256) {
-			return new ManifestFile(type, file, count, bytes, sha256);
+			return new ManifestFile(type, file, count, bytes, sha256, continuesIn);
 		}
 	}
 }

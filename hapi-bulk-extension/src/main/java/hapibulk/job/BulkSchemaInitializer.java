@@ -55,6 +55,9 @@ public class BulkSchemaInitializer {
 				+ " PROGRESS_TOTAL BIGINT NOT NULL,"
 				+ " MANIFEST_JSON TEXT,"
 				+ " ERROR_MESSAGE VARCHAR(4000))");
+		// Columns added after the first release: databases created before get them here.
+		jdbc.execute("ALTER TABLE " + BulkJobTable.TABLE
+				+ " ADD COLUMN IF NOT EXISTS SEPARATE_STATUS BOOLEAN DEFAULT FALSE NOT NULL");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS BULK_JOB_STATE_IDX ON " + BulkJobTable.TABLE + " (STATE)");
 		// Resources matched by an export's _typeFilter searches (see TypeFilterMatches).
 		jdbc.execute("CREATE TABLE IF NOT EXISTS BULK_EXPORT_MATCH (JOB_ID VARCHAR(64) NOT NULL,"

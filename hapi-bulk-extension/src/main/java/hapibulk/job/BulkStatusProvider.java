@@ -27,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public class BulkStatusProvider {
 
 	public static final String OPERATION = "$bulk-status";
+	private static final Map<Integer, String> REASONS = Map.of(200, "OK", 202, "Accepted", 500, "Internal Server Error");
 
 	private final BulkJobService jobService;
 	private final Duration retryAfter;
@@ -75,12 +76,12 @@ public class BulkStatusProvider {
 		}
 		switch (job.state()) {
 			case ACCEPTED, RUNNING -> {
-				response.setStatus(202);
+				response.setStatus(jobStatus(response, job, 202));
 				response.setHeader("X-Progress", job.progressText());
 				response.setHeader("Retry-After", retryAfterSeconds());
 			}
 			case COMPLETED -> {
-				response.setStatus(200);
+				response.setStatus(jobStatus(response, job, 200));
 				response.setContentType("application/json");
 				response.setCharacterEncoding("UTF-8");
 				response.setHeader("Expires",
@@ -90,10 +91,23 @@ public class BulkStatusProvider {
 							job.id()));
 				}
 			}
-			case FAILED -> OperationOutcomes.write(request, 500, "error", "exception",
+			case FAILED -> OperationOutcomes.write(request, jobStatus(response, job, 500), "error", "exception",
 					BulkErrors.code(202) + "The bulk job failed: " + job.errorMessage());
 			default -> throw new IllegalStateException("Invisible job state " + job.state());
 		}
+	}
+
+	/**
+	 * The HTTP status of a status response: the job's own, or, when the client asked for
+	 * {@code separate-export-status}, 200 for the status request itself with the job's status in
+	 * {@code X-Export-Status}.
+	 */
+	private static int jobStatus(HttpServletResponse response, BulkJob job, int status) {
+		if (!job.separateStatus()) {
+			return status;
+		}
+		response.setHeader("X-Export-Status", status + " " + REASONS.get(status));
+		return 200;
 	}
 
 	/** Whether this poll came sooner than 80% of Retry-After after the last one answered (jitter allowed). */

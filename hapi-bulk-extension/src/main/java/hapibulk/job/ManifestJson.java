@@ -32,6 +32,7 @@ public final class ManifestJson {
 		root.set("output", stored(manifest.output()));
 		root.set("deleted", stored(manifest.deleted()));
 		root.set("error", stored(manifest.error()));
+		root.put("outputOrganizedBy", manifest.outputOrganizedBy());
 		return root.toString();
 	}
 
@@ -44,7 +45,8 @@ public final class ManifestJson {
 					root.get("requiresAccessToken").asBoolean(),
 					files(root.get("output")),
 					files(root.get("deleted")),
-					files(root.get("error")));
+					files(root.get("error")),
+					root.hasNonNull("outputOrganizedBy") ? root.get("outputOrganizedBy").asText() : null);
 		} catch (JsonProcessingException e) {
 			throw new IllegalStateException("Unreadable stored manifest", e);
 		}
@@ -59,6 +61,9 @@ public final class ManifestJson {
 		root.put("transactionTime", manifest.transactionTime().truncatedTo(ChronoUnit.MILLIS).toString());
 		root.put("request", manifest.request());
 		root.put("requiresAccessToken", manifest.requiresAccessToken());
+		if (manifest.outputOrganizedBy() != null) {
+			root.put("outputOrganizedBy", manifest.outputOrganizedBy());
+		}
 		root.set("output", rendered(manifest.output(), serverBase, jobId));
 		if (!manifest.deleted().isEmpty()) {
 			root.set("deleted", rendered(manifest.deleted(), serverBase, jobId));
@@ -80,24 +85,35 @@ public final class ManifestJson {
 
 	private static ArrayNode rendered(List<BulkManifest.ManifestFile> files, String serverBase, String jobId) {
 		ArrayNode array = MAPPER.createArrayNode();
-		files.forEach(file -> array.addObject().put("type", file.type())
-				.put("url", fileUrl(serverBase, jobId, file.file())).put("count", file.count()));
+		for (BulkManifest.ManifestFile file : files) {
+			ObjectNode entry = array.addObject();
+			if (file.type() != null) {
+				entry.put("type", file.type());
+			}
+			entry.put("url", fileUrl(serverBase, jobId, file.file())).put("count", file.count());
+			if (file.continuesIn() != null) {
+				entry.put("continuesInFile", fileUrl(serverBase, jobId, file.continuesIn()));
+			}
+		}
 		return array;
 	}
 
 	private static ArrayNode stored(List<BulkManifest.ManifestFile> files) {
 		ArrayNode array = MAPPER.createArrayNode();
 		files.forEach(f -> array.addObject().put("type", f.type()).put("file", f.file()).put("count", f.count())
-				.put("bytes", f.bytes()).put("sha256", f.sha256()));
+				.put("bytes", f.bytes()).put("sha256", f.sha256()).put("continuesIn", f.continuesIn()));
 		return array;
+	}
+
+	private static String text(JsonNode node, String field) {
+		return node.hasNonNull(field) ? node.get(field).asText() : null;
 	}
 
 	private static List<BulkManifest.ManifestFile> files(JsonNode array) {
 		List<BulkManifest.ManifestFile> files = new ArrayList<>();
 		if (array != null) {
-			array.forEach(f -> files.add(new BulkManifest.ManifestFile(f.get("type").asText(), f.get("file").asText(),
-					f.get("count").asLong(), f.get("bytes").asLong(),
-					f.hasNonNull("sha256") ? f.get("sha256").asText() : null)));
+			array.forEach(f -> files.add(new BulkManifest.ManifestFile(text(f, "type"), f.get("file").asText(),
+					f.get("count").asLong(), f.get("bytes").asLong(), text(f, "sha256"), text(f, "continuesIn"))));
 		}
 		return files;
 	}

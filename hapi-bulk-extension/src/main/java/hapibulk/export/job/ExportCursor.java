@@ -16,7 +16,8 @@ import java.util.List;
  * @param partIndex      the part file being written, from 1
  * @param partCount      resources in that part so far
  * @param partBytes      committed bytes of that part
- * @param completedParts the finished parts as {@code count:bytes} separated by {@code ;}
+ * @param completedParts the finished parts as {@code count:bytes} separated by {@code ;}, with {@code :+}
+ *                       added to a part whose last block continues in the next part
  */
 public record ExportCursor(String jobId, ExportFilter filter, long lastPid, int partIndex, long partCount,
 		long partBytes, String completedParts) {
@@ -67,24 +68,30 @@ public record ExportCursor(String jobId, ExportFilter filter, long lastPid, int 
 	}
 
 	/** Closes the current part and starts the next, empty one. */
-	public ExportCursor nextPart() {
-		String completed = (completedParts.isEmpty() ? "" : completedParts + ";") + partCount + ":" + partBytes;
+	public ExportCursor nextPart(boolean blockContinues) {
+		String completed = (completedParts.isEmpty() ? "" : completedParts + ";") + partCount + ":" + partBytes
+				+ (blockContinues ? ":+" : "");
 		return new ExportCursor(jobId, filter, lastPid, partIndex + 1, 0, 0, completed);
 	}
 
-	/** Every non-empty part file of this partition, for the manifest (no checksums yet). */
-	public List<ManifestFile> files() {
+	/**
+	 * Every non-empty part file of this partition, for the manifest (no checksums yet).
+	 *
+	 * @param type the type of every line, or null when the parts hold blocks of several types
+	 */
+	public List<ManifestFile> files(String type) {
 		List<ManifestFile> files = new ArrayList<>();
 		if (!completedParts.isEmpty()) {
 			String[] parts = completedParts.split(";");
 			for (int i = 0; i < parts.length; i++) {
 				String[] countAndBytes = parts[i].split(":");
-				files.add(new ManifestFile(filter.type(), fileName(i + 1), Long.parseLong(countAndBytes[0]),
-						Long.parseLong(countAndBytes[1]), null));
+				String continuesIn = countAndBytes.length > 2 ? fileName(i + 2) : null;
+				files.add(new ManifestFile(type, fileName(i + 1), Long.parseLong(countAndBytes[0]),
+						Long.parseLong(countAndBytes[1]), null, continuesIn));
 			}
 		}
 		if (partCount > 0) {
-			files.add(new ManifestFile(filter.type(), partFileName(), partCount, partBytes, null));
+			files.add(new ManifestFile(type, partFileName(), partCount, partBytes, null, null));
 		}
 		return files;
 	}

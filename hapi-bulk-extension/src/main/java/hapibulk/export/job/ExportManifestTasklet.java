@@ -72,21 +72,24 @@ class ExportManifestTasklet implements Tasklet {
 		String jobId = jobExecution.getJobParameters().getString(BulkJobKeys.BULK_JOB_ID);
 		List<ManifestFile> output = new ArrayList<>();
 		List<ManifestFile> deleted = new ArrayList<>();
+		boolean blocks = !ExportPlanTasklet.blockMembers(jobExecution.getExecutionContext()).isEmpty();
 		for (ExportFilter filter : ExportPlanTasklet.plan(jobExecution.getExecutionContext())) {
 			StepExecution partition = jobRepository.getLastStepExecution(jobExecution.getJobInstance(),
 					ExportPartitionSplitter.partitionStepName(workerStepName, filter));
 			if (partition == null) {
 				throw new IllegalStateException("No execution of partition " + filter.partitionName() + " of job " + jobId);
 			}
-			for (ManifestFile file : ExportCursor.from(partition.getExecutionContext()).files()) {
+			String type = blocks && !filter.deleted() ? null : filter.type();
+			for (ManifestFile file : ExportCursor.from(partition.getExecutionContext()).files(type)) {
 				(filter.deleted() ? deleted : output).add(file.withSha256(sha256(jobId, file)));
 			}
 		}
 		BulkJob job = table.find(jobId).orElseThrow(() -> new IllegalStateException("No job row for " + jobId));
-		List<String> ignored = ExportRequest.fromJson(job.requestJson()).ignoredParameters();
+		ExportRequest request = ExportRequest.fromJson(job.requestJson());
+		List<String> ignored = request.ignoredParameters();
 		List<ManifestFile> errors = ignored.isEmpty() ? List.of() : List.of(writeIgnoredParameters(jobId, ignored));
 		BulkManifest manifest = new BulkManifest(job.transactionTime(), job.requestUrl(), requiresAccessToken, output,
-				deleted, errors);
+				deleted, errors, request.organizeOutputBy());
 		typeFilterMatches.forget(jobId);
 		table.complete(jobId, ManifestJson.store(manifest), clock.instant().plus(retention));
 		return RepeatStatus.FINISHED;

@@ -9,6 +9,7 @@ import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.item.ExecutionContext;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -38,8 +39,13 @@ class ExportPartitionSplitter implements StepExecutionSplitter {
 		var jobExecution = managerStep.getJobExecution();
 		String jobId = jobExecution.getJobParameters().getString(BulkJobKeys.BULK_JOB_ID);
 		Map<String, ExecutionContext> partitions = new LinkedHashMap<>();
+		List<ExportFilter> blockMembers = ExportPlanTasklet.blockMembers(jobExecution.getExecutionContext());
 		for (ExportFilter filter : ExportPlanTasklet.plan(jobExecution.getExecutionContext())) {
-			partitions.put(filter.partitionName(), ExportCursor.start(jobId, filter).toContext());
+			ExecutionContext context = ExportCursor.start(jobId, filter).toContext();
+			if (!blockMembers.isEmpty() && !filter.deleted()) {
+				PatientBlockExporter.writeMembers(context, blockMembers);
+			}
+			partitions.put(filter.partitionName(), context);
 		}
 		SimpleStepExecutionSplitter delegate = new SimpleStepExecutionSplitter(jobRepository, false, workerStepName,
 				size -> partitions);

@@ -16,6 +16,7 @@ import org.springframework.batch.core.step.tasklet.Tasklet;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -27,6 +28,8 @@ import java.util.List;
 class ExportPlanTasklet implements Tasklet {
 
 	static final String PLAN = "exportPlan";
+	/** For output organised by patient: what each patient's block holds, one filter per type. */
+	static final String BLOCK_MEMBERS = "exportBlockMembers";
 
 	private final StoredResourceReader reader;
 	private final ExportScopeResolver scopeResolver;
@@ -56,17 +59,50 @@ class ExportPlanTasklet implements Tasklet {
 		ExportRequest request = ExportRequest.fromJson(job.requestJson());
 
 		List<ExportFilter> plan = new ArrayList<>();
+		List<ExportFilter> blockMembers = new ArrayList<>();
 		long total = 0;
 		for (ExportFilter filter : filters(jobId, request)) {
 			long count = reader.count(filter);
 			if (count > 0) {
-				plan.add(filter);
 				total += count;
+				if (request.patientBlocks() && !filter.deleted()) {
+					blockMembers.add(blockMember(filter));
+				} else {
+					plan.add(filter);
+				}
 			}
 		}
-		stepExecution.getJobExecution().getExecutionContext().putString(PLAN, ExportFilter.listToJson(plan));
+		ExecutionContext jobContext = stepExecution.getJobExecution().getExecutionContext();
+		if (!blockMembers.isEmpty()) {
+			// One partition walks the patients in scope; each patient's block reads the members.
+			plan.add(0, patientsInScope(request));
+			blockMembers.sort(Comparator.comparing(member -> !member.type().equals(PatientCompartment.PATIENT)));
+			jobContext.putString(BLOCK_MEMBERS, ExportFilter.listToJson(blockMembers));
+		}
+		jobContext.putString(PLAN, ExportFilter.listToJson(plan));
 		table.setProgressTotal(jobId, total);
 		return RepeatStatus.FINISHED;
+	}
+
+	/** The patients whose blocks are written: every patient, or the level's, whatever their lastUpdated. */
+	private ExportFilter patientsInScope(ExportRequest request) {
+		boolean inCompartment = request.level() != ExportLevel.SYSTEM;
+		ExportScopeResolver.ExportScope scope = inCompartment ? scopeResolver.resolve(request, false)
+				: new ExportScopeResolver.ExportScope(null, List.of());
+		return new ExportFilter(PatientCompartment.PATIENT, false, List.of(), null, null, inCompartment, List.of(),
+				scope.groupPid(), scope.patientPids(), List.of(), null, false, false);
+	}
+
+	/** A type's filter as one patient's block reads it: its own conditions, the patient's compartment paths. */
+	private ExportFilter blockMember(ExportFilter filter) {
+		return new ExportFilter(filter.type(), false, List.of(), filter.since(), filter.until(), false,
+				compartment.paths(filter.type()), null, List.of(), filter.elements(), filter.matchesOfJob(),
+				filter.latestOnly(), false);
+	}
+
+	static List<ExportFilter> blockMembers(ExecutionContext jobContext) {
+		return jobContext.containsKey(BLOCK_MEMBERS) ? ExportFilter.listFromJson(jobContext.getString(BLOCK_MEMBERS))
+				: List.of();
 	}
 
 	private List<ExportFilter> filters(String jobId, ExportRequest request) {
@@ -78,7 +114,8 @@ class ExportPlanTasklet implements Tasklet {
 		Long until = millis(request.until());
 		List<String> types = new ArrayList<>(request.types().isEmpty()
 				? reader.typesPresent().stream()
-						.filter(type -> !inCompartment || compartment.contains(type) || includeReferencedResources)
+						.filter(type -> compartment.contains(type)
+								|| (!request.patientBlocks() && (!inCompartment || includeReferencedResources)))
 						.toList()
 				: request.types());
 		// includeAssociatedData asks for Provenance whatever _type lists.

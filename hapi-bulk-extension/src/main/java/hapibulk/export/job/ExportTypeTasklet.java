@@ -9,7 +9,7 @@ import org.springframework.batch.item.ExecutionContext;
 import org.springframework.batch.repeat.RepeatStatus;
 
 /**
- * The worker of one partition (one resource type, or the deletions). Each call is one chunk in one transaction: read
+ * The worker of one partition (one resource type, the deletions, or the blocks of patients). Each call is one chunk in one transaction: read
  * the next page after the cursor, append it to the part file, make the file durable, and move the
  * cursor in the step's execution context, which Spring Batch commits with the chunk. Holds no state
  * of its own, so partitions can share it on any thread, or on another node.
@@ -20,12 +20,14 @@ class ExportTypeTasklet implements Tasklet {
 	private final BulkFileStore fileStore;
 	private final BulkJobTable table;
 	private final ExportLimits limits;
+	private final PatientBlockExporter blockExporter;
 
 	ExportTypeTasklet(StoredResourceReader reader, BulkFileStore fileStore, BulkJobTable table, ExportLimits limits) {
 		this.reader = reader;
 		this.fileStore = fileStore;
 		this.table = table;
 		this.limits = limits;
+		this.blockExporter = new PatientBlockExporter(reader, fileStore, limits);
 	}
 
 	/** Page and file sizes, from the {@code hapi.bulk.export.*} settings. */
@@ -35,6 +37,13 @@ class ExportTypeTasklet implements Tasklet {
 	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
 		ExecutionContext context = chunkContext.getStepContext().getStepExecution().getExecutionContext();
 		ExportCursor cursor = ExportCursor.from(context);
+		if (PatientBlockExporter.isBlockPartition(context)) {
+			PatientBlockExporter.Chunk chunk = blockExporter.exportChunk(context, cursor);
+			chunk.cursor().writeTo(context);
+			table.addProgress(cursor.jobId(), chunk.resources());
+			contribution.incrementWriteCount(chunk.resources());
+			return RepeatStatus.continueIf(chunk.more());
+		}
 		StoredResourceReader.Page page = reader.readPage(cursor.filter(), cursor.lastPid(), limits.pageSize(),
 				limits.pageBytes());
 		if (page.resources().isEmpty()) {

@@ -97,8 +97,32 @@ public class StoredResourceReader {
 		return filter.deleted() ? readDeletedPage(filter, afterPid, maxRows) : readResourcePage(filter, afterPid, maxRows, maxBytes);
 	}
 
+	/**
+	 * Like {@link #readPage}, limited to the block of one patient: the patient itself (for type
+	 * Patient), or the resources in that patient's compartment through {@code filter.compartmentPaths()}.
+	 * Looks the block up from the reference index by the patient's key, so a block costs in proportion
+	 * to its own size, not to the size of the type.
+	 */
+	public Page readBlockPage(ExportFilter filter, long patientPid, long afterPid, int maxRows, long maxBytes) {
+		Sql where = where(filter);
+		if (filter.type().equals("Patient")) {
+			where = where.and("r.RES_ID = ?", patientPid);
+		} else {
+			List<Object> args = new ArrayList<>(List.of(patientPid));
+			args.addAll(filter.compartmentPaths());
+			where = where.and("r.RES_ID IN (SELECT l.SRC_RESOURCE_ID FROM HFJ_RES_LINK l WHERE l.TARGET_RESOURCE_ID = ?"
+					+ " AND l.TARGET_RESOURCE_TYPE = 'Patient' AND l.SRC_PATH IN ("
+					+ placeholders(filter.compartmentPaths().size()) + "))", args.toArray());
+		}
+		return readResourcePage(filter.type(), where, afterPid, maxRows, maxBytes);
+	}
+
 	private Page readResourcePage(ExportFilter filter, long afterPid, int maxRows, long maxBytes) {
-		Sql where = where(filter).and("r.RES_ID > ?", afterPid);
+		return readResourcePage(filter.type(), where(filter), afterPid, maxRows, maxBytes);
+	}
+
+	private Page readResourcePage(String type, Sql filterWhere, long afterPid, int maxRows, long maxBytes) {
+		Sql where = filterWhere.and("r.RES_ID > ?", afterPid);
 		String sql = "SELECT r.RES_ID, r.FHIR_ID, r.RES_VER, r.HAS_TAGS, v.RES_UPDATED, v.RES_ENCODING, v.RES_TEXT_VC,"
 				+ " v.SOURCE_URI, v.REQUEST_ID"
 				+ " FROM HFJ_RESOURCE r JOIN HFJ_RES_VER v ON v.RES_ID = r.RES_ID AND v.RES_VER = r.RES_VER"
@@ -117,8 +141,8 @@ public class StoredResourceReader {
 		Map<Long, List<StoredTag>> tags = readTags(rows.stream().filter(r -> r.hasTags).map(r -> r.pid).toList());
 		List<StoredResource> resources = new ArrayList<>(rows.size());
 		for (Row row : rows) {
-			resources.add(row.isPlainJson() ? row.toResource(filter.type(), tags.getOrDefault(row.pid, List.of()))
-					: readThroughHapi(filter.type(), row));
+			resources.add(row.isPlainJson() ? row.toResource(type, tags.getOrDefault(row.pid, List.of()))
+					: readThroughHapi(type, row));
 		}
 		return new Page(resources, bytes[0] >= maxBytes || rows.size() == maxRows);
 	}

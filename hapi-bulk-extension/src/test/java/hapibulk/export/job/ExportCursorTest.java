@@ -10,20 +10,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ExportCursorTest {
 
 	@Test
-	void survivesTheExecutionContext_andListsEveryNonEmptyPart() {
+	void survivesTheExecutionContext_andListsEveryNonEmptyPart_withBlockContinuations() {
 		ExportCursor cursor = ExportCursor.start("job1", filter("Patient"))
-				.withPart(10, 100).nextPart()
-				.withPart(5, 60).nextPart()
+				.withPart(10, 100).nextPart(false)
+				.withPart(5, 60).nextPart(true)
 				.withPart(2, 30)
 				.afterPid(99);
 
 		ExportCursor restored = ExportCursor.from(cursor.toContext());
 
 		assertThat(restored).isEqualTo(cursor);
-		assertThat(restored.files()).containsExactly(
-				new ManifestFile("Patient", "Patient-1.ndjson", 10, 100, null),
-				new ManifestFile("Patient", "Patient-2.ndjson", 5, 60, null),
-				new ManifestFile("Patient", "Patient-3.ndjson", 2, 30, null));
+		assertThat(restored.files("Patient")).containsExactly(
+				new ManifestFile("Patient", "Patient-1.ndjson", 10, 100, null, null),
+				new ManifestFile("Patient", "Patient-2.ndjson", 5, 60, null, "Patient-3.ndjson"),
+				new ManifestFile("Patient", "Patient-3.ndjson", 2, 30, null, null));
 	}
 
 	@Test
@@ -31,7 +31,7 @@ class ExportCursorTest {
 		ExportCursor cursor = ExportCursor.from(ExportCursor.start("job1", filter("Medication")).toContext());
 
 		assertThat(cursor.filter()).isEqualTo(filter("Medication"));
-		assertThat(cursor.files()).isEmpty();
+		assertThat(cursor.files("Medication")).isEmpty();
 	}
 
 	@Test
@@ -40,8 +40,8 @@ class ExportCursorTest {
 
 		ExportCursor cursor = ExportCursor.start("job1", deleted).withPart(3, 30);
 
-		assertThat(ExportCursor.from(cursor.toContext()).files())
-				.containsExactly(new ManifestFile("Bundle", "deleted-1.ndjson", 3, 30, null));
+		assertThat(ExportCursor.from(cursor.toContext()).files("Bundle"))
+				.containsExactly(new ManifestFile("Bundle", "deleted-1.ndjson", 3, 30, null, null));
 	}
 
 	private static ExportFilter filter(String type) {

@@ -251,7 +251,7 @@ class ExportJobTest {
 	@Test
 	void patientExport_exportsThePatientCompartmentOfEveryPatient() throws IOException {
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(), List.of(), null, null, List.of(), List.of(), List.of(),
-				"application/fhir+ndjson", "http://localhost/fhir/Patient/$export", List.of()));
+				"application/fhir+ndjson", "http://localhost/fhir/Patient/$export", List.of(), null, false));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		// Organization, Location, Practitioner(Role) and the subject-less Observation are outside the compartment;
@@ -266,7 +266,7 @@ class ExportJobTest {
 		String patientId = syntheaPatientIds().get(3);
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(patientId),
 				List.of("Patient", "Encounter", "DocumentReference"), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson",
-				"http://localhost/fhir/Patient/" + patientId + "/$export", List.of()));
+				"http://localhost/fhir/Patient/" + patientId + "/$export", List.of(), null, false));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		assertThat(exported.keySet()).containsExactlyInAnyOrderElementsOf(compartmentKeys(patientId,
@@ -277,7 +277,7 @@ class ExportJobTest {
 	void groupExport_exportsTheCompartmentsOfItsMembers() throws IOException {
 		List<String> members = syntheaPatientIds().subList(0, 2);
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.GROUP, "grp-two", List.of(), List.of(), null, null, List.of(), List.of(), List.of(),
-				"application/fhir+ndjson", "http://localhost/fhir/Group/grp-two/$export", List.of()));
+				"application/fhir+ndjson", "http://localhost/fhir/Group/grp-two/$export", List.of(), null, false));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		List<String> expected = new ArrayList<>(List.of("Group/grp-two"));
@@ -286,15 +286,92 @@ class ExportJobTest {
 	}
 
 	@Test
+	void organizeOutputByPatient_writesABlockPerPatient_headerPatientThenItsCompartment_acrossFiles() throws IOException {
+		List<String> types = List.of("Patient", "Encounter", "DocumentReference");
+		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(), types, null, null, List.of(),
+				List.of(), List.of(), "application/fhir+ndjson", "http://localhost/fhir/Patient/$export", List.of(),
+				"Patient", false));
+
+		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		assertThat(manifest.outputOrganizedBy()).isEqualTo("Patient");
+		assertThat(manifest.output()).allSatisfy(file -> assertThat(file.type()).isNull());
+		// 2,443 lines at 500 per file: blocks are cut, and the manifest says where each continues.
+		assertThat(manifest.output()).anySatisfy(file -> assertThat(file.continuesIn()).isNotNull());
+
+		Map<String, List<String>> blocks = new HashMap<>();
+		List<String> seen = new ArrayList<>();
+		String continuingPatient = null;
+		for (BulkManifest.ManifestFile file : manifest.output()) {
+			List<String> lines = Files.readAllLines(files.resolve(job.id()).resolve(file.file()));
+			assertThat(lines).hasSize((int) file.count());
+			String patient = null;
+			for (String line : lines) {
+				var tree = JsonCompare.tree(line);
+				if (tree.get("resourceType").asText().equals("Parameters")) {
+					assertThat(tree.at("/parameter/0/name").asText()).isEqualTo("header");
+					patient = tree.at("/parameter/0/valueReference/reference").asText().substring("Patient/".length());
+					if (continuingPatient != null) {
+						assertThat(patient).as("a continued block repeats its header first").isEqualTo(continuingPatient);
+						continuingPatient = null;
+					} else {
+						assertThat(blocks).as("one block per patient").doesNotContainKey(patient);
+						blocks.put(patient, new ArrayList<>());
+					}
+					continue;
+				}
+				assertThat(patient).as("every resource is in a block").isNotNull();
+				String key = tree.get("resourceType").asText() + "/" + tree.get("id").asText();
+				if (blocks.get(patient).isEmpty()) {
+					assertThat(key).as("a block starts with its patient").isEqualTo("Patient/" + patient);
+				}
+				blocks.get(patient).add(key);
+				seen.add(key);
+			}
+			continuingPatient = file.continuesIn() == null ? null : patient;
+		}
+		assertThat(seen).doesNotHaveDuplicates();
+		// The Synthea patients and the hand-made one.
+		assertThat(blocks.keySet()).containsAll(syntheaPatientIds()).hasSize(syntheaPatientIds().size() + 1);
+		for (String patient : syntheaPatientIds()) {
+			assertThat(blocks.get(patient)).as("block of " + patient)
+					.containsExactlyInAnyOrderElementsOf(compartmentKeys(patient, types));
+		}
+	}
+
+	@Test
+	void organizeOutputByPatient_withSince_keepsOnlyNonEmptyBlocks() throws IOException {
+		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.SYSTEM, null, List.of(), List.of(), beforeHandMade,
+				null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "http://localhost/fhir/$export",
+				List.of(), "Patient", false));
+
+		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		List<String> lines = new ArrayList<>();
+		for (BulkManifest.ManifestFile file : manifest.output()) {
+			lines.addAll(Files.readAllLines(files.resolve(job.id()).resolve(file.file())));
+		}
+		// Only resources changed after the Synthea load, in a patient's compartment, each under its header.
+		List<String> headers = lines.stream().filter(line -> line.contains("\"Parameters\"")).toList();
+		assertThat(headers).isNotEmpty();
+		assertThat(lines.size()).isGreaterThan(headers.size());
+		assertThat(lines.get(0)).contains("\"header\"");
+		for (String line : lines) {
+			var tree = JsonCompare.tree(line);
+			if (!tree.get("resourceType").asText().equals("Parameters")) {
+				assertThat(Instant.parse(tree.at("/meta/lastUpdated").asText())).isAfter(beforeHandMade);
+			}
+		}
+	}
+
+	@Test
 	void patientExport_includesTheProvenanceOfThePatientsResources_only() throws IOException {
 		String patientId = syntheaPatientIds().get(7);
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(patientId), List.of("Provenance"),
-				null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of()));
+				null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false));
 		assertThat(readAll(job, ManifestJson.read(job.manifestJson())).keySet())
 				.containsExactlyInAnyOrder("Provenance/prov-enc", "Provenance/prov-enc-old");
 
 		BulkJob other = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(syntheaPatientIds().get(6)),
-				List.of("Provenance"), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of()));
+				List.of("Provenance"), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false));
 		assertThat(ManifestJson.read(other.manifestJson()).output()).isEmpty();
 	}
 
@@ -303,13 +380,13 @@ class ExportJobTest {
 		String patientId = syntheaPatientIds().get(7);
 		BulkJob latest = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(patientId), List.of("Patient"),
 				null, null, List.of(), List.of(), List.of(ExportRequest.LATEST_PROVENANCE), "application/fhir+ndjson", "u",
-				List.of()));
+				List.of(), null, false));
 		assertThat(readAll(latest, ManifestJson.read(latest.manifestJson())).keySet())
 				.containsExactlyInAnyOrder("Patient/" + patientId, "Provenance/prov-enc");
 
 		BulkJob both = exportAndWait(new ExportRequest(ExportLevel.SYSTEM, null, List.of(), List.of("Organization"), null,
 				null, List.of(), List.of(), List.of(ExportRequest.LATEST_PROVENANCE, ExportRequest.RELEVANT_PROVENANCE),
-				"application/fhir+ndjson", "u", List.of()));
+				"application/fhir+ndjson", "u", List.of(), null, false));
 		// the least restrictive of the two applies: every Provenance
 		assertThat(readAll(both, ManifestJson.read(both.manifestJson())).keySet().stream()
 				.filter(key -> key.startsWith("Provenance/")))
@@ -368,16 +445,16 @@ class ExportJobTest {
 	void groupExport_refusesUnknownGroups_unknownPatients_andNonMembers() {
 		String outsider = syntheaPatientIds().get(5);
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.GROUP, "no-such-group",
-				List.of(), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of()), false))
+				List.of(), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false), false))
 				.isInstanceOf(ResourceNotFoundException.class).hasMessageContaining("Group/no-such-group");
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.GROUP, "grp-two",
-				List.of(outsider), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of()), false))
+				List.of(outsider), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false), false))
 				.isInstanceOf(InvalidRequestException.class).hasMessageContaining("Patient/" + outsider);
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.PATIENT, null,
-				List.of("nobody"), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of()), false))
+				List.of("nobody"), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false), false))
 				.isInstanceOf(InvalidRequestException.class).hasMessageContaining("Patient/nobody");
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.PATIENT, null,
-				List.of("nobody"), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of()), true))
+				List.of("nobody"), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false), true))
 				.isInstanceOf(ResourceNotFoundException.class);
 	}
 
@@ -385,7 +462,7 @@ class ExportJobTest {
 	void elements_keepListedAndMandatoryElements_andTagTheSubset() throws IOException {
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.SYSTEM, null, List.of(),
 				List.of("Encounter", "Observation", "Patient"), null, null,
-				List.of("Observation.value", "gender", "Encounter.period"), List.of(), List.of(), "application/fhir+ndjson", "u", List.of()));
+				List.of("Observation.value", "gender", "Encounter.period"), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		assertThat(exported).hasSize(SyntheaData.lines("Encounter").size() + SyntheaData.lines("Patient").size() + 2);
@@ -414,7 +491,7 @@ class ExportJobTest {
 				List.of("Encounter", "Patient"), null, null, List.of(),
 				typeFilters.parse(List.of("Encounter?class=EMER,Encounter?class=IMP", "Patient?_id=" + patientId),
 						List.of("Encounter", "Patient")),
-				List.of(), "application/fhir+ndjson", "u", List.of()));
+				List.of(), "application/fhir+ndjson", "u", List.of(), null, false));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		List<String> expected = new ArrayList<>(List.of("Patient/" + patientId));
@@ -463,7 +540,7 @@ class ExportJobTest {
 		Instant now = Instant.now();
 		ExportRequest request = ExportRequest.system(List.of("Patient"), null, "http://localhost/fhir/$export");
 		table.insert(new BulkJob(jobId, BulkJobKind.EXPORT, BulkJobState.RUNNING, null, request.requestUrl(),
-				request.toJson(), now, now, now.plusSeconds(60), null, 0, 0, null, null));
+				request.toJson(), now, now, now.plusSeconds(60), null, 0, 0, null, null, false));
 		JobExecution dead = createStartedExecution(new JobParametersBuilder()
 				.addString(BulkJobKeys.BULK_JOB_ID, jobId)
 				.toJobParameters());
