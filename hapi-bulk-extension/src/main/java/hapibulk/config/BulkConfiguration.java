@@ -10,6 +10,7 @@ import hapibulk.export.job.ExportScopeResolver;
 import hapibulk.export.job.ExportJobConfig;
 import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkFileProvider;
+import hapibulk.job.BulkJobFiles;
 import hapibulk.job.BulkJobService;
 import hapibulk.job.BulkJobStateListener;
 import hapibulk.job.BulkJobTable;
@@ -69,14 +70,19 @@ public class BulkConfiguration {
 	}
 
 	@Bean
+	public BulkJobFiles hapiBulkJobFiles(DataSource dataSource, BulkSchemaInitializer schema) {
+		return new BulkJobFiles(new JdbcTemplate(dataSource));
+	}
+
+	@Bean
 	public BulkFileStore hapiBulkFileStore(BulkProperties properties) {
 		return new LocalFileStore(properties.fileDirectory());
 	}
 
 	@Bean
 	public BulkJobService hapiBulkJobService(BulkJobTable table, BulkBatchEngine engine, BulkFileStore fileStore,
-			BulkProperties properties) {
-		return new BulkJobService(table, engine, fileStore, properties.retention(), Clock.systemUTC());
+			BulkJobFiles jobFiles, BulkProperties properties) {
+		return new BulkJobService(table, engine, fileStore, jobFiles, properties.retention(), Clock.systemUTC());
 	}
 
 	@Bean
@@ -106,7 +112,8 @@ public class BulkConfiguration {
 				new BulkExportProvider(new ExportRequestParser(fhirContext, compartment, typeFilters,
 						properties.export().includeReferencedResources(), Clock.systemUTC()),
 						exportJobService),
-				new BulkStatusProvider(jobService, properties.retryAfter(), Clock.systemUTC()),
+				new BulkStatusProvider(jobService, properties.retryAfter(), properties.requiresAccessToken(),
+						Clock.systemUTC()),
 				new BulkFileProvider(jobService, fileStore)),
 				List.of(new BulkCapabilityStatementInterceptor()));
 	}

@@ -51,6 +51,6 @@ public class ExportJobService {
 		}
 		// Everything the job needs is in the job row; the only job parameter is the job's id.
 		return jobService.submit(new BulkJobService.Submission(BulkJobKind.EXPORT, exportJob, request.requestUrl(),
-				request.toJson(), null, clock.instant(), new JobParametersBuilder(), request.separateStatus()));
+				request.toJson(), null, clock.instant(), new JobParametersBuilder(), request.statusOptions()));
 	}
 }

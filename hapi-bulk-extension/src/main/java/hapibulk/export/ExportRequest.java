@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import hapibulk.job.StatusOptions;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,11 +30,13 @@ import java.util.List;
  * @param organizeOutputBy {@code Patient} when the output is organised in patient blocks, else null
  * @param separateStatus {@code Prefer: separate-export-status}: status requests answer 200 and carry the
  *                     job's status in {@code X-Export-Status}
+ * @param allowPartialManifests whether the status URL may answer with manifests of the files finished so
+ *                     far while the export runs
  */
 public record ExportRequest(ExportLevel level, String groupId, List<String> patientIds, List<String> types,
 		Instant since, Instant until, List<String> elements, List<String> typeFilters, List<String> associatedData,
 		String outputFormat, String requestUrl, List<String> ignoredParameters, String organizeOutputBy,
-		boolean separateStatus) {
+		boolean separateStatus, boolean allowPartialManifests) {
 
 	private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -44,6 +47,11 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		typeFilters = List.copyOf(typeFilters);
 		associatedData = List.copyOf(associatedData);
 		ignoredParameters = List.copyOf(ignoredParameters);
+	}
+
+	/** How the job's status URL answers. */
+	public StatusOptions statusOptions() {
+		return new StatusOptions(separateStatus, allowPartialManifests, organizeOutputBy);
 	}
 
 	/** Whether the output is organised in blocks of one patient's data. */
@@ -62,7 +70,7 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 	/** A system-level export of {@code types} (all when empty). */
 	public static ExportRequest system(List<String> types, Instant since, String requestUrl) {
 		return new ExportRequest(ExportLevel.SYSTEM, null, List.of(), types, since, null, List.of(), List.of(), List.of(),
-				"application/fhir+ndjson", requestUrl, List.of(), null, false);
+				"application/fhir+ndjson", requestUrl, List.of(), null, false, false);
 	}
 
 	/** The request as it is kept in the job table; the job's plan step reads it back. */
@@ -82,6 +90,7 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		ignoredParameters.forEach(node.putArray("ignoredParameters")::add);
 		node.put("organizeOutputBy", organizeOutputBy);
 		node.put("separateStatus", separateStatus);
+		node.put("allowPartialManifests", allowPartialManifests);
 		return node.toString();
 	}
 
@@ -91,7 +100,8 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 			return new ExportRequest(ExportLevel.valueOf(node.get("level").asText()), text(node, "groupId"),
 					list(node, "patientIds"), list(node, "types"), instant(node, "since"), instant(node, "until"), list(node, "elements"), list(node, "typeFilters"), list(node, "associatedData"),
 					node.get("outputFormat").asText(), node.get("requestUrl").asText(), list(node, "ignoredParameters"),
-					text(node, "organizeOutputBy"), node.path("separateStatus").asBoolean(false));
+					text(node, "organizeOutputBy"), node.path("separateStatus").asBoolean(false),
+					node.path("allowPartialManifests").asBoolean(false));
 		} catch (JsonProcessingException e) {
 			throw new IllegalArgumentException("Not an export request: " + json, e);
 		}

@@ -83,7 +83,7 @@ public class ExportRequestParser {
 		return new ExportRequest(level, groupId == null ? null : groupId.getIdPart(), patients, types, since, until,
 				parseElements(parameters.elements()), queries, parseAssociatedData(parameters.associatedData()),
 				parseOutputFormat(parameters.outputFormat()), request.getCompleteUrl(), unsupported, organizeOutputBy,
-				prefer.separateExportStatus());
+				prefer.separateExportStatus(), isTrue(parameters.allowPartialManifests()));
 	}
 
 	private static void checkAccept(String accept) {
@@ -162,6 +162,10 @@ public class ExportRequestParser {
 			}
 		}
 		return type;
+	}
+
+	private static boolean isTrue(IPrimitiveType<Boolean> value) {
+		return value != null && Boolean.TRUE.equals(value.getValue());
 	}
 
 	private static List<String> parseAssociatedData(List<IPrimitiveType<String>> values) {

@@ -12,8 +12,7 @@ import java.time.Instant;
  * @param requestJson    the validated request, as the feature serialised it
  * @param executionId    the current Spring Batch job execution (changes when a job is restarted)
  * @param manifestJson   the stored manifest once the job completed, file names relative
- * @param separateStatus the client asked for {@code Prefer: separate-export-status}: a status request
- *                       answers 200 and gives the job's own status in {@code X-Export-Status}
+ * @param statusOptions  how the status URL answers, as the kick-off asked
  */
 public record BulkJob(
 		String id,
@@ -30,7 +29,7 @@ public record BulkJob(
 		long progressTotal,
 		String manifestJson,
 		String errorMessage,
-		boolean separateStatus) {
+		StatusOptions statusOptions) {
 
 	/** Progress for {@code X-Progress}; under 100 characters as the IG asks. */
 	public String progressText() {

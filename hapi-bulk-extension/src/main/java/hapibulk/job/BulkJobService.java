@@ -27,11 +27,13 @@ public class BulkJobService {
 	private final BulkJobTable table;
 	private final BulkBatchEngine engine;
 	private final BulkFileStore fileStore;
+	private final BulkJobFiles jobFiles;
 	private final Duration retention;
 	private final Clock clock;
 
-	public BulkJobService(BulkJobTable table, BulkBatchEngine engine, BulkFileStore fileStore, Duration retention,
-			Clock clock) {
+	public BulkJobService(BulkJobTable table, BulkBatchEngine engine, BulkFileStore fileStore, BulkJobFiles jobFiles,
+			Duration retention, Clock clock) {
+		this.jobFiles = jobFiles;
 		this.table = table;
 		this.engine = engine;
 		this.fileStore = fileStore;
@@ -48,13 +50,13 @@ public class BulkJobService {
 			String owner,
 			Instant transactionTime,
 			JobParametersBuilder parameters,
-			boolean separateStatus) {}
+			StatusOptions statusOptions) {}
 
 	public BulkJob submit(Submission submission) {
 		Instant now = clock.instant();
 		BulkJob job = new BulkJob(newJobId(), submission.kind(), BulkJobState.ACCEPTED, submission.owner(),
 				submission.requestUrl(), submission.requestJson(), submission.transactionTime(), now,
-				now.plus(retention), null, 0, 0, null, null, submission.separateStatus());
+				now.plus(retention), null, 0, 0, null, null, submission.statusOptions());
 		table.insert(job);
 		try {
 			JobExecution execution = engine.launch(submission.job(),
@@ -103,7 +105,16 @@ public class BulkJobService {
 		deleteFiles(job.id());
 	}
 
+	/**
+	 * Page {@code page} of the manifest of a job that allows partial manifests; empty when that page
+	 * does not exist yet.
+	 */
+	public Optional<BulkJobFiles.Page> manifestPage(BulkJob job, int page) {
+		return jobFiles.page(job.id(), page, job.state() == BulkJobState.COMPLETED);
+	}
+
 	void deleteFiles(String jobId) {
+		jobFiles.forget(jobId);
 		try {
 			fileStore.deleteAll(jobId);
 		} catch (IOException e) {

@@ -18,7 +18,8 @@ public class BulkJobTable {
 	static final String TABLE = "BULK_JOB";
 
 	private static final String COLUMNS = "JOB_ID, KIND, STATE, OWNER, REQUEST_URL, REQUEST_JSON, TRANSACTION_TIME,"
-			+ " CREATED_AT, EXPIRES_AT, EXECUTION_ID, PROGRESS_DONE, PROGRESS_TOTAL, MANIFEST_JSON, ERROR_MESSAGE, SEPARATE_STATUS";
+			+ " CREATED_AT, EXPIRES_AT, EXECUTION_ID, PROGRESS_DONE, PROGRESS_TOTAL, MANIFEST_JSON, ERROR_MESSAGE, SEPARATE_STATUS,"
+			+ " PARTIAL_MANIFESTS, OUTPUT_ORGANIZED_BY";
 
 	private static final RowMapper<BulkJob> ROW_MAPPER = BulkJobTable::map;
 
@@ -29,10 +30,12 @@ public class BulkJobTable {
 	}
 
 	public void insert(BulkJob job) {
-		jdbc.update("INSERT INTO " + TABLE + " (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		jdbc.update("INSERT INTO " + TABLE + " (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 				job.id(), job.kind().name(), job.state().name(), job.owner(), job.requestUrl(), job.requestJson(),
 				millis(job.transactionTime()), millis(job.createdAt()), millis(job.expiresAt()), job.executionId(),
-				job.progressDone(), job.progressTotal(), job.manifestJson(), job.errorMessage(), job.separateStatus());
+				job.progressDone(), job.progressTotal(), job.manifestJson(), job.errorMessage(),
+				job.statusOptions().separateStatus(), job.statusOptions().partialManifests(),
+				job.statusOptions().outputOrganizedBy());
 	}
 
 	public Optional<BulkJob> find(String id) {
@@ -105,7 +108,8 @@ public class BulkJobTable {
 				rs.getLong("PROGRESS_TOTAL"),
 				rs.getString("MANIFEST_JSON"),
 				rs.getString("ERROR_MESSAGE"),
-				rs.getBoolean("SEPARATE_STATUS"));
+				new StatusOptions(rs.getBoolean("SEPARATE_STATUS"), rs.getBoolean("PARTIAL_MANIFESTS"),
+						rs.getString("OUTPUT_ORGANIZED_BY")));
 	}
 
 	private static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -58,6 +58,14 @@ public class BulkSchemaInitializer {
 		// Columns added after the first release: databases created before get them here.
 		jdbc.execute("ALTER TABLE " + BulkJobTable.TABLE
 				+ " ADD COLUMN IF NOT EXISTS SEPARATE_STATUS BOOLEAN DEFAULT FALSE NOT NULL");
+		jdbc.execute("ALTER TABLE " + BulkJobTable.TABLE
+				+ " ADD COLUMN IF NOT EXISTS PARTIAL_MANIFESTS BOOLEAN DEFAULT FALSE NOT NULL");
+		jdbc.execute("ALTER TABLE " + BulkJobTable.TABLE + " ADD COLUMN IF NOT EXISTS OUTPUT_ORGANIZED_BY VARCHAR(64)");
+		// Files a running job has finished, for partial manifests (see BulkJobFiles).
+		jdbc.execute("CREATE TABLE IF NOT EXISTS " + BulkJobFiles.TABLE + " (JOB_ID VARCHAR(64) NOT NULL,"
+				+ " FILE_NAME VARCHAR(255) NOT NULL, KIND VARCHAR(16) NOT NULL, RES_TYPE VARCHAR(100),"
+				+ " LINE_COUNT BIGINT NOT NULL, BYTE_COUNT BIGINT NOT NULL, SHA256 VARCHAR(64), CONTINUES_IN VARCHAR(255),"
+				+ " SEQ BIGINT NOT NULL, PAGE INTEGER, FINAL_PAGE BOOLEAN, PRIMARY KEY (JOB_ID, FILE_NAME))");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS BULK_JOB_STATE_IDX ON " + BulkJobTable.TABLE + " (STATE)");
 		// Resources matched by an export's _typeFilter searches (see TypeFilterMatches).
 		jdbc.execute("CREATE TABLE IF NOT EXISTS BULK_EXPORT_MATCH (JOB_ID VARCHAR(64) NOT NULL,"

@@ -31,6 +31,7 @@ public class BulkStatusProvider {
 
 	private final BulkJobService jobService;
 	private final Duration retryAfter;
+	private final boolean requiresAccessToken;
 	private final Clock clock;
 	/**
 	 * When each running job was last polled, to answer 429 to clients that poll faster than
@@ -38,7 +39,8 @@ public class BulkStatusProvider {
 	 */
 	private final Map<String, Instant> lastPolls = new ConcurrentHashMap<>();
 
-	public BulkStatusProvider(BulkJobService jobService, Duration retryAfter, Clock clock) {
+	public BulkStatusProvider(BulkJobService jobService, Duration retryAfter, boolean requiresAccessToken, Clock clock) {
+		this.requiresAccessToken = requiresAccessToken;
 		this.jobService = jobService;
 		this.retryAfter = retryAfter;
 		this.clock = clock;
@@ -51,6 +53,7 @@ public class BulkStatusProvider {
 	@Operation(name = OPERATION, manualResponse = true, idempotent = true, deleteEnabled = true)
 	public void status(
 			@OperationParam(name = "job", typeName = "string", min = 1, max = 1) IPrimitiveType<String> jobId,
+			@OperationParam(name = "page", typeName = "integer", max = 1) IPrimitiveType<Integer> page,
 			ServletRequestDetails request) throws IOException {
 		Optional<BulkJob> found = jobService.findVisible(jobId == null ? null : jobId.getValueAsString());
 		if (found.isEmpty()) {
@@ -74,26 +77,52 @@ public class BulkStatusProvider {
 					+ "Polled sooner than Retry-After said; wait " + retryAfterSeconds() + " s between polls");
 			return;
 		}
+		int pageNumber = page == null || page.getValue() == null ? 1 : page.getValue();
+		Optional<BulkJobFiles.Page> manifestPage = job.statusOptions().partialManifests() && job.state() != BulkJobState.FAILED
+				? jobService.manifestPage(job, pageNumber) : Optional.empty();
+		if (pageNumber != 1 && manifestPage.isEmpty()) {
+			OperationOutcomes.write(request, 404, "error", "not-found", BulkErrors.code(205) + "No manifest page "
+					+ pageNumber + " of this bulk job: pages are handed out in order, as files are finished");
+			return;
+		}
 		switch (job.state()) {
 			case ACCEPTED, RUNNING -> {
 				response.setStatus(jobStatus(response, job, 202));
 				response.setHeader("X-Progress", job.progressText());
 				response.setHeader("Retry-After", retryAfterSeconds());
+				if (manifestPage.isPresent() && !manifestPage.get().isEmpty()) {
+					writeManifest(response, pageManifest(job, manifestPage.get(), request, pageNumber));
+				}
 			}
 			case COMPLETED -> {
 				response.setStatus(jobStatus(response, job, 200));
-				response.setContentType("application/json");
-				response.setCharacterEncoding("UTF-8");
 				response.setHeader("Expires",
 						DateTimeFormatter.RFC_1123_DATE_TIME.format(job.expiresAt().atOffset(ZoneOffset.UTC)));
-				try (Writer writer = response.getWriter()) {
-					writer.write(ManifestJson.render(ManifestJson.read(job.manifestJson()), request.getFhirServerBase(),
-							job.id()));
-				}
+				writeManifest(response, manifestPage.isPresent()
+						? pageManifest(job, manifestPage.get(), request, pageNumber)
+						: ManifestJson.render(ManifestJson.read(job.manifestJson()), request.getFhirServerBase(), job.id(),
+								null));
 			}
 			case FAILED -> OperationOutcomes.write(request, jobStatus(response, job, 500), "error", "exception",
 					BulkErrors.code(202) + "The bulk job failed: " + job.errorMessage());
 			default -> throw new IllegalStateException("Invisible job state " + job.state());
+		}
+	}
+
+	/** A page of a partial manifest: the files first handed out on it, and a link to the next page unless it is the last. */
+	private String pageManifest(BulkJob job, BulkJobFiles.Page page, ServletRequestDetails request, int pageNumber) {
+		BulkManifest manifest = new BulkManifest(job.transactionTime(), job.requestUrl(), requiresAccessToken,
+				page.output(), page.deleted(), page.error(), job.statusOptions().outputOrganizedBy());
+		String next = page.hasNext() ? statusUrl(request.getFhirServerBase(), job.id()) + "&page=" + (pageNumber + 1)
+				: null;
+		return ManifestJson.render(manifest, request.getFhirServerBase(), job.id(), next);
+	}
+
+	private static void writeManifest(HttpServletResponse response, String manifest) throws IOException {
+		response.setContentType("application/json");
+		response.setCharacterEncoding("UTF-8");
+		try (Writer writer = response.getWriter()) {
+			writer.write(manifest);
 		}
 	}
 
@@ -103,7 +132,7 @@ public class BulkStatusProvider {
 	 * {@code X-Export-Status}.
 	 */
 	private static int jobStatus(HttpServletResponse response, BulkJob job, int status) {
-		if (!job.separateStatus()) {
+		if (!job.statusOptions().separateStatus()) {
 			return status;
 		}
 		response.setHeader("X-Export-Status", status + " " + REASONS.get(status));

@@ -55,8 +55,10 @@ public final class ManifestJson {
 	/**
 	 * The manifest as the Bulk Data IG defines it, with absolute file URLs under {@code serverBase}.
 	 * Each file's size and SHA-256 go in {@code extension}, which the IG leaves to servers.
+	 *
+	 * @param nextPageUrl for a page of a partial manifest, the URL of the next page; else null
 	 */
-	public static String render(BulkManifest manifest, String serverBase, String jobId) {
+	public static String render(BulkManifest manifest, String serverBase, String jobId, String nextPageUrl) {
 		ObjectNode root = MAPPER.createObjectNode();
 		root.put("transactionTime", manifest.transactionTime().truncatedTo(ChronoUnit.MILLIS).toString());
 		root.put("request", manifest.request());
@@ -69,6 +71,9 @@ public final class ManifestJson {
 			root.set("deleted", rendered(manifest.deleted(), serverBase, jobId));
 		}
 		root.set("error", rendered(manifest.error(), serverBase, jobId));
+		if (nextPageUrl != null) {
+			root.putArray("link").addObject().put("relation", "next").put("url", nextPageUrl);
+		}
 		ArrayNode files = root.putObject("extension").putArray(FILES_EXTENSION);
 		Stream.of(manifest.output(), manifest.deleted(), manifest.error()).flatMap(List::stream).forEach(file -> {
 			ObjectNode entry = files.addObject().put("url", fileUrl(serverBase, jobId, file.file())).put("bytes", file.bytes());

@@ -92,8 +92,10 @@ class JavaJarSystemExportIT {
 				POST_ASYNC), 400, "patient");
 		assertRefused(server.http().post("Patient/$export", parameters(reference("patient", "Patient/nobody")),
 				POST_ASYNC), 400, "Patient/nobody");
-		assertRefused(server.http().post("$export", parameters(string("organizeOutputBy", "Patient")),
+		assertRefused(server.http().post("$export", parameters(string("organizeOutputBy", "Encounter")),
 				POST_ASYNC), 400, "organizeOutputBy");
+		assertRefused(server.http().get("$export?organizeOutputBy=Patient&_type=Patient,Organization", ASYNC), 400,
+				"Organization");
 		assertRefused(server.http().get("$export?_typeFilter=Encounter%3F_sort%3Ddate", ASYNC), 400, "_sort");
 		assertRefused(server.http().get("$export?includeAssociatedData=_custom", ASYNC), 400, "includeAssociatedData");
 	}
@@ -101,7 +103,7 @@ class JavaJarSystemExportIT {
 	@Test
 	@Order(8)
 	void lenientHandling_ignoresUnsupportedParameters_andReportsThemInTheErrorFile() throws InterruptedException {
-		HttpResponse<String> kickOff = server.http().get("$export?_type=Organization&organizeOutputBy=Patient",
+		HttpResponse<String> kickOff = server.http().get("$export?_type=Organization&_outputSplit=10",
 				"Prefer", "respond-async, handling=lenient", "Accept", "application/fhir+json");
 		assertThat(kickOff.statusCode()).as(kickOff.body()).isEqualTo(202);
 
@@ -115,7 +117,7 @@ class JavaJarSystemExportIT {
 			HttpResponse<byte[]> file = server.http().getBytes(error.get("url").asText());
 			JsonNode outcome = FhirHttp.parse(new String(file.body()).strip());
 			assertThat(outcome.at("/issue/0/severity").asText()).isEqualTo("warning");
-			assertThat(outcome.at("/issue/0/diagnostics").asText()).contains("organizeOutputBy");
+			assertThat(outcome.at("/issue/0/diagnostics").asText()).contains("_outputSplit");
 		});
 	}
 
@@ -233,6 +235,103 @@ class JavaJarSystemExportIT {
 				assertRefused(server.http().get(statusUrl, "Accept", "application/json"), 404, "No bulk job");
 			}
 		}
+	}
+
+	/**
+	 * STU3: output organised in patient blocks (POSTed), with the status of the job apart from the status
+	 * of the status request ({@code Prefer: separate-export-status}).
+	 */
+	@Test
+	@Order(12)
+	void organizeOutputByPatient_withSeparateExportStatus() throws InterruptedException {
+		HttpResponse<String> kickOff = server.http().post("Patient/$export",
+				parameters(string("organizeOutputBy", "Patient"), string("_type", "Patient,Encounter,Condition")),
+				"Prefer", "respond-async, separate-export-status", "Accept", "application/fhir+json",
+				"Content-Type", "application/fhir+json");
+		assertThat(kickOff.statusCode()).as(kickOff.body()).isEqualTo(202);
+		assertThat(kickOff.headers().allValues("Preference-Applied")).singleElement().satisfies(applied ->
+				assertThat(applied).contains("respond-async").contains("separate-export-status"));
+		String statusUrl = kickOff.headers().firstValue("Content-Location").orElseThrow();
+
+		HttpResponse<String> status = server.http().get(statusUrl, "Accept", "application/json");
+		for (int polls = 0; status.statusCode() == 200
+				&& status.headers().firstValue("X-Export-Status").orElseThrow().equals("202 Accepted"); polls++) {
+			assertThat(polls).as("export still running").isLessThan(60);
+			Thread.sleep(2000);
+			status = server.http().get(statusUrl, "Accept", "application/json");
+		}
+		assertThat(status.statusCode()).as(status.body()).isEqualTo(200);
+		assertThat(status.headers().firstValue("X-Export-Status")).hasValue("200 OK");
+		JsonNode manifest = FhirHttp.json(status);
+		assertThat(manifest.get("outputOrganizedBy").asText()).isEqualTo("Patient");
+
+		List<String> exported = new ArrayList<>();
+		String patient = null;
+		for (JsonNode output : manifest.get("output")) {
+			assertThat(output.has("type")).as("files of blocks have no type").isFalse();
+			HttpResponse<byte[]> file = server.http().getBytes(output.get("url").asText());
+			for (String line : new String(file.body(), java.nio.charset.StandardCharsets.UTF_8).lines().toList()) {
+				JsonNode resource = FhirHttp.parse(line);
+				String type = resource.get("resourceType").asText();
+				if (type.equals("Parameters")) {
+					patient = resource.at("/parameter/0/valueReference/reference").asText();
+					continue;
+				}
+				String key = type + "/" + resource.get("id").asText();
+				String owner = type.equals("Patient") ? key
+						: resource.path(type.equals("Encounter") || type.equals("Condition") ? "subject" : "patient")
+								.path("reference").asText();
+				assertThat(owner).as(key + " in the block of " + patient).isEqualTo(patient);
+				exported.add(key);
+			}
+		}
+		List<String> expected = SyntheaDataset.tenPatients().resources().keySet().stream()
+				.filter(key -> key.startsWith("Patient/") || key.startsWith("Encounter/") || key.startsWith("Condition/"))
+				.toList();
+		assertThat(exported).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(expected);
+	}
+
+	/** STU3 partial manifests: every page handed out is followed through its links, and together they hold the export. */
+	@Test
+	@Order(13)
+	void allowPartialManifests_pagesTogetherHoldEveryFileOnce() throws InterruptedException {
+		HttpResponse<String> kickOff = server.http().post("$export",
+				"{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"allowPartialManifests\",\"valueBoolean\":true}]}",
+				POST_ASYNC);
+		assertThat(kickOff.statusCode()).as(kickOff.body()).isEqualTo(202);
+
+		List<JsonNode> pages = new ArrayList<>();
+		String url = kickOff.headers().firstValue("Content-Location").orElseThrow();
+		for (int polls = 0; url != null; polls++) {
+			assertThat(polls).as("pages within 2 minutes").isLessThan(60);
+			HttpResponse<String> response = server.http().get(url, "Accept", "application/json");
+			assertThat(response.statusCode()).as(response.body()).isIn(200, 202, 429);
+			boolean manifest = response.headers().firstValue("Content-Type").orElse("").startsWith("application/json");
+			if (manifest) {
+				JsonNode page = FhirHttp.json(response);
+				pages.add(page);
+				url = page.has("link") ? page.at("/link/0/url").asText() : null;
+				assertThat(url != null || response.statusCode() == 200).as("only the last page has no link").isTrue();
+			}
+			if (url != null && response.statusCode() != 200) {
+				Thread.sleep(1000L * Long.parseLong(response.headers().firstValue("Retry-After").orElse("2")));
+			}
+		}
+		assertThat(pages).extracting(page -> page.get("transactionTime").asText()).containsOnly(
+				pages.get(0).get("transactionTime").asText());
+
+		Map<String, List<String>> lines = new java.util.TreeMap<>();
+		List<String> urls = new ArrayList<>();
+		for (JsonNode page : pages) {
+			for (JsonNode output : page.get("output")) {
+				urls.add(output.get("url").asText());
+				HttpResponse<byte[]> file = server.http().getBytes(output.get("url").asText());
+				lines.computeIfAbsent(output.get("type").asText(), type -> new ArrayList<>())
+						.addAll(new String(file.body(), java.nio.charset.StandardCharsets.UTF_8).lines().toList());
+			}
+		}
+		assertThat(urls).doesNotHaveDuplicates();
+		assertThat(BulkExportClient.byId(lines).keySet()).containsAll(SyntheaDataset.tenPatients().resources().keySet());
 	}
 
 	private static final String[] ASYNC = {"Prefer", "respond-async", "Accept", "application/fhir+json"};

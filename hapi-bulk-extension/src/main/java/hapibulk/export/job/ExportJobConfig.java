@@ -7,6 +7,7 @@ import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
 import hapibulk.export.PatientCompartment;
 import hapibulk.export.TypeFilters;
 import hapibulk.job.BulkBatchEngine;
+import hapibulk.job.BulkJobFiles;
 import hapibulk.job.BulkJobStateListener;
 import hapibulk.job.BulkJobTable;
 import hapibulk.storage.BulkFileStore;
@@ -71,7 +72,7 @@ public class ExportJobConfig {
 	public Job hapiBulkExportJob(BulkBatchEngine engine, BulkJobTable table, BulkJobStateListener stateListener,
 			StoredResourceReader hapiBulkStoredResourceReader, ExportScopeResolver scopeResolver,
 			PatientCompartment compartment, BulkFileStore fileStore, BulkProperties properties, FhirContext fhirContext,
-			TypeFilterMatches typeFilterMatches) {
+			TypeFilterMatches typeFilterMatches, BulkJobFiles jobFiles) {
 		JobRepository repository = engine.jobRepository();
 		PlatformTransactionManager transactionManager = engine.transactionManager();
 		BulkProperties.Export export = properties.export();
@@ -82,7 +83,7 @@ public class ExportJobConfig {
 						transactionManager)
 				.build();
 		Step worker = new StepBuilder(WORKER_STEP, repository)
-				.tasklet(new ExportTypeTasklet(hapiBulkStoredResourceReader, fileStore, table,
+				.tasklet(new ExportTypeTasklet(hapiBulkStoredResourceReader, fileStore, table, jobFiles,
 						new ExportTypeTasklet.ExportLimits(export.pageSize(), export.pageBytes().toBytes(),
 								export.maxResourcesPerFile(), export.maxFileBytes().toBytes())),
 						transactionManager)
@@ -94,7 +95,7 @@ public class ExportJobConfig {
 				.gridSize(properties.workerThreads())
 				.build();
 		Step manifest = new StepBuilder("bulkExportManifestStep", repository)
-				.tasklet(new ExportManifestTasklet(repository, table, fileStore, typeFilterMatches, WORKER_STEP,
+				.tasklet(new ExportManifestTasklet(repository, table, jobFiles, fileStore, typeFilterMatches, WORKER_STEP,
 						properties.requiresAccessToken(), properties.retention(), Clock.systemUTC()), transactionManager)
 				.build();
 		return new JobBuilder(JOB_NAME, repository)

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import hapibulk.export.ExportRequest;
 import hapibulk.job.BulkJob;
+import hapibulk.job.BulkJobFiles;
 import hapibulk.job.BulkJobKeys;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
@@ -11,6 +12,7 @@ import hapibulk.job.BulkManifest.ManifestFile;
 import hapibulk.job.ManifestJson;
 import hapibulk.storage.BulkFileAppender;
 import hapibulk.storage.BulkFileStore;
+import hapibulk.storage.FileDigests;
 import hapibulk.support.BulkErrors;
 import org.springframework.batch.core.JobExecution;
 import org.springframework.batch.core.StepContribution;
@@ -23,15 +25,9 @@ import org.springframework.batch.repeat.RepeatStatus;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -46,6 +42,7 @@ class ExportManifestTasklet implements Tasklet {
 
 	private final JobRepository jobRepository;
 	private final BulkJobTable table;
+	private final BulkJobFiles jobFiles;
 	private final BulkFileStore fileStore;
 	private final String workerStepName;
 	private final boolean requiresAccessToken;
@@ -53,12 +50,13 @@ class ExportManifestTasklet implements Tasklet {
 	private final Clock clock;
 	private final TypeFilterMatches typeFilterMatches;
 
-	ExportManifestTasklet(JobRepository jobRepository, BulkJobTable table, BulkFileStore fileStore,
+	ExportManifestTasklet(JobRepository jobRepository, BulkJobTable table, BulkJobFiles jobFiles, BulkFileStore fileStore,
 			TypeFilterMatches typeFilterMatches, String workerStepName, boolean requiresAccessToken, Duration retention,
 			Clock clock) {
 		this.typeFilterMatches = typeFilterMatches;
 		this.jobRepository = jobRepository;
 		this.table = table;
+		this.jobFiles = jobFiles;
 		this.fileStore = fileStore;
 		this.workerStepName = workerStepName;
 		this.requiresAccessToken = requiresAccessToken;
@@ -88,6 +86,10 @@ class ExportManifestTasklet implements Tasklet {
 		ExportRequest request = ExportRequest.fromJson(job.requestJson());
 		List<String> ignored = request.ignoredParameters();
 		List<ManifestFile> errors = ignored.isEmpty() ? List.of() : List.of(writeIgnoredParameters(jobId, ignored));
+		if (request.allowPartialManifests()) {
+			// The partitions recorded their files as they finished them; the error file is the last.
+			errors.forEach(file -> jobFiles.register(jobId, BulkJobFiles.Kind.ERROR, file));
+		}
 		BulkManifest manifest = new BulkManifest(job.transactionTime(), job.requestUrl(), requiresAccessToken, output,
 				deleted, errors, request.organizeOutputBy());
 		typeFilterMatches.forget(jobId);
@@ -116,19 +118,6 @@ class ExportManifestTasklet implements Tasklet {
 	}
 
 	private String sha256(String jobId, ManifestFile file) throws IOException {
-		BulkFileStore.StoredFile stored = fileStore.find(jobId, file.file())
-				.orElseThrow(() -> new IllegalStateException("Part file " + file.file() + " of job " + jobId + " is missing"));
-		if (stored.length() != file.bytes()) {
-			throw new IllegalStateException("Part file " + file.file() + " of job " + jobId + " has " + stored.length()
-					+ " bytes, its partition committed " + file.bytes());
-		}
-		try (InputStream in = stored.open();
-				DigestOutputStream digest = new DigestOutputStream(OutputStream.nullOutputStream(),
-						MessageDigest.getInstance("SHA-256"))) {
-			in.transferTo(digest);
-			return HexFormat.of().formatHex(digest.getMessageDigest().digest());
-		} catch (NoSuchAlgorithmException e) {
-			throw new IllegalStateException(e);
-		}
+		return FileDigests.sha256(fileStore, jobId, file.file(), file.bytes());
 	}
 }

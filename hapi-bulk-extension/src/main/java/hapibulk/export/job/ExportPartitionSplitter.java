@@ -45,6 +45,9 @@ class ExportPartitionSplitter implements StepExecutionSplitter {
 			if (!blockMembers.isEmpty() && !filter.deleted()) {
 				PatientBlockExporter.writeMembers(context, blockMembers);
 			}
+			if (jobExecution.getExecutionContext().containsKey(ExportPlanTasklet.PARTIAL_MANIFESTS)) {
+				FinishedFiles.turnOn(context);
+			}
 			partitions.put(filter.partitionName(), context);
 		}
 		SimpleStepExecutionSplitter delegate = new SimpleStepExecutionSplitter(jobRepository, false, workerStepName,

@@ -30,6 +30,8 @@ class ExportPlanTasklet implements Tasklet {
 	static final String PLAN = "exportPlan";
 	/** For output organised by patient: what each patient's block holds, one filter per type. */
 	static final String BLOCK_MEMBERS = "exportBlockMembers";
+	/** Set when the client allowed partial manifests: partitions then record each file they finish. */
+	static final String PARTIAL_MANIFESTS = "exportPartialManifests";
 
 	private final StoredResourceReader reader;
 	private final ExportScopeResolver scopeResolver;
@@ -80,6 +82,9 @@ class ExportPlanTasklet implements Tasklet {
 			jobContext.putString(BLOCK_MEMBERS, ExportFilter.listToJson(blockMembers));
 		}
 		jobContext.putString(PLAN, ExportFilter.listToJson(plan));
+		if (request.allowPartialManifests()) {
+			jobContext.putString(PARTIAL_MANIFESTS, "true");
+		}
 		table.setProgressTotal(jobId, total);
 		return RepeatStatus.FINISHED;
 	}

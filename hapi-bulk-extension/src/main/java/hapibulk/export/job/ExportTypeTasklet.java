@@ -1,5 +1,6 @@
 package hapibulk.export.job;
 
+import hapibulk.job.BulkJobFiles;
 import hapibulk.job.BulkJobTable;
 import hapibulk.storage.BulkFileStore;
 import org.springframework.batch.core.StepContribution;
@@ -7,6 +8,8 @@ import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.item.ExecutionContext;
 import org.springframework.batch.repeat.RepeatStatus;
+
+import java.io.IOException;
 
 /**
  * The worker of one partition (one resource type, the deletions, or the blocks of patients). Each call is one chunk in one transaction: read
@@ -21,14 +24,23 @@ class ExportTypeTasklet implements Tasklet {
 	private final BulkJobTable table;
 	private final ExportLimits limits;
 	private final PatientBlockExporter blockExporter;
+	private final FinishedFiles finishedFiles;
 
-	ExportTypeTasklet(StoredResourceReader reader, BulkFileStore fileStore, BulkJobTable table, ExportLimits limits) {
+	ExportTypeTasklet(StoredResourceReader reader, BulkFileStore fileStore, BulkJobTable table, BulkJobFiles jobFiles,
+			ExportLimits limits) {
 		this.reader = reader;
 		this.fileStore = fileStore;
 		this.table = table;
 		this.limits = limits;
 		this.blockExporter = new PatientBlockExporter(reader, fileStore, limits);
+		this.finishedFiles = new FinishedFiles(jobFiles, fileStore);
 	}
+
+	/**
+	 * What one chunk did: the cursor to commit, resources written (block headers not counted), and
+	 * whether more follow.
+	 */
+	record Chunk(ExportCursor cursor, long resources, boolean more) {}
 
 	/** Page and file sizes, from the {@code hapi.bulk.export.*} settings. */
 	record ExportLimits(int pageSize, long pageBytes, long maxResourcesPerFile, long maxFileBytes) {}
@@ -37,34 +49,35 @@ class ExportTypeTasklet implements Tasklet {
 	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
 		ExecutionContext context = chunkContext.getStepContext().getStepExecution().getExecutionContext();
 		ExportCursor cursor = ExportCursor.from(context);
-		if (PatientBlockExporter.isBlockPartition(context)) {
-			PatientBlockExporter.Chunk chunk = blockExporter.exportChunk(context, cursor);
-			chunk.cursor().writeTo(context);
-			table.addProgress(cursor.jobId(), chunk.resources());
-			contribution.incrementWriteCount(chunk.resources());
-			return RepeatStatus.continueIf(chunk.more());
+		Chunk chunk = PatientBlockExporter.isBlockPartition(context) ? blockExporter.exportChunk(context, cursor)
+				: exportChunk(cursor);
+		chunk.cursor().writeTo(context);
+		table.addProgress(cursor.jobId(), chunk.resources());
+		contribution.incrementWriteCount(chunk.resources());
+		if (finishedFiles.isOn(context)) {
+			finishedFiles.register(cursor, chunk.cursor(), !chunk.more(), PatientBlockExporter.isBlockPartition(context));
 		}
+		return RepeatStatus.continueIf(chunk.more());
+	}
+
+	/** The next page of the partition's type, appended to its part file. */
+	private Chunk exportChunk(ExportCursor cursor) throws IOException {
 		StoredResourceReader.Page page = reader.readPage(cursor.filter(), cursor.lastPid(), limits.pageSize(),
 				limits.pageBytes());
 		if (page.resources().isEmpty()) {
-			return RepeatStatus.FINISHED;
+			return new Chunk(cursor, 0, false);
 		}
 		NdjsonResourceEncoder encoder = new NdjsonResourceEncoder();
 		ElementsSubsetter subsetter = cursor.filter().elements().isEmpty() ? null
 				: new ElementsSubsetter(cursor.filter().elements());
-		ExportCursor next;
 		try (PartFileWriter writer = new PartFileWriter(fileStore, cursor, limits.maxResourcesPerFile(),
 				limits.maxFileBytes())) {
 			for (StoredResource resource : page.resources()) {
 				byte[] line = encoder.encode(resource);
 				writer.write(subsetter == null ? line : subsetter.subset(line));
 			}
-			next = writer.commit().afterPid(page.resources().get(page.resources().size() - 1).pid());
+			ExportCursor next = writer.commit().afterPid(page.resources().get(page.resources().size() - 1).pid());
+			return new Chunk(next, page.resources().size(), page.more());
 		}
-		next.writeTo(context);
-		int written = page.resources().size();
-		table.addProgress(cursor.jobId(), written);
-		contribution.incrementWriteCount(written);
-		return RepeatStatus.continueIf(page.more());
 	}
 }

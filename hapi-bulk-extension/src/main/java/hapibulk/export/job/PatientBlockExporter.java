@@ -2,6 +2,7 @@ package hapibulk.export.job;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import hapibulk.export.job.ExportTypeTasklet.Chunk;
 import hapibulk.export.job.ExportTypeTasklet.ExportLimits;
 import hapibulk.storage.BulkFileStore;
 import org.springframework.batch.item.ExecutionContext;
@@ -39,9 +40,6 @@ class PatientBlockExporter {
 	static boolean isBlockPartition(ExecutionContext context) {
 		return context.containsKey(MEMBERS);
 	}
-
-	/** The result of one chunk: the cursor to commit, resources written (headers not counted), and whether more follow. */
-	record Chunk(ExportCursor cursor, long resources, boolean more) {}
 
 	Chunk exportChunk(ExecutionContext context, ExportCursor cursor) throws IOException {
 		List<ExportFilter> members = ExportFilter.listFromJson(context.getString(MEMBERS));

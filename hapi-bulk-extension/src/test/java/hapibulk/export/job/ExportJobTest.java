@@ -21,6 +21,7 @@ import java.time.LocalDateTime;
 import hapibulk.job.BulkJobState;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
+import hapibulk.job.StatusOptions;
 import hapibulk.job.ManifestJson;
 import hapibulk.testsupport.HapiLoader;
 import hapibulk.testsupport.JsonCompare;
@@ -251,7 +252,7 @@ class ExportJobTest {
 	@Test
 	void patientExport_exportsThePatientCompartmentOfEveryPatient() throws IOException {
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(), List.of(), null, null, List.of(), List.of(), List.of(),
-				"application/fhir+ndjson", "http://localhost/fhir/Patient/$export", List.of(), null, false));
+				"application/fhir+ndjson", "http://localhost/fhir/Patient/$export", List.of(), null, false, false));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		// Organization, Location, Practitioner(Role) and the subject-less Observation are outside the compartment;
@@ -266,7 +267,7 @@ class ExportJobTest {
 		String patientId = syntheaPatientIds().get(3);
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(patientId),
 				List.of("Patient", "Encounter", "DocumentReference"), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson",
-				"http://localhost/fhir/Patient/" + patientId + "/$export", List.of(), null, false));
+				"http://localhost/fhir/Patient/" + patientId + "/$export", List.of(), null, false, false));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		assertThat(exported.keySet()).containsExactlyInAnyOrderElementsOf(compartmentKeys(patientId,
@@ -277,7 +278,7 @@ class ExportJobTest {
 	void groupExport_exportsTheCompartmentsOfItsMembers() throws IOException {
 		List<String> members = syntheaPatientIds().subList(0, 2);
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.GROUP, "grp-two", List.of(), List.of(), null, null, List.of(), List.of(), List.of(),
-				"application/fhir+ndjson", "http://localhost/fhir/Group/grp-two/$export", List.of(), null, false));
+				"application/fhir+ndjson", "http://localhost/fhir/Group/grp-two/$export", List.of(), null, false, false));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		List<String> expected = new ArrayList<>(List.of("Group/grp-two"));
@@ -290,7 +291,7 @@ class ExportJobTest {
 		List<String> types = List.of("Patient", "Encounter", "DocumentReference");
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(), types, null, null, List.of(),
 				List.of(), List.of(), "application/fhir+ndjson", "http://localhost/fhir/Patient/$export", List.of(),
-				"Patient", false));
+				"Patient", false, false));
 
 		BulkManifest manifest = ManifestJson.read(job.manifestJson());
 		assertThat(manifest.outputOrganizedBy()).isEqualTo("Patient");
@@ -342,7 +343,7 @@ class ExportJobTest {
 	void organizeOutputByPatient_withSince_keepsOnlyNonEmptyBlocks() throws IOException {
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.SYSTEM, null, List.of(), List.of(), beforeHandMade,
 				null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "http://localhost/fhir/$export",
-				List.of(), "Patient", false));
+				List.of(), "Patient", false, false));
 
 		BulkManifest manifest = ManifestJson.read(job.manifestJson());
 		List<String> lines = new ArrayList<>();
@@ -363,15 +364,29 @@ class ExportJobTest {
 	}
 
 	@Test
+	void allowPartialManifests_recordsEachFileAsItIsFinished_withTheFinalCountsAndChecksums() {
+		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.SYSTEM, null, List.of(), List.of("Encounter", "Patient"),
+				null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "http://localhost/fhir/$export",
+				List.of("_outputSplit"), null, false, true));
+
+		BulkManifest stored = ManifestJson.read(job.manifestJson());
+		assertThat(stored.output()).hasSizeGreaterThan(2); // 1,215 Encounters at 500 per file
+		hapibulk.job.BulkJobFiles.Page page = jobService.manifestPage(job, 1).orElseThrow();
+		assertThat(page.output()).containsExactlyInAnyOrderElementsOf(stored.output());
+		assertThat(page.error()).containsExactlyElementsOf(stored.error()).hasSize(1);
+		assertThat(page.hasNext()).isFalse();
+	}
+
+	@Test
 	void patientExport_includesTheProvenanceOfThePatientsResources_only() throws IOException {
 		String patientId = syntheaPatientIds().get(7);
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(patientId), List.of("Provenance"),
-				null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false));
+				null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false, false));
 		assertThat(readAll(job, ManifestJson.read(job.manifestJson())).keySet())
 				.containsExactlyInAnyOrder("Provenance/prov-enc", "Provenance/prov-enc-old");
 
 		BulkJob other = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(syntheaPatientIds().get(6)),
-				List.of("Provenance"), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false));
+				List.of("Provenance"), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false, false));
 		assertThat(ManifestJson.read(other.manifestJson()).output()).isEmpty();
 	}
 
@@ -380,13 +395,13 @@ class ExportJobTest {
 		String patientId = syntheaPatientIds().get(7);
 		BulkJob latest = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(patientId), List.of("Patient"),
 				null, null, List.of(), List.of(), List.of(ExportRequest.LATEST_PROVENANCE), "application/fhir+ndjson", "u",
-				List.of(), null, false));
+				List.of(), null, false, false));
 		assertThat(readAll(latest, ManifestJson.read(latest.manifestJson())).keySet())
 				.containsExactlyInAnyOrder("Patient/" + patientId, "Provenance/prov-enc");
 
 		BulkJob both = exportAndWait(new ExportRequest(ExportLevel.SYSTEM, null, List.of(), List.of("Organization"), null,
 				null, List.of(), List.of(), List.of(ExportRequest.LATEST_PROVENANCE, ExportRequest.RELEVANT_PROVENANCE),
-				"application/fhir+ndjson", "u", List.of(), null, false));
+				"application/fhir+ndjson", "u", List.of(), null, false, false));
 		// the least restrictive of the two applies: every Provenance
 		assertThat(readAll(both, ManifestJson.read(both.manifestJson())).keySet().stream()
 				.filter(key -> key.startsWith("Provenance/")))
@@ -445,16 +460,16 @@ class ExportJobTest {
 	void groupExport_refusesUnknownGroups_unknownPatients_andNonMembers() {
 		String outsider = syntheaPatientIds().get(5);
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.GROUP, "no-such-group",
-				List.of(), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false), false))
+				List.of(), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false, false), false))
 				.isInstanceOf(ResourceNotFoundException.class).hasMessageContaining("Group/no-such-group");
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.GROUP, "grp-two",
-				List.of(outsider), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false), false))
+				List.of(outsider), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false, false), false))
 				.isInstanceOf(InvalidRequestException.class).hasMessageContaining("Patient/" + outsider);
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.PATIENT, null,
-				List.of("nobody"), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false), false))
+				List.of("nobody"), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false, false), false))
 				.isInstanceOf(InvalidRequestException.class).hasMessageContaining("Patient/nobody");
 		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.PATIENT, null,
-				List.of("nobody"), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false), true))
+				List.of("nobody"), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false, false), true))
 				.isInstanceOf(ResourceNotFoundException.class);
 	}
 
@@ -462,7 +477,7 @@ class ExportJobTest {
 	void elements_keepListedAndMandatoryElements_andTagTheSubset() throws IOException {
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.SYSTEM, null, List.of(),
 				List.of("Encounter", "Observation", "Patient"), null, null,
-				List.of("Observation.value", "gender", "Encounter.period"), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false));
+				List.of("Observation.value", "gender", "Encounter.period"), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false, false));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		assertThat(exported).hasSize(SyntheaData.lines("Encounter").size() + SyntheaData.lines("Patient").size() + 2);
@@ -491,7 +506,7 @@ class ExportJobTest {
 				List.of("Encounter", "Patient"), null, null, List.of(),
 				typeFilters.parse(List.of("Encounter?class=EMER,Encounter?class=IMP", "Patient?_id=" + patientId),
 						List.of("Encounter", "Patient")),
-				List.of(), "application/fhir+ndjson", "u", List.of(), null, false));
+				List.of(), "application/fhir+ndjson", "u", List.of(), null, false, false));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		List<String> expected = new ArrayList<>(List.of("Patient/" + patientId));
@@ -540,7 +555,7 @@ class ExportJobTest {
 		Instant now = Instant.now();
 		ExportRequest request = ExportRequest.system(List.of("Patient"), null, "http://localhost/fhir/$export");
 		table.insert(new BulkJob(jobId, BulkJobKind.EXPORT, BulkJobState.RUNNING, null, request.requestUrl(),
-				request.toJson(), now, now, now.plusSeconds(60), null, 0, 0, null, null, false));
+				request.toJson(), now, now, now.plusSeconds(60), null, 0, 0, null, null, StatusOptions.DEFAULT));
 		JobExecution dead = createStartedExecution(new JobParametersBuilder()
 				.addString(BulkJobKeys.BULK_JOB_ID, jobId)
 				.toJobParameters());
