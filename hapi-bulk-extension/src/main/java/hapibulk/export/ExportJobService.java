@@ -26,6 +26,7 @@ public class ExportJobService {
 	private final int maxRunningExports;
 	private final Duration retryAfter;
 	private final Clock clock;
+	private final Object kickOffs = new Object();
 
 	public ExportJobService(BulkJobService jobService, BulkJobTable table, ExportScopeResolver scopeResolver,
 			Job exportJob, int maxRunningExports, Duration retryAfter, Clock clock) {
@@ -45,12 +46,16 @@ public class ExportJobService {
 		if (request.level() != ExportLevel.SYSTEM) {
 			scopeResolver.resolve(request, patientInstance);
 		}
-		if (table.countActive(BulkJobKind.EXPORT) >= maxRunningExports) {
-			throw new TooManyRequestsException(BulkErrors.code(117) + "The server is running its maximum of "
-					+ maxRunningExports + " exports; try again later", retryAfter.multipliedBy(5));
+		// Count and insert as one step, so that simultaneous kick-offs on this server cannot both take
+		// the last place (several servers on one database may still overshoot by one each).
+		synchronized (kickOffs) {
+			if (table.countActive(BulkJobKind.EXPORT) >= maxRunningExports) {
+				throw new TooManyRequestsException(BulkErrors.code(117) + "The server is running its maximum of "
+						+ maxRunningExports + " exports; try again later", retryAfter.multipliedBy(5));
+			}
+			// Everything the job needs is in the job row; the only job parameter is the job's id.
+			return jobService.submit(new BulkJobService.Submission(BulkJobKind.EXPORT, exportJob, request.requestUrl(),
+					request.toJson(), null, clock.instant(), new JobParametersBuilder(), request.statusOptions()));
 		}
-		// Everything the job needs is in the job row; the only job parameter is the job's id.
-		return jobService.submit(new BulkJobService.Submission(BulkJobKind.EXPORT, exportJob, request.requestUrl(),
-				request.toJson(), null, clock.instant(), new JobParametersBuilder(), request.statusOptions()));
 	}
 }
