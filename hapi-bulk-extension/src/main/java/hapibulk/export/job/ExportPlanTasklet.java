@@ -146,10 +146,16 @@ class ExportPlanTasklet implements Tasklet {
 					ElementsSubsetter.keptNames(fhirContext, type, request.elements()), queries.isEmpty() ? null : jobId,
 					type.equals(StoredResourceReader.PROVENANCE) && request.latestProvenanceOnly(), referenced));
 		}
-		// HAPI drops a deleted resource's references, so deletions can only be scoped at system level.
-		if (since != null && !inCompartment) {
-			filters.add(new ExportFilter("Bundle", true, request.types(), since, until, false, List.of(), null, List.of(),
-					List.of(), null, false, false));
+		if (since != null) {
+			// At Patient and Group level: deletions of compartment types, of the exported patients' compartments.
+			List<String> deletedTypes = !inCompartment ? request.types()
+					: request.types().isEmpty() ? List.copyOf(compartment.types())
+					: request.types().stream().filter(compartment::contains).toList();
+			if (!inCompartment || !deletedTypes.isEmpty()) {
+				filters.add(new ExportFilter("Bundle", true, deletedTypes, since, until, inCompartment,
+						inCompartment ? compartment.allPaths() : List.of(), scope.groupPid(), scope.patientPids(), List.of(),
+						null, false, false));
+			}
 		}
 		return filters;
 	}

@@ -65,7 +65,8 @@ class ExportTypeTasklet implements Tasklet {
 		StoredResourceReader.Page page = reader.readPage(cursor.filter(), cursor.lastPid(), limits.pageSize(),
 				limits.pageBytes());
 		if (page.resources().isEmpty()) {
-			return new Chunk(cursor, 0, false);
+			// Rows may have been looked at and left out (deletions of other compartments): move past them.
+			return new Chunk(cursor.afterPid(Math.max(cursor.lastPid(), page.lastKey())), 0, page.more());
 		}
 		NdjsonResourceEncoder encoder = new NdjsonResourceEncoder();
 		ElementsSubsetter subsetter = cursor.filter().elements().isEmpty() ? null
@@ -76,7 +77,7 @@ class ExportTypeTasklet implements Tasklet {
 				byte[] line = encoder.encode(resource);
 				writer.write(subsetter == null ? line : subsetter.subset(line));
 			}
-			ExportCursor next = writer.commit().afterPid(page.resources().get(page.resources().size() - 1).pid());
+			ExportCursor next = writer.commit().afterPid(page.lastKey());
 			return new Chunk(next, page.resources().size(), page.more());
 		}
 	}

@@ -3,7 +3,11 @@ package hapibulk.export.job;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.model.dao.JpaPid;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.model.primitive.IdDt;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import hapibulk.export.job.StoredResource.StoredTag;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -19,6 +23,10 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.Date;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,6 +50,7 @@ public class StoredResourceReader {
 			+ " WHERE t.RES_ID IN (%s) ORDER BY t.RES_ID, d.TAG_TYPE, d.TAG_SYSTEM, d.TAG_CODE";
 
 	private static final ObjectMapper MAPPER = new ObjectMapper();
+	private static final Pattern PATIENT_REFERENCE = Pattern.compile("(?:^|/)Patient/([^/]+)");
 
 	static final String PROVENANCE = "Provenance";
 
@@ -55,8 +64,18 @@ public class StoredResourceReader {
 		this.fhirContext = fhirContext;
 	}
 
-	/** One page of resources and whether another may follow. */
-	public record Page(List<StoredResource> resources, boolean more) {}
+	/**
+	 * One page of resources and whether another may follow.
+	 *
+	 * @param lastKey the key the next page starts after: the last resource's, or that of the last row
+	 *                looked at when rows were left out (deletions outside the exported compartments)
+	 */
+	public record Page(List<StoredResource> resources, boolean more, long lastKey) {
+
+		Page(List<StoredResource> resources, boolean more) {
+			this(resources, more, resources.isEmpty() ? Long.MIN_VALUE : resources.get(resources.size() - 1).pid());
+		}
+	}
 
 	/** The types of which at least one current resource exists. */
 	public List<String> typesPresent() {
@@ -147,22 +166,120 @@ public class StoredResourceReader {
 		return new Page(resources, bytes[0] >= maxBytes || rows.size() == maxRows);
 	}
 
-	/** Deletions: one transaction Bundle with a DELETE entry per deleted resource. */
+	/**
+	 * Deletions: one transaction Bundle with a DELETE entry per deleted resource. At Patient and Group
+	 * level only the deletions of the exported compartments: HAPI drops a deleted resource's
+	 * references from its index, so they are read from the version before the deletion.
+	 */
 	private Page readDeletedPage(ExportFilter filter, long afterPid, int maxRows) {
 		Sql where = deletedWhere(filter).and("r.RES_ID > ?", afterPid);
-		String sql = "SELECT r.RES_ID, r.RES_TYPE, r.FHIR_ID, r.RES_VER, r.RES_UPDATED FROM HFJ_RESOURCE r WHERE "
-				+ where.sql() + " ORDER BY r.RES_ID FETCH FIRST " + maxRows + " ROWS ONLY";
-		List<StoredResource> bundles = jdbc.query(con -> prepare(con.prepareStatement(sql), where.args(), maxRows),
-				(rs, i) -> {
-					long pid = rs.getLong(1);
-					String fhirId = rs.getString(3) == null ? Long.toString(pid) : rs.getString(3);
-					ObjectNode bundle = MAPPER.createObjectNode().put("resourceType", "Bundle").put("type", "transaction");
-					bundle.putArray("entry").addObject().putObject("request").put("method", "DELETE")
-							.put("url", rs.getString(2) + "/" + fhirId);
-					return new StoredResource(pid, "Bundle", fhirId, rs.getLong(4), new Date(rs.getTimestamp(5).getTime()),
-							null, List.of(), bundle.toString(), true);
-				});
-		return new Page(bundles, bundles.size() == maxRows);
+		String sql = "SELECT r.RES_ID, r.RES_TYPE, r.FHIR_ID, r.RES_VER, r.RES_UPDATED, v.RES_ENCODING, v.RES_TEXT_VC"
+				+ " FROM HFJ_RESOURCE r LEFT JOIN HFJ_RES_VER v ON v.RES_ID = r.RES_ID AND v.RES_VER = r.RES_VER - 1"
+				+ " WHERE " + where.sql() + " ORDER BY r.RES_ID FETCH FIRST " + maxRows + " ROWS ONLY";
+		List<DeletedRow> rows = jdbc.query(con -> prepare(con.prepareStatement(sql), where.args(), maxRows),
+				(rs, i) -> new DeletedRow(rs.getLong(1), rs.getString(2),
+						rs.getString(3) == null ? Long.toString(rs.getLong(1)) : rs.getString(3), rs.getLong(4),
+						new Date(rs.getTimestamp(5).getTime()), rs.getString(6), rs.getString(7)));
+		DeletedCompartments compartments = filter.compartment() ? deletedCompartments(filter) : null;
+		List<StoredResource> bundles = new ArrayList<>();
+		for (DeletedRow row : rows) {
+			if (compartments != null && !compartments.contains(row, filter.compartmentPaths())) {
+				continue;
+			}
+			ObjectNode bundle = MAPPER.createObjectNode().put("resourceType", "Bundle").put("type", "transaction");
+			bundle.putArray("entry").addObject().putObject("request").put("method", "DELETE")
+					.put("url", row.type() + "/" + row.fhirId());
+			bundles.add(new StoredResource(row.pid(), "Bundle", row.fhirId(), row.version(), row.deleted(), null,
+					List.of(), bundle.toString(), true));
+		}
+		return new Page(bundles, rows.size() == maxRows, rows.isEmpty() ? afterPid : rows.get(rows.size() - 1).pid());
+	}
+
+	private record DeletedRow(long pid, String type, String fhirId, long version, Date deleted, String encoding,
+			String previousText) {}
+
+	/** The patients whose deletions are exported: their keys and ids, or null for every patient. */
+	private DeletedCompartments deletedCompartments(ExportFilter filter) {
+		Sql members = members(filter);
+		if (members == null) {
+			return new DeletedCompartments(null, null);
+		}
+		List<Long> pids = new ArrayList<>();
+		Set<String> ids = new HashSet<>();
+		jdbc.query("SELECT RES_ID, FHIR_ID FROM HFJ_RESOURCE WHERE RES_ID IN (" + members.sql() + ")", rs -> {
+			pids.add(rs.getLong(1));
+			ids.add(rs.getString(2) == null ? Long.toString(rs.getLong(1)) : rs.getString(2));
+		}, members.args().toArray());
+		return new DeletedCompartments(Set.copyOf(pids), ids);
+	}
+
+	/** Whether a deleted resource was in the compartment of an exported patient (null sets: of any patient). */
+	private final class DeletedCompartments {
+
+		private final Set<Long> patientPids;
+		private final Set<String> patientIds;
+
+		DeletedCompartments(Set<Long> patientPids, Set<String> patientIds) {
+			this.patientPids = patientPids;
+			this.patientIds = patientIds;
+		}
+
+		boolean contains(DeletedRow row, List<String> paths) {
+			if (row.type().equals("Patient")) {
+				return patientPids == null || patientPids.contains(row.pid());
+			}
+			JsonNode previous = previousVersion(row);
+			if (previous == null) {
+				return false;
+			}
+			List<String> references = new ArrayList<>();
+			for (String path : paths) {
+				// "Encounter.subject.where(resolve() is Patient)": the Patient test is the reference check below.
+				String elements = path.replace(".where(resolve() is Patient)", "");
+				if (elements.startsWith(row.type() + ".") && !elements.contains("(")) {
+					collectReferences(previous, elements.substring(row.type().length() + 1).split("\\."), 0, references);
+				}
+			}
+			return references.stream().map(StoredResourceReader::patientIdOf).anyMatch(id -> id != null
+					&& (patientIds == null || patientIds.contains(id)));
+		}
+
+		private JsonNode previousVersion(DeletedRow row) {
+			try {
+				if ("JSON".equals(row.encoding()) && row.previousText() != null) {
+					return MAPPER.readTree(row.previousText());
+				}
+				if (row.version() < 2) {
+					return null;
+				}
+				IBaseResource resource = daoRegistry.getResourceDao(row.type()).read(
+						new IdDt(row.type(), row.fhirId(), Long.toString(row.version() - 1)), new SystemRequestDetails());
+				return MAPPER.readTree(fhirContext.newJsonParser().encodeResourceToString(resource));
+			} catch (JsonProcessingException e) {
+				throw new IllegalStateException("Unreadable stored version of " + row.type() + "/" + row.fhirId(), e);
+			}
+		}
+	}
+
+	private static void collectReferences(JsonNode node, String[] steps, int step, List<String> references) {
+		if (node == null || node.isNull() || node.isMissingNode()) {
+			return;
+		}
+		if (node.isArray()) {
+			node.forEach(item -> collectReferences(item, steps, step, references));
+		} else if (step == steps.length) {
+			if (node.hasNonNull("reference")) {
+				references.add(node.get("reference").asText());
+			}
+		} else {
+			collectReferences(node.get(steps[step]), steps, step + 1, references);
+		}
+	}
+
+	/** The id of a Patient reference ({@code Patient/1}, absolute, or versioned), else null. */
+	static String patientIdOf(String reference) {
+		Matcher matcher = PATIENT_REFERENCE.matcher(reference);
+		return matcher.find() ? matcher.group(1) : null;
 	}
 
 	private static Sql where(ExportFilter filter) {

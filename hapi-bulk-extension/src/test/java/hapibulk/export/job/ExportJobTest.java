@@ -172,6 +172,14 @@ class ExportJobTest {
 		deleted.setId("pat-deleted");
 		daoRegistry.getResourceDao("Patient").update(deleted, request);
 		daoRegistry.getResourceDao("Patient").delete(new IdType("Patient/pat-deleted"), request);
+		for (int patient : new int[] {5, 6}) {
+			org.hl7.fhir.r4.model.Encounter encounter = new org.hl7.fhir.r4.model.Encounter();
+			encounter.setId("enc-deleted-" + patient);
+			encounter.setStatus(org.hl7.fhir.r4.model.Encounter.EncounterStatus.FINISHED);
+			encounter.getSubject().setReference("Patient/" + syntheaPatientIds().get(patient));
+			daoRegistry.getResourceDao("Encounter").update(encounter, request);
+			daoRegistry.getResourceDao("Encounter").delete(new IdType("Encounter/enc-deleted-" + patient), request);
+		}
 	}
 
 	@Test
@@ -235,11 +243,48 @@ class ExportJobTest {
 				"Group/grp-two", "Provenance/prov-enc-old", "Provenance/prov-enc", "Provenance/prov-org");
 		assertThat(manifest.deleted()).singleElement().satisfies(file -> {
 			assertThat(file.type()).isEqualTo("Bundle");
-			assertThat(file.count()).isEqualTo(1);
-			assertThat(Files.readString(files.resolve(job.id()).resolve(file.file()))).isEqualTo(
+			assertThat(file.count()).isEqualTo(3);
+			assertThat(Files.readAllLines(files.resolve(job.id()).resolve(file.file())).get(0)).isEqualTo(
 					"{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[{\"request\":"
-							+ "{\"method\":\"DELETE\",\"url\":\"Patient/pat-deleted\"}}]}\n");
+							+ "{\"method\":\"DELETE\",\"url\":\"Patient/pat-deleted\"}}]}");
 		});
+		assertThat(deletedUrls(job)).containsExactly("Patient/pat-deleted", "Encounter/enc-deleted-5",
+				"Encounter/enc-deleted-6");
+	}
+
+	@Test
+	void patientAndGroupExports_withSince_listTheDeletionsOfTheirCompartmentsOnly() throws IOException {
+		String five = syntheaPatientIds().get(5);
+		BulkJob onePatient = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(five), List.of(),
+				beforeHandMade, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null,
+				false, false));
+		assertThat(deletedUrls(onePatient)).containsExactly("Encounter/enc-deleted-5");
+
+		BulkJob everyPatient = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(), List.of(),
+				beforeHandMade, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null,
+				false, false));
+		assertThat(deletedUrls(everyPatient)).containsExactly("Patient/pat-deleted", "Encounter/enc-deleted-5",
+				"Encounter/enc-deleted-6");
+
+		BulkJob patientsOnly = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(), List.of("Patient"),
+				beforeHandMade, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null,
+				false, false));
+		assertThat(deletedUrls(patientsOnly)).containsExactly("Patient/pat-deleted");
+
+		BulkJob group = exportAndWait(new ExportRequest(ExportLevel.GROUP, "grp-two", List.of(), List.of(),
+				beforeHandMade, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null,
+				false, false));
+		assertThat(deletedUrls(group)).as("deletions of patients outside the group").isEmpty();
+	}
+
+	private List<String> deletedUrls(BulkJob job) throws IOException {
+		List<String> urls = new ArrayList<>();
+		for (BulkManifest.ManifestFile file : ManifestJson.read(job.manifestJson()).deleted()) {
+			for (String line : Files.readAllLines(files.resolve(job.id()).resolve(file.file()))) {
+				urls.add(JsonCompare.tree(line).at("/entry/0/request/url").asText());
+			}
+		}
+		return urls;
 	}
 
 	@Test
