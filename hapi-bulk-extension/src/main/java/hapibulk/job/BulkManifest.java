@@ -32,11 +32,17 @@ public record BulkManifest(
 	 * @param count  the number of lines (resources)
 	 * @param bytes  the file's size, so a client can check its download
 	 * @param sha256 the file's SHA-256, hex; null until computed
+	 * @param inputUrl the import input this entry reports on (import manifests), else null; an import's
+	 *               output entries have no file
 	 */
-	public record ManifestFile(String type, String file, long count, long bytes, String sha256) {
+	public record ManifestFile(String type, String file, long count, long bytes, String sha256, String inputUrl) {
+
+		public ManifestFile(String type, String file, long count, long bytes, String sha256) {
+			this(type, file, count, bytes, sha256, null);
+		}
 
 		public ManifestFile withSha256(String sha256) {
-			return new ManifestFile(type, file, count, bytes, sha256);
+			return new ManifestFile(type, file, count, bytes, sha256, inputUrl);
 		}
 	}
 }

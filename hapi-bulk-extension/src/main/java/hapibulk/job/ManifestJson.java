@@ -65,7 +65,8 @@ public final class ManifestJson {
 		}
 		root.set("error", rendered(manifest.error(), serverBase, jobId));
 		ArrayNode files = root.putObject("extension").putArray(FILES_EXTENSION);
-		Stream.of(manifest.output(), manifest.deleted(), manifest.error()).flatMap(List::stream).forEach(file -> {
+		Stream.of(manifest.output(), manifest.deleted(), manifest.error()).flatMap(List::stream)
+				.filter(file -> file.file() != null).forEach(file -> {
 			ObjectNode entry = files.addObject().put("url", fileUrl(serverBase, jobId, file.file())).put("bytes", file.bytes());
 			if (file.sha256() != null) {
 				entry.put("sha256", file.sha256());
@@ -80,25 +81,36 @@ public final class ManifestJson {
 
 	private static ArrayNode rendered(List<BulkManifest.ManifestFile> files, String serverBase, String jobId) {
 		ArrayNode array = MAPPER.createArrayNode();
-		files.forEach(file -> array.addObject().put("type", file.type())
-				.put("url", fileUrl(serverBase, jobId, file.file())).put("count", file.count()));
+		files.forEach(file -> {
+			ObjectNode entry = array.addObject().put("type", file.type());
+			if (file.inputUrl() != null) {
+				entry.put("inputUrl", file.inputUrl());
+			}
+			if (file.file() != null) {
+				entry.put("url", fileUrl(serverBase, jobId, file.file()));
+			}
+			entry.put("count", file.count());
+		});
 		return array;
 	}
 
 	private static ArrayNode stored(List<BulkManifest.ManifestFile> files) {
 		ArrayNode array = MAPPER.createArrayNode();
 		files.forEach(f -> array.addObject().put("type", f.type()).put("file", f.file()).put("count", f.count())
-				.put("bytes", f.bytes()).put("sha256", f.sha256()));
+				.put("bytes", f.bytes()).put("sha256", f.sha256()).put("inputUrl", f.inputUrl()));
 		return array;
 	}
 
 	private static List<BulkManifest.ManifestFile> files(JsonNode array) {
 		List<BulkManifest.ManifestFile> files = new ArrayList<>();
 		if (array != null) {
-			array.forEach(f -> files.add(new BulkManifest.ManifestFile(f.get("type").asText(), f.get("file").asText(),
-					f.get("count").asLong(), f.get("bytes").asLong(),
-					f.hasNonNull("sha256") ? f.get("sha256").asText() : null)));
+			array.forEach(f -> files.add(new BulkManifest.ManifestFile(f.get("type").asText(), text(f, "file"),
+					f.get("count").asLong(), f.get("bytes").asLong(), text(f, "sha256"), text(f, "inputUrl"))));
 		}
 		return files;
+	}
+
+	private static String text(JsonNode node, String field) {
+		return node.hasNonNull(field) ? node.get(field).asText() : null;
 	}
 }
