@@ -46,6 +46,8 @@ import java.util.concurrent.ConcurrentHashMap;
 class ImportInputTasklet implements Tasklet, StepExecutionListener {
 
 	private static final Logger LOG = LoggerFactory.getLogger(ImportInputTasklet.class);
+	/** A chunk ends after this many bytes of lines (or the longest allowed line) even if it has fewer lines. */
+	private static final long MIN_CHUNK_BYTES = 16L << 20;
 
 	private final ImportSources sources;
 	private final FhirContext fhirContext;
@@ -89,7 +91,7 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 		List<Item> items = new ArrayList<>();
 		long bytes = 0;
 		boolean end = false;
-		while (items.size() < chunkSize && bytes < maxLineBytes) {
+		while (items.size() < chunkSize && bytes < Math.max(maxLineBytes, MIN_CHUNK_BYTES)) {
 			Line line = reader.next();
 			if (line == null) {
 				end = true;

@@ -2,6 +2,8 @@ package hapibulk.imports.job;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import org.hl7.fhir.r4.model.Bundle;
 import hapibulk.config.BulkProperties;
 import hapibulk.imports.ImportSources;
 import hapibulk.job.BulkBatchEngine;
@@ -40,7 +42,7 @@ public class ImportJobConfig {
 	@Bean(name = JOB_BEAN)
 	public Job hapiBulkImportJob(BulkBatchEngine engine, BulkJobTable table, BulkJobStateListener stateListener,
 			ImportSources hapiBulkImportSources, BulkFileStore fileStore, BulkProperties properties,
-			FhirContext fhirContext, DaoRegistry daoRegistry) throws Exception {
+			FhirContext fhirContext, DaoRegistry daoRegistry, IFhirSystemDao<Bundle, ?> systemDao) throws Exception {
 		JobRepository repository = engine.jobRepository();
 		PlatformTransactionManager transactionManager = engine.transactionManager();
 		BulkProperties.Import settings = properties.imports();
@@ -49,7 +51,7 @@ public class ImportJobConfig {
 				.tasklet(new ImportPlanTasklet(table, hapiBulkImportSources), transactionManager)
 				.build();
 		ImportInputTasklet inputTasklet = new ImportInputTasklet(hapiBulkImportSources, fhirContext,
-				new ImportResourceStore(daoRegistry), fileStore, table, repository,
+				new ImportResourceStore(daoRegistry, systemDao), fileStore, table, repository,
 				new TransactionTemplate(transactionManager), settings.chunkSize(),
 				Math.toIntExact(Math.min(Integer.MAX_VALUE - 16, settings.maxLineLength().toBytes())));
 		// The tasklet opens its own transactions on HAPI's manager (writes and cursor together).
