@@ -8,6 +8,11 @@ import hapibulk.export.PatientCompartment;
 import hapibulk.export.TypeFilters;
 import hapibulk.export.job.ExportScopeResolver;
 import hapibulk.export.job.ExportJobConfig;
+import hapibulk.imports.BulkImportProvider;
+import hapibulk.imports.ImportJobService;
+import hapibulk.imports.ImportRequestParser;
+import hapibulk.imports.ImportSources;
+import hapibulk.imports.job.ImportJobConfig;
 import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkFileProvider;
 import hapibulk.job.BulkJobFiles;
@@ -44,7 +49,7 @@ import java.util.List;
  * names carry a {@code hapiBulk} prefix, because HAPI's starter forbids bean overriding.
  */
 @Configuration(proxyBeanMethods = false)
-@Import(ExportJobConfig.class)
+@Import({ExportJobConfig.class, ImportJobConfig.class})
 public class BulkConfiguration {
 
 	@Bean
@@ -92,8 +97,15 @@ public class BulkConfiguration {
 
 	@Bean
 	public InterruptedJobRestarter hapiBulkInterruptedJobRestarter(BulkBatchEngine engine, BulkJobTable table,
-			@Qualifier(ExportJobConfig.JOB_BEAN) Job exportJob) {
-		return new InterruptedJobRestarter(engine, table, List.of(exportJob));
+			@Qualifier(ExportJobConfig.JOB_BEAN) Job exportJob, @Qualifier(ImportJobConfig.JOB_BEAN) Job importJob) {
+		return new InterruptedJobRestarter(engine, table, List.of(exportJob, importJob));
+	}
+
+	@Bean
+	public ImportJobService hapiBulkImportJobService(BulkJobService jobService, BulkJobTable table,
+			ImportSources sources, @Qualifier(ImportJobConfig.JOB_BEAN) Job importJob, BulkProperties properties) {
+		return new ImportJobService(jobService, table, sources, importJob, properties.imports().maxRunningImports(),
+				properties.retryAfter(), Clock.systemUTC());
 	}
 
 	@Bean
@@ -107,11 +119,12 @@ public class BulkConfiguration {
 	@Bean
 	public BulkServerRegistrar hapiBulkServerRegistrar(FhirContext fhirContext, PatientCompartment compartment,
 			TypeFilters typeFilters, ExportJobService exportJobService, BulkJobService jobService,
-			BulkFileStore fileStore, BulkProperties properties) {
+			BulkFileStore fileStore, BulkProperties properties, ImportJobService importJobService) {
 		return new BulkServerRegistrar(List.of(
 				new BulkExportProvider(new ExportRequestParser(fhirContext, compartment, typeFilters,
 						properties.export().includeReferencedResources(), Clock.systemUTC()),
 						exportJobService),
+				new BulkImportProvider(new ImportRequestParser(fhirContext), importJobService),
 				new BulkStatusProvider(jobService, properties.retryAfter(), properties.requiresAccessToken(),
 						Clock.systemUTC()),
 				new BulkFileProvider(jobService, fileStore)),

@@ -1,10 +1,12 @@
 package hapibulk.config;
 
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.boot.context.properties.bind.Name;
 import org.springframework.util.unit.DataSize;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Every setting of the extension, under {@code hapi.bulk.*} (kebab-case in property files). The
@@ -17,6 +19,7 @@ import java.time.Duration;
  * @param retryAfter     the {@code Retry-After} a status poll of a running job answers
  * @param concurrentJobs how many bulk jobs run at once; more wait in a queue
  * @param workerThreads  threads that run partitions of all jobs; 0 means one per CPU core
+ * @param imports        the {@code $import} settings, under {@code hapi.bulk.import.*}
  */
 public record BulkProperties(
 		@DefaultValue("false") boolean enabled,
@@ -26,7 +29,8 @@ public record BulkProperties(
 		@DefaultValue("2s") Duration retryAfter,
 		@DefaultValue("4") int concurrentJobs,
 		@DefaultValue("0") int workerThreads,
-		@DefaultValue Export export) {
+		@DefaultValue Export export,
+		@Name("import") @DefaultValue Import imports) {
 
 	public static final String PREFIX = "hapi.bulk";
 
@@ -47,6 +51,32 @@ public record BulkProperties(
 			@DefaultValue("1GB") DataSize maxFileBytes,
 			@DefaultValue("4") int maxRunningExports,
 			@DefaultValue("false") boolean includeReferencedResources) {}
+
+	/**
+	 * @param allowedSources     URL prefixes that http(s) inputs must start with; empty: no http(s) input is
+	 *                           fetched (no requests into the operator's network on a client's behalf)
+	 * @param sourceCredentials  credentials sent to sources under a prefix (basic or bearer)
+	 * @param directory          the only directory {@code file:} inputs may name (with what lies under it);
+	 *                           unset: no {@code file:} input
+	 * @param chunkSize          lines read and stored per transaction (one restart point)
+	 * @param maxLineLength      a longer line is skipped (without being held in memory) and reported
+	 * @param connectTimeout     for http(s) sources
+	 * @param maxRunningImports  imports queued or running at once; a kick-off beyond gets 429
+	 */
+	public record Import(
+			@DefaultValue List<String> allowedSources,
+			@DefaultValue List<SourceCredential> sourceCredentials,
+			Path directory,
+			@DefaultValue("1000") int chunkSize,
+			@DefaultValue("16MB") DataSize maxLineLength,
+			@DefaultValue("10s") Duration connectTimeout,
+			@DefaultValue("4") int maxRunningImports) {}
+
+	/**
+	 * Credentials for the http(s) sources whose URL starts with {@code prefix}: {@code username} and
+	 * {@code password} (HTTP basic), or {@code bearerToken}.
+	 */
+	public record SourceCredential(String prefix, String username, String password, String bearerToken) {}
 
 	public int workerThreads() {
 		return workerThreads > 0 ? workerThreads : Runtime.getRuntime().availableProcessors();

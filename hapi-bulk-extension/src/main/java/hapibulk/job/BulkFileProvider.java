@@ -68,7 +68,7 @@ public class BulkFileProvider {
 	private static boolean listsFile(BulkJob job, String name) {
 		BulkManifest manifest = ManifestJson.read(job.manifestJson());
 		return Stream.of(manifest.output(), manifest.deleted(), manifest.error()).flatMap(java.util.List::stream)
-				.anyMatch(f -> f.file().equals(name));
+				.anyMatch(f -> f.file() != null && f.file().equals(name));
 	}
 
 	static boolean acceptsGzip(String acceptEncoding) {

@@ -33,6 +33,10 @@ public record BulkJob(
 
 	/** Progress for {@code X-Progress}; under 100 characters as the IG asks. */
 	public String progressText() {
+		if (kind == BulkJobKind.IMPORT && state == BulkJobState.RUNNING) {
+			// An import's total is not known before its files are read.
+			return progressDone + " lines processed";
+		}
 		if (state == BulkJobState.ACCEPTED || progressTotal <= 0) {
 			return state == BulkJobState.ACCEPTED ? "Queued" : "Started";
 		}

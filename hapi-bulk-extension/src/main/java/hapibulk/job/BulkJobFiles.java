@@ -95,7 +95,7 @@ public class BulkJobFiles {
 				+ TABLE + " WHERE JOB_ID = ? AND PAGE = ? ORDER BY SEQ, FILE_NAME", (rs, i) -> new Row(
 				Kind.valueOf(rs.getString(1)),
 				new ManifestFile(rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5), rs.getString(6),
-						rs.getString(7)),
+						rs.getString(7), null),
 				rs.getBoolean(8)), jobId, page);
 	}
 

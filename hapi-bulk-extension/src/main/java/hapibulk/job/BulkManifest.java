@@ -36,15 +36,18 @@ public record BulkManifest(
 	 * @param bytes  the file's size, so a client can check its download
 	 * @param sha256 the file's SHA-256, hex; null until computed
 	 * @param continuesIn the file the last block of this one continues in, or null
+	 * @param inputUrl the import input this entry reports on (import manifests), else null; an import's
+	 *               output entries have no file
 	 */
-	public record ManifestFile(String type, String file, long count, long bytes, String sha256, String continuesIn) {
+	public record ManifestFile(String type, String file, long count, long bytes, String sha256, String continuesIn,
+			String inputUrl) {
 
 		public ManifestFile(String type, String file, long count, long bytes, String sha256) {
-			this(type, file, count, bytes, sha256, null);
+			this(type, file, count, bytes, sha256, null, null);
 		}
 
 		public ManifestFile withSha256(String sha256) {
-			return new ManifestFile(type, file, count, bytes, sha256, continuesIn);
+			return new ManifestFile(type, file, count, bytes, sha256, continuesIn, inputUrl);
 		}
 	}
 }

@@ -75,7 +75,8 @@ public final class ManifestJson {
 			root.putArray("link").addObject().put("relation", "next").put("url", nextPageUrl);
 		}
 		ArrayNode files = root.putObject("extension").putArray(FILES_EXTENSION);
-		Stream.of(manifest.output(), manifest.deleted(), manifest.error()).flatMap(List::stream).forEach(file -> {
+		Stream.of(manifest.output(), manifest.deleted(), manifest.error()).flatMap(List::stream)
+				.filter(file -> file.file() != null).forEach(file -> {
 			ObjectNode entry = files.addObject().put("url", fileUrl(serverBase, jobId, file.file())).put("bytes", file.bytes());
 			if (file.sha256() != null) {
 				entry.put("sha256", file.sha256());
@@ -95,7 +96,13 @@ public final class ManifestJson {
 			if (file.type() != null) {
 				entry.put("type", file.type());
 			}
-			entry.put("url", fileUrl(serverBase, jobId, file.file())).put("count", file.count());
+			if (file.inputUrl() != null) {
+				entry.put("inputUrl", file.inputUrl());
+			}
+			if (file.file() != null) {
+				entry.put("url", fileUrl(serverBase, jobId, file.file()));
+			}
+			entry.put("count", file.count());
 			if (file.continuesIn() != null) {
 				entry.put("continuesInFile", fileUrl(serverBase, jobId, file.continuesIn()));
 			}
@@ -106,7 +113,8 @@ public final class ManifestJson {
 	private static ArrayNode stored(List<BulkManifest.ManifestFile> files) {
 		ArrayNode array = MAPPER.createArrayNode();
 		files.forEach(f -> array.addObject().put("type", f.type()).put("file", f.file()).put("count", f.count())
-				.put("bytes", f.bytes()).put("sha256", f.sha256()).put("continuesIn", f.continuesIn()));
+				.put("bytes", f.bytes()).put("sha256", f.sha256()).put("continuesIn", f.continuesIn())
+				.put("inputUrl", f.inputUrl()));
 		return array;
 	}
 
@@ -117,9 +125,11 @@ public final class ManifestJson {
 	private static List<BulkManifest.ManifestFile> files(JsonNode array) {
 		List<BulkManifest.ManifestFile> files = new ArrayList<>();
 		if (array != null) {
-			array.forEach(f -> files.add(new BulkManifest.ManifestFile(text(f, "type"), f.get("file").asText(),
-					f.get("count").asLong(), f.get("bytes").asLong(), text(f, "sha256"), text(f, "continuesIn"))));
+			array.forEach(f -> files.add(new BulkManifest.ManifestFile(text(f, "type"), text(f, "file"),
+					f.get("count").asLong(), f.get("bytes").asLong(), text(f, "sha256"), text(f, "continuesIn"),
+					text(f, "inputUrl"))));
 		}
 		return files;
 	}
+
 }

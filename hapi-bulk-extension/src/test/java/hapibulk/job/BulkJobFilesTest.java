@@ -81,6 +81,6 @@ class BulkJobFilesTest {
 	}
 
 	private static ManifestFile file(String type, String name) {
-		return new ManifestFile(type, name, 3, 300, "ab".repeat(32), null);
+		return new ManifestFile(type, name, 3, 300, "ab".repeat(32), null, null);
 	}
 }

@@ -87,11 +87,11 @@ public record ExportCursor(String jobId, ExportFilter filter, long lastPid, int 
 				String[] countAndBytes = parts[i].split(":");
 				String continuesIn = countAndBytes.length > 2 ? fileName(i + 2) : null;
 				files.add(new ManifestFile(type, fileName(i + 1), Long.parseLong(countAndBytes[0]),
-						Long.parseLong(countAndBytes[1]), null, continuesIn));
+						Long.parseLong(countAndBytes[1]), null, continuesIn, null));
 			}
 		}
 		if (partCount > 0) {
-			files.add(new ManifestFile(type, partFileName(), partCount, partBytes, null, null));
+			files.add(new ManifestFile(type, partFileName(), partCount, partBytes, null, null, null));
 		}
 		return files;
 	}

@@ -21,9 +21,9 @@ class ExportCursorTest {
 
 		assertThat(restored).isEqualTo(cursor);
 		assertThat(restored.files("Patient")).containsExactly(
-				new ManifestFile("Patient", "Patient-1.ndjson", 10, 100, null, null),
-				new ManifestFile("Patient", "Patient-2.ndjson", 5, 60, null, "Patient-3.ndjson"),
-				new ManifestFile("Patient", "Patient-3.ndjson", 2, 30, null, null));
+				new ManifestFile("Patient", "Patient-1.ndjson", 10, 100, null, null, null),
+				new ManifestFile("Patient", "Patient-2.ndjson", 5, 60, null, "Patient-3.ndjson", null),
+				new ManifestFile("Patient", "Patient-3.ndjson", 2, 30, null, null, null));
 	}
 
 	@Test
@@ -41,7 +41,7 @@ class ExportCursorTest {
 		ExportCursor cursor = ExportCursor.start("job1", deleted).withPart(3, 30);
 
 		assertThat(ExportCursor.from(cursor.toContext()).files("Bundle"))
-				.containsExactly(new ManifestFile("Bundle", "deleted-1.ndjson", 3, 30, null, null));
+				.containsExactly(new ManifestFile("Bundle", "deleted-1.ndjson", 3, 30, null, null, null));
 	}
 
 	private static ExportFilter filter(String type) {

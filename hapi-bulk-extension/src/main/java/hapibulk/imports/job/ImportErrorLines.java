@@ -1,0 +1,66 @@
+package hapibulk.imports.job;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import hapibulk.support.BulkErrors;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The error file's lines: one OperationOutcome per line that was not stored, naming the input URL,
+ * the line number and the resource id when known, in extensions (for programs) and in the
+ * diagnostics (for people).
+ */
+final class ImportErrorLines {
+
+	static final String EXTENSION_BASE = "https://github.com/hapi-bulk/fhir/StructureDefinition/import-";
+	static final String INPUT_URL = EXTENSION_BASE + "input-url";
+	static final String LINE_NUMBER = EXTENSION_BASE + "line-number";
+	static final String RESOURCE_ID = EXTENSION_BASE + "resource-id";
+
+	private static final ObjectMapper JSON = new ObjectMapper();
+
+	private ImportErrorLines() {}
+
+	/** What went wrong with one line. */
+	enum Problem {
+		MALFORMED(240, "invalid", "is not a FHIR resource in JSON"),
+		WRONG_TYPE(241, "invalid", "holds a resource of another type than its input declares"),
+		NO_ID(242, "required", "holds a resource without an id"),
+		TOO_LONG(243, "too-long", "is longer than hapi.bulk.import.max-line-length"),
+		REJECTED(244, "processing", "was refused by the server");
+
+		final int code;
+		final String issueCode;
+		final String text;
+
+		Problem(int code, String issueCode, String text) {
+			this.code = code;
+			this.issueCode = issueCode;
+			this.text = text;
+		}
+	}
+
+	static byte[] line(ImportPartition partition, long lineNumber, String resourceId, Problem problem, String detail) {
+		ObjectNode outcome = JSON.createObjectNode().put("resourceType", "OperationOutcome");
+		ArrayNode extensions = outcome.putArray("extension");
+		extensions.addObject().put("url", INPUT_URL).put("valueUri", partition.url());
+		extensions.addObject().put("url", LINE_NUMBER).put("valueInteger", lineNumber);
+		if (resourceId != null) {
+			extensions.addObject().put("url", RESOURCE_ID).put("valueString", resourceId);
+		}
+		StringBuilder diagnostics = new StringBuilder(BulkErrors.code(problem.code)).append("Line ").append(lineNumber)
+				.append(" of ").append(partition.url());
+		if (resourceId != null) {
+			diagnostics.append(" (").append(resourceId).append(")");
+		}
+		diagnostics.append(' ').append(problem.text);
+		if (detail != null && !detail.isBlank()) {
+			diagnostics.append(": ").append(detail.length() > 2000 ? detail.substring(0, 2000) + "..." : detail);
+		}
+		outcome.putArray("issue").addObject().put("severity", "error").put("code", problem.issueCode)
+				.put("diagnostics", diagnostics.toString());
+		return (outcome + "\n").getBytes(StandardCharsets.UTF_8);
+	}
+}

@@ -1,0 +1,254 @@
+package hapibulk.imports.job;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.parser.DataFormatException;
+import ca.uhn.fhir.parser.IParser;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.util.MetaUtil;
+import hapibulk.imports.ImportSources;
+import hapibulk.imports.job.ImportErrorLines.Problem;
+import hapibulk.imports.job.NdjsonLineReader.Line;
+import hapibulk.job.BulkJobTable;
+import hapibulk.storage.BulkFileAppender;
+import hapibulk.storage.BulkFileStore;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.StepContribution;
+import org.springframework.batch.core.StepExecution;
+import org.springframework.batch.core.StepExecutionListener;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.repeat.RepeatStatus;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The worker of one input. Each call handles one chunk: read up to {@code chunkSize} lines from the
+ * committed position, parse and check them, then in one transaction store the good resources
+ * through HAPI's DAOs and move the cursor (the step's execution context) past the chunk. The error
+ * lines are appended to the input's error file and made durable first; the cursor records the error
+ * file's length, so a restart truncates whatever an uncommitted chunk appended.
+ * <p>
+ * When HAPI refuses a resource the whole transaction rolls back, and the chunk is done again one
+ * line per transaction, so that only the refused resources become error lines.
+ * <p>
+ * The step runs under a resourceless transaction manager: the transactions that matter are the ones
+ * this class opens on HAPI's transaction manager, around the writes and the cursor together.
+ */
+class ImportInputTasklet implements Tasklet, StepExecutionListener {
+
+	private static final Logger LOG = LoggerFactory.getLogger(ImportInputTasklet.class);
+	/** A chunk ends after this many bytes of lines (or the longest allowed line) even if it has fewer lines. */
+	private static final long MIN_CHUNK_BYTES = 16L << 20;
+
+	private final ImportSources sources;
+	private final FhirContext fhirContext;
+	private final ImportResourceStore store;
+	private final BulkFileStore fileStore;
+	private final BulkJobTable table;
+	private final JobRepository jobRepository;
+	private final TransactionTemplate transaction;
+	private final int chunkSize;
+	private final int maxLineBytes;
+	/** The open input of each running partition, by step execution id; closed when the step ends. */
+	private final Map<Long, NdjsonLineReader> readers = new ConcurrentHashMap<>();
+
+	ImportInputTasklet(ImportSources sources, FhirContext fhirContext, ImportResourceStore store,
+			BulkFileStore fileStore, BulkJobTable table, JobRepository jobRepository, TransactionTemplate transaction,
+			int chunkSize, int maxLineBytes) {
+		this.sources = sources;
+		this.fhirContext = fhirContext;
+		this.store = store;
+		this.fileStore = fileStore;
+		this.table = table;
+		this.jobRepository = jobRepository;
+		this.transaction = transaction;
+		this.chunkSize = chunkSize;
+		this.maxLineBytes = maxLineBytes;
+	}
+
+	/** A line, parsed: a resource to store, or a problem to report. */
+	private record Item(Line line, IBaseResource resource, String resourceId, Problem problem, String detail) {
+		Item rejected(String why) {
+			return new Item(line, null, resourceId, Problem.REJECTED, why);
+		}
+	}
+
+	@Override
+	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
+		StepExecution step = chunkContext.getStepContext().getStepExecution();
+		ImportCursor cursor = ImportCursor.from(step.getExecutionContext());
+		NdjsonLineReader reader = reader(step, cursor);
+		IParser parser = fhirContext.newJsonParser();
+		List<Item> items = new ArrayList<>();
+		long bytes = 0;
+		boolean end = false;
+		while (items.size() < chunkSize && bytes < Math.max(maxLineBytes, MIN_CHUNK_BYTES)) {
+			Line line = reader.next();
+			if (line == null) {
+				end = true;
+				break;
+			}
+			bytes += line.bytes();
+			if (!line.blank()) {
+				items.add(parse(parser, cursor.partition(), line));
+			}
+		}
+		long toLine = reader.lineNumber();
+		long toByte = reader.offset();
+		if (toLine > cursor.lineNumber()) {
+			ImportCursor next = storeChunk(step, cursor, items, toLine, toByte);
+			if (next == null) {
+				next = storeOneByOne(step, cursor, items, toLine, toByte);
+			}
+			contribution.incrementWriteCount(Math.toIntExact(next.stored() - cursor.stored()));
+		}
+		return end ? RepeatStatus.FINISHED : RepeatStatus.CONTINUABLE;
+	}
+
+	private Item parse(IParser parser, ImportPartition partition, Line line) {
+		if (line.tooLong()) {
+			return new Item(line, null, null, Problem.TOO_LONG, line.bytes() + " bytes");
+		}
+		IBaseResource resource;
+		try {
+			resource = parser.parseResource(line.text());
+		} catch (DataFormatException | ClassCastException e) {
+			return new Item(line, null, null, Problem.MALFORMED, e.getMessage());
+		}
+		String id = resource.getIdElement().getIdPart();
+		String reference = id == null ? null : resource.fhirType() + "/" + id;
+		if (!partition.type().equals(resource.fhirType())) {
+			return new Item(line, null, reference, Problem.WRONG_TYPE,
+					"a " + resource.fhirType() + " in an input of " + partition.type());
+		}
+		if (id == null || id.isBlank()) {
+			return new Item(line, null, null, Problem.NO_ID, "ids are kept, so every resource needs one");
+		}
+		// The id without a version: the version is the server's to assign.
+		resource.setId(resource.getIdElement().toUnqualifiedVersionless());
+		if (partition.inputSource() != null) {
+			MetaUtil.setSource(fhirContext, resource, partition.inputSource());
+		}
+		return new Item(line, resource, reference, null, null);
+	}
+
+	/** The whole chunk in one transaction; null when HAPI refused it (then nothing of it was stored). */
+	private ImportCursor storeChunk(StepExecution step, ImportCursor cursor, List<Item> items, long toLine,
+			long toByte) throws IOException {
+		List<IBaseResource> resources = items.stream().filter(item -> item.problem() == null).map(Item::resource).toList();
+		List<Item> errors = items.stream().filter(item -> item.problem() != null).toList();
+		long errorBytes = appendErrors(cursor, errors);
+		ImportCursor next = cursor.advance(toLine, toByte, resources.size(), errors.size(), errorBytes);
+		try {
+			commit(step, cursor, next, items.size(), () -> store.store(resources));
+			return next;
+		} catch (RuntimeException e) {
+			LOG.debug("A chunk of {} was refused ({}); storing its lines one by one", cursor.partition().url(),
+					e.toString());
+			return null;
+		}
+	}
+
+	/** After a refused chunk: each line in its own transaction, so the refused ones can be told apart. */
+	private ImportCursor storeOneByOne(StepExecution step, ImportCursor cursor, List<Item> items, long toLine,
+			long toByte) throws IOException {
+		ImportCursor current = cursor;
+		for (int i = 0; i < items.size(); i++) {
+			Item item = items.get(i);
+			boolean last = i == items.size() - 1;
+			long lineEnd = last ? toLine : item.line().number();
+			long byteEnd = last ? toByte : item.line().end();
+			if (item.problem() == null) {
+				ImportCursor stored = current.advance(lineEnd, byteEnd, 1, 0, current.errorBytes());
+				List<IBaseResource> one = List.of(item.resource());
+				try {
+					commit(step, current, stored, 1, () -> store.store(one));
+					current = stored;
+					continue;
+				} catch (BaseServerResponseException | DataFormatException e) {
+					if (e instanceof BaseServerResponseException response && response.getStatusCode() >= 500) {
+						throw e;
+					}
+					item = item.rejected(e.getMessage());
+				}
+			}
+			ImportCursor reported = current.advance(lineEnd, byteEnd, 0, 1, appendErrors(current, List.of(item)));
+			commit(step, current, reported, 1, () -> {});
+			current = reported;
+		}
+		if (items.isEmpty()) {
+			ImportCursor skipped = current.advance(toLine, toByte, 0, 0, current.errorBytes());
+			commit(step, current, skipped, 0, () -> {});
+			current = skipped;
+		}
+		return current;
+	}
+
+	/** Runs the writes and records the cursor in one transaction; on failure the context keeps the old cursor. */
+	private void commit(StepExecution step, ImportCursor from, ImportCursor to, int lines, Runnable writes) {
+		try {
+			transaction.executeWithoutResult(status -> {
+				writes.run();
+				to.writeTo(step.getExecutionContext());
+				jobRepository.updateExecutionContext(step);
+				table.addProgress(to.jobId(), lines);
+			});
+		} catch (RuntimeException e) {
+			from.writeTo(step.getExecutionContext());
+			throw e;
+		}
+	}
+
+	/** Appends the error lines after the committed length and makes them durable; returns the new length. */
+	private long appendErrors(ImportCursor cursor, List<Item> errors) throws IOException {
+		if (errors.isEmpty()) {
+			return cursor.errorBytes();
+		}
+		ImportPartition partition = cursor.partition();
+		try (BulkFileAppender appender = fileStore.openAppender(cursor.jobId(), partition.errorFileName(),
+				cursor.errorBytes())) {
+			for (Item item : errors) {
+				byte[] line = ImportErrorLines.line(partition, item.line().number(), item.resourceId(), item.problem(),
+						item.detail());
+				appender.append(line, 0, line.length);
+			}
+			return appender.commit();
+		}
+	}
+
+	private NdjsonLineReader reader(StepExecution step, ImportCursor cursor) throws IOException {
+		NdjsonLineReader reader = readers.get(step.getId());
+		if (reader != null && (reader.lineNumber() != cursor.lineNumber() || reader.offset() != cursor.byteOffset())) {
+			reader.close();
+			reader = null;
+		}
+		if (reader == null) {
+			reader = new NdjsonLineReader(sources.open(cursor.partition().url()), maxLineBytes, cursor.lineNumber(),
+					cursor.byteOffset());
+			readers.put(step.getId(), reader);
+		}
+		return reader;
+	}
+
+	@Override
+	public ExitStatus afterStep(StepExecution step) {
+		NdjsonLineReader reader = readers.remove(step.getId());
+		if (reader != null) {
+			try {
+				reader.close();
+			} catch (IOException e) {
+				LOG.debug("Closing an import input failed: {}", e.toString());
+			}
+		}
+		return null;
+	}
+}

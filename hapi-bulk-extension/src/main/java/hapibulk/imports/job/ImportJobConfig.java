@@ -1,0 +1,83 @@
+package hapibulk.imports.job;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import org.hl7.fhir.r4.model.Bundle;
+import hapibulk.config.BulkProperties;
+import hapibulk.imports.ImportSources;
+import hapibulk.job.BulkBatchEngine;
+import hapibulk.job.BulkJobStateListener;
+import hapibulk.job.BulkJobTable;
+import hapibulk.storage.BulkFileStore;
+import org.springframework.batch.core.Job;
+import org.springframework.batch.core.Step;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.support.transaction.ResourcelessTransactionManager;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import java.time.Clock;
+
+/**
+ * The import job: plan (one partition per input, in waves by type) → the partitions, wave by wave,
+ * on the worker pool → manifest.
+ */
+@Configuration(proxyBeanMethods = false)
+public class ImportJobConfig {
+
+	public static final String JOB_NAME = "bulkImportJob";
+	public static final String JOB_BEAN = "hapiBulkImportJob";
+	static final String WORKER_STEP = "bulkImportInputStep";
+
+	@Bean
+	public ImportSources hapiBulkImportSources(BulkProperties properties) {
+		return new ImportSources(properties.imports());
+	}
+
+	@Bean(name = JOB_BEAN)
+	public Job hapiBulkImportJob(BulkBatchEngine engine, BulkJobTable table, BulkJobStateListener stateListener,
+			ImportSources hapiBulkImportSources, BulkFileStore fileStore, BulkProperties properties,
+			FhirContext fhirContext, DaoRegistry daoRegistry, IFhirSystemDao<Bundle, ?> systemDao) throws Exception {
+		JobRepository repository = engine.jobRepository();
+		PlatformTransactionManager transactionManager = engine.transactionManager();
+		BulkProperties.Import settings = properties.imports();
+
+		Step plan = new StepBuilder("bulkImportPlanStep", repository)
+				.tasklet(new ImportPlanTasklet(table, hapiBulkImportSources), transactionManager)
+				.build();
+		ImportInputTasklet inputTasklet = new ImportInputTasklet(hapiBulkImportSources, fhirContext,
+				new ImportResourceStore(daoRegistry, systemDao), fileStore, table, repository,
+				new TransactionTemplate(transactionManager), settings.chunkSize(),
+				Math.toIntExact(Math.min(Integer.MAX_VALUE - 16, settings.maxLineLength().toBytes())));
+		// The tasklet opens its own transactions on HAPI's manager (writes and cursor together).
+		Step worker = new StepBuilder(WORKER_STEP, repository)
+				.tasklet(inputTasklet, new ResourcelessTransactionManager())
+				.listener(inputTasklet)
+				.build();
+		WaveOrderedPartitionHandler handler = new WaveOrderedPartitionHandler();
+		handler.setStep(worker);
+		handler.setTaskExecutor(engine.workerExecutor());
+		handler.setGridSize(properties.workerThreads());
+		handler.afterPropertiesSet();
+		Step partitions = new StepBuilder("bulkImportPartitionStep", repository)
+				.partitioner(worker)
+				.splitter(new ImportPartitionSplitter(repository, WORKER_STEP))
+				.partitionHandler(handler)
+				.build();
+		Step manifest = new StepBuilder("bulkImportManifestStep", repository)
+				.tasklet(new ImportManifestTasklet(repository, table, WORKER_STEP, properties.requiresAccessToken(),
+						properties.retention(), Clock.systemUTC()), transactionManager)
+				.build();
+		return new JobBuilder(JOB_NAME, repository)
+				.listener(stateListener)
+				.start(plan)
+				.next(partitions)
+				.next(manifest)
+				.build();
+	}
+}

@@ -1,0 +1,56 @@
+package hapibulk.imports.job;
+
+import hapibulk.imports.ImportRequest;
+import hapibulk.imports.ImportSources;
+import hapibulk.job.BulkJob;
+import hapibulk.job.BulkJobKeys;
+import hapibulk.job.BulkJobTable;
+import org.springframework.batch.core.StepContribution;
+import org.springframework.batch.core.StepExecution;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.item.ExecutionContext;
+import org.springframework.batch.repeat.RepeatStatus;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * First step (preflight): reads the request from the job row, checks once more that every input is
+ * allowed (settings may have changed since the kick-off, or the job is being restarted), and plans
+ * one partition per input with its wave. The plan goes into the job's execution context, so a
+ * restarted job keeps it.
+ */
+class ImportPlanTasklet implements Tasklet {
+
+	static final String PLAN = "importPlan";
+
+	private final BulkJobTable table;
+	private final ImportSources sources;
+
+	ImportPlanTasklet(BulkJobTable table, ImportSources sources) {
+		this.table = table;
+		this.sources = sources;
+	}
+
+	@Override
+	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) {
+		StepExecution stepExecution = chunkContext.getStepContext().getStepExecution();
+		String jobId = stepExecution.getJobParameters().getString(BulkJobKeys.BULK_JOB_ID);
+		BulkJob job = table.find(jobId).orElseThrow(() -> new IllegalStateException("No job row for " + jobId));
+		ImportRequest request = ImportRequest.fromJson(job.requestJson());
+		List<ImportPartition> plan = new ArrayList<>();
+		int index = 1;
+		for (ImportRequest.Input input : request.inputs()) {
+			sources.checkAllowed(input.url());
+			plan.add(new ImportPartition(index++, input.type(), input.url(), ImportTypeOrder.wave(input.type()),
+					request.inputSource()));
+		}
+		stepExecution.getJobExecution().getExecutionContext().putString(PLAN, ImportPartition.listToJson(plan));
+		return RepeatStatus.FINISHED;
+	}
+
+	static List<ImportPartition> plan(ExecutionContext jobContext) {
+		return ImportPartition.listFromJson(jobContext.getString(PLAN, "[]"));
+	}
+}

@@ -1,0 +1,282 @@
+package hapibulk.imports.job;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.ReferenceParam;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import hapibulk.config.BulkConfiguration;
+import hapibulk.imports.ImportJobService;
+import hapibulk.imports.ImportRequest;
+import hapibulk.job.BulkJob;
+import hapibulk.job.BulkJobState;
+import hapibulk.job.BulkJobTable;
+import hapibulk.job.BulkManifest;
+import hapibulk.job.ManifestJson;
+import hapibulk.testsupport.JsonCompare;
+import hapibulk.testsupport.SyntheaData;
+import hapibulk.testsupport.TestHapiServerConfig;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.IdType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.junit.jupiter.SpringJUnitConfig;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The import job over a real HAPI JPA server and database (H2, or PostgreSQL with -Ppostgres),
+ * reading {@code file:} inputs from the import directory.
+ */
+@SpringJUnitConfig(classes = {TestHapiServerConfig.class, BulkConfiguration.class})
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ImportJobTest {
+
+	static final Path files = tempDirectory("hapi-bulk-import-files");
+	static final Path inputs = tempDirectory("hapi-bulk-import-inputs");
+	static final String SOURCE = "https://ehr.example.org/extract-7";
+
+	@DynamicPropertySource
+	static void properties(DynamicPropertyRegistry registry) {
+		registry.add("hapi.bulk.file-directory", files::toString);
+		registry.add("hapi.bulk.import.directory", inputs::toString);
+		registry.add("hapi.bulk.import.chunk-size", () -> "500");
+		registry.add("hapi.bulk.import.max-line-length", () -> "64KB");
+	}
+
+	@Autowired
+	FhirContext fhirContext;
+	@Autowired
+	DaoRegistry daoRegistry;
+	@Autowired
+	ImportJobService importJobService;
+	@Autowired
+	BulkJobTable table;
+
+	@Test
+	void synthea_inReverseDependencyOrder_isStoredSearchableAndIdentical_andASecondRunChangesNothing()
+			throws IOException {
+		// given: every type's file, referrers first; one of them gzip-compressed
+		List<ImportRequest.Input> reversed = new ArrayList<>();
+		List<String> referrersFirst = new ArrayList<>(SyntheaData.DEPENDENCY_ORDER);
+		java.util.Collections.reverse(referrersFirst);
+		for (String type : referrersFirst) {
+			Path source = SyntheaData.tenPatients().resolve(type + ".000.ndjson");
+			if (type.equals("Encounter")) {
+				Path gzip = inputs.resolve("synthea/" + type + ".ndjson.gz");
+				Files.createDirectories(gzip.getParent());
+				try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gzip))) {
+					Files.copy(source, out);
+				}
+				reversed.add(new ImportRequest.Input(type, gzip.toUri().toString()));
+			} else {
+				reversed.add(new ImportRequest.Input(type, copy(source, "synthea/" + type + ".ndjson").toUri().toString()));
+			}
+		}
+		Map<String, ObjectNode> expected = syntheaResources();
+
+		// when
+		long started = System.nanoTime();
+		BulkJob job = importAndWait(new ImportRequest(SOURCE, "file", null, reversed, "http://localhost/fhir/$import"));
+		double seconds = (System.nanoTime() - started) / 1e9;
+		System.out.printf("[hapi-bulk-test] imported %d resources in %.1f s: %.0f resources/s%n", expected.size(),
+				seconds, expected.size() / seconds);
+
+		// then: the manifest counts every line of every input, no errors
+		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		assertThat(manifest.error()).isEmpty();
+		assertThat(manifest.output()).hasSize(reversed.size());
+		for (BulkManifest.ManifestFile output : manifest.output()) {
+			assertThat(output.count()).as(output.inputUrl()).isEqualTo(SyntheaData.lines(output.type()).size());
+			assertThat(output.inputUrl()).endsWith(output.type().equals("Encounter") ? ".ndjson.gz" : ".ndjson");
+		}
+		assertThat(manifest.output().stream().mapToLong(BulkManifest.ManifestFile::count).sum())
+				.isEqualTo(expected.size());
+		assertStoredAsInTheFiles(expected);
+
+		// and searchable: a patient's encounters by reference
+		String patient = expected.keySet().stream().filter(key -> key.startsWith("Patient/")).findFirst().orElseThrow();
+		long encounters = expected.values().stream().filter(r -> r.get("resourceType").asText().equals("Encounter"))
+				.filter(r -> r.at("/subject/reference").asText().equals(patient)).count();
+		SearchParameterMap byPatient = SearchParameterMap.newSynchronous().add("subject", new ReferenceParam(patient));
+		assertThat(daoRegistry.getResourceDao("Encounter").search(byPatient, new SystemRequestDetails()).size())
+				.isEqualTo((int) encounters).isPositive();
+
+		// when: the same import again
+		BulkJob again = importAndWait(new ImportRequest(SOURCE, "file", null, reversed, "http://localhost/fhir/$import"));
+
+		// then: the same data, not duplicates and not new versions
+		assertThat(ManifestJson.read(again.manifestJson()).error()).isEmpty();
+		assertStoredAsInTheFiles(expected);
+		IBaseResource read = daoRegistry.getResourceDao("Patient").read(new IdType(patient), new SystemRequestDetails());
+		assertThat(read.getMeta().getVersionId()).isEqualTo("1");
+		assertThat(daoRegistry.getResourceDao("Patient").search(SearchParameterMap.newSynchronous(),
+				new SystemRequestDetails()).size()).isEqualTo(SyntheaData.lines("Patient").size());
+	}
+
+	@Test
+	void badLines_areReportedWithTheirLineNumbers_andTheGoodOnesStored() throws IOException {
+		// given
+		String longName = "x".repeat(70 * 1024);
+		List<String> lines = List.of(
+				"{\"resourceType\":\"Organization\",\"id\":\"bad-org-1\",\"name\":\"Kept one\"}",
+				"{\"resourceType\":\"Organization\",\"id\":\"bad-org-2\",\"name\":",
+				"{\"resourceType\":\"Patient\",\"id\":\"bad-pat-1\"}",
+				"",
+				"{\"resourceType\":\"Organization\",\"name\":\"no id\"}",
+				"{\"resourceType\":\"Organization\",\"id\":\"bad-org-3\",\"name\":\"" + longName + "\"}",
+				"{\"resourceType\":\"Organization\",\"id\":\"bad-org-4\",\"partOf\":{\"reference\":\"Organization/missing\"}}",
+				"{\"resourceType\":\"Organization\",\"id\":\"bad-org-5\",\"name\":\"Kept two\"}");
+		Path file = inputs.resolve("bad/organizations.ndjson");
+		Files.createDirectories(file.getParent());
+		Files.writeString(file, String.join("\r\n", lines) + "\n");
+		String url = file.toUri().toString();
+
+		// when
+		BulkJob job = importAndWait(new ImportRequest(null, null, null,
+				List.of(new ImportRequest.Input("Organization", url)), "http://localhost/fhir/$import"));
+
+		// then
+		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		assertThat(manifest.output()).singleElement().satisfies(output -> {
+			assertThat(output.count()).isEqualTo(2);
+			assertThat(output.inputUrl()).isEqualTo(url);
+		});
+		BulkManifest.ManifestFile errorFile = manifest.error().get(0);
+		assertThat(manifest.error()).hasSize(1);
+		assertThat(errorFile.type()).isEqualTo("OperationOutcome");
+		assertThat(errorFile.inputUrl()).isEqualTo(url);
+		assertThat(errorFile.count()).isEqualTo(5);
+		List<JsonNode> outcomes = Files.readAllLines(files.resolve(job.id()).resolve(errorFile.file())).stream()
+				.map(line -> (JsonNode) JsonCompare.tree(line)).toList();
+		Map<Long, String> diagnosticsByLine = new HashMap<>();
+		for (JsonNode outcome : outcomes) {
+			assertThat(outcome.get("resourceType").asText()).isEqualTo("OperationOutcome");
+			assertThat(extension(outcome, ImportErrorLines.INPUT_URL).get("valueUri").asText()).isEqualTo(url);
+			diagnosticsByLine.put(extension(outcome, ImportErrorLines.LINE_NUMBER).get("valueInteger").asLong(),
+					outcome.at("/issue/0/diagnostics").asText());
+		}
+		assertThat(diagnosticsByLine.keySet()).containsExactlyInAnyOrder(2L, 3L, 5L, 6L, 7L);
+		assertThat(diagnosticsByLine.get(2L)).startsWith("BULK-0240");
+		assertThat(diagnosticsByLine.get(3L)).startsWith("BULK-0241").contains("Patient/bad-pat-1");
+		assertThat(diagnosticsByLine.get(5L)).startsWith("BULK-0242");
+		assertThat(diagnosticsByLine.get(6L)).startsWith("BULK-0243");
+		assertThat(diagnosticsByLine.get(7L)).startsWith("BULK-0244").contains("Organization/bad-org-4")
+				.contains("Organization/missing");
+		SystemRequestDetails request = new SystemRequestDetails();
+		assertThat(daoRegistry.getResourceDao("Organization").read(new IdType("Organization/bad-org-5"), request))
+				.isNotNull();
+		assertThat(outcomes).hasSize(5);
+	}
+
+	private void assertStoredAsInTheFiles(Map<String, ObjectNode> expected) {
+		Map<String, String> targets = matchUrlTargets(expected);
+		var parser = fhirContext.newJsonParser();
+		SystemRequestDetails request = new SystemRequestDetails();
+		for (Map.Entry<String, ObjectNode> entry : expected.entrySet()) {
+			IBaseResource read = daoRegistry.getResourceDao(entry.getKey().split("/")[0])
+					.read(new IdType(entry.getKey()), request);
+			ObjectNode actual = JsonCompare.normalized(parser.encodeResourceToString(read));
+			assertThat(actual.at("/meta/source").asText()).as(entry.getKey()).isEqualTo(SOURCE);
+			ObjectNode want = entry.getValue().deepCopy();
+			resolveMatchUrls(want, targets);
+			assertThat(withoutServerMeta(actual)).as(entry.getKey()).isEqualTo(withoutServerMeta(want));
+		}
+	}
+
+	/** The resource without what the server assigns: meta.versionId, lastUpdated and source. */
+	static ObjectNode withoutServerMeta(ObjectNode resource) {
+		ObjectNode copy = JsonCompare.normalized(resource.toString());
+		if (copy.get("meta") instanceof ObjectNode meta) {
+			meta.remove(List.of("versionId", "lastUpdated", "source"));
+			if (meta.isEmpty()) {
+				copy.remove("meta");
+			}
+		}
+		return copy;
+	}
+
+	private static Map<String, ObjectNode> syntheaResources() {
+		Map<String, ObjectNode> resources = new HashMap<>();
+		for (String type : SyntheaData.DEPENDENCY_ORDER) {
+			SyntheaData.lines(type).forEach(line -> {
+				ObjectNode tree = JsonCompare.tree(line);
+				resources.put(type + "/" + tree.get("id").asText(), tree);
+			});
+		}
+		return resources;
+	}
+
+	private static Map<String, String> matchUrlTargets(Map<String, ObjectNode> resources) {
+		Map<String, String> targets = new HashMap<>();
+		resources.forEach((key, resource) -> resource.path("identifier").forEach(identifier -> targets.put(
+				key.split("/")[0] + "?identifier=" + identifier.path("system").asText() + "|"
+						+ identifier.path("value").asText(), key)));
+		return targets;
+	}
+
+	private static void resolveMatchUrls(JsonNode node, Map<String, String> targets) {
+		if (node instanceof ObjectNode object) {
+			if (object.get("reference") instanceof TextNode reference && reference.asText().contains("?")) {
+				assertThat(targets).as("target of " + reference.asText()).containsKey(reference.asText());
+				object.put("reference", targets.get(reference.asText()));
+			}
+			object.forEach(child -> resolveMatchUrls(child, targets));
+		} else if (node instanceof ArrayNode array) {
+			array.forEach(child -> resolveMatchUrls(child, targets));
+		}
+	}
+
+	private static JsonNode extension(JsonNode outcome, String url) {
+		for (JsonNode extension : outcome.path("extension")) {
+			if (extension.path("url").asText().equals(url)) {
+				return extension;
+			}
+		}
+		throw new AssertionError("No extension " + url + " in " + outcome);
+	}
+
+	private BulkJob importAndWait(ImportRequest request) {
+		String id = importJobService.submit(request).id();
+		await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200))
+				.until(() -> !table.find(id).orElseThrow().state().isActive());
+		BulkJob job = table.find(id).orElseThrow();
+		assertThat(job.state()).as(job.errorMessage()).isEqualTo(BulkJobState.COMPLETED);
+		return job;
+	}
+
+	private static Path copy(Path source, String name) throws IOException {
+		Path target = inputs.resolve(name);
+		Files.createDirectories(target.getParent());
+		return Files.copy(source, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+	}
+
+	private static Path tempDirectory(String prefix) {
+		try {
+			return Files.createTempDirectory(prefix);
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+}

@@ -1,0 +1,102 @@
+package hapibulk.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Crash safety of imports: the server is killed with SIGKILL in the middle of an import and
+ * started again; the import completes under the same status URL, each input's count equals its
+ * lines (no line stored or counted twice, none lost), and an export holds exactly the dataset.
+ * Small chunks (5 lines) and one worker thread keep the import running long enough to be caught.
+ */
+class KillDuringImportIT {
+
+	private static final Pattern LINES = Pattern.compile("^(\\d+) lines processed");
+
+	private WarProcess server;
+	private ItDatabase database;
+	private NdjsonFileServer files;
+
+	@AfterEach
+	void stop() throws InterruptedException {
+		if (server != null) {
+			server.close();
+		}
+		if (database != null) {
+			database.drop().run();
+		}
+		if (files != null) {
+			files.close();
+		}
+	}
+
+	@Test
+	void importKilledMidway_completesAfterRestart_withEveryResourceOnce() throws Exception {
+		Path workDir = Files.createTempDirectory(Path.of("target"), "kill-import-it-");
+		files = NdjsonFileServer.start(Files.createDirectories(workDir.resolve("served")));
+		Path datasetDir = Path.of(System.getProperty("hapibulk.datasets", "datasets")).resolve("synthea-10-patients");
+		List<Map.Entry<String, String>> inputs = new ArrayList<>();
+		for (String type : SyntheaDataset.DEPENDENCY_ORDER) {
+			Files.copy(datasetDir.resolve(type + ".000.ndjson"), files.directory().resolve(type + ".ndjson"));
+			inputs.add(Map.entry(type, files.url(type + ".ndjson")));
+		}
+		int port = WarProcess.freePort();
+		database = ItDatabase.fresh(workDir);
+		String[] slowImport = {"--hapi.bulk.import.chunk-size=5", "--hapi.bulk.worker-threads=1",
+				"--hapi.bulk.retry-after=1s", "--hapi.bulk.import.allowed-sources=" + files.url("")};
+		server = WarProcess.start(workDir, port, database, slowImport);
+		SyntheaDataset dataset = SyntheaDataset.tenPatients();
+
+		String statusUrl = new BulkImportClient(server.http()).kickOff(BulkImportClient.parameters(inputs));
+		long linesAtKill = awaitLinesBetween(server.http(), statusUrl, 1500, dataset.size() - 1500);
+		server.kill();
+		System.out.printf("[hapi-bulk-it] killed the server (SIGKILL) after %d of %d import lines%n", linesAtKill,
+				dataset.size());
+
+		server = WarProcess.start(workDir, port, database, slowImport);
+		JsonNode manifest = new BulkImportClient(server.http()).awaitManifest(statusUrl, Duration.ofMinutes(10));
+
+		assertThat(manifest.get("error")).isEmpty();
+		Map<String, Long> linesByType = new HashMap<>();
+		dataset.resources().keySet().forEach(key -> linesByType.merge(key.split("/")[0], 1L, Long::sum));
+		for (JsonNode output : manifest.get("output")) {
+			assertThat(output.get("count").asLong()).as(output.toString())
+					.isEqualTo(linesByType.get(output.get("type").asText()));
+		}
+		BulkExportClient exporter = new BulkExportClient(server.http());
+		SystemExportScenario.assertManifestHoldsExactly(server.http(),
+				exporter.awaitManifest(exporter.kickOff(""), Duration.ofMinutes(5)), dataset);
+	}
+
+	private static long awaitLinesBetween(FhirHttp http, String statusUrl, long low, long high)
+			throws InterruptedException {
+		Instant deadline = Instant.now().plus(Duration.ofMinutes(5));
+		while (Instant.now().isBefore(deadline)) {
+			HttpResponse<String> status = http.get(statusUrl);
+			assertThat(status.statusCode()).as("the import must still run; it finished before it could be killed")
+					.isEqualTo(202);
+			Matcher lines = LINES.matcher(status.headers().firstValue("X-Progress").orElse(""));
+			if (lines.find() && Long.parseLong(lines.group(1)) >= low) {
+				assertThat(Long.parseLong(lines.group(1))).isLessThanOrEqualTo(high);
+				return Long.parseLong(lines.group(1));
+			}
+			Thread.sleep(1000);
+		}
+		throw new AssertionError("The import made no progress");
+	}
+}
