@@ -1,5 +1,6 @@
 package hapibulk.config;
 
+import hapibulk.auth.AuthSettings;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
@@ -17,6 +18,7 @@ import java.time.Duration;
  * @param retryAfter     the {@code Retry-After} a status poll of a running job answers
  * @param concurrentJobs how many bulk jobs run at once; more wait in a queue
  * @param workerThreads  threads that run partitions of all jobs; 0 means one per CPU core
+ * @param auth           SMART Backend Services authorization ({@code hapi.bulk.auth.*}); on by default
  */
 public record BulkProperties(
 		@DefaultValue("false") boolean enabled,
@@ -26,7 +28,8 @@ public record BulkProperties(
 		@DefaultValue("2s") Duration retryAfter,
 		@DefaultValue("4") int concurrentJobs,
 		@DefaultValue("0") int workerThreads,
-		@DefaultValue Export export) {
+		@DefaultValue Export export,
+		@DefaultValue AuthSettings auth) {
 
 	public static final String PREFIX = "hapi.bulk";
 
@@ -52,8 +55,8 @@ public record BulkProperties(
 		return workerThreads > 0 ? workerThreads : Runtime.getRuntime().availableProcessors();
 	}
 
-	/** Whether files need a bearer token; true once authorization is configured. */
+	/** Whether files need a bearer token: whenever authorization is on (any mode but none). */
 	public boolean requiresAccessToken() {
-		return false;
+		return auth.enabled();
 	}
 }
