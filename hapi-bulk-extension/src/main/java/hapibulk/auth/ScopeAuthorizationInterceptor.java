@@ -5,16 +5,19 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationConstants;
 import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationInterceptor;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRule;
-import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOpClassifier;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRule;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOp;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOpClassifier;
 import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The server's whole REST API under the token's scopes, enforced by HAPI's
@@ -33,43 +36,55 @@ public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor {
 	@Override
 	public List<IAuthRule> buildRuleList(RequestDetails request) {
 		Object value = request.getUserData().get(BulkAuthorization.GRANT_KEY);
-		RuleBuilder rules = new RuleBuilder();
+		List<IAuthRule> rules = new ArrayList<>();
+		rule(rules, allow -> allow.metadata());
 		if (!(value instanceof AccessGrant grant)) {
-			return rules.allow().metadata().andThen().denyAll("No access token").build();
+			rules.addAll(new RuleBuilder().denyAll("No access token").build());
+			return rules;
 		}
-		rules.allow().metadata();
-		BULK_SERVER_OPERATIONS.forEach(op -> rules.allow().operation().named(op).onServer().andAllowAllResponses());
-		rules.allow().operation().named("$export").onType(Patient.class).andAllowAllResponses();
-		rules.allow().operation().named("$export").onInstancesOfType(Patient.class).andAllowAllResponses();
-		rules.allow().operation().named("$export").onInstancesOfType(Group.class).andAllowAllResponses();
+		BULK_SERVER_OPERATIONS.forEach(op -> rule(rules, allow -> allow.operation().named(op).onServer().andAllowAllResponses()));
+		rule(rules, allow -> allow.operation().named("$export").onType(Patient.class).andAllowAllResponses());
+		rule(rules, allow -> allow.operation().named("$export").onInstancesOfType(Patient.class).andAllowAllResponses());
+		rule(rules, allow -> allow.operation().named("$export").onInstancesOfType(Group.class).andAllowAllResponses());
 		if (!grant.patientScoped() && grant.scopes().mayCreateAny()) {
-			rules.allow().operation().named("$import").onServer().andAllowAllResponses();
+			rule(rules, allow -> allow.operation().named("$import").onServer().andAllowAllResponses());
 		}
 		IIdType patient = grant.patientScoped() ? new IdType("Patient", grant.patient()) : null;
 		boolean writes = false;
 		for (SmartScope scope : grant.scopes().scopes()) {
 			Set<Permission> permissions = scope.permissions();
 			if (permissions.contains(Permission.READ) || permissions.contains(Permission.SEARCH)) {
-				finish(target(rules.allow().read(), scope), patient);
+				rule(rules, allow -> finish(target(allow.read(), scope), patient));
 			}
 			if (permissions.contains(Permission.CREATE)) {
-				finish(target(rules.allow().create(), scope), patient);
+				rule(rules, allow -> finish(target(allow.create(), scope), patient));
 				writes = true;
 			}
 			if (permissions.contains(Permission.UPDATE)) {
 				// HAPI's "write" covers update (and create by PUT to a new id, which is an update in FHIR terms).
-				finish(target(rules.allow().write(), scope), patient);
+				rule(rules, allow -> finish(target(allow.write(), scope), patient));
 				writes = true;
 			}
 			if (permissions.contains(Permission.DELETE)) {
-				finish(target(rules.allow().delete(), scope), patient);
+				rule(rules, allow -> finish(target(allow.delete(), scope), patient));
 				writes = true;
 			}
 		}
 		if (writes) {
-			rules.allow().transaction().withAnyOperation().andApplyNormalRules();
+			rule(rules, allow -> allow.transaction().withAnyOperation().andApplyNormalRules());
 		}
-		return rules.denyAll("Not within the access token's scopes").build();
+		rules.addAll(new RuleBuilder().denyAll("Not within the access token's scopes").build());
+		return rules;
+	}
+
+	/**
+	 * One rule from a builder of its own: HAPI 8.8's RuleBuilder gives a {@code write()} rule that
+	 * follows a {@code create()} rule on the same targets the create operation (it merges them).
+	 */
+	private static void rule(List<IAuthRule> rules, Consumer<IAuthRuleBuilderRule> definition) {
+		RuleBuilder builder = new RuleBuilder();
+		definition.accept(builder.allow());
+		rules.addAll(builder.build());
 	}
 
 	private static IAuthRuleBuilderRuleOpClassifier target(IAuthRuleBuilderRuleOp op, SmartScope scope) {
