@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.text.ParseException;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -45,9 +46,11 @@ public class ExternalTokens implements TokenVerifier {
 			throw new IllegalArgumentException("hapi.bulk.auth.external.jwks-url is not a URL: " + settings.jwksUrl(), e);
 		}
 		processor.setJWSKeySelector(new JWSVerificationKeySelector<>(ClientAssertionVerifier.ALGORITHMS, keys));
+		// Mutable sets: Nimbus asks them contains(null), which Set.of answers with an exception.
 		processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(
-				settings.audience() == null || settings.audience().isBlank() ? null : Set.of(settings.audience()),
-				new JWTClaimsSet.Builder().issuer(settings.issuer()).build(), Set.of("exp"), null));
+				settings.audience() == null || settings.audience().isBlank() ? null
+						: new HashSet<>(List.of(settings.audience())),
+				new JWTClaimsSet.Builder().issuer(settings.issuer()).build(), new HashSet<>(List.of("exp")), null));
 		this.knownTypes = knownTypes;
 	}
 
