@@ -42,8 +42,8 @@ public class BulkAuthConfiguration {
 	public record AuthInterceptors(List<Object> interceptors) {}
 
 	@Bean(destroyMethod = "close")
-	public BulkAudit hapiBulkAudit(ObjectProvider<DaoRegistry> daoRegistry) {
-		return new BulkAudit(daoRegistry.getIfAvailable(), Clock.systemUTC());
+	public BulkAudit hapiBulkAudit(ObjectProvider<DaoRegistry> daoRegistry, BulkProperties properties) {
+		return new BulkAudit(properties.audit().storeEvents() ? daoRegistry.getIfAvailable() : null, Clock.systemUTC());
 	}
 
 	@Bean

@@ -1,5 +1,6 @@
 package hapibulk.config;
 
+import hapibulk.audit.AuditSettings;
 import hapibulk.auth.AuthSettings;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -19,6 +20,7 @@ import java.time.Duration;
  * @param concurrentJobs how many bulk jobs run at once; more wait in a queue
  * @param workerThreads  threads that run partitions of all jobs; 0 means one per CPU core
  * @param auth           SMART Backend Services authorization ({@code hapi.bulk.auth.*}); on by default
+ * @param audit          the audit trail ({@code hapi.bulk.audit.*})
  */
 public record BulkProperties(
 		@DefaultValue("false") boolean enabled,
@@ -29,7 +31,8 @@ public record BulkProperties(
 		@DefaultValue("4") int concurrentJobs,
 		@DefaultValue("0") int workerThreads,
 		@DefaultValue Export export,
-		@DefaultValue AuthSettings auth) {
+		@DefaultValue AuthSettings auth,
+		@DefaultValue AuditSettings audit) {
 
 	public static final String PREFIX = "hapi.bulk";
 

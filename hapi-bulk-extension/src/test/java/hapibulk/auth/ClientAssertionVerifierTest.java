@@ -84,6 +84,32 @@ class ClientAssertionVerifierTest {
 	}
 
 	@Test
+	void verify_takesKeysFromAnAllowListedJku() throws Exception {
+		RSAKey jkuKey = new RSAKeyGenerator(2048).keyID("jku-key").generate();
+		com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+				new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+		JwksCacheTest.serve(server, "/jwks", new JWKSet(jkuKey.toPublicJWK()).toString(), "max-age=60",
+				new java.util.concurrent.atomic.AtomicInteger());
+		server.start();
+		try {
+			String jku = "http://127.0.0.1:" + server.getAddress().getPort() + "/jwks";
+			JdbcDataSource dataSource = new JdbcDataSource();
+			dataSource.setURL("jdbc:h2:mem:jti-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+			JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+			jdbc.execute(JtiReplayGuard.createTableSql());
+			ClientAssertionVerifier withAllowList = new ClientAssertionVerifier(new RegisteredClients(List.of(
+					new AuthSettings.Client("rsa-client", new JWKSet(rsa.toPublicJWK()).toString(), null, "system/*.read",
+							null)), ScopeSetTest.TYPES), List.of(jku), new JwksCache(Clock.systemUTC()),
+					new JtiReplayGuard(jdbc, Clock.systemUTC()), Clock.systemUTC());
+			String assertion = sign(new JWSHeader.Builder(JWSAlgorithm.RS384).keyID("jku-key")
+					.jwkURL(java.net.URI.create(jku)).build(), claims("rsa-client").build(), new RSASSASigner(jkuKey));
+			assertThat(withAllowList.verify(assertion, TOKEN_URL).clientId()).isEqualTo("rsa-client");
+		} finally {
+			server.stop(0);
+		}
+	}
+
+	@Test
 	void verify_refusesAReplayedJti() throws Exception {
 		String assertion = rsaAssertion(c -> {}, h -> {});
 		verifier.verify(assertion, TOKEN_URL);

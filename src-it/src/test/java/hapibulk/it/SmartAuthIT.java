@@ -340,16 +340,21 @@ class SmartAuthIT {
 	}
 
 	@Test
-	void audit_recordsTokensKickOffsAndDownloads() {
+	void audit_recordsTokensAndKickOffs() {
 		String token = admin.token(http, tokenUrl, "system/*.read");
 		SmartClient.requestToken(http, tokenUrl, SmartClient.form(admin.as("unregistered").assertion(tokenUrl), "system/*.read"));
+		String narrowToken = narrow.token(http, tokenUrl, "system/Patient.rs");
+		assertThat(http.get("$export?_type=Condition", "Accept", JSON, "Prefer", "respond-async", "Authorization",
+				SmartClient.bearer(narrowToken)).statusCode()).isEqualTo(403);
 		await().atMost(30, SECONDS).untilAsserted(() -> {
 			HttpResponse<String> events = http.get("AuditEvent?_count=500", "Accept", JSON, "Authorization",
 					SmartClient.bearer(token));
 			assertThat(events.statusCode()).isEqualTo(200);
-			assertThat(events.body()).contains("\"token-issued\"", "\"token-refused\"", "admin-client");
+			assertThat(events.body()).contains("\"token-issued\"", "\"token-refused\"", "\"export-kickoff\"",
+					"admin-client", "narrow-client");
 		});
-		assertThat(server.log()).content().contains("\"action\":\"token-refused\"");
+		assertThat(server.log()).content().contains("\"action\":\"token-refused\"")
+				.contains("\"action\":\"export-kickoff\",\"outcome\":\"failure\",\"client\":\"narrow-client\"");
 	}
 
 	private static JsonNode awaitManifest(String statusUrl, String token) throws InterruptedException {
