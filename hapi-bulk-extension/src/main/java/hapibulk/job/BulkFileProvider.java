@@ -3,6 +3,10 @@ package hapibulk.job;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import hapibulk.audit.AuditAction;
+import hapibulk.audit.AuditRecord;
+import hapibulk.audit.BulkAudit;
+import hapibulk.auth.BulkAuthorization;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.support.BulkErrors;
 import hapibulk.support.OperationOutcomes;
@@ -13,7 +17,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Optional;
-import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -27,10 +30,15 @@ public class BulkFileProvider {
 
 	private final BulkJobService jobService;
 	private final BulkFileStore fileStore;
+	private final BulkAuthorization authorization;
+	private final BulkAudit audit;
 
-	public BulkFileProvider(BulkJobService jobService, BulkFileStore fileStore) {
+	public BulkFileProvider(BulkJobService jobService, BulkFileStore fileStore, BulkAuthorization authorization,
+			BulkAudit audit) {
 		this.jobService = jobService;
 		this.fileStore = fileStore;
+		this.authorization = authorization;
+		this.audit = audit;
 	}
 
 	@Operation(name = OPERATION, manualResponse = true, idempotent = true)
@@ -39,15 +47,17 @@ public class BulkFileProvider {
 			@OperationParam(name = "file", typeName = "string", min = 1, max = 1) IPrimitiveType<String> fileName,
 			ServletRequestDetails request) throws IOException {
 		String name = fileName == null ? null : fileName.getValueAsString();
-		Optional<BulkFileStore.StoredFile> file = jobService.findVisible(jobId == null ? null : jobId.getValueAsString())
-				.filter(job -> job.state() == BulkJobState.COMPLETED)
-				.filter(job -> listsFile(job, name))
-				.flatMap(job -> fileStore.find(job.id(), name));
+		Optional<BulkJob> listing = jobService.findVisible(jobId == null ? null : jobId.getValueAsString())
+				.filter(job -> authorization.mayAccessJob(request, job.owner()))
+				.filter(job -> jobService.listsFile(job, name));
+		Optional<BulkFileStore.StoredFile> file = listing.flatMap(job -> fileStore.find(job.id(), name));
 		if (file.isEmpty()) {
 			OperationOutcomes.write(request, 404, "error", "not-found",
 					BulkErrors.code(203) + "No such bulk file: the job is unknown, unfinished, deleted or expired");
 			return;
 		}
+		audit.record(AuditRecord.of(AuditAction.FILE_DOWNLOADED, listing.get().owner(), request, OPERATION, true,
+				java.util.Map.of("job", listing.get().id(), "file", name, "bytes", Long.toString(file.get().length()))));
 		HttpServletResponse response = request.getServletResponse();
 		response.setStatus(200);
 		response.setContentType(NDJSON);
@@ -63,12 +73,6 @@ public class BulkFileProvider {
 						: response.getOutputStream()) {
 			in.transferTo(out);
 		}
-	}
-
-	private static boolean listsFile(BulkJob job, String name) {
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
-		return Stream.of(manifest.output(), manifest.deleted(), manifest.error()).flatMap(java.util.List::stream)
-				.anyMatch(f -> f.file() != null && f.file().equals(name));
 	}
 
 	static boolean acceptsGzip(String acceptEncoding) {

@@ -86,6 +86,13 @@ public class BulkJobFiles {
 		return Optional.of(new Page(output, deleted, error, !last));
 	}
 
+	/** Whether the file was handed out on a manifest page, which makes it downloadable while the job runs. */
+	public boolean isHandedOut(String jobId, String fileName) {
+		Integer count = jdbc.queryForObject("SELECT COUNT(*) FROM " + TABLE
+				+ " WHERE JOB_ID = ? AND FILE_NAME = ? AND PAGE IS NOT NULL", Integer.class, jobId, fileName);
+		return count != null && count > 0;
+	}
+
 	public void forget(String jobId) {
 		jdbc.update("DELETE FROM " + TABLE + " WHERE JOB_ID = ?", jobId);
 	}

@@ -113,6 +113,18 @@ public class BulkJobService {
 		return jobFiles.page(job.id(), page, job.state() == BulkJobState.COMPLETED);
 	}
 
+	/** Whether a client may download this file of the job now: the manifest, or a page of it, lists it. */
+	public boolean listsFile(BulkJob job, String fileName) {
+		if (fileName == null) {
+			return false;
+		}
+		if (job.state() == BulkJobState.COMPLETED && ManifestJson.read(job.manifestJson()).files()
+				.anyMatch(file -> fileName.equals(file.file()))) {
+			return true;
+		}
+		return job.statusOptions().partialManifests() && jobFiles.isHandedOut(job.id(), fileName);
+	}
+
 	void deleteFiles(String jobId) {
 		jobFiles.forget(jobId);
 		try {

@@ -2,6 +2,7 @@ package hapibulk.job;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * What a completed job produced, as stored in the job table. File entries carry file names; the
@@ -25,6 +26,11 @@ public record BulkManifest(
 		output = List.copyOf(output);
 		deleted = List.copyOf(deleted);
 		error = List.copyOf(error);
+	}
+
+	/** Every file entry: output, deleted, then error. */
+	public Stream<ManifestFile> files() {
+		return Stream.of(output, deleted, error).flatMap(List::stream);
 	}
 
 	/**

@@ -1,5 +1,6 @@
 package hapibulk.job;
 
+import hapibulk.auth.JtiReplayGuard;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.support.DatabaseType;
@@ -55,7 +56,8 @@ public class BulkSchemaInitializer {
 				+ " PROGRESS_TOTAL BIGINT NOT NULL,"
 				+ " MANIFEST_JSON TEXT,"
 				+ " ERROR_MESSAGE VARCHAR(4000))");
-		// Columns added after the first release: databases created before get them here.
+		// Columns added after the first release: databases created before get them here (no-ops on newer ones).
+		jdbc.execute("ALTER TABLE " + BulkJobTable.TABLE + " ADD COLUMN IF NOT EXISTS OWNER VARCHAR(256)");
 		jdbc.execute("ALTER TABLE " + BulkJobTable.TABLE
 				+ " ADD COLUMN IF NOT EXISTS SEPARATE_STATUS BOOLEAN DEFAULT FALSE NOT NULL");
 		jdbc.execute("ALTER TABLE " + BulkJobTable.TABLE
@@ -71,6 +73,8 @@ public class BulkSchemaInitializer {
 		jdbc.execute("CREATE TABLE IF NOT EXISTS BULK_EXPORT_MATCH (JOB_ID VARCHAR(64) NOT NULL,"
 				+ " RES_TYPE VARCHAR(100) NOT NULL, RES_ID BIGINT NOT NULL)");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS BULK_EXPORT_MATCH_IDX ON BULK_EXPORT_MATCH (JOB_ID, RES_ID)");
+		// Client assertion ids seen by the token endpoint (replay protection shared by restarts and nodes).
+		jdbc.execute(JtiReplayGuard.createTableSql());
 	}
 
 	private String scriptPlatform() throws org.springframework.jdbc.support.MetaDataAccessException {

@@ -36,6 +36,8 @@ class BulkJobFilesTest {
 
 		files.register("job", Kind.OUTPUT, file("Encounter", "Encounter-2.ndjson"));
 		files.register("job", Kind.OUTPUT, file("Encounter", "Encounter-2.ndjson")); // a redone chunk
+		assertThat(files.isHandedOut("job", "Encounter-1.ndjson")).isTrue();
+		assertThat(files.isHandedOut("job", "Encounter-2.ndjson")).as("finished, on no page yet").isFalse();
 		assertThat(files.page("job", 1, false).orElseThrow()).isEqualTo(first);
 		assertThat(files.page("job", 3, false)).as("page 2 was not handed out yet").isEmpty();
 
