@@ -133,7 +133,7 @@ public class BulkConfiguration {
 						properties.export().includeReferencedResources(), Clock.systemUTC()),
 						exportJobService, authorization, new ExportAccess(compartment, fhirContext.getResourceTypes(),
 								properties.export().includeReferencedResources()), audit),
-				new BulkImportProvider(new ImportRequestParser(fhirContext), importJobService),
+				new BulkImportProvider(new ImportRequestParser(fhirContext), importJobService, authorization, audit),
 				new BulkStatusProvider(jobService, properties.retryAfter(), properties.requiresAccessToken(),
 						Clock.systemUTC(), authorization, audit),
 				new BulkFileProvider(jobService, fileStore, authorization, audit)),

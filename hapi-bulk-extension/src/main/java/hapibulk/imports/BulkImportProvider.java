@@ -3,6 +3,11 @@ package hapibulk.imports;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import hapibulk.audit.AuditAction;
+import hapibulk.audit.AuditRecord;
+import hapibulk.audit.BulkAudit;
+import hapibulk.auth.BulkAuthorization;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkStatusProvider;
 import hapibulk.support.BulkErrors;
@@ -10,6 +15,8 @@ import hapibulk.support.OperationOutcomes;
 
 import java.io.IOException;
 import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * {@code POST [base]/$import}: reads the body itself ({@code manualRequest}), because besides a
@@ -22,10 +29,15 @@ public class BulkImportProvider {
 
 	private final ImportRequestParser parser;
 	private final ImportJobService importJobService;
+	private final BulkAuthorization authorization;
+	private final BulkAudit audit;
 
-	public BulkImportProvider(ImportRequestParser parser, ImportJobService importJobService) {
+	public BulkImportProvider(ImportRequestParser parser, ImportJobService importJobService,
+			BulkAuthorization authorization, BulkAudit audit) {
 		this.parser = parser;
 		this.importJobService = importJobService;
+		this.authorization = authorization;
+		this.audit = audit;
 	}
 
 	@Operation(name = OPERATION, manualRequest = true, manualResponse = true)
@@ -35,9 +47,26 @@ public class BulkImportProvider {
 			throw new InvalidRequestException(BulkErrors.code(210)
 					+ "Bulk import is asynchronous: send the header 'Prefer: respond-async'");
 		}
-		ImportRequest importRequest = parser.parse(request.loadRequestContents(), request.getHeader("Content-Type"),
-				request.getCompleteUrl());
-		BulkJob job = importJobService.submit(importRequest);
+		String client = authorization.owner(request);
+		BulkJob job;
+		ImportRequest importRequest;
+		try {
+			authorization.requireImport(request);
+			importRequest = parser.parse(request.loadRequestContents(), request.getHeader("Content-Type"),
+					request.getCompleteUrl());
+			// Every input type needs a create scope of its own: system/Patient.c does not import Observations.
+			importRequest.inputs().forEach(input -> authorization.requireWrite(request, input.type()));
+			job = importJobService.submit(importRequest, client);
+		} catch (BaseServerResponseException e) {
+			audit.record(AuditRecord.of(AuditAction.IMPORT_STARTED, client, request, OPERATION, false,
+					Map.of("url", request.getCompleteUrl(), "status", Integer.toString(e.getStatusCode()),
+							"reason", String.valueOf(e.getMessage()))));
+			throw e;
+		}
+		audit.record(AuditRecord.of(AuditAction.IMPORT_STARTED, client, request, OPERATION, true,
+				Map.of("job", job.id(), "inputs", Integer.toString(importRequest.inputs().size()),
+						"types", importRequest.inputs().stream().map(ImportRequest.Input::type).distinct()
+								.collect(Collectors.joining(",")))));
 		request.getServletResponse().setHeader("Content-Location",
 				BulkStatusProvider.statusUrl(request.getFhirServerBase(), job.id()));
 		OperationOutcomes.write(request, 202, "information", "informational", "Bulk import accepted");

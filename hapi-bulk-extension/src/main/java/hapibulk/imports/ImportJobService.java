@@ -39,7 +39,10 @@ public class ImportJobService {
 		this.clock = clock;
 	}
 
-	public BulkJob submit(ImportRequest request) {
+	/**
+	 * @param owner the client that asked for it (only it may see the job), or null when authorization is off
+	 */
+	public BulkJob submit(ImportRequest request, String owner) {
 		request.inputs().forEach(input -> sources.checkAllowed(input.url()));
 		request.inputs().forEach(input -> sources.probe(input.url()));
 		if (table.countActive(BulkJobKind.IMPORT) >= maxRunningImports) {
@@ -47,6 +50,6 @@ public class ImportJobService {
 					+ maxRunningImports + " imports; try again later", retryAfter.multipliedBy(5));
 		}
 		return jobService.submit(new BulkJobService.Submission(BulkJobKind.IMPORT, importJob, request.requestUrl(),
-				request.toJson(), null, clock.instant(), new JobParametersBuilder(), StatusOptions.DEFAULT));
+				request.toJson(), owner, clock.instant(), new JobParametersBuilder(), StatusOptions.DEFAULT));
 	}
 }

@@ -55,7 +55,9 @@ public class BulkJobStateListener implements JobExecutionListener {
 				if (!completed) {
 					details.put("error", String.valueOf(job.errorMessage()));
 				}
-				audit.record(new AuditRecord(completed ? AuditAction.JOB_COMPLETED : AuditAction.JOB_FAILED, job.owner(),
+				AuditAction action = job.kind() == BulkJobKind.IMPORT ? AuditAction.IMPORT_FINISHED
+						: completed ? AuditAction.JOB_COMPLETED : AuditAction.JOB_FAILED;
+				audit.record(new AuditRecord(action, job.owner(),
 						null, job.kind().name().toLowerCase(java.util.Locale.ROOT), completed, details));
 			}
 		});
