@@ -334,6 +334,43 @@ class JavaJarSystemExportIT {
 		assertThat(BulkExportClient.byId(lines).keySet()).containsAll(SyntheaDataset.tenPatients().resources().keySet());
 	}
 
+	/** _since and _until bound lastUpdated; _elements subsets and tags; includeAssociatedData adds Provenance. */
+	@Test
+	@Order(14)
+	void sinceUntil_elements_andIncludeAssociatedData() throws InterruptedException {
+		String patientId = patientIds().get(2);
+		String before = java.time.Instant.now().toString();
+		Thread.sleep(20);
+		ObjectNode added = FhirHttp.JSON.createObjectNode().put("resourceType", "Patient").put("id", "it-added")
+				.put("gender", "female");
+		assertThat(server.http().put("Patient/it-added", added.toString(), "Content-Type", "application/fhir+json")
+				.statusCode()).isIn(200, 201);
+		ObjectNode provenance = FhirHttp.JSON.createObjectNode().put("resourceType", "Provenance").put("id", "it-prov")
+				.put("recorded", "2024-01-01T00:00:00Z");
+		provenance.putArray("target").addObject().put("reference", "Patient/" + patientId);
+		provenance.putArray("agent").addObject().putObject("who").put("reference", "Patient/" + patientId);
+		assertThat(server.http().put("Provenance/it-prov", provenance.toString(), "Content-Type", "application/fhir+json")
+				.statusCode()).isIn(200, 201);
+
+		assertThat(export(server.http().get("$export?_type=Patient&_since=" + before, ASYNC)).keySet())
+				.containsExactly("Patient/it-added");
+		assertThat(export(server.http().get("$export?_type=Patient&_until=" + before, ASYNC)).keySet())
+				.containsExactlyInAnyOrderElementsOf(patientIds().stream().map(id -> "Patient/" + id).toList());
+
+		Map<String, ObjectNode> subsetted = export(server.http().get(
+				"$export?_type=Patient,Encounter&_elements=Patient.gender,Encounter.status", ASYNC));
+		assertThat(subsetted.get("Patient/it-added").fieldNames()).toIterable()
+				.containsExactlyInAnyOrder("resourceType", "id", "gender");
+		subsetted.values().stream().filter(resource -> resource.get("resourceType").asText().equals("Encounter"))
+				.forEach(encounter -> assertThat(encounter.fieldNames()).toIterable()
+						.as("status asked for, class mandatory").containsExactlyInAnyOrder("resourceType", "id", "status", "class"));
+
+		assertThat(export(server.http().get("Patient/" + patientId
+				+ "/$export?_type=Patient&includeAssociatedData=RelevantProvenanceResources", ASYNC)).keySet())
+				.containsExactlyInAnyOrder("Patient/" + patientId, "Provenance/it-prov");
+		assertThat(server.http().delete("Provenance/it-prov").statusCode()).isIn(200, 204);
+	}
+
 	private static final String[] ASYNC = {"Prefer", "respond-async", "Accept", "application/fhir+json"};
 	private static final String[] POST_ASYNC = {"Prefer", "respond-async", "Accept", "application/fhir+json",
 			"Content-Type", "application/fhir+json"};
