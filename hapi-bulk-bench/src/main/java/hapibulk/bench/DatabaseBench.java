@@ -14,6 +14,7 @@ import hapibulk.bench.Contenders.Role;
 import hapibulk.bench.SyntheaCopies.DataSet;
 import hapibulk.config.BulkConfiguration;
 import hapibulk.export.ExportJobService;
+import hapibulk.export.job.StoredResourceReader;
 import hapibulk.job.BulkJobService;
 import hapibulk.job.BulkJobTable;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
@@ -75,7 +76,7 @@ final class DatabaseBench {
 			int copyCount = (settings.resources() + copies.resourcesPerCopy() - 1) / copies.resourcesPerCopy();
 			int exportSize = (int) new SqlReplicator(dataSource, kind.equals("postgres")).replicate(copyCount, settings.resources());
 			log(String.format("replicated to %d resources in %.1f s", exportSize, (System.nanoTime() - started) / 1e9));
-			ExplainPlans.print(new JdbcTemplate(dataSource), kind);
+			ExplainPlans.print(context.getBean(StoredResourceReader.class), kind);
 
 			List<ExportContender> exporters = List.of(new BuiltinExport(batch2),
 					new OursExport(context.getBean(ExportJobService.class), context.getBean(BulkJobTable.class),
