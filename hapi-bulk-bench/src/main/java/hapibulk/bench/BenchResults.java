@@ -60,6 +60,7 @@ final class BenchResults {
 	}
 
 	private final List<Row> rows = new ArrayList<>();
+	private final Map<String, HttpLatency.Figures> latencies = new java.util.LinkedHashMap<>();
 	private final Map<String, Object> parameters;
 
 	BenchResults(Map<String, Object> parameters) {
@@ -75,10 +76,16 @@ final class BenchResults {
 		System.out.println(row.line());
 	}
 
+	void addLatency(String database, HttpLatency.Figures figures) {
+		latencies.put(database, figures);
+		System.out.println(figures.line(database));
+	}
+
 	void print() {
 		System.out.println();
 		System.out.println("==== hapi-bulk benchmark ====");
 		rows.forEach(row -> System.out.println(row.line()));
+		latencies.forEach((database, figures) -> System.out.println(figures.line(database)));
 		System.out.println();
 		System.out.println(String.format(Locale.ROOT, "| %-9s | %-8s | %9s | %-7s | %9s | %-28s | %10s | %10s | %s |", "operation",
 				"database", "resources", "who", "median_s", "runs_s", "resources/s", "peak_heap_mb", "note"));
@@ -120,6 +127,8 @@ final class BenchResults {
 			node.put("ours_vs_floor", row.ratio(Role.FLOOR, Role.OURS));
 			node.put("line", row.line());
 		}
+		ObjectNode latency = root.putObject("latency");
+		latencies.forEach((database, figures) -> latency.set(database, mapper.valueToTree(figures)));
 		Files.createDirectories(file.getParent());
 		mapper.writeValue(file.toFile(), root);
 	}

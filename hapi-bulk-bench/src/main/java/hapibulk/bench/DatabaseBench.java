@@ -5,6 +5,7 @@ import ca.uhn.fhir.batch2.api.IJobMaintenanceService;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.rest.server.RestfulServer;
 import hapibulk.bench.BenchResults.Measured;
 import hapibulk.bench.BenchResults.Row;
 import hapibulk.bench.Contenders.ExportContender;
@@ -94,6 +95,17 @@ final class DatabaseBench {
 			}
 			results.add(new Row("export", kind, exportSize, exports));
 
+			if (settings.latency()) {
+				try {
+					HttpLatency.Figures latency = new HttpLatency(context.getBean(BulkJobTable.class))
+							.measure(context.getBean(RestfulServer.class), dir.resolve("tomcat"));
+					results.addLatency(kind, latency);
+				} catch (Exception e) {
+					log("latency measurement failed: " + e);
+					e.printStackTrace(System.out);
+				}
+			}
+
 			JdbcTemplate jdbc = new JdbcTemplate(dataSource);
 			try (NdjsonFileServer files = new NdjsonFileServer(dir)) {
 				List<ImportContender> importers = new ArrayList<>();
@@ -169,7 +181,9 @@ final class DatabaseBench {
 	private static AnnotationConfigApplicationContext context(BenchDatabase database, Path dir) {
 		AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
 		context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("bench",
-				Map.of("hapi.bulk.file-directory", dir.resolve("ours-files").toString())));
+				Map.of("hapi.bulk.file-directory", dir.resolve("ours-files").toString(),
+						// 50 pollers poll back to back (HttpLatency): 0 turns the 429 for too early polls off.
+						"hapi.bulk.retry-after", "0s")));
 		context.registerBean(BenchDatabase.class, () -> database);
 		context.register(BenchHapiConfig.class, BulkConfiguration.class);
 		context.refresh();

@@ -62,6 +62,8 @@ final class SqlReplicator {
 				jdbc.update(copySql(table, copy, offset), KEY_OFFSET, maxKey);
 			}
 		}
+		// Fresh statistics, as a loaded database would have after autovacuum: plans then fit the data.
+		jdbc.execute(postgres ? "ANALYZE HFJ_RESOURCE, HFJ_RES_VER, HFJ_RES_TAG" : "ANALYZE");
 		return count();
 	}
 
