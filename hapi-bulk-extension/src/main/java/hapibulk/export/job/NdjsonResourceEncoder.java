@@ -26,6 +26,7 @@ public class NdjsonResourceEncoder {
 	private static final ObjectMapper EXACT = ExactJson.MAPPER;
 
 	private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(16 * 1024);
+	private final ByteArrayOutputStream idAndMeta = new ByteArrayOutputStream(1024);
 
 	/** The resource as UTF-8 JSON followed by a newline. */
 	public byte[] encode(StoredResource resource) throws IOException {
@@ -33,9 +34,14 @@ public class NdjsonResourceEncoder {
 			return (resource.body() + "\n").getBytes(StandardCharsets.UTF_8);
 		}
 		buffer.reset();
+		// A stored "meta" (for instance meta.extension) must be merged; that rare case takes the tree path.
+		boolean storedMeta = resource.body().contains("\"meta\"");
+		if (!storedMeta && spliceIdAndMeta(resource)) {
+			return buffer.toByteArray();
+		}
+		buffer.reset();
 		try (JsonGenerator out = JSON.createGenerator(buffer)) {
-			// A stored "meta" (for instance meta.extension) must be merged; that rare case takes the tree path.
-			if (resource.body().contains("\"meta\"")) {
+			if (storedMeta) {
 				writeMerged(resource, out);
 			} else {
 				writeStreamed(resource, out);
@@ -43,6 +49,38 @@ public class NdjsonResourceEncoder {
 		}
 		buffer.write('\n');
 		return buffer.toByteArray();
+	}
+
+	/**
+	 * The fast path, for JSON as HAPI stores it: {@code {"resourceType":"X",...}} with no id and no
+	 * meta (HAPI's encoder would write them right after resourceType). The stored text is copied as
+	 * it is, with only id and meta written in after the type: no parsing of the resource at all.
+	 *
+	 * @return false (nothing written) when the text does not have that shape
+	 */
+	private boolean spliceIdAndMeta(StoredResource resource) throws IOException {
+		String body = resource.body();
+		String head = "{\"resourceType\":\"" + resource.type() + "\"";
+		if (!body.startsWith(head) || body.length() == head.length()) {
+			return false;
+		}
+		char next = body.charAt(head.length());
+		if (next != '}' && (next != ',' || body.startsWith("\"id\"", head.length() + 1))) {
+			return false;
+		}
+		idAndMeta.reset();
+		try (JsonGenerator out = JSON.createGenerator(idAndMeta)) {
+			out.writeStartObject();
+			writeIdAndMeta(resource, out, null);
+			out.writeEndObject();
+		}
+		byte[] fields = idAndMeta.toByteArray();
+		buffer.write(head.getBytes(StandardCharsets.UTF_8));
+		buffer.write(',');
+		buffer.write(fields, 1, fields.length - 2); // the fields, without the object's braces
+		buffer.write(body.substring(head.length()).getBytes(StandardCharsets.UTF_8));
+		buffer.write('\n');
+		return true;
 	}
 
 	private static void writeStreamed(StoredResource resource, JsonGenerator out) throws IOException {

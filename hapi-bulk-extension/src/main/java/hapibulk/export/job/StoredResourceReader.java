@@ -11,6 +11,7 @@ import ca.uhn.fhir.model.primitive.IdDt;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import hapibulk.export.job.StoredResource.StoredTag;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.ResultSetExtractor;
 
@@ -54,7 +55,11 @@ public class StoredResourceReader {
 
 	static final String PROVENANCE = "Provenance";
 
+	/** HAPI 8.8's index on HFJ_RESOURCE (RES_ID, RES_UPDATED, PARTITION_ID). */
+	private static final String H2_KEY_INDEX = "IDX_RES_RESID_UPDATED";
+
 	private final JdbcTemplate jdbc;
+	private volatile String keyOrderHint;
 	private final DaoRegistry daoRegistry;
 	private final FhirContext fhirContext;
 
@@ -142,10 +147,7 @@ public class StoredResourceReader {
 
 	private Page readResourcePage(String type, Sql filterWhere, long afterPid, int maxRows, long maxBytes) {
 		Sql where = filterWhere.and("r.RES_ID > ?", afterPid);
-		String sql = "SELECT r.RES_ID, r.FHIR_ID, r.RES_VER, r.HAS_TAGS, v.RES_UPDATED, v.RES_ENCODING, v.RES_TEXT_VC,"
-				+ " v.SOURCE_URI, v.REQUEST_ID"
-				+ " FROM HFJ_RESOURCE r JOIN HFJ_RES_VER v ON v.RES_ID = r.RES_ID AND v.RES_VER = r.RES_VER"
-				+ " WHERE " + where.sql() + " ORDER BY r.RES_ID FETCH FIRST " + maxRows + " ROWS ONLY";
+		String sql = pageSql(where, maxRows);
 		List<Row> rows = new ArrayList<>();
 		long[] bytes = {0};
 		// Stops reading at the byte bound: the rows after it (large attachments, say) are never fetched.
@@ -164,6 +166,44 @@ public class StoredResourceReader {
 					: readThroughHapi(type, row));
 		}
 		return new Page(resources, bytes[0] >= maxBytes || rows.size() == maxRows);
+	}
+
+	/**
+	 * The page query: first the page's keys from {@code HFJ_RESOURCE} in key order (a derived table,
+	 * so no planner can join {@code HFJ_RES_VER} first and sort the whole join, as H2's did), then
+	 * their current versions' text by (RES_ID, RES_VER). On H2 the key scan is also held to HAPI's
+	 * index that starts with RES_ID: H2 otherwise takes the type index, ordered by update time, and
+	 * sorts all of a type's remaining rows for every page (quadratic in the type's size).
+	 */
+	private String pageSql(Sql where, int maxRows) {
+		return "SELECT r.RES_ID, r.FHIR_ID, r.RES_VER, r.HAS_TAGS, v.RES_UPDATED, v.RES_ENCODING, v.RES_TEXT_VC,"
+				+ " v.SOURCE_URI, v.REQUEST_ID"
+				+ " FROM (SELECT r.RES_ID, r.FHIR_ID, r.RES_VER, r.HAS_TAGS FROM HFJ_RESOURCE r" + keyOrderHint()
+				+ " WHERE " + where.sql() + " ORDER BY r.RES_ID FETCH FIRST " + maxRows + " ROWS ONLY) r"
+				+ " JOIN HFJ_RES_VER v ON v.RES_ID = r.RES_ID AND v.RES_VER = r.RES_VER ORDER BY r.RES_ID";
+	}
+
+	/** The plan the database chooses for a page of a system export of {@code type} (diagnostics, benchmark). */
+	public List<String> pagePlan(String type) {
+		Sql where = where(new ExportFilter(type, false, null, null, null, false, null, null, null, null, null, false,
+				false)).and("r.RES_ID > ?", 0L);
+		String sql = pageSql(where, 1000);
+		for (Object arg : where.args()) {
+			sql = sql.replaceFirst("\\?", arg instanceof String text ? "'" + text + "'" : arg.toString());
+		}
+		return jdbc.queryForList("EXPLAIN " + sql, String.class);
+	}
+
+	private String keyOrderHint() {
+		String hint = keyOrderHint;
+		if (hint == null) {
+			hint = jdbc.execute((ConnectionCallback<Boolean>) connection ->
+					connection.getMetaData().getDatabaseProductName().equals("H2")) && jdbc.queryForObject(
+					"SELECT COUNT(*) FROM INFORMATION_SCHEMA.INDEXES WHERE TABLE_NAME = 'HFJ_RESOURCE' AND INDEX_NAME = ?",
+					Integer.class, H2_KEY_INDEX) > 0 ? " USE INDEX (" + H2_KEY_INDEX + ")" : "";
+			keyOrderHint = hint;
+		}
+		return hint;
 	}
 
 	/**

@@ -15,7 +15,7 @@ class NdjsonResourceEncoderTest {
 	private final NdjsonResourceEncoder encoder = new NdjsonResourceEncoder();
 
 	@Test
-	void addsIdAndMetaAfterResourceType_andKeepsDecimalsAsWritten() throws IOException {
+	void addsIdAndMetaAfterResourceType_andCopiesTheStoredTextAsItIs() throws IOException {
 		StoredResource stored = stored("{\"resourceType\":\"Observation\",\"valueQuantity\":{\"value\":70.50},"
 				+ "\"component\":[{\"valueDecimal\":1.000000000000000000001}],\"text\":\"a\\\"b\\u00e9\"}", List.of());
 
@@ -24,7 +24,23 @@ class NdjsonResourceEncoderTest {
 		assertThat(line).isEqualTo("{\"resourceType\":\"Observation\",\"id\":\"obs-1\",\"meta\":{\"versionId\":\"3\","
 				+ "\"lastUpdated\":\"" + new org.hl7.fhir.r4.model.InstantType(stored.updated()).getValueAsString()
 				+ "\",\"source\":\"http://src#req\"},\"valueQuantity\":{\"value\":70.50},"
-				+ "\"component\":[{\"valueDecimal\":1.000000000000000000001}],\"text\":\"a\\\"bé\"}\n");
+				+ "\"component\":[{\"valueDecimal\":1.000000000000000000001}],\"text\":\"a\\\"b\\u00e9\"}\n");
+	}
+
+	@Test
+	void aResourceWithoutElements_getsIdAndMeta() throws IOException {
+		String line = encode(stored("{\"resourceType\":\"Observation\"}", List.of()));
+
+		assertThat(line).startsWith("{\"resourceType\":\"Observation\",\"id\":\"obs-1\",\"meta\":{\"versionId\":\"3\",")
+				.endsWith("\"source\":\"http://src#req\"}}\n");
+	}
+
+	@Test
+	void aStoredIdAfterTheType_isReplaced() throws IOException {
+		String line = encode(stored("{\"resourceType\":\"Observation\",\"id\":\"stale\",\"status\":\"final\"}", List.of()));
+
+		assertThat(line).startsWith("{\"resourceType\":\"Observation\",\"id\":\"obs-1\",\"meta\":{")
+				.doesNotContain("stale").endsWith("},\"status\":\"final\"}\n");
 	}
 
 	@Test

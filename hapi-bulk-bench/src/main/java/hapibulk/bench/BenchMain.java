@@ -1,0 +1,23 @@
+package hapibulk.bench;
+
+/**
+ * The benchmark's entry point (README, "The benchmark"): every database named in
+ * {@code bench.databases}, then the summary lines, the table and {@code results.json}.
+ */
+public final class BenchMain {
+
+	private BenchMain() {}
+
+	public static void main(String[] args) throws Exception {
+		BenchSettings settings = BenchSettings.fromSystemProperties();
+		SyntheaCopies copies = new SyntheaCopies(settings.datasets());
+		BenchResults results = new BenchResults(settings.asMap());
+		for (String database : settings.databases()) {
+			new DatabaseBench(database.trim(), settings, copies, results).run();
+		}
+		results.print();
+		results.writeJson(settings.dir().resolve("results.json"));
+		System.out.println("Figures written to " + settings.dir().resolve("results.json").toAbsolutePath());
+		System.exit(0); // HAPI's and Spring Batch's pools keep non-daemon threads
+	}
+}

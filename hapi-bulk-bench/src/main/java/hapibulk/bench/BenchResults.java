@@ -1,0 +1,139 @@
+package hapibulk.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import hapibulk.bench.Contenders.Role;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The figures of a benchmark run: the summary lines, a table, and the same as JSON. */
+final class BenchResults {
+
+	/** One contender's runs of one operation on one database. Empty {@code seconds}: not measured (n/a). */
+	record Measured(List<Double> seconds, long peakHeapMb, long resources, String note) {
+		static Measured missing(String why) {
+			return new Measured(List.of(), -1, -1, why);
+		}
+
+		Double median() {
+			if (seconds.isEmpty()) {
+				return null;
+			}
+			List<Double> sorted = seconds.stream().sorted().toList();
+			int middle = sorted.size() / 2;
+			return sorted.size() % 2 == 1 ? sorted.get(middle) : (sorted.get(middle - 1) + sorted.get(middle)) / 2;
+		}
+	}
+
+	/** One summary line: an operation on a database, with a figure per role. */
+	record Row(String operation, String database, int resources, Map<Role, Measured> byRole) {
+		Double ratio(Role numerator, Role denominator) {
+			Measured top = byRole.get(numerator);
+			Measured bottom = byRole.get(denominator);
+			return top == null || bottom == null || top.median() == null || bottom.median() == null
+					? null : top.median() / bottom.median();
+		}
+
+		String line() {
+			Measured ours = byRole.get(Role.OURS);
+			return String.format(Locale.ROOT,
+					"%s %s resources=%d builtin_s=%s ours_s=%s floor_s=%s ours_vs_builtin=%s ours_vs_floor=%s peak_heap_mb=%s",
+					operation, database, resources, seconds(Role.BUILTIN), seconds(Role.OURS), seconds(Role.FLOOR),
+					format(ratio(Role.BUILTIN, Role.OURS), "%.1fx"), format(ratio(Role.FLOOR, Role.OURS), "%.2f"),
+					ours == null || ours.peakHeapMb() < 0 ? "n/a" : Long.toString(ours.peakHeapMb()));
+		}
+
+		private String seconds(Role role) {
+			Measured measured = byRole.get(role);
+			return format(measured == null ? null : measured.median(), "%.2f");
+		}
+	}
+
+	private final List<Row> rows = new ArrayList<>();
+	private final Map<String, HttpLatency.Figures> latencies = new java.util.LinkedHashMap<>();
+	private final Map<String, Object> parameters;
+
+	BenchResults(Map<String, Object> parameters) {
+		this.parameters = parameters;
+	}
+
+	static Map<Role, Measured> newRoleMap() {
+		return new EnumMap<>(Role.class);
+	}
+
+	void add(Row row) {
+		rows.add(row);
+		System.out.println(row.line());
+	}
+
+	void addLatency(String database, HttpLatency.Figures figures) {
+		latencies.put(database, figures);
+		System.out.println(figures.line(database));
+	}
+
+	void print() {
+		System.out.println();
+		System.out.println("==== hapi-bulk benchmark ====");
+		rows.forEach(row -> System.out.println(row.line()));
+		latencies.forEach((database, figures) -> System.out.println(figures.line(database)));
+		System.out.println();
+		System.out.println(String.format(Locale.ROOT, "| %-9s | %-8s | %9s | %-7s | %9s | %-28s | %10s | %10s | %s |", "operation",
+				"database", "resources", "who", "median_s", "runs_s", "resources/s", "peak_heap_mb", "note"));
+		System.out.println("|-----------|----------|-----------|---------|-----------|------------------------------|-------------|--------------|------|");
+		for (Row row : rows) {
+			for (Role role : Role.values()) {
+				Measured m = row.byRole().getOrDefault(role, Measured.missing("not run"));
+				Double median = m.median();
+				System.out.println(String.format(Locale.ROOT, "| %-9s | %-8s | %9d | %-7s | %9s | %-28s | %11s | %12s | %s |",
+						row.operation(), row.database(), row.resources(), role.name().toLowerCase(Locale.ROOT),
+						format(median, "%.2f"), m.seconds().stream().map(s -> format(s, "%.2f")).toList(),
+						median == null ? "n/a" : String.format(Locale.ROOT, "%.0f", row.resources() / median),
+						m.peakHeapMb() < 0 ? "n/a" : Long.toString(m.peakHeapMb()), m.note()));
+			}
+		}
+	}
+
+	void writeJson(Path file) throws IOException {
+		ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+		ObjectNode root = mapper.createObjectNode();
+		root.put("finished", Instant.now().toString());
+		root.set("parameters", mapper.valueToTree(parameters));
+		ArrayNode results = root.putArray("results");
+		for (Row row : rows) {
+			ObjectNode node = results.addObject();
+			node.put("operation", row.operation());
+			node.put("database", row.database());
+			node.put("resources", row.resources());
+			for (Role role : Role.values()) {
+				Measured m = row.byRole().getOrDefault(role, Measured.missing("not run"));
+				ObjectNode who = node.putObject(role.name().toLowerCase(Locale.ROOT));
+				who.put("median_s", m.median());
+				m.seconds().forEach(who.putArray("runs_s")::add);
+				who.put("peak_heap_mb", m.peakHeapMb() < 0 ? null : m.peakHeapMb());
+				who.put("resources_written", m.resources() < 0 ? null : m.resources());
+				who.put("note", m.note());
+			}
+			node.put("ours_vs_builtin", row.ratio(Role.BUILTIN, Role.OURS));
+			node.put("ours_vs_floor", row.ratio(Role.FLOOR, Role.OURS));
+			node.put("line", row.line());
+		}
+		ObjectNode latency = root.putObject("latency");
+		latencies.forEach((database, figures) -> latency.set(database, mapper.valueToTree(figures)));
+		Files.createDirectories(file.getParent());
+		mapper.writeValue(file.toFile(), root);
+	}
+
+	private static String format(Double value, String pattern) {
+		return value == null ? "n/a" : String.format(Locale.ROOT, pattern, value);
+	}
+}

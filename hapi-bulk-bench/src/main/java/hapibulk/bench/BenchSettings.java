@@ -1,0 +1,42 @@
+package hapibulk.bench;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The benchmark's parameters, from {@code -Dbench.*} system properties (the bench module's pom passes them). */
+record BenchSettings(int resources, int importResources, List<String> databases, int runs, int threads, Path dir,
+		Path datasets, List<String> contenders, boolean latency) {
+
+	/** Whether this contender is measured ({@code bench.contenders}, default all; e.g. ours,floor while profiling). */
+	boolean runs(Contenders.Role role) {
+		return contenders.contains(role.name().toLowerCase(java.util.Locale.ROOT));
+	}
+
+	static BenchSettings fromSystemProperties() {
+		int resources = Integer.getInteger("bench.resources", 200_000);
+		return new BenchSettings(resources, Integer.getInteger("bench.import-resources", 2000),
+				List.of(System.getProperty("bench.databases", "h2,postgres").split(",")),
+				Integer.getInteger("bench.runs", 3),
+				Integer.getInteger("bench.threads", Runtime.getRuntime().availableProcessors()),
+				Path.of(System.getProperty("bench.dir", "target/bench")),
+				Path.of(System.getProperty("bench.datasets", "src-it/datasets/synthea-10-patients")),
+				List.of(System.getProperty("bench.contenders", "builtin,ours,floor").split(",")),
+				Boolean.parseBoolean(System.getProperty("bench.latency", "true")));
+	}
+
+	Map<String, Object> asMap() {
+		Map<String, Object> map = new LinkedHashMap<>();
+		map.put("resources", resources);
+		map.put("import_resources", importResources);
+		map.put("databases", databases);
+		map.put("runs", runs);
+		map.put("threads", threads);
+		map.put("contenders", contenders);
+		map.put("cores", Runtime.getRuntime().availableProcessors());
+		map.put("max_heap_mb", Runtime.getRuntime().maxMemory() / (1024 * 1024));
+		map.put("java", System.getProperty("java.version"));
+		return map;
+	}
+}

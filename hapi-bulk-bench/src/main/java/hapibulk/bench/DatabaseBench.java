@@ -1,0 +1,196 @@
+package hapibulk.bench;
+
+import ca.uhn.fhir.batch2.api.IJobCoordinator;
+import ca.uhn.fhir.batch2.api.IJobMaintenanceService;
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import hapibulk.bench.BenchResults.Measured;
+import hapibulk.bench.BenchResults.Row;
+import hapibulk.bench.Contenders.ExportContender;
+import hapibulk.bench.Contenders.ImportContender;
+import hapibulk.bench.Contenders.Outcome;
+import hapibulk.bench.Contenders.Role;
+import hapibulk.bench.SyntheaCopies.DataSet;
+import hapibulk.config.BulkConfiguration;
+import hapibulk.export.ExportJobService;
+import hapibulk.export.job.StoredResourceReader;
+import hapibulk.job.BulkJobService;
+import hapibulk.job.BulkJobTable;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.hl7.fhir.r4.model.Bundle;
+
+import javax.sql.DataSource;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * The whole benchmark on one database: a fresh database and HAPI context with hapi-bulk, the export
+ * data loaded (by the import floor's path), then every export contender and every import contender,
+ * each {@code runs} times.
+ */
+final class DatabaseBench {
+
+	private final String kind;
+	private final BenchSettings settings;
+	private final SyntheaCopies copies;
+	private final BenchResults results;
+
+	DatabaseBench(String kind, BenchSettings settings, SyntheaCopies copies, BenchResults results) {
+		this.kind = kind;
+		this.settings = settings;
+		this.copies = copies;
+		this.results = results;
+	}
+
+	void run() throws Exception {
+		Path dir = settings.dir().resolve(kind);
+		BenchDatabase database = BenchDatabase.fresh(kind, settings.dir());
+		try (AnnotationConfigApplicationContext context = context(database, dir)) {
+			JpaStorageSettings storage = context.getBean(JpaStorageSettings.class);
+			// HAPI's best settings for bulk writes, for every import contender alike. Referential integrity
+			// is not checked on write: HAPI's $import stores chunks in parallel, out of dependency order,
+			// and fails with the check on.
+			storage.setMassIngestionMode(true);
+			storage.setEnforceReferentialIntegrityOnWrite(false);
+
+			DataSource dataSource = context.getBean(DataSource.class);
+			@SuppressWarnings("unchecked")
+			IFhirSystemDao<Bundle, ?> systemDao = context.getBean(IFhirSystemDao.class);
+			FloorImport floorImport = new FloorImport(context.getBean(FhirContext.class), systemDao, settings.threads());
+			BuiltinBatch2Jobs batch2 = new BuiltinBatch2Jobs(context.getBean(IJobCoordinator.class),
+					context.getBean(IJobMaintenanceService.class));
+
+			// One Synthea copy through HAPI's write path, the rest copied in SQL (SqlReplicator says why).
+			DataSet firstCopy = copies.write(dir.resolve("export-data"), Math.min(settings.resources(), copies.resourcesPerCopy()), 0);
+			log("loading " + firstCopy.total() + " resources (import floor path)");
+			long started = System.nanoTime();
+			long loaded = floorImport.importSet(firstCopy).resources();
+			log(String.format("loaded %d resources in %.1f s", loaded, (System.nanoTime() - started) / 1e9));
+			started = System.nanoTime();
+			int copyCount = (settings.resources() + copies.resourcesPerCopy() - 1) / copies.resourcesPerCopy();
+			int exportSize = (int) new SqlReplicator(dataSource, kind.equals("postgres")).replicate(copyCount, settings.resources());
+			log(String.format("replicated to %d resources in %.1f s", exportSize, (System.nanoTime() - started) / 1e9));
+			ExplainPlans.print(context.getBean(StoredResourceReader.class), kind);
+
+			List<ExportContender> exporters = List.of(new BuiltinExport(batch2),
+					new OursExport(context.getBean(ExportJobService.class), context.getBean(BulkJobTable.class),
+							context.getBean(BulkJobService.class)),
+					new FloorExport(dataSource, dir.resolve("floor-export")));
+			Map<Role, Measured> exports = BenchResults.newRoleMap();
+			for (ExportContender exporter : exporters) {
+				if (!settings.runs(exporter.role())) {
+					continue;
+				}
+				exports.put(exporter.role(), measure("export " + exporter.role(), run -> {
+					Outcome outcome = exporter.export(SyntheaCopies.DEPENDENCY_ORDER, run);
+					return outcome;
+				}, exporter::cleanUp));
+			}
+			results.add(new Row("export", kind, exportSize, exports));
+
+			if (settings.latency()) {
+				try {
+					HttpLatency.Figures latency = new HttpLatency(context.getBean(BulkJobTable.class))
+							.measure(context.getBean(RestfulServer.class), dir.resolve("tomcat"));
+					results.addLatency(kind, latency);
+				} catch (Exception e) {
+					log("latency measurement failed: " + e);
+					e.printStackTrace(System.out);
+				}
+			}
+
+			JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+			try (NdjsonFileServer files = new NdjsonFileServer(dir)) {
+				List<ImportContender> importers = new ArrayList<>();
+				importers.add(new BuiltinImport(batch2, files));
+				// hapi-bulk's $import joins here once it exists (see README, "The benchmark").
+				importers.add(floorImport);
+				Map<Role, Measured> imports = BenchResults.newRoleMap();
+				imports.put(Role.OURS, Measured.missing("hapi-bulk $import not built yet"));
+				int size = Math.min(settings.importResources(), settings.resources());
+				for (ImportContender importer : importers) {
+					if (!settings.runs(importer.role()) || size == 0) {
+						continue;
+					}
+					imports.put(importer.role(), measure("import " + importer.role(), run -> {
+						// Fresh ids every run: copies numbered apart per contender and run.
+						DataSet set = copies.write(dir.resolve("import-data"), size, 1000 * (1 + importer.role().ordinal()) + 100 * run);
+						long before = count(jdbc);
+						Outcome outcome = importer.importSet(set);
+						long stored = count(jdbc) - before;
+						return new Outcome(stored, stored == set.total() ? outcome.note()
+								: "stored " + stored + " of " + set.total() + " " + outcome.note());
+					}, () -> {}));
+				}
+				results.add(new Row("import", kind, size, imports));
+			}
+		} finally {
+			database.drop();
+		}
+	}
+
+	/** One timed run; the set-up in {@code run} that precedes the timing is the data generation only. */
+	interface TimedRun {
+		Outcome run(int run) throws Exception;
+	}
+
+	private Measured measure(String what, TimedRun timed, Callable0 cleanUp) {
+		List<Double> seconds = new ArrayList<>();
+		long peak = 0;
+		long resources = 0;
+		String note = "";
+		for (int run = 0; run < settings.runs(); run++) {
+			try (HeapSampler heap = new HeapSampler()) {
+				long start = System.nanoTime();
+				Outcome outcome = timed.run(run);
+				double elapsed = (System.nanoTime() - start) / 1e9;
+				heap.close();
+				seconds.add(elapsed);
+				peak = Math.max(peak, heap.peakMb());
+				resources = outcome.resources();
+				note = outcome.note();
+				log(String.format("%s run %d: %.2f s, %d resources, peak heap %d MB %s", what, run + 1, elapsed,
+						outcome.resources(), heap.peakMb(), outcome.note()));
+				cleanUp.call();
+			} catch (Exception e) {
+				log(what + " run " + (run + 1) + " failed: " + e);
+				e.printStackTrace(System.out);
+				return new Measured(seconds, seconds.isEmpty() ? -1 : peak, resources, "failed: " + e.getMessage());
+			}
+		}
+		return new Measured(seconds, peak, resources, note);
+	}
+
+	/** A clean-up step that may throw. */
+	interface Callable0 {
+		void call() throws Exception;
+	}
+
+	private static long count(JdbcTemplate jdbc) {
+		Long count = jdbc.queryForObject("SELECT COUNT(*) FROM HFJ_RESOURCE WHERE RES_DELETED_AT IS NULL", Long.class);
+		return count == null ? 0 : count;
+	}
+
+	private static AnnotationConfigApplicationContext context(BenchDatabase database, Path dir) {
+		AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
+		context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("bench",
+				Map.of("hapi.bulk.file-directory", dir.resolve("ours-files").toString(),
+						// 50 pollers poll back to back (HttpLatency): 0 turns the 429 for too early polls off.
+						"hapi.bulk.retry-after", "0s")));
+		context.registerBean(BenchDatabase.class, () -> database);
+		context.register(BenchHapiConfig.class, BulkConfiguration.class);
+		context.refresh();
+		return context;
+	}
+
+	private void log(String message) {
+		System.out.println("[bench " + kind + "] " + message);
+	}
+}

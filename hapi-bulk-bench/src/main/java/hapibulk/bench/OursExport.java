@@ -1,0 +1,57 @@
+package hapibulk.bench;
+
+import hapibulk.bench.Contenders.ExportContender;
+import hapibulk.bench.Contenders.Outcome;
+import hapibulk.bench.Contenders.Role;
+import hapibulk.export.ExportJobService;
+import hapibulk.export.ExportRequest;
+import hapibulk.job.BulkJob;
+import hapibulk.job.BulkJobService;
+import hapibulk.job.BulkJobState;
+import hapibulk.job.BulkJobTable;
+
+import java.util.List;
+
+/** hapi-bulk's system {@code $export}, submitted as the provider does, until its manifest is stored. */
+final class OursExport implements ExportContender {
+
+	private final ExportJobService exportJobService;
+	private final BulkJobTable table;
+	private final BulkJobService jobService;
+	private String lastJobId;
+
+	OursExport(ExportJobService exportJobService, BulkJobTable table, BulkJobService jobService) {
+		this.exportJobService = exportJobService;
+		this.table = table;
+		this.jobService = jobService;
+	}
+
+	@Override
+	public Role role() {
+		return Role.OURS;
+	}
+
+	@Override
+	public Outcome export(List<String> types, int run) throws InterruptedException {
+		ExportRequest request = ExportRequest.system(types, null,
+				"http://bench/fhir/$export?_type=" + String.join(",", types));
+		String id = exportJobService.submit(request, false).id();
+		BulkJob job = table.find(id).orElseThrow();
+		while (job.state().isActive()) {
+			Thread.sleep(10);
+			job = table.find(id).orElseThrow();
+		}
+		if (job.state() != BulkJobState.COMPLETED || job.manifestJson() == null) {
+			throw new IllegalStateException("Export " + id + " ended " + job.state() + ": " + job.errorMessage());
+		}
+		lastJobId = id;
+		return new Outcome(job.progressDone(), "");
+	}
+
+	@Override
+	public void cleanUp() {
+		if (lastJobId != null) {
+			jobService.cancel(table.find(lastJobId).orElseThrow());
+		}
+	}
+}
