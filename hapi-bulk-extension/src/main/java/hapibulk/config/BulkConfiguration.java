@@ -1,7 +1,10 @@
 package hapibulk.config;
 
 import ca.uhn.fhir.context.FhirContext;
+import hapibulk.audit.BulkAudit;
+import hapibulk.auth.BulkAuthorization;
 import hapibulk.export.BulkExportProvider;
+import hapibulk.export.ExportAccess;
 import hapibulk.export.ExportJobService;
 import hapibulk.export.ExportRequestParser;
 import hapibulk.export.PatientCompartment;
@@ -31,6 +34,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 
 import javax.sql.DataSource;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -43,7 +47,7 @@ import java.util.List;
  * names carry a {@code hapiBulk} prefix, because HAPI's starter forbids bean overriding.
  */
 @Configuration(proxyBeanMethods = false)
-@Import(ExportJobConfig.class)
+@Import({ExportJobConfig.class, BulkAuthConfiguration.class})
 public class BulkConfiguration {
 
 	@Bean
@@ -80,8 +84,9 @@ public class BulkConfiguration {
 	}
 
 	@Bean
-	public BulkJobStateListener hapiBulkJobStateListener(BulkJobTable table, BulkJobService jobService) {
-		return new BulkJobStateListener(table, jobService);
+	public BulkJobStateListener hapiBulkJobStateListener(BulkJobTable table, BulkJobService jobService,
+			BulkAudit audit) {
+		return new BulkJobStateListener(table, jobService, audit);
 	}
 
 	@Bean
@@ -101,14 +106,18 @@ public class BulkConfiguration {
 	@Bean
 	public BulkServerRegistrar hapiBulkServerRegistrar(FhirContext fhirContext, PatientCompartment compartment,
 			TypeFilters typeFilters, ExportJobService exportJobService, BulkJobService jobService,
-			BulkFileStore fileStore, BulkProperties properties) {
+			BulkFileStore fileStore, BulkProperties properties, BulkAuthorization authorization, BulkAudit audit,
+			BulkAuthConfiguration.AuthInterceptors authInterceptors) {
+		List<Object> interceptors = new ArrayList<>(List.of(new BulkCapabilityStatementInterceptor()));
+		interceptors.addAll(authInterceptors.interceptors());
 		return new BulkServerRegistrar(List.of(
 				new BulkExportProvider(new ExportRequestParser(fhirContext, compartment, typeFilters,
 						properties.export().includeReferencedResources(), Clock.systemUTC()),
-						exportJobService),
-				new BulkStatusProvider(jobService, properties.retryAfter(), Clock.systemUTC()),
-				new BulkFileProvider(jobService, fileStore)),
-				List.of(new BulkCapabilityStatementInterceptor()));
+						exportJobService, authorization, new ExportAccess(compartment, fhirContext.getResourceTypes(),
+								properties.export().includeReferencedResources()), audit),
+				new BulkStatusProvider(jobService, properties.retryAfter(), Clock.systemUTC(), authorization, audit),
+				new BulkFileProvider(jobService, fileStore, authorization, audit)),
+				interceptors);
 	}
 
 	@Bean

@@ -1,5 +1,7 @@
 package hapibulk.config;
 
+import hapibulk.audit.AuditSettings;
+import hapibulk.auth.AuthSettings;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
@@ -17,6 +19,8 @@ import java.time.Duration;
  * @param retryAfter     the {@code Retry-After} a status poll of a running job answers
  * @param concurrentJobs how many bulk jobs run at once; more wait in a queue
  * @param workerThreads  threads that run partitions of all jobs; 0 means one per CPU core
+ * @param auth           SMART Backend Services authorization ({@code hapi.bulk.auth.*}); on by default
+ * @param audit          the audit trail ({@code hapi.bulk.audit.*})
  */
 public record BulkProperties(
 		@DefaultValue("false") boolean enabled,
@@ -26,7 +30,9 @@ public record BulkProperties(
 		@DefaultValue("2s") Duration retryAfter,
 		@DefaultValue("4") int concurrentJobs,
 		@DefaultValue("0") int workerThreads,
-		@DefaultValue Export export) {
+		@DefaultValue Export export,
+		@DefaultValue AuthSettings auth,
+		@DefaultValue AuditSettings audit) {
 
 	public static final String PREFIX = "hapi.bulk";
 
@@ -52,8 +58,8 @@ public record BulkProperties(
 		return workerThreads > 0 ? workerThreads : Runtime.getRuntime().availableProcessors();
 	}
 
-	/** Whether files need a bearer token; true once authorization is configured. */
+	/** Whether files need a bearer token: whenever authorization is on (any mode but none). */
 	public boolean requiresAccessToken() {
-		return false;
+		return auth.enabled();
 	}
 }

@@ -4,6 +4,12 @@ import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import hapibulk.audit.AuditAction;
+import hapibulk.audit.AuditRecord;
+import hapibulk.audit.BulkAudit;
+import hapibulk.auth.AccessGrant;
+import hapibulk.auth.BulkAuthorization;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkStatusProvider;
 import hapibulk.support.OperationOutcomes;
@@ -14,6 +20,7 @@ import org.hl7.fhir.instance.model.api.IPrimitiveType;
 import java.io.IOException;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The {@code $export} kick-offs at system, Patient (all or one) and Group level. Thin: HAPI binds
@@ -29,10 +36,17 @@ public class BulkExportProvider {
 
 	private final ExportRequestParser parser;
 	private final ExportJobService exportJobService;
+	private final BulkAuthorization authorization;
+	private final ExportAccess access;
+	private final BulkAudit audit;
 
-	public BulkExportProvider(ExportRequestParser parser, ExportJobService exportJobService) {
+	public BulkExportProvider(ExportRequestParser parser, ExportJobService exportJobService,
+			BulkAuthorization authorization, ExportAccess access, BulkAudit audit) {
 		this.parser = parser;
 		this.exportJobService = exportJobService;
+		this.authorization = authorization;
+		this.access = access;
+		this.audit = audit;
 	}
 
 	@Operation(name = "$export", manualResponse = true, idempotent = true, canonicalUrl = SYSTEM_EXPORT_CANONICAL)
@@ -103,8 +117,21 @@ public class BulkExportProvider {
 
 	private void kickOff(ExportLevel level, IIdType groupId, IIdType patientId, ExportParameters parameters,
 			ServletRequestDetails request) throws IOException {
-		ExportRequest exportRequest = parser.parse(level, groupId, patientId, parameters, request);
-		BulkJob job = exportJobService.submit(exportRequest, patientId != null);
+		AccessGrant grant = authorization.grant(request);
+		BulkJob job;
+		ExportRequest exportRequest;
+		try {
+			exportRequest = access.limit(parser.parse(level, groupId, patientId, parameters, request), grant);
+			job = exportJobService.submit(exportRequest, patientId != null, grant.clientId());
+		} catch (BaseServerResponseException e) {
+			audit.record(AuditRecord.of(AuditAction.EXPORT_KICKOFF, grant.clientId(), request, "$export", false,
+					Map.of("url", request.getCompleteUrl(), "status", Integer.toString(e.getStatusCode()),
+							"reason", String.valueOf(e.getMessage()))));
+			throw e;
+		}
+		audit.record(AuditRecord.of(AuditAction.EXPORT_KICKOFF, grant.clientId(), request, "$export", true,
+				Map.of("url", request.getCompleteUrl(), "job", job.id(), "level", level.name(),
+						"types", exportRequest.types().isEmpty() ? "*" : String.join(",", exportRequest.types()))));
 		request.getServletResponse().setHeader("Content-Location",
 				BulkStatusProvider.statusUrl(request.getFhirServerBase(), job.id()));
 		OperationOutcomes.write(request, 202, "information", "informational", "Bulk export accepted");

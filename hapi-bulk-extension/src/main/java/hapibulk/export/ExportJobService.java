@@ -39,9 +39,18 @@ public class ExportJobService {
 	}
 
 	/**
+	 * An export without an owner (authorization off).
+	 *
 	 * @param patientInstance whether this is {@code Patient/[id]/$export}, whose unknown patient is a 404
 	 */
 	public BulkJob submit(ExportRequest request, boolean patientInstance) {
+		return submit(request, patientInstance, null);
+	}
+
+	/**
+	 * @param owner the client the job belongs to (null when authorization is off): only it may see the job
+	 */
+	public BulkJob submit(ExportRequest request, boolean patientInstance, String owner) {
 		if (request.level() != ExportLevel.SYSTEM) {
 			scopeResolver.resolve(request, patientInstance);
 		}
@@ -51,6 +60,6 @@ public class ExportJobService {
 		}
 		// Everything the job needs is in the job row; the only job parameter is the job's id.
 		return jobService.submit(new BulkJobService.Submission(BulkJobKind.EXPORT, exportJob, request.requestUrl(),
-				request.toJson(), null, clock.instant(), new JobParametersBuilder()));
+				request.toJson(), owner, clock.instant(), new JobParametersBuilder()));
 	}
 }

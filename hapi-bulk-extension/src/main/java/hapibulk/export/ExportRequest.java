@@ -42,6 +42,12 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		ignoredParameters = List.copyOf(ignoredParameters);
 	}
 
+	/** The same request limited to these types (the ones the caller may read). */
+	public ExportRequest withTypes(List<String> limitedTypes) {
+		return new ExportRequest(level, groupId, patientIds, limitedTypes, since, until, elements, typeFilters,
+				associatedData, outputFormat, requestUrl, ignoredParameters);
+	}
+
 	/** Whether only the latest Provenance of each target is wanted (Latest asked for, and not Relevant). */
 	public boolean latestProvenanceOnly() {
 		return associatedData.contains(LATEST_PROVENANCE) && !associatedData.contains(RELEVANT_PROVENANCE);

@@ -3,6 +3,10 @@ package hapibulk.job;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import hapibulk.audit.AuditAction;
+import hapibulk.audit.AuditRecord;
+import hapibulk.audit.BulkAudit;
+import hapibulk.auth.BulkAuthorization;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.support.BulkErrors;
 import hapibulk.support.OperationOutcomes;
@@ -27,10 +31,15 @@ public class BulkFileProvider {
 
 	private final BulkJobService jobService;
 	private final BulkFileStore fileStore;
+	private final BulkAuthorization authorization;
+	private final BulkAudit audit;
 
-	public BulkFileProvider(BulkJobService jobService, BulkFileStore fileStore) {
+	public BulkFileProvider(BulkJobService jobService, BulkFileStore fileStore, BulkAuthorization authorization,
+			BulkAudit audit) {
 		this.jobService = jobService;
 		this.fileStore = fileStore;
+		this.authorization = authorization;
+		this.audit = audit;
 	}
 
 	@Operation(name = OPERATION, manualResponse = true, idempotent = true)
@@ -39,8 +48,10 @@ public class BulkFileProvider {
 			@OperationParam(name = "file", typeName = "string", min = 1, max = 1) IPrimitiveType<String> fileName,
 			ServletRequestDetails request) throws IOException {
 		String name = fileName == null ? null : fileName.getValueAsString();
-		Optional<BulkFileStore.StoredFile> file = jobService.findVisible(jobId == null ? null : jobId.getValueAsString())
-				.filter(job -> job.state() == BulkJobState.COMPLETED)
+		Optional<BulkJob> completed = jobService.findVisible(jobId == null ? null : jobId.getValueAsString())
+				.filter(job -> authorization.mayAccessJob(request, job.owner()))
+				.filter(job -> job.state() == BulkJobState.COMPLETED);
+		Optional<BulkFileStore.StoredFile> file = completed
 				.filter(job -> listsFile(job, name))
 				.flatMap(job -> fileStore.find(job.id(), name));
 		if (file.isEmpty()) {
@@ -48,6 +59,8 @@ public class BulkFileProvider {
 					BulkErrors.code(203) + "No such bulk file: the job is unknown, unfinished, deleted or expired");
 			return;
 		}
+		audit.record(AuditRecord.of(AuditAction.FILE_DOWNLOADED, completed.get().owner(), request, OPERATION, true,
+				java.util.Map.of("job", completed.get().id(), "file", name, "bytes", Long.toString(file.get().length()))));
 		HttpServletResponse response = request.getServletResponse();
 		response.setStatus(200);
 		response.setContentType(NDJSON);

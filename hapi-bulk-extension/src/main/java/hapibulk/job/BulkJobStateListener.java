@@ -1,9 +1,14 @@
 package hapibulk.job;
 
+import hapibulk.audit.AuditAction;
+import hapibulk.audit.AuditRecord;
+import hapibulk.audit.BulkAudit;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.JobExecution;
 import org.springframework.batch.core.JobExecutionListener;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -15,10 +20,12 @@ public class BulkJobStateListener implements JobExecutionListener {
 
 	private final BulkJobTable table;
 	private final BulkJobService jobService;
+	private final BulkAudit audit;
 
-	public BulkJobStateListener(BulkJobTable table, BulkJobService jobService) {
+	public BulkJobStateListener(BulkJobTable table, BulkJobService jobService, BulkAudit audit) {
 		this.table = table;
 		this.jobService = jobService;
+		this.audit = audit;
 	}
 
 	@Override
@@ -36,9 +43,22 @@ public class BulkJobStateListener implements JobExecutionListener {
 					.collect(Collectors.joining("; "));
 			table.fail(jobId, reasons.isEmpty() ? execution.getExitStatus().getExitDescription() : reasons);
 		}
-		table.find(jobId)
-				.filter(job -> job.state() == BulkJobState.CANCELLED)
-				.ifPresent(job -> jobService.deleteFiles(jobId));
+		table.find(jobId).ifPresent(job -> {
+			if (job.state() == BulkJobState.CANCELLED) {
+				jobService.deleteFiles(jobId);
+			} else if (job.state() == BulkJobState.COMPLETED || job.state() == BulkJobState.FAILED) {
+				boolean completed = job.state() == BulkJobState.COMPLETED;
+				Map<String, String> details = new LinkedHashMap<>();
+				details.put("job", jobId);
+				details.put("kind", job.kind().name());
+				details.put("resources", Long.toString(job.progressDone()));
+				if (!completed) {
+					details.put("error", String.valueOf(job.errorMessage()));
+				}
+				audit.record(new AuditRecord(completed ? AuditAction.JOB_COMPLETED : AuditAction.JOB_FAILED, job.owner(),
+						null, job.kind().name().toLowerCase(java.util.Locale.ROOT), completed, details));
+			}
+		});
 	}
 
 	private static String jobId(JobExecution execution) {

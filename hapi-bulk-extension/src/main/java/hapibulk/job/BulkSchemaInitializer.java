@@ -1,5 +1,6 @@
 package hapibulk.job;
 
+import hapibulk.auth.JtiReplayGuard;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.support.DatabaseType;
@@ -55,11 +56,15 @@ public class BulkSchemaInitializer {
 				+ " PROGRESS_TOTAL BIGINT NOT NULL,"
 				+ " MANIFEST_JSON TEXT,"
 				+ " ERROR_MESSAGE VARCHAR(4000))");
+		// Databases created before jobs had owners get the column (a no-op on newer ones).
+		jdbc.execute("ALTER TABLE " + BulkJobTable.TABLE + " ADD COLUMN IF NOT EXISTS OWNER VARCHAR(256)");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS BULK_JOB_STATE_IDX ON " + BulkJobTable.TABLE + " (STATE)");
 		// Resources matched by an export's _typeFilter searches (see TypeFilterMatches).
 		jdbc.execute("CREATE TABLE IF NOT EXISTS BULK_EXPORT_MATCH (JOB_ID VARCHAR(64) NOT NULL,"
 				+ " RES_TYPE VARCHAR(100) NOT NULL, RES_ID BIGINT NOT NULL)");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS BULK_EXPORT_MATCH_IDX ON BULK_EXPORT_MATCH (JOB_ID, RES_ID)");
+		// Client assertion ids seen by the token endpoint (replay protection shared by restarts and nodes).
+		jdbc.execute(JtiReplayGuard.createTableSql());
 	}
 
 	private String scriptPlatform() throws org.springframework.jdbc.support.MetaDataAccessException {

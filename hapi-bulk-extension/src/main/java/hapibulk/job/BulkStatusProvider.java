@@ -4,6 +4,10 @@ import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.api.RequestTypeEnum;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import hapibulk.audit.AuditAction;
+import hapibulk.audit.AuditRecord;
+import hapibulk.audit.BulkAudit;
+import hapibulk.auth.BulkAuthorization;
 import hapibulk.support.BulkErrors;
 import hapibulk.support.OperationOutcomes;
 import jakarta.servlet.http.HttpServletResponse;
@@ -31,16 +35,21 @@ public class BulkStatusProvider {
 	private final BulkJobService jobService;
 	private final Duration retryAfter;
 	private final Clock clock;
+	private final BulkAuthorization authorization;
+	private final BulkAudit audit;
 	/**
 	 * When each running job was last polled, to answer 429 to clients that poll faster than
 	 * {@code Retry-After} told them. Soft state: losing it (a restart) only forgives one fast poll.
 	 */
 	private final Map<String, Instant> lastPolls = new ConcurrentHashMap<>();
 
-	public BulkStatusProvider(BulkJobService jobService, Duration retryAfter, Clock clock) {
+	public BulkStatusProvider(BulkJobService jobService, Duration retryAfter, Clock clock,
+			BulkAuthorization authorization, BulkAudit audit) {
 		this.jobService = jobService;
 		this.retryAfter = retryAfter;
 		this.clock = clock;
+		this.authorization = authorization;
+		this.audit = audit;
 	}
 
 	public static String statusUrl(String serverBase, String jobId) {
@@ -51,7 +60,9 @@ public class BulkStatusProvider {
 	public void status(
 			@OperationParam(name = "job", typeName = "string", min = 1, max = 1) IPrimitiveType<String> jobId,
 			ServletRequestDetails request) throws IOException {
-		Optional<BulkJob> found = jobService.findVisible(jobId == null ? null : jobId.getValueAsString());
+		// Another client's job is answered exactly like an unknown one: no hint that it exists.
+		Optional<BulkJob> found = jobService.findVisible(jobId == null ? null : jobId.getValueAsString())
+				.filter(job -> authorization.mayAccessJob(request, job.owner()));
 		if (found.isEmpty()) {
 			OperationOutcomes.write(request, 404, "error", "not-found",
 					BulkErrors.code(201) + "No bulk job with this id: it never existed, was cancelled or has expired");
@@ -60,6 +71,8 @@ public class BulkStatusProvider {
 		BulkJob job = found.get();
 		if (request.getRequestType() == RequestTypeEnum.DELETE) {
 			jobService.cancel(job);
+			audit.record(AuditRecord.of(AuditAction.JOB_CANCELLED, job.owner(), request, OPERATION, true,
+					Map.of("job", job.id(), "kind", job.kind().name(), "state", job.state().name())));
 			OperationOutcomes.write(request, 202, "information", "informational",
 					job.state().isActive() ? "Bulk job cancelled" : "Bulk job and its files deleted");
 			return;

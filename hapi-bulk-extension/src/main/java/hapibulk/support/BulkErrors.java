@@ -6,7 +6,8 @@ package hapibulk.support;
  * <ul>
  * <li>1xx: kick-off requests (headers and parameters)</li>
  * <li>2xx: status, cancel and download requests</li>
- * <li>3xx: job execution</li>
+ * <li>3xx: job execution (301); authorization from 310: authentication 310/320/321, import scopes 311/312,
+ * export scopes 330-334</li>
  * </ul>
  */
 public final class BulkErrors {

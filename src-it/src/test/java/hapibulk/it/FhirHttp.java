@@ -16,11 +16,17 @@ public final class FhirHttp {
 
 	static final ObjectMapper JSON = new ObjectMapper();
 
-	private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+	private final HttpClient client;
 	private final String base;
 
 	public FhirHttp(String base) {
+		this(base, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build());
+	}
+
+	/** With a client of its own (for example one that trusts a test certificate). */
+	public FhirHttp(String base, HttpClient client) {
 		this.base = base;
+		this.client = client;
 	}
 
 	public String base() {

@@ -40,6 +40,16 @@ public final class WarProcess implements AutoCloseable {
 	/** Starts the WAR and waits until {@code /fhir/metadata} answers. */
 	public static WarProcess start(Path workDir, int port, ItDatabase database, String... extraArguments)
 			throws IOException, InterruptedException {
+		return start(workDir, port, database, List.of(), new FhirHttp("http://localhost:" + port + "/fhir"),
+				extraArguments);
+	}
+
+	/**
+	 * @param jvmArguments options for the server's JVM
+	 * @param http         how to reach it (its base URL and HTTP client): the readiness probe uses it
+	 */
+	public static WarProcess start(Path workDir, int port, ItDatabase database, List<String> jvmArguments,
+			FhirHttp http, String... extraArguments) throws IOException, InterruptedException {
 		Path war = Path.of(System.getProperty("hapibulk.war", "../hapi-bulk-starter-war/target/hapi-bulk-starter.war"));
 		if (!Files.isRegularFile(war)) {
 			throw new IllegalStateException("Build the WAR first: " + war.toAbsolutePath());
@@ -47,7 +57,9 @@ public final class WarProcess implements AutoCloseable {
 		Files.createDirectories(workDir);
 		Path log = Files.createTempFile(workDir, "server-", ".log");
 		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-		List<String> command = new ArrayList<>(List.of(java, "-Xmx1g", "-jar", war.toAbsolutePath().toString(),
+		List<String> command = new ArrayList<>(List.of(java, "-Xmx1g"));
+		command.addAll(jvmArguments);
+		command.addAll(List.of("-jar", war.toAbsolutePath().toString(),
 				"--server.port=" + port,
 				"--spring.datasource.url=" + database.url(),
 				"--spring.datasource.username=" + database.user(),
@@ -59,7 +71,6 @@ public final class WarProcess implements AutoCloseable {
 				.redirectErrorStream(true)
 				.redirectOutput(log.toFile())
 				.start();
-		FhirHttp http = new FhirHttp("http://localhost:" + port + "/fhir");
 		Instant started = Instant.now();
 		Instant deadline = started.plus(START_TIMEOUT);
 		while (Instant.now().isBefore(deadline)) {

@@ -1,0 +1,102 @@
+package hapibulk.audit;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.StringType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.Date;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Records bulk actions twice: at once as one JSON line on the {@code hapibulk.audit} logger, and
+ * as a FHIR AuditEvent stored through HAPI's DAO. The DAO write runs on a background thread with a
+ * {@link SystemRequestDetails} (so it never passes through the server's authorization and never
+ * slows or breaks the audited request); a write that fails is logged. The log line is the record of
+ * last resort: an AuditEvent still queued when the process dies is lost.
+ */
+public class BulkAudit implements AutoCloseable {
+
+	public static final String LOGGER = "hapibulk.audit";
+	public static final String SUBTYPE_SYSTEM = "urn:hapibulk:audit-action";
+	private static final Logger AUDIT_LOG = LoggerFactory.getLogger(LOGGER);
+	private static final Logger LOG = LoggerFactory.getLogger(BulkAudit.class);
+	private static final ObjectMapper JSON = new ObjectMapper();
+
+	private final DaoRegistry daoRegistry;
+	private final Clock clock;
+	private final ExecutorService writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+			new LinkedBlockingQueue<>(10_000), runnable -> {
+				Thread thread = new Thread(runnable, "hapi-bulk-audit");
+				thread.setDaemon(true);
+				return thread;
+			}, (runnable, executor) -> LOG.warn("Audit queue full: an AuditEvent was not stored (its log line was written)"));
+
+	/** @param daoRegistry HAPI's DAOs, or null to write only the log line */
+	public BulkAudit(DaoRegistry daoRegistry, Clock clock) {
+		this.daoRegistry = daoRegistry;
+		this.clock = clock;
+	}
+
+	public void record(AuditRecord record) {
+		Date now = Date.from(clock.instant());
+		AUDIT_LOG.info(logLine(record, now));
+		if (daoRegistry != null && daoRegistry.isResourceTypeSupported("AuditEvent")) {
+			writer.execute(() -> store(record, now));
+		}
+	}
+
+	static String logLine(AuditRecord record, Date now) {
+		ObjectNode node = JSON.createObjectNode();
+		node.put("time", now.toInstant().toString());
+		node.put("action", record.action().code());
+		node.put("outcome", record.success() ? "success" : "failure");
+		node.put("client", record.clientId());
+		node.put("address", record.address());
+		node.put("operation", record.operation());
+		record.details().forEach(node::put);
+		return node.toString();
+	}
+
+	private void store(AuditRecord record, Date now) {
+		try {
+			daoRegistry.getResourceDao(AuditEvent.class).create(toAuditEvent(record, now), new SystemRequestDetails());
+		} catch (RuntimeException e) {
+			LOG.warn("Could not store the AuditEvent for {}: {}", record.action().code(), e.toString());
+		}
+	}
+
+	static AuditEvent toAuditEvent(AuditRecord record, Date now) {
+		AuditEvent event = new AuditEvent();
+		event.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest", "RESTful Operation"));
+		event.addSubtype(new Coding(SUBTYPE_SYSTEM, record.action().code(), null));
+		event.setAction(AuditEvent.AuditEventAction.fromCode(record.action().fhirAction()));
+		event.setRecorded(now);
+		event.setOutcome(record.success() ? AuditEvent.AuditEventOutcome._0 : AuditEvent.AuditEventOutcome._4);
+		AuditEvent.AuditEventAgentComponent agent = event.addAgent().setRequestor(true);
+		agent.getWho().getIdentifier().setSystem("urn:hapibulk:client-id")
+				.setValue(record.clientId() == null ? "anonymous" : record.clientId());
+		if (record.address() != null) {
+			agent.getNetwork().setAddress(record.address()).setType(AuditEvent.AuditEventAgentNetworkType._2);
+		}
+		event.getSource().setSite("hapi-bulk").getObserver().setDisplay("hapi-bulk");
+		AuditEvent.AuditEventEntityComponent entity = event.addEntity().setName(record.operation());
+		record.details().forEach((key, value) -> entity.addDetail().setType(key).setValue(new StringType(value)));
+		return event;
+	}
+
+	@Override
+	public void close() throws InterruptedException {
+		writer.shutdown();
+		writer.awaitTermination(10, TimeUnit.SECONDS);
+	}
+}

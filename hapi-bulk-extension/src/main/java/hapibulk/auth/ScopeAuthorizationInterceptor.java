@@ -1,0 +1,101 @@
+package hapibulk.auth;
+
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationConstants;
+import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationInterceptor;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRule;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRule;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOp;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOpClassifier;
+import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
+import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.Group;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Patient;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The server's whole REST API under the token's scopes, enforced by HAPI's
+ * {@link AuthorizationInterceptor}: read/search with {@code r}/{@code s} (v1 {@code read}),
+ * create with {@code c}, update with {@code u}, delete with {@code d}; a patient-scoped client only
+ * within its patient's compartment; everything else denied. The bulk operations themselves are let
+ * through here because their providers check scopes, patients and job owners (through
+ * {@link BulkAuthorization}); {@code $import} only with a create scope.
+ */
+@Interceptor(order = AuthorizationConstants.ORDER_AUTH_INTERCEPTOR)
+public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor {
+
+	/** Operations whose providers do their own checks. */
+	static final List<String> BULK_SERVER_OPERATIONS = List.of("$export", "$bulk-status", "$bulk-file");
+
+	@Override
+	public List<IAuthRule> buildRuleList(RequestDetails request) {
+		Object value = request.getUserData().get(BulkAuthorization.GRANT_KEY);
+		List<IAuthRule> rules = new ArrayList<>();
+		rule(rules, allow -> allow.metadata());
+		if (!(value instanceof AccessGrant grant)) {
+			rules.addAll(new RuleBuilder().denyAll("No access token").build());
+			return rules;
+		}
+		BULK_SERVER_OPERATIONS.forEach(op -> rule(rules, allow -> allow.operation().named(op).onServer().andAllowAllResponses()));
+		rule(rules, allow -> allow.operation().named("$export").onType(Patient.class).andAllowAllResponses());
+		rule(rules, allow -> allow.operation().named("$export").onInstancesOfType(Patient.class).andAllowAllResponses());
+		rule(rules, allow -> allow.operation().named("$export").onInstancesOfType(Group.class).andAllowAllResponses());
+		if (!grant.patientScoped() && grant.scopes().mayCreateAny()) {
+			rule(rules, allow -> allow.operation().named("$import").onServer().andAllowAllResponses());
+		}
+		IIdType patient = grant.patientScoped() ? new IdType("Patient", grant.patient()) : null;
+		boolean writes = false;
+		for (SmartScope scope : grant.scopes().scopes()) {
+			Set<Permission> permissions = scope.permissions();
+			if (permissions.contains(Permission.READ) || permissions.contains(Permission.SEARCH)) {
+				rule(rules, allow -> finish(target(allow.read(), scope), patient));
+			}
+			if (permissions.contains(Permission.CREATE)) {
+				rule(rules, allow -> finish(target(allow.create(), scope), patient));
+				writes = true;
+			}
+			if (permissions.contains(Permission.UPDATE)) {
+				// HAPI's "write" covers update (and create by PUT to a new id, which is an update in FHIR terms).
+				rule(rules, allow -> finish(target(allow.write(), scope), patient));
+				writes = true;
+			}
+			if (permissions.contains(Permission.DELETE)) {
+				rule(rules, allow -> finish(target(allow.delete(), scope), patient));
+				writes = true;
+			}
+		}
+		if (writes) {
+			rule(rules, allow -> allow.transaction().withAnyOperation().andApplyNormalRules());
+		}
+		rules.addAll(new RuleBuilder().denyAll("Not within the access token's scopes").build());
+		return rules;
+	}
+
+	/**
+	 * One rule from a builder of its own: HAPI 8.8's RuleBuilder gives a {@code write()} rule that
+	 * follows a {@code create()} rule on the same targets the create operation (it merges them).
+	 */
+	private static void rule(List<IAuthRule> rules, Consumer<IAuthRuleBuilderRule> definition) {
+		RuleBuilder builder = new RuleBuilder();
+		definition.accept(builder.allow());
+		rules.addAll(builder.build());
+	}
+
+	private static IAuthRuleBuilderRuleOpClassifier target(IAuthRuleBuilderRuleOp op, SmartScope scope) {
+		return scope.resourceType().equals(SmartScope.ALL_TYPES) ? op.allResources() : op.resourcesOfType(scope.resourceType());
+	}
+
+	private static void finish(IAuthRuleBuilderRuleOpClassifier classifier, IIdType patient) {
+		if (patient == null) {
+			classifier.withAnyId();
+		} else {
+			classifier.inCompartment("Patient", patient);
+		}
+	}
+}

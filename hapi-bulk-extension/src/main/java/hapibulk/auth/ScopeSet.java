@@ -1,0 +1,128 @@
+package hapibulk.auth;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The scopes a client holds: what it may do to which resource types. Texts are kept as granted, so
+ * a token's {@code scope} echoes what the client asked for (v1 stays v1).
+ */
+public record ScopeSet(List<SmartScope> scopes, List<String> texts) {
+
+	public ScopeSet {
+		scopes = List.copyOf(scopes);
+		texts = List.copyOf(texts);
+	}
+
+	/** Parses a space (or comma) separated scope string; any scope this server does not know fails it. */
+	public static ScopeSet parse(String text, Set<String> knownTypes) throws InvalidScopeException {
+		List<SmartScope> scopes = new ArrayList<>();
+		Set<String> texts = new LinkedHashSet<>();
+		for (String part : split(text)) {
+			SmartScope scope = SmartScope.parse(part, knownTypes)
+					.orElseThrow(() -> new InvalidScopeException("Unknown or unsupported scope '" + part + "'"));
+			scopes.add(scope);
+			texts.add(part);
+		}
+		return new ScopeSet(scopes, List.copyOf(texts));
+	}
+
+	/** Like {@link #parse}, but skips what it does not understand (scopes in a foreign server's token). */
+	public static ScopeSet parseLenient(String text, Set<String> knownTypes) {
+		List<SmartScope> scopes = new ArrayList<>();
+		List<String> texts = new ArrayList<>();
+		for (String part : split(text)) {
+			SmartScope.parse(part, knownTypes).ifPresent(scope -> {
+				scopes.add(scope);
+				texts.add(part);
+			});
+		}
+		return new ScopeSet(scopes, texts);
+	}
+
+	static List<String> split(String text) {
+		List<String> parts = new ArrayList<>();
+		for (String part : (text == null ? "" : text).split("[\\s,]+")) {
+			if (!part.isBlank()) {
+				parts.add(part);
+			}
+		}
+		return parts;
+	}
+
+	/**
+	 * What of {@code requested} this (registered) set allows: a requested scope it covers whole is
+	 * kept as written, one it covers in part is narrowed (written in v2 syntax), others are dropped.
+	 */
+	public ScopeSet grant(ScopeSet requested) {
+		List<SmartScope> granted = new ArrayList<>();
+		Set<String> texts = new LinkedHashSet<>();
+		for (int i = 0; i < requested.scopes.size(); i++) {
+			SmartScope wanted = requested.scopes.get(i);
+			if (covers(wanted)) {
+				granted.add(wanted);
+				texts.add(requested.texts.get(i));
+				continue;
+			}
+			for (SmartScope allowed : scopes) {
+				wanted.intersect(allowed).ifPresent(part -> {
+					granted.add(part);
+					texts.add(part.text());
+				});
+			}
+		}
+		return new ScopeSet(granted, List.copyOf(texts));
+	}
+
+	/** Whether this set allows everything {@code scope} asks for. */
+	boolean covers(SmartScope scope) {
+		for (Permission permission : scope.permissions()) {
+			boolean allowed = scopes.stream().anyMatch(s -> s.permissions().contains(permission)
+					&& (s.resourceType().equals(SmartScope.ALL_TYPES) || s.resourceType().equals(scope.resourceType())));
+			if (!allowed) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	public boolean isEmpty() {
+		return scopes.isEmpty();
+	}
+
+	public boolean allows(Permission permission, String type) {
+		return scopes.stream().anyMatch(s -> s.appliesTo(type) && s.permissions().contains(permission));
+	}
+
+	public boolean mayRead(String type) {
+		return allows(Permission.READ, type) || allows(Permission.SEARCH, type);
+	}
+
+	/** Whether every type may be read ({@code system/*.read} or {@code .r}/{@code .s}). */
+	public boolean readsAllTypes() {
+		return scopes.stream().anyMatch(s -> s.resourceType().equals(SmartScope.ALL_TYPES)
+				&& (s.permissions().contains(Permission.READ) || s.permissions().contains(Permission.SEARCH)));
+	}
+
+	/** The named types that may be read (without {@code *}). */
+	public Set<String> readableTypes() {
+		Set<String> types = new TreeSet<>();
+		scopes.stream().filter(s -> !s.resourceType().equals(SmartScope.ALL_TYPES))
+				.filter(s -> s.permissions().contains(Permission.READ) || s.permissions().contains(Permission.SEARCH))
+				.forEach(s -> types.add(s.resourceType()));
+		return types;
+	}
+
+	/** Whether any type may be created ({@code system/*.write}, {@code .c}, {@code .cud}). */
+	public boolean mayCreateAny() {
+		return scopes.stream().anyMatch(s -> s.permissions().contains(Permission.CREATE));
+	}
+
+	public Optional<String> text() {
+		return texts.isEmpty() ? Optional.empty() : Optional.of(String.join(" ", texts));
+	}
+}

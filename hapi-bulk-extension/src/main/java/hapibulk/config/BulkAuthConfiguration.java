@@ -1,0 +1,94 @@
+package hapibulk.config;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import hapibulk.audit.BulkAudit;
+import hapibulk.auth.AccessTokens;
+import hapibulk.auth.AuthMode;
+import hapibulk.auth.AuthSettings;
+import hapibulk.auth.BearerAuthenticationInterceptor;
+import hapibulk.auth.BulkAuthorization;
+import hapibulk.auth.ClientAssertionVerifier;
+import hapibulk.auth.ExternalTokens;
+import hapibulk.auth.JtiReplayGuard;
+import hapibulk.auth.JwksCache;
+import hapibulk.auth.RegisteredClients;
+import hapibulk.auth.ScopeAuthorizationInterceptor;
+import hapibulk.auth.SmartCapabilityStatementInterceptor;
+import hapibulk.auth.SmartEndpointsInterceptor;
+import hapibulk.auth.TokenEndpoint;
+import hapibulk.auth.TokenVerifier;
+import hapibulk.job.BulkSchemaInitializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import javax.sql.DataSource;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** SMART Backend Services authorization and the audit trail ({@code hapi.bulk.auth.*}). */
+@Configuration(proxyBeanMethods = false)
+public class BulkAuthConfiguration {
+
+	private static final Logger LOG = LoggerFactory.getLogger(BulkAuthConfiguration.class);
+
+	/** The interceptors authorization puts on the RestfulServer (none in mode none). */
+	public record AuthInterceptors(List<Object> interceptors) {}
+
+	@Bean(destroyMethod = "close")
+	public BulkAudit hapiBulkAudit(ObjectProvider<DaoRegistry> daoRegistry, BulkProperties properties) {
+		return new BulkAudit(properties.audit().storeEvents() ? daoRegistry.getIfAvailable() : null, Clock.systemUTC());
+	}
+
+	@Bean
+	public BulkAuthorization hapiBulkAuthorization(BulkProperties properties) {
+		return new BulkAuthorization(properties.auth());
+	}
+
+	@Bean
+	public AuthInterceptors hapiBulkAuthInterceptors(BulkProperties properties, FhirContext fhirContext,
+			DataSource dataSource, BulkSchemaInitializer schema, BulkAudit audit) {
+		AuthSettings auth = properties.auth();
+		Set<String> types = fhirContext.getResourceTypes();
+		List<Object> interceptors = new ArrayList<>();
+		TokenVerifier verifier;
+		switch (auth.mode()) {
+			case NONE -> {
+				LOG.warn("hapi.bulk.auth.mode=none: NO AUTHORIZATION. Anyone who can reach this server can read, change"
+						+ " and bulk-export all of its data. Set hapi.bulk.auth.mode=smart and register clients"
+						+ " (hapi.bulk.auth.clients[n].*) before real data goes in.");
+				return new AuthInterceptors(List.of());
+			}
+			case EXTERNAL -> verifier = new ExternalTokens(auth.external(), types);
+			default -> {
+				RegisteredClients clients = new RegisteredClients(auth.clients(), types);
+				AccessTokens tokens = new AccessTokens(auth.signingKey(), auth.tokenLifetime(), types, Clock.systemUTC());
+				ClientAssertionVerifier assertions = new ClientAssertionVerifier(clients, auth.jkuAllowList(),
+						new JwksCache(Clock.systemUTC()), new JtiReplayGuard(new JdbcTemplate(dataSource), Clock.systemUTC()),
+						Clock.systemUTC());
+				interceptors.add(new SmartEndpointsInterceptor(new TokenEndpoint(assertions, tokens, types, audit)));
+				interceptors.add(new SmartCapabilityStatementInterceptor());
+				verifier = tokens::verify;
+				if (clients.size() == 0) {
+					LOG.warn("hapi.bulk.auth.mode=smart with no registered clients: every token request is refused,"
+							+ " so no client can use the FHIR API. Register clients under hapi.bulk.auth.clients[n].*");
+				} else {
+					LOG.info("SMART Backend Services on: {} registered client(s), access tokens live {} s", clients.size(),
+							tokens.lifetime().toSeconds());
+				}
+			}
+		}
+		interceptors.add(new BearerAuthenticationInterceptor(verifier));
+		interceptors.add(new ScopeAuthorizationInterceptor());
+		if (auth.mode() == AuthMode.EXTERNAL) {
+			LOG.info("Access tokens from the external authorization server {}", auth.external().issuer());
+		}
+		return new AuthInterceptors(List.copyOf(interceptors));
+	}
+}

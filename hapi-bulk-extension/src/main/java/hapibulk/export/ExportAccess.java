@@ -1,0 +1,69 @@
+package hapibulk.export;
+
+import hapibulk.auth.AccessGrant;
+import hapibulk.auth.BulkAuthorization;
+import hapibulk.auth.ScopeSet;
+
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * An export kick-off under the caller's access token: {@code _type} (and {@code _typeFilter},
+ * {@code includeAssociatedData}'s Provenance) must lie within its read scopes, else 403; without
+ * {@code _type} only the types it may read are exported. A patient-scoped client may export only
+ * its own patient ({@code Patient/[id]/$export}, or {@code Patient/$export?patient=} that patient).
+ */
+public class ExportAccess {
+
+	private final PatientCompartment compartment;
+	private final Set<String> knownTypes;
+	private final boolean includeReferencedResources;
+
+	public ExportAccess(PatientCompartment compartment, Set<String> knownTypes, boolean includeReferencedResources) {
+		this.compartment = compartment;
+		this.knownTypes = knownTypes;
+		this.includeReferencedResources = includeReferencedResources;
+	}
+
+	public ExportRequest limit(ExportRequest request, AccessGrant grant) {
+		if (grant.unrestricted()) {
+			return request;
+		}
+		if (grant.patientScoped() && (request.level() != ExportLevel.PATIENT
+				|| !request.patientIds().equals(List.of(grant.patient())))) {
+			throw BulkAuthorization.forbidden(330, "This client may export only its own patient's data: use Patient/"
+					+ grant.patient() + "/$export");
+		}
+		ScopeSet scopes = grant.scopes();
+		for (String type : request.types()) {
+			if (!scopes.mayRead(type)) {
+				throw BulkAuthorization.forbidden(331, "_type " + type + " is outside the access token's scopes");
+			}
+		}
+		for (String query : request.typeFilters()) {
+			if (!scopes.mayRead(TypeFilters.typeOf(query))) {
+				throw BulkAuthorization.forbidden(332, "_typeFilter on " + TypeFilters.typeOf(query)
+						+ " is outside the access token's scopes");
+			}
+		}
+		if (!request.associatedData().isEmpty() && !scopes.mayRead("Provenance")) {
+			throw BulkAuthorization.forbidden(333, "includeAssociatedData needs read access to Provenance");
+		}
+		if (!request.types().isEmpty() || scopes.readsAllTypes()) {
+			return request;
+		}
+		Set<String> permitted = new TreeSet<>();
+		for (String type : scopes.readableTypes()) {
+			if (knownTypes.contains(type) && (request.level() == ExportLevel.SYSTEM || compartment.contains(type)
+					|| includeReferencedResources)) {
+				permitted.add(type);
+			}
+		}
+		if (permitted.isEmpty()) {
+			throw BulkAuthorization.forbidden(334, "The access token's scopes allow reading none of the types this export"
+					+ " level holds");
+		}
+		return request.withTypes(List.copyOf(permitted));
+	}
+}

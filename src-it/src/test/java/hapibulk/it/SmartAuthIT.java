@@ -1,0 +1,384 @@
+package hapibulk.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * SMART Backend Services end to end against the packaged WAR in mode smart: real client assertions
+ * (RS384 with an inline JWKS, ES384 with a JWKS URL this test serves), every refusal rule of the
+ * token endpoint, scopes on export kick-offs and the REST API, job ownership, a patient-scoped
+ * client, and the audit trail.
+ */
+class SmartAuthIT {
+
+	static final String JSON = "application/fhir+json";
+
+	@TempDir
+	static Path workDir;
+	static WarProcess server;
+	static ItDatabase database;
+	static HttpServer jwksServer;
+	static final AtomicInteger jwksFetches = new AtomicInteger();
+	static FhirHttp http;
+	static String tokenUrl;
+
+	/** system/*.* registered; reads everything, and writes the test data. */
+	static SmartClient admin;
+	/** Registered with system/Patient.rs and system/Observation.read only; keys at a JWKS URL. */
+	static SmartClient narrow;
+	/** system/*.read, bound to Patient p1. */
+	static SmartClient patientOne;
+	/** Registered key served only at a URL that is not allow-listed. */
+	static SmartClient jkuClient;
+
+	@BeforeAll
+	static void start() throws Exception {
+		admin = SmartClient.rs384("admin-client", "rsa-1");
+		narrow = SmartClient.es384("narrow-client", "ec-1");
+		patientOne = SmartClient.es384("patient-client", "ec-p1");
+		jkuClient = SmartClient.rs384("jku-client", "rsa-jku");
+		jwksServer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+		serve("/narrow-jwks.json", narrow.publicJwks(), "max-age=60", jwksFetches);
+		serve("/jku-jwks.json", jkuClient.publicJwks(), "no-store", new AtomicInteger());
+		jwksServer.start();
+		String jwksBase = "http://127.0.0.1:" + jwksServer.getAddress().getPort();
+		database = ItDatabase.fresh(workDir);
+		server = WarProcess.start(workDir, WarProcess.freePort(), database,
+				"--hapi.bulk.auth.mode=smart",
+				"--hapi.bulk.auth.clients[0].client-id=" + admin.clientId(),
+				"--hapi.bulk.auth.clients[0].jwks=" + admin.publicJwks(),
+				"--hapi.bulk.auth.clients[0].scopes=system/*.*",
+				"--hapi.bulk.auth.clients[1].client-id=" + narrow.clientId(),
+				"--hapi.bulk.auth.clients[1].jwks-url=" + jwksBase + "/narrow-jwks.json",
+				"--hapi.bulk.auth.clients[1].scopes=system/Patient.rs system/Observation.read",
+				"--hapi.bulk.auth.clients[2].client-id=" + patientOne.clientId(),
+				"--hapi.bulk.auth.clients[2].jwks=" + patientOne.publicJwks(),
+				"--hapi.bulk.auth.clients[2].scopes=system/*.read",
+				"--hapi.bulk.auth.clients[2].patient=p1",
+				"--hapi.bulk.auth.clients[3].client-id=" + jkuClient.clientId(),
+				"--hapi.bulk.auth.clients[3].jwks={\"keys\":[]}",
+				"--hapi.bulk.auth.clients[3].scopes=system/Patient.read",
+				"--hapi.bulk.retry-after=1s");
+		http = server.http();
+		tokenUrl = http.base() + "/auth/token";
+		loadData();
+	}
+
+	private static void serve(String path, String body, String cacheControl, AtomicInteger counter) {
+		jwksServer.createContext(path, exchange -> {
+			counter.incrementAndGet();
+			byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+			exchange.getResponseHeaders().add("Content-Type", "application/json");
+			exchange.getResponseHeaders().add("Cache-Control", cacheControl);
+			exchange.sendResponseHeaders(200, bytes.length);
+			try (OutputStream out = exchange.getResponseBody()) {
+				out.write(bytes);
+			}
+		});
+	}
+
+	private static void loadData() {
+		String token = admin.token(http, tokenUrl, "system/*.write");
+		put(token, "Patient/p1", "{\"resourceType\":\"Patient\",\"id\":\"p1\",\"name\":[{\"family\":\"One\"}]}");
+		put(token, "Patient/p2", "{\"resourceType\":\"Patient\",\"id\":\"p2\",\"name\":[{\"family\":\"Two\"}]}");
+		put(token, "Observation/o1", observation("o1", "p1"));
+		put(token, "Observation/o2", observation("o2", "p2"));
+		put(token, "Condition/c1", "{\"resourceType\":\"Condition\",\"id\":\"c1\",\"subject\":{\"reference\":\"Patient/p1\"}}");
+	}
+
+	private static String observation(String id, String patient) {
+		return "{\"resourceType\":\"Observation\",\"id\":\"" + id + "\",\"status\":\"final\","
+				+ "\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"Patient/" + patient + "\"}}";
+	}
+
+	private static void put(String token, String path, String body) {
+		HttpResponse<String> response = http.put(path, body, "Content-Type", JSON, "Authorization", SmartClient.bearer(token));
+		assertThat(response.statusCode()).as(response.body()).isIn(200, 201);
+	}
+
+	@AfterAll
+	static void stop() throws Exception {
+		if (server != null) {
+			server.close();
+		}
+		if (jwksServer != null) {
+			jwksServer.stop(0);
+		}
+		if (database != null) {
+			database.drop().run();
+		}
+	}
+
+	@Test
+	void discovery_servesSmartConfigurationAndCapabilityStatement_withoutToken() {
+		HttpResponse<String> config = http.get(".well-known/smart-configuration", "Accept", "text/html");
+		assertThat(config.statusCode()).isEqualTo(200);
+		assertThat(config.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/json");
+		JsonNode json = FhirHttp.json(config);
+		assertThat(json.get("token_endpoint").asText()).isEqualTo(tokenUrl);
+		assertThat(texts(json.get("token_endpoint_auth_methods_supported"))).contains("private_key_jwt");
+		assertThat(texts(json.get("token_endpoint_auth_signing_alg_values_supported"))).contains("RS384", "ES384");
+		assertThat(texts(json.get("grant_types_supported"))).contains("client_credentials");
+		assertThat(texts(json.get("capabilities"))).contains("client-confidential-asymmetric", "permission-v1",
+				"permission-v2");
+		assertThat(texts(json.get("code_challenge_methods_supported"))).containsExactly("S256");
+
+		HttpResponse<String> metadata = http.get("metadata", "Accept", JSON);
+		assertThat(metadata.statusCode()).isEqualTo(200);
+		JsonNode security = FhirHttp.json(metadata).get("rest").get(0).get("security");
+		assertThat(security.get("service").get(0).get("coding").get(0).get("code").asText()).isEqualTo("SMART-on-FHIR");
+		JsonNode oauth = security.get("extension").get(0);
+		assertThat(oauth.get("url").asText()).isEqualTo("http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris");
+		assertThat(oauth.get("extension").get(0).get("valueUri").asText()).isEqualTo(tokenUrl);
+	}
+
+	@Test
+	void token_rs384InlineJwks_isIssuedShortLivedAndNotCached() {
+		HttpResponse<String> response = SmartClient.requestToken(http, tokenUrl,
+				SmartClient.form(admin.assertion(tokenUrl), "system/*.read"));
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+		assertThat(response.headers().firstValue("Cache-Control").orElseThrow()).isEqualTo("no-store");
+		JsonNode json = FhirHttp.json(response);
+		assertThat(json.get("token_type").asText()).isEqualToIgnoringCase("bearer");
+		assertThat(json.get("expires_in").asInt()).isBetween(1, 300);
+		assertThat(json.get("scope").asText()).isEqualTo("system/*.read");
+		assertThat(http.get("Patient/p1", "Accept", JSON, "Authorization", SmartClient.bearer(json.get("access_token").asText()))
+				.statusCode()).isEqualTo(200);
+	}
+
+	@Test
+	void token_es384JwksUrl_isIssued_andTheJwksIsCachedAsCacheControlAllows() {
+		int before = jwksFetches.get();
+		narrow.token(http, tokenUrl, "system/Patient.rs");
+		narrow.token(http, tokenUrl, "system/Patient.read");
+		assertThat(jwksFetches.get() - before).isLessThanOrEqualTo(1);
+		assertThat(jwksFetches.get()).isGreaterThanOrEqualTo(1);
+	}
+
+	@Test
+	void token_scopes_areNarrowedToTheRegistration_andUnknownScopesRefused() {
+		JsonNode granted = FhirHttp.json(SmartClient.requestToken(http, tokenUrl,
+				SmartClient.form(narrow.assertion(tokenUrl), "system/*.read")));
+		assertThat(granted.get("scope").asText().split(" ")).containsExactlyInAnyOrder("system/Patient.rs",
+				"system/Observation.rs");
+		assertError(SmartClient.requestToken(http, tokenUrl, SmartClient.form(narrow.assertion(tokenUrl),
+				"system/Condition.read")), 400, "invalid_scope");
+		assertError(SmartClient.requestToken(http, tokenUrl, SmartClient.form(admin.assertion(tokenUrl),
+				"system/NoSuchType.read")), 400, "invalid_scope");
+		assertError(SmartClient.requestToken(http, tokenUrl, SmartClient.form(admin.assertion(tokenUrl),
+				"system/Patient.write-all")), 400, "invalid_scope");
+		assertError(SmartClient.requestToken(http, tokenUrl, SmartClient.form(admin.assertion(tokenUrl),
+				"user/*.read")), 400, "invalid_scope");
+		// v1 and v2 mixed in one request
+		JsonNode mixed = FhirHttp.json(SmartClient.requestToken(http, tokenUrl,
+				SmartClient.form(admin.assertion(tokenUrl), "system/Patient.read system/Observation.rs")));
+		assertThat(mixed.get("scope").asText()).isEqualTo("system/Patient.read system/Observation.rs");
+	}
+
+	@Test
+	void token_refusals() {
+		Instant now = Instant.now();
+		Map<String, String> wrongGrant = SmartClient.form(admin.assertion(tokenUrl), "system/*.read");
+		wrongGrant.put("grant_type", "password");
+		assertError(SmartClient.requestToken(http, tokenUrl, wrongGrant), 400, "unsupported_grant_type");
+
+		Map<String, String> wrongType = SmartClient.form(admin.assertion(tokenUrl), "system/*.read");
+		wrongType.put("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:saml2-bearer");
+		assertError(SmartClient.requestToken(http, tokenUrl, wrongType), 400, "invalid_request");
+
+		Map<String, String> missing = SmartClient.form("x", "system/*.read");
+		missing.remove("client_assertion");
+		assertError(SmartClient.requestToken(http, tokenUrl, missing), 400, "invalid_request");
+
+		assertError(SmartClient.requestToken(http, tokenUrl, SmartClient.form("not-a-jwt", "system/*.read")), 401,
+				"invalid_client");
+		assertError(SmartClient.requestToken(http, tokenUrl, SmartClient.form(admin.assertion(tokenUrl,
+				c -> c.expirationTime(Date.from(now.minusSeconds(120))), h -> {}), "system/*.read")), 401, "invalid_client");
+		assertError(SmartClient.requestToken(http, tokenUrl, SmartClient.form(admin.assertion(tokenUrl,
+				c -> c.expirationTime(Date.from(now.plusSeconds(600))), h -> {}), "system/*.read")), 401, "invalid_client");
+		assertError(SmartClient.requestToken(http, tokenUrl, SmartClient.form(admin.assertion(tokenUrl,
+				c -> c.audience("http://elsewhere.example/token"), h -> {}), "system/*.read")), 401, "invalid_client");
+		assertError(SmartClient.requestToken(http, tokenUrl, SmartClient.form(admin.assertion(tokenUrl,
+				c -> c.subject("someone-else"), h -> {}), "system/*.read")), 401, "invalid_client");
+		assertError(SmartClient.requestToken(http, tokenUrl, SmartClient.form(admin.assertion(tokenUrl,
+				c -> c.jwtID(null), h -> {}), "system/*.read")), 401, "invalid_client");
+
+		String once = admin.assertion(tokenUrl);
+		assertThat(SmartClient.requestToken(http, tokenUrl, SmartClient.form(once, "system/*.read")).statusCode()).isEqualTo(200);
+		assertError(SmartClient.requestToken(http, tokenUrl, SmartClient.form(once, "system/*.read")), 401, "invalid_client");
+	}
+
+	@Test
+	void token_refusesWrongSignaturesUnknownClientsAndForeignKeys() throws Exception {
+		// The admin's kid, but signed with another key
+		SmartClient impostor = SmartClient.rs384(admin.clientId(), "rsa-1");
+		assertError(SmartClient.requestToken(http, tokenUrl, SmartClient.form(impostor.assertion(tokenUrl),
+				"system/*.read")), 401, "invalid_client");
+		// A client id nobody registered
+		assertError(SmartClient.requestToken(http, tokenUrl, SmartClient.form(admin.as("unregistered").assertion(tokenUrl),
+				"system/*.read")), 401, "invalid_client");
+		// A registered client whose assertion names a kid it does not have
+		assertError(SmartClient.requestToken(http, tokenUrl, SmartClient.form(admin.assertion(tokenUrl,
+				c -> {}, h -> h.keyID("no-such-kid")), "system/*.read")), 401, "invalid_client");
+		// jku pointing at a JWKS that is not allow-listed
+		String jku = "http://127.0.0.1:" + jwksServer.getAddress().getPort() + "/jku-jwks.json";
+		assertError(SmartClient.requestToken(http, tokenUrl, SmartClient.form(jkuClient.assertion(tokenUrl,
+				c -> {}, h -> h.jwkURL(URI.create(jku))), "system/Patient.read")), 401, "invalid_client");
+		// An unsigned JWT ("alg": "none")
+		String unsigned = new com.nimbusds.jwt.PlainJWT(new com.nimbusds.jwt.JWTClaimsSet.Builder()
+				.issuer(admin.clientId()).subject(admin.clientId()).audience(tokenUrl)
+				.expirationTime(Date.from(Instant.now().plusSeconds(60))).jwtID("none-1").build()).serialize();
+		assertError(SmartClient.requestToken(http, tokenUrl, SmartClient.form(unsigned, "system/*.read")), 401,
+				"invalid_client");
+		assertThat(JWKSet.parse(jkuClient.publicJwks()).getKeys()).hasSize(1);
+	}
+
+	@Test
+	void restApi_needsAValidToken_andHonoursScopes() {
+		HttpResponse<String> anonymous = http.get("Patient/p1", "Accept", JSON);
+		assertThat(anonymous.statusCode()).isEqualTo(401);
+		assertThat(anonymous.headers().firstValue("WWW-Authenticate").orElseThrow()).startsWith("Bearer");
+		assertThat(FhirHttp.json(anonymous).get("resourceType").asText()).isEqualTo("OperationOutcome");
+		assertThat(http.get("Patient/p1", "Accept", JSON, "Authorization", "Bearer forged.token.here").statusCode())
+				.isEqualTo(401);
+		assertThat(http.get("Observation", "Accept", JSON).statusCode()).isEqualTo(401);
+		assertThat(http.get("$export", "Accept", JSON, "Prefer", "respond-async").statusCode()).isEqualTo(401);
+
+		String narrowToken = narrow.token(http, tokenUrl, "system/Patient.rs system/Observation.read");
+		assertThat(http.get("Patient/p2", "Accept", JSON, "Authorization", SmartClient.bearer(narrowToken)).statusCode())
+				.isEqualTo(200);
+		assertThat(http.get("Condition/c1", "Accept", JSON, "Authorization", SmartClient.bearer(narrowToken)).statusCode())
+				.isEqualTo(403);
+		assertThat(http.put("Patient/p3", "{\"resourceType\":\"Patient\",\"id\":\"p3\"}", "Content-Type", JSON,
+				"Authorization", SmartClient.bearer(narrowToken)).statusCode()).isEqualTo(403);
+		assertThat(http.post("$import", "{\"resourceType\":\"Parameters\"}", "Content-Type", JSON, "Accept", JSON,
+				"Prefer", "respond-async", "Authorization", SmartClient.bearer(narrowToken)).statusCode())
+				.isBetween(400, 404);
+	}
+
+	@Test
+	void export_typesOutsideTheScopesAreRefused_andWithoutTypeOnlyPermittedTypesAreExported() throws Exception {
+		String token = narrow.token(http, tokenUrl, "system/Patient.rs system/Observation.read");
+		HttpResponse<String> refused = http.get("$export?_type=Patient,Condition", "Accept", JSON, "Prefer",
+				"respond-async", "Authorization", SmartClient.bearer(token));
+		assertThat(refused.statusCode()).isEqualTo(403);
+		assertThat(FhirHttp.json(refused).get("resourceType").asText()).isEqualTo("OperationOutcome");
+		assertThat(refused.body()).contains("BULK-0331");
+
+		HttpResponse<String> kickOff = http.get("$export", "Accept", JSON, "Prefer", "respond-async",
+				"Authorization", SmartClient.bearer(token));
+		assertThat(kickOff.statusCode()).as(kickOff.body()).isEqualTo(202);
+		String statusUrl = kickOff.headers().firstValue("Content-Location").orElseThrow();
+		JsonNode manifest = awaitManifest(statusUrl, token);
+		assertThat(manifest.get("requiresAccessToken").asBoolean()).isTrue();
+		List<String> types = new ArrayList<>();
+		manifest.get("output").forEach(o -> types.add(o.get("type").asText()));
+		assertThat(types).containsExactlyInAnyOrder("Observation", "Patient");
+		String fileUrl = manifest.get("output").get(0).get("url").asText();
+
+		// The owner downloads; nobody else gets anything, not even a hint that the job exists
+		assertThat(http.get(fileUrl, "Authorization", SmartClient.bearer(token)).statusCode()).isEqualTo(200);
+		assertThat(http.get(fileUrl).statusCode()).isEqualTo(401);
+		String other = admin.token(http, tokenUrl, "system/*.read");
+		assertThat(http.get(fileUrl, "Authorization", SmartClient.bearer(other)).statusCode()).isEqualTo(404);
+		assertThat(http.get(statusUrl, "Authorization", SmartClient.bearer(other)).statusCode()).isEqualTo(404);
+		assertThat(http.delete(statusUrl, "Authorization", SmartClient.bearer(other)).statusCode()).isEqualTo(404);
+		assertThat(http.get(statusUrl, "Authorization", SmartClient.bearer(token)).statusCode()).isEqualTo(200);
+		assertThat(http.delete(statusUrl, "Authorization", SmartClient.bearer(token)).statusCode()).isEqualTo(202);
+	}
+
+	@Test
+	void patientScopedClient_reachesOnlyItsOwnPatient() throws Exception {
+		String token = patientOne.token(http, tokenUrl, "system/*.read");
+		String bearer = SmartClient.bearer(token);
+		assertThat(http.get("Patient/p1", "Accept", JSON, "Authorization", bearer).statusCode()).isEqualTo(200);
+		assertThat(http.get("Patient/p2", "Accept", JSON, "Authorization", bearer).statusCode()).isEqualTo(403);
+		assertThat(http.get("Observation/o2", "Accept", JSON, "Authorization", bearer).statusCode()).isEqualTo(403);
+		assertThat(http.get("Observation?subject=Patient/p2", "Accept", JSON, "Authorization", bearer).statusCode())
+				.isEqualTo(403);
+		assertThat(http.get("Patient/p2/$export", "Accept", JSON, "Prefer", "respond-async", "Authorization", bearer)
+				.statusCode()).isEqualTo(403);
+		assertThat(http.get("$export", "Accept", JSON, "Prefer", "respond-async", "Authorization", bearer)
+				.statusCode()).isEqualTo(403);
+		assertThat(http.get("Patient/$export", "Accept", JSON, "Prefer", "respond-async", "Authorization", bearer)
+				.statusCode()).isEqualTo(403);
+
+		HttpResponse<String> own = http.get("Patient/p1/$export", "Accept", JSON, "Prefer", "respond-async",
+				"Authorization", bearer);
+		assertThat(own.statusCode()).as(own.body()).isEqualTo(202);
+		JsonNode manifest = awaitManifest(own.headers().firstValue("Content-Location").orElseThrow(), token);
+		List<String> ids = new ArrayList<>();
+		for (JsonNode output : manifest.get("output")) {
+			String body = http.get(output.get("url").asText(), "Authorization", bearer).body();
+			body.lines().map(FhirHttp::parse).forEach(r -> ids.add(r.get("resourceType").asText() + "/" + r.get("id").asText()));
+		}
+		assertThat(ids).containsExactlyInAnyOrder("Patient/p1", "Observation/o1", "Condition/c1");
+	}
+
+	@Test
+	void audit_recordsTokensAndKickOffs() {
+		String token = admin.token(http, tokenUrl, "system/*.read");
+		SmartClient.requestToken(http, tokenUrl, SmartClient.form(admin.as("unregistered").assertion(tokenUrl), "system/*.read"));
+		String narrowToken = narrow.token(http, tokenUrl, "system/Patient.rs");
+		assertThat(http.get("$export?_type=Condition", "Accept", JSON, "Prefer", "respond-async", "Authorization",
+				SmartClient.bearer(narrowToken)).statusCode()).isEqualTo(403);
+		await().atMost(30, SECONDS).untilAsserted(() -> {
+			HttpResponse<String> events = http.get("AuditEvent?_count=500", "Accept", JSON, "Authorization",
+					SmartClient.bearer(token));
+			assertThat(events.statusCode()).isEqualTo(200);
+			assertThat(events.body()).contains("\"token-issued\"", "\"token-refused\"", "\"export-kickoff\"",
+					"admin-client", "narrow-client");
+		});
+		assertThat(server.log()).content().contains("\"action\":\"token-refused\"")
+				.contains("\"action\":\"export-kickoff\",\"outcome\":\"failure\",\"client\":\"narrow-client\"");
+	}
+
+	private static JsonNode awaitManifest(String statusUrl, String token) throws InterruptedException {
+		Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
+		while (Instant.now().isBefore(deadline)) {
+			HttpResponse<String> status = http.get(statusUrl, "Authorization", SmartClient.bearer(token));
+			if (status.statusCode() == 200) {
+				return FhirHttp.json(status);
+			}
+			assertThat(status.statusCode()).as(status.body()).isIn(202, 429);
+			Thread.sleep(1100);
+		}
+		throw new AssertionError("The export did not finish");
+	}
+
+	private static void assertError(HttpResponse<String> response, int status, String error) {
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+		assertThat(FhirHttp.json(response).get("error").asText()).isEqualTo(error);
+		assertThat(response.headers().firstValue("Cache-Control").orElse("")).isEqualTo("no-store");
+	}
+
+	private static List<String> texts(JsonNode array) {
+		List<String> values = new ArrayList<>();
+		array.forEach(v -> values.add(v.asText()));
+		return values;
+	}
+}
