@@ -290,6 +290,20 @@ class ExportJobTest {
 	}
 
 	@Test
+	void pageQuery_walksResourceKeysInOrder_insteadOfSortingTheType() {
+		String plan = String.join("\n", reader.pagePlan("Encounter"));
+
+		if (hapibulk.testsupport.TestDatabase.isPostgres()) {
+			// PostgreSQL's choice follows its statistics (the benchmark prints its plan at 200,000 resources).
+			assertThat(plan).containsIgnoringCase("hfj_res_ver");
+		} else {
+			// H2 otherwise scans HFJ_RES_VER, or the type index by update time, and sorts for every page.
+			assertThat(plan).contains("IDX_RES_RESID_UPDATED: RES_ID > ").contains("IDX_RESVER_ID_VER")
+					.doesNotContain("HFJ_RES_VER.tableScan");
+		}
+	}
+
+	@Test
 	void systemExport_ofTypeWithoutResources_completesWithEmptyOutput() {
 		BulkJob job = exportAndWait(ExportRequest.system(List.of("Medication"), null, "http://localhost/fhir/$export?_type=Medication"));
 
