@@ -5,7 +5,9 @@ package hapibulk.support;
  * documentation for them. Codes are never reused: add new ones at the end of a range.
  * <ul>
  * <li>1xx: kick-off requests (headers and parameters)</li>
- * <li>2xx: status, cancel and download requests</li>
+ * <li>1xx: export kick-off requests (headers and parameters)</li>
+ * <li>2xx: status, cancel and download requests (201-209); {@code $import} kick-offs (210-239) and the
+ * lines an import reports in its error files (240-299)</li>
  * <li>3xx: job execution (301); authorization from 310: authentication 310/320/321, import scopes 311/312,
  * export scopes 330-334</li>
  * </ul>
