@@ -17,6 +17,7 @@ import hapibulk.config.BulkConfiguration;
 import hapibulk.export.ExportJobService;
 import hapibulk.export.job.StoredResourceReader;
 import hapibulk.job.BulkJobService;
+import hapibulk.imports.ImportJobService;
 import hapibulk.job.BulkJobTable;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.core.env.MapPropertySource;
@@ -52,7 +53,9 @@ final class DatabaseBench {
 	void run() throws Exception {
 		Path dir = settings.dir().resolve(kind);
 		BenchDatabase database = BenchDatabase.fresh(kind, settings.dir());
-		try (AnnotationConfigApplicationContext context = context(database, dir)) {
+		// Started first: our $import fetches only from allowed sources, which the context reads at start.
+		try (NdjsonFileServer files = new NdjsonFileServer(dir);
+				AnnotationConfigApplicationContext context = context(database, dir, files.url(dir))) {
 			JpaStorageSettings storage = context.getBean(JpaStorageSettings.class);
 			// HAPI's best settings for bulk writes, for every import contender alike. Referential integrity
 			// is not checked on write: HAPI's $import stores chunks in parallel, out of dependency order,
@@ -107,30 +110,28 @@ final class DatabaseBench {
 			}
 
 			JdbcTemplate jdbc = new JdbcTemplate(dataSource);
-			try (NdjsonFileServer files = new NdjsonFileServer(dir)) {
-				List<ImportContender> importers = new ArrayList<>();
-				importers.add(new BuiltinImport(batch2, files));
-				// hapi-bulk's $import joins here once it exists (see README, "The benchmark").
-				importers.add(floorImport);
-				Map<Role, Measured> imports = BenchResults.newRoleMap();
-				imports.put(Role.OURS, Measured.missing("hapi-bulk $import not built yet"));
-				int size = Math.min(settings.importResources(), settings.resources());
-				for (ImportContender importer : importers) {
-					if (!settings.runs(importer.role()) || size == 0) {
-						continue;
-					}
-					imports.put(importer.role(), measure("import " + importer.role(), run -> {
-						// Fresh ids every run: copies numbered apart per contender and run.
-						DataSet set = copies.write(dir.resolve("import-data"), size, 1000 * (1 + importer.role().ordinal()) + 100 * run);
-						long before = count(jdbc);
-						Outcome outcome = importer.importSet(set);
-						long stored = count(jdbc) - before;
-						return new Outcome(stored, stored == set.total() ? outcome.note()
-								: "stored " + stored + " of " + set.total() + " " + outcome.note());
-					}, () -> {}));
+			List<ImportContender> importers = new ArrayList<>();
+			importers.add(new BuiltinImport(batch2, files));
+			importers.add(new OursImport(context.getBean(ImportJobService.class), context.getBean(BulkJobTable.class),
+					files));
+			importers.add(floorImport);
+			Map<Role, Measured> imports = BenchResults.newRoleMap();
+			int size = Math.min(settings.importResources(), settings.resources());
+			for (ImportContender importer : importers) {
+				if (!settings.runs(importer.role()) || size == 0) {
+					continue;
 				}
-				results.add(new Row("import", kind, size, imports));
+				imports.put(importer.role(), measure("import " + importer.role(), run -> {
+					// Fresh ids every run: copies numbered apart per contender and run.
+					DataSet set = copies.write(dir.resolve("import-data"), size, 1000 * (1 + importer.role().ordinal()) + 100 * run);
+					long before = count(jdbc);
+					Outcome outcome = importer.importSet(set);
+					long stored = count(jdbc) - before;
+					return new Outcome(stored, stored == set.total() ? outcome.note()
+							: "stored " + stored + " of " + set.total() + " " + outcome.note());
+				}, () -> {}));
 			}
+			results.add(new Row("import", kind, size, imports));
 		} finally {
 			database.drop();
 		}
@@ -178,12 +179,16 @@ final class DatabaseBench {
 		return count == null ? 0 : count;
 	}
 
-	private static AnnotationConfigApplicationContext context(BenchDatabase database, Path dir) {
+	private static AnnotationConfigApplicationContext context(BenchDatabase database, Path dir, String filesUrl) {
 		AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
 		context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("bench",
 				Map.of("hapi.bulk.file-directory", dir.resolve("ours-files").toString(),
 						// 50 pollers poll back to back (HttpLatency): 0 turns the 429 for too early polls off.
-						"hapi.bulk.retry-after", "0s")));
+						"hapi.bulk.retry-after", "0s",
+						// The latency clients carry no tokens; the server's own AuditEvents would be extra data.
+						"hapi.bulk.auth.mode", "none",
+						"hapi.bulk.audit.store-events", "false",
+						"hapi.bulk.import.allowed-sources", filesUrl)));
 		context.registerBean(BenchDatabase.class, () -> database);
 		context.register(BenchHapiConfig.class, BulkConfiguration.class);
 		context.refresh();
