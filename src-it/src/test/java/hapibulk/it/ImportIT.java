@@ -119,7 +119,7 @@ class ImportIT {
 
 		// and: an export holds exactly the dataset, content identical (match URLs resolved, meta aside)
 		BulkExportClient exporter = new BulkExportClient(serverA.http());
-		exportOfA = exporter.awaitManifest(exporter.kickOff(datasetTypes()), Duration.ofMinutes(5));
+		exportOfA = exporter.awaitManifest(exporter.kickOff(""), Duration.ofMinutes(5));
 		SystemExportScenario.assertManifestHoldsExactly(serverA.http(), exportOfA, dataset);
 
 		// and: searchable, with meta.source = inputSource
@@ -147,9 +147,17 @@ class ImportIT {
 				"--hapi.bulk.import.source-credentials[0].bearer-token=" + NdjsonFileServer.TOKEN,
 				"--hapi.bulk.import.max-line-length=64KB",
 				"--hapi.bulk.retry-after=1s");
+		// The data goes round; the servers' own audit trails (AuditEvents of their kick-offs, with
+		// server-assigned numeric ids that another HAPI server refuses from clients) are not part of it.
+		ObjectNode dataOfA = exportOfA.deepCopy();
+		com.fasterxml.jackson.databind.node.ArrayNode dataOutputs = dataOfA.putArray("output");
+		exportOfA.get("output").forEach(output -> {
+			if (!output.get("type").asText().equals("AuditEvent")) {
+				dataOutputs.add(output);
+			}
+		});
 		List<Map.Entry<String, String>> inputs = new ArrayList<>();
-		exportOfA.get("output").forEach(output -> inputs.add(Map.entry(output.get("type").asText(),
-				output.get("url").asText())));
+		dataOutputs.forEach(output -> inputs.add(Map.entry(output.get("type").asText(), output.get("url").asText())));
 		java.util.Collections.reverse(inputs);
 
 		// when
@@ -161,7 +169,7 @@ class ImportIT {
 
 		// then
 		assertThat(imported.get("error")).isEmpty();
-		Map<String, ObjectNode> fromA = BulkExportClient.byId(new BulkExportClient(serverA.http()).download(exportOfA));
+		Map<String, ObjectNode> fromA = BulkExportClient.byId(new BulkExportClient(serverA.http()).download(dataOfA));
 		Map<String, ObjectNode> fromB = BulkExportClient.byId(exporter.download(exportOfB));
 		assertThat(fromB.keySet()).containsExactlyInAnyOrderElementsOf(fromA.keySet()).hasSize(dataset.size());
 		fromA.forEach((key, resource) -> assertThat(fromB.get(key)).as(key).isEqualTo(resource));
@@ -283,10 +291,7 @@ class ImportIT {
 		assertThat(outcome.at("/issue/0/diagnostics").asText()).contains(code);
 	}
 
-	/**
-	 * The dataset's types as a {@code _type} query: the data goes round; the servers' own audit trails
-	 * (AuditEvents of their kick-offs) are not part of it.
-	 */
+	/** The dataset's types as a {@code _type} query. */
 	private String datasetTypes() {
 		return "?_type=" + String.join(",", dataset.resources().keySet().stream().map(key -> key.split("/")[0])
 				.distinct().sorted().toList());
