@@ -10,6 +10,7 @@ import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJobFiles;
 import hapibulk.job.BulkJobStateListener;
 import hapibulk.job.BulkJobTable;
+import hapibulk.job.PlannedPartitionSplitter;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.job.BulkJobKeys;
 import org.springframework.batch.core.BatchStatus;
@@ -90,7 +91,7 @@ public class ExportJobConfig {
 				.build();
 		Step partitions = new StepBuilder("bulkExportPartitionStep", repository)
 				.partitioner(worker)
-				.splitter(new ExportPartitionSplitter(repository, WORKER_STEP))
+				.splitter(new PlannedPartitionSplitter(repository, WORKER_STEP, ExportPlanTasklet::partitions))
 				.taskExecutor(engine.workerExecutor())
 				.gridSize(properties.workerThreads())
 				.build();

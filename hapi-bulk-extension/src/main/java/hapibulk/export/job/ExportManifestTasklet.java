@@ -10,6 +10,7 @@ import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
 import hapibulk.job.BulkManifest.ManifestFile;
 import hapibulk.job.ManifestJson;
+import hapibulk.job.PlannedPartitionSplitter;
 import hapibulk.storage.BulkFileAppender;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.storage.FileDigests;
@@ -73,7 +74,7 @@ class ExportManifestTasklet implements Tasklet {
 		boolean blocks = !ExportPlanTasklet.blockMembers(jobExecution.getExecutionContext()).isEmpty();
 		for (ExportFilter filter : ExportPlanTasklet.plan(jobExecution.getExecutionContext())) {
 			StepExecution partition = jobRepository.getLastStepExecution(jobExecution.getJobInstance(),
-					ExportPartitionSplitter.partitionStepName(workerStepName, filter));
+					PlannedPartitionSplitter.partitionStepName(workerStepName, filter.partitionName()));
 			if (partition == null) {
 				throw new IllegalStateException("No execution of partition " + filter.partitionName() + " of job " + jobId);
 			}

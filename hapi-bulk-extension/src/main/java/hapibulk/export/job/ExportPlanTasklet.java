@@ -8,6 +8,7 @@ import hapibulk.export.TypeFilters;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobKeys;
 import hapibulk.job.BulkJobTable;
+import org.springframework.batch.core.JobExecution;
 import org.springframework.batch.core.StepContribution;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.item.ExecutionContext;
@@ -17,6 +18,8 @@ import org.springframework.batch.core.step.tasklet.Tasklet;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 
 /**
@@ -103,6 +106,28 @@ class ExportPlanTasklet implements Tasklet {
 		return new ExportFilter(filter.type(), false, List.of(), filter.since(), filter.until(), false,
 				compartment.paths(filter.type()), null, List.of(), filter.elements(), filter.matchesOfJob(),
 				filter.latestOnly(), false);
+	}
+
+	/**
+	 * The worker partitions of the plan, by name, each with its starting cursor (and, for patient
+	 * blocks, what a block holds; for partial manifests, the switch that records finished files).
+	 */
+	static Map<String, ExecutionContext> partitions(JobExecution jobExecution) {
+		String jobId = jobExecution.getJobParameters().getString(BulkJobKeys.BULK_JOB_ID);
+		ExecutionContext jobContext = jobExecution.getExecutionContext();
+		List<ExportFilter> blockMembers = blockMembers(jobContext);
+		Map<String, ExecutionContext> partitions = new LinkedHashMap<>();
+		for (ExportFilter filter : plan(jobContext)) {
+			ExecutionContext context = ExportCursor.start(jobId, filter).toContext();
+			if (!blockMembers.isEmpty() && !filter.deleted()) {
+				PatientBlockExporter.writeMembers(context, blockMembers);
+			}
+			if (jobContext.containsKey(PARTIAL_MANIFESTS)) {
+				FinishedFiles.turnOn(context);
+			}
+			partitions.put(filter.partitionName(), context);
+		}
+		return partitions;
 	}
 
 	static List<ExportFilter> blockMembers(ExecutionContext jobContext) {

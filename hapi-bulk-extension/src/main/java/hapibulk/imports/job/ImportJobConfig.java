@@ -1,5 +1,6 @@
 package hapibulk.imports.job;
 
+import hapibulk.job.PlannedPartitionSplitter;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
@@ -66,7 +67,7 @@ public class ImportJobConfig {
 		handler.afterPropertiesSet();
 		Step partitions = new StepBuilder("bulkImportPartitionStep", repository)
 				.partitioner(worker)
-				.splitter(new ImportPartitionSplitter(repository, WORKER_STEP))
+				.splitter(new PlannedPartitionSplitter(repository, WORKER_STEP, ImportPlanTasklet::partitions))
 				.partitionHandler(handler)
 				.build();
 		Step manifest = new StepBuilder("bulkImportManifestStep", repository)

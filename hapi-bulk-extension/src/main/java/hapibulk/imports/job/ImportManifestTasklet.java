@@ -1,5 +1,6 @@
 package hapibulk.imports.job;
 
+import hapibulk.job.PlannedPartitionSplitter;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobKeys;
 import hapibulk.job.BulkJobTable;
@@ -51,7 +52,7 @@ class ImportManifestTasklet implements Tasklet {
 		List<ManifestFile> errors = new ArrayList<>();
 		for (ImportPartition partition : ImportPlanTasklet.plan(jobExecution.getExecutionContext())) {
 			StepExecution execution = jobRepository.getLastStepExecution(jobExecution.getJobInstance(),
-					ImportPartitionSplitter.partitionStepName(workerStepName, partition));
+					PlannedPartitionSplitter.partitionStepName(workerStepName, partition.name()));
 			if (execution == null) {
 				throw new IllegalStateException("No execution of " + partition.name() + " of import " + jobId);
 			}

@@ -5,6 +5,7 @@ import hapibulk.imports.ImportSources;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobKeys;
 import hapibulk.job.BulkJobTable;
+import org.springframework.batch.core.JobExecution;
 import org.springframework.batch.core.StepContribution;
 import org.springframework.batch.core.StepExecution;
 import org.springframework.batch.core.scope.context.ChunkContext;
@@ -13,6 +14,8 @@ import org.springframework.batch.item.ExecutionContext;
 import org.springframework.batch.repeat.RepeatStatus;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 
 /**
@@ -48,6 +51,16 @@ class ImportPlanTasklet implements Tasklet {
 		}
 		stepExecution.getJobExecution().getExecutionContext().putString(PLAN, ImportPartition.listToJson(plan));
 		return RepeatStatus.FINISHED;
+	}
+
+	/** The worker partitions of the plan, by name, each with its starting cursor. */
+	static Map<String, ExecutionContext> partitions(JobExecution jobExecution) {
+		String jobId = jobExecution.getJobParameters().getString(BulkJobKeys.BULK_JOB_ID);
+		Map<String, ExecutionContext> partitions = new LinkedHashMap<>();
+		for (ImportPartition partition : plan(jobExecution.getExecutionContext())) {
+			partitions.put(partition.name(), ImportCursor.start(jobId, partition).toContext());
+		}
+		return partitions;
 	}
 
 	static List<ImportPartition> plan(ExecutionContext jobContext) {
