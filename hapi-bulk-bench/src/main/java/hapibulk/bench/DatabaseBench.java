@@ -27,6 +27,7 @@ import org.hl7.fhir.r4.model.Bundle;
 import javax.sql.DataSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -181,14 +182,20 @@ final class DatabaseBench {
 
 	private static AnnotationConfigApplicationContext context(BenchDatabase database, Path dir, String filesUrl) {
 		AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
-		context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("bench",
-				Map.of("hapi.bulk.file-directory", dir.resolve("ours-files").toString(),
-						// 50 pollers poll back to back (HttpLatency): 0 turns the 429 for too early polls off.
-						"hapi.bulk.retry-after", "0s",
-						// The latency clients carry no tokens; the server's own AuditEvents would be extra data.
-						"hapi.bulk.auth.mode", "none",
-						"hapi.bulk.audit.store-events", "false",
-						"hapi.bulk.import.allowed-sources", filesUrl)));
+		Map<String, Object> properties = new HashMap<>(Map.of(
+				"hapi.bulk.file-directory", dir.resolve("ours-files").toString(),
+				// 50 pollers poll back to back (HttpLatency): 0 turns the 429 for too early polls off.
+				"hapi.bulk.retry-after", "0s",
+				// The latency clients carry no tokens; the server's own AuditEvents would be extra data.
+				"hapi.bulk.auth.mode", "none",
+				"hapi.bulk.audit.store-events", "false",
+				// As the README advises: without it a type's pages walk every type's keys.
+				"hapi.bulk.export.create-type-index", "true",
+				"hapi.bulk.import.allowed-sources", filesUrl));
+		// Any hapi.bulk.* setting given to the benchmark's JVM (bench.jvm-args) tunes the extension under test.
+		System.getProperties().stringPropertyNames().stream().filter(name -> name.startsWith("hapi.bulk."))
+				.forEach(name -> properties.put(name, System.getProperty(name)));
+		context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("bench", properties));
 		context.registerBean(BenchDatabase.class, () -> database);
 		context.register(BenchHapiConfig.class, BulkConfiguration.class);
 		context.refresh();

@@ -49,14 +49,17 @@ public record BulkProperties(
 	 * @param includeReferencedResources whether Patient and Group exports also hold the resources outside
 	 *                            the Patient compartment (Practitioner, Organization, ...) that the
 	 *                            exported patients and their compartment resources reference
+	 * @param createTypeIndex     whether to create the index on HFJ_RESOURCE (RES_TYPE, RES_ID) at
+	 *                            start-up (see TypeKeyIndex)
 	 */
 	public record Export(
-			@DefaultValue("1000") int pageSize,
+			@DefaultValue("5000") int pageSize,
 			@DefaultValue("16MB") DataSize pageBytes,
 			@DefaultValue("100000") int maxResourcesPerFile,
 			@DefaultValue("1GB") DataSize maxFileBytes,
 			@DefaultValue("4") int maxRunningExports,
-			@DefaultValue("false") boolean includeReferencedResources) {}
+			@DefaultValue("false") boolean includeReferencedResources,
+			@DefaultValue("false") boolean createTypeIndex) {}
 
 	/**
 	 * @param allowedSources     URL prefixes that http(s) inputs must start with; empty: no http(s) input is

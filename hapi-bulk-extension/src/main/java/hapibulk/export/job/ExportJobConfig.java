@@ -21,6 +21,7 @@ import org.springframework.batch.core.Step;
 import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -46,6 +47,12 @@ public class ExportJobConfig {
 	public StoredResourceReader hapiBulkStoredResourceReader(DataSource dataSource, DaoRegistry daoRegistry,
 			FhirContext fhirContext) {
 		return new StoredResourceReader(new JdbcTemplate(dataSource), daoRegistry, fhirContext);
+	}
+
+	@Bean
+	@ConditionalOnProperty(prefix = BulkProperties.PREFIX + ".export", name = "create-type-index", havingValue = "true")
+	public TypeKeyIndex hapiBulkTypeKeyIndex(DataSource dataSource) {
+		return new TypeKeyIndex(new JdbcTemplate(dataSource));
 	}
 
 	@Bean

@@ -1,0 +1,40 @@
+package hapibulk.export.job;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * An index on HAPI's {@code HFJ_RESOURCE (RES_TYPE, RES_ID)}, which HAPI 8.8 does not have. Without
+ * it each page of a type's export walks the key index of every type and skips the other types'
+ * rows, so a system export reads the table once per type; with it a page reads its own rows only.
+ * <p>
+ * Created at start-up when {@code hapi.bulk.export.create-type-index} is on (after every singleton,
+ * so HAPI's own schema exists by then). On a large existing table the README's
+ * {@code CREATE INDEX CONCURRENTLY} is kinder: a plain create blocks writes while it runs.
+ * {@link StoredResourceReader} uses the index whenever it exists, however it was made.
+ */
+public class TypeKeyIndex implements SmartInitializingSingleton {
+
+	public static final String NAME = "HAPIBULK_RES_TYPE_KEY";
+	private static final Logger LOG = LoggerFactory.getLogger(TypeKeyIndex.class);
+
+	private final JdbcTemplate jdbc;
+
+	public TypeKeyIndex(JdbcTemplate jdbc) {
+		this.jdbc = jdbc;
+	}
+
+	@Override
+	public void afterSingletonsInstantiated() {
+		try {
+			jdbc.execute("CREATE INDEX IF NOT EXISTS " + NAME + " ON HFJ_RESOURCE (RES_TYPE, RES_ID)");
+		} catch (DataAccessException e) {
+			// Not every database has IF NOT EXISTS; exports work without the index, only slower.
+			LOG.warn("Could not create the export index {} on HFJ_RESOURCE (RES_TYPE, RES_ID): {}", NAME,
+					e.getMostSpecificCause().getMessage());
+		}
+	}
+}
