@@ -3,14 +3,13 @@ package hapibulk.imports.job;
 import hapibulk.job.PlannedPartitionSplitter;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
-import org.hl7.fhir.r4.model.Bundle;
 import hapibulk.config.BulkProperties;
 import hapibulk.imports.ImportSources;
 import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJobStateListener;
 import hapibulk.job.BulkJobTable;
 import hapibulk.storage.BulkFileStore;
+import jakarta.persistence.EntityManagerFactory;
 import org.springframework.batch.core.Job;
 import org.springframework.batch.core.Step;
 import org.springframework.batch.core.job.builder.JobBuilder;
@@ -19,6 +18,7 @@ import org.springframework.batch.core.step.builder.StepBuilder;
 import org.springframework.batch.support.transaction.ResourcelessTransactionManager;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.orm.jpa.SharedEntityManagerCreator;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -43,7 +43,7 @@ public class ImportJobConfig {
 	@Bean(name = JOB_BEAN)
 	public Job hapiBulkImportJob(BulkBatchEngine engine, BulkJobTable table, BulkJobStateListener stateListener,
 			ImportSources hapiBulkImportSources, BulkFileStore fileStore, BulkProperties properties,
-			FhirContext fhirContext, DaoRegistry daoRegistry, IFhirSystemDao<Bundle, ?> systemDao) throws Exception {
+			FhirContext fhirContext, DaoRegistry daoRegistry, EntityManagerFactory entityManagerFactory) throws Exception {
 		JobRepository repository = engine.jobRepository();
 		PlatformTransactionManager transactionManager = engine.transactionManager();
 		BulkProperties.Import settings = properties.imports();
@@ -52,7 +52,8 @@ public class ImportJobConfig {
 				.tasklet(new ImportPlanTasklet(table, hapiBulkImportSources), transactionManager)
 				.build();
 		ImportInputTasklet inputTasklet = new ImportInputTasklet(hapiBulkImportSources, fhirContext,
-				new ImportResourceStore(daoRegistry, systemDao), fileStore, table, repository,
+				new ImportResourceStore(daoRegistry,
+						SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory)), fileStore, table, repository,
 				new TransactionTemplate(transactionManager), settings.chunkSize(),
 				Math.toIntExact(Math.min(Integer.MAX_VALUE - 16, settings.maxLineLength().toBytes())));
 		// The tasklet opens its own transactions on HAPI's manager (writes and cursor together).
