@@ -154,6 +154,10 @@ public class BulkStatusProvider {
 
 	/** Whether this poll came sooner than 80% of Retry-After after the last one answered (jitter allowed). */
 	private boolean pollsTooFast(String jobId) {
+		if (retryAfter.isZero()) {
+			// Throttling off. (Concurrent polls of one job can see each other's later instant: never 429 then.)
+			return false;
+		}
 		Instant now = clock.instant();
 		Instant last = lastPolls.get(jobId);
 		if (last != null && Duration.between(last, now).compareTo(retryAfter.multipliedBy(4).dividedBy(5)) < 0) {
