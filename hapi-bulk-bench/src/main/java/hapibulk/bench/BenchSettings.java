@@ -16,7 +16,7 @@ record BenchSettings(int resources, int importResources, List<String> databases,
 
 	static BenchSettings fromSystemProperties() {
 		int resources = Integer.getInteger("bench.resources", 200_000);
-		return new BenchSettings(resources, Integer.getInteger("bench.import-resources", 2000),
+		return new BenchSettings(resources, Integer.getInteger("bench.import-resources", 10_000),
 				List.of(System.getProperty("bench.databases", "h2,postgres").split(",")),
 				Integer.getInteger("bench.runs", 3),
 				Integer.getInteger("bench.threads", Runtime.getRuntime().availableProcessors()),
