@@ -27,9 +27,9 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * The issue's latency targets over real HTTP: the context's RestfulServer in an embedded Tomcat,
  * {@code $export} kick-offs one after another (p99), then 50 clients polling {@code $bulk-status}
- * at once (median): first back to back, then each every {@link #PACE}. Kick-offs export a type without resources, so each job ends at once and the
- * limit on running exports is never reached; half the pollers poll a running export of everything,
- * half finished jobs. The bench context sets {@code hapi.bulk.retry-after} to 0, so that the
+ * at once (median): first back to back, then each every {@link #PACE}. Kick-offs export a type
+ * without resources, so each job ends at once and the limit on running exports is never reached;
+ * half the pollers poll a running export of everything, half finished jobs. The bench context sets {@code hapi.bulk.retry-after} to 0, so that the
  * pollers' back-to-back polls are answered rather than refused with 429.
  */
 final class HttpLatency {
