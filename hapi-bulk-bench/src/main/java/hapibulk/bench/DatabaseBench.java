@@ -4,7 +4,9 @@ import ca.uhn.fhir.batch2.api.IJobCoordinator;
 import ca.uhn.fhir.batch2.api.IJobMaintenanceService;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
-import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import jakarta.persistence.EntityManagerFactory;
+import org.springframework.transaction.PlatformTransactionManager;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import hapibulk.bench.BenchResults.Measured;
 import hapibulk.bench.BenchResults.Row;
@@ -22,7 +24,6 @@ import hapibulk.job.BulkJobTable;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.hl7.fhir.r4.model.Bundle;
 
 import javax.sql.DataSource;
 import java.nio.file.Path;
@@ -65,9 +66,9 @@ final class DatabaseBench {
 			storage.setEnforceReferentialIntegrityOnWrite(false);
 
 			DataSource dataSource = context.getBean(DataSource.class);
-			@SuppressWarnings("unchecked")
-			IFhirSystemDao<Bundle, ?> systemDao = context.getBean(IFhirSystemDao.class);
-			FloorImport floorImport = new FloorImport(context.getBean(FhirContext.class), systemDao, settings.threads());
+			FloorImport floorImport = new FloorImport(context.getBean(FhirContext.class), context.getBean(DaoRegistry.class),
+					context.getBean(EntityManagerFactory.class), context.getBean(PlatformTransactionManager.class),
+					settings.threads());
 			BuiltinBatch2Jobs batch2 = new BuiltinBatch2Jobs(context.getBean(IJobCoordinator.class),
 					context.getBean(IJobMaintenanceService.class));
 
