@@ -4,15 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Crash safety: the server is killed with SIGKILL in the middle of an export and started again;
@@ -48,7 +43,7 @@ class KillDuringExportIT {
 		dataset.loadInto(server.http());
 
 		String statusUrl = new BulkExportClient(server.http()).kickOff("");
-		int percentAtKill = awaitProgressBetween(server.http(), statusUrl, 5, 80);
+		long percentAtKill = StatusProgress.awaitBetween(server.http(), statusUrl, PERCENT, 5, 80, Duration.ofMinutes(3));
 		server.kill();
 		System.out.printf("[hapi-bulk-it] killed the server (SIGKILL) at %d%% of the export%n", percentAtKill);
 
@@ -56,21 +51,5 @@ class KillDuringExportIT {
 		JsonNode manifest = new BulkExportClient(server.http()).awaitManifest(statusUrl, Duration.ofMinutes(5));
 
 		SystemExportScenario.assertManifestHoldsExactly(server.http(), manifest, dataset);
-	}
-
-	private static int awaitProgressBetween(FhirHttp http, String statusUrl, int low, int high) throws InterruptedException {
-		Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
-		while (Instant.now().isBefore(deadline)) {
-			HttpResponse<String> status = http.get(statusUrl);
-			assertThat(status.statusCode()).as("the export must still run; it finished before it could be killed")
-					.isEqualTo(202);
-			Matcher percent = PERCENT.matcher(status.headers().firstValue("X-Progress").orElse(""));
-			if (percent.find() && Integer.parseInt(percent.group(1)) >= low) {
-				assertThat(Integer.parseInt(percent.group(1))).isLessThanOrEqualTo(high);
-				return Integer.parseInt(percent.group(1));
-			}
-			Thread.sleep(1000);
-		}
-		throw new AssertionError("The export made no progress");
 	}
 }

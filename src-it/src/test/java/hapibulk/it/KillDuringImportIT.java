@@ -4,16 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -63,7 +60,8 @@ class KillDuringImportIT {
 		SyntheaDataset dataset = SyntheaDataset.tenPatients();
 
 		String statusUrl = new BulkImportClient(server.http()).kickOff(BulkImportClient.parameters(inputs));
-		long linesAtKill = awaitLinesBetween(server.http(), statusUrl, 1500, dataset.size() - 1500);
+		long linesAtKill = StatusProgress.awaitBetween(server.http(), statusUrl, LINES, 1500, dataset.size() - 1500,
+				Duration.ofMinutes(5));
 		server.kill();
 		System.out.printf("[hapi-bulk-it] killed the server (SIGKILL) after %d of %d import lines%n", linesAtKill,
 				dataset.size());
@@ -81,22 +79,5 @@ class KillDuringImportIT {
 		BulkExportClient exporter = new BulkExportClient(server.http());
 		SystemExportScenario.assertManifestHoldsExactly(server.http(),
 				exporter.awaitManifest(exporter.kickOff(""), Duration.ofMinutes(5)), dataset);
-	}
-
-	private static long awaitLinesBetween(FhirHttp http, String statusUrl, long low, long high)
-			throws InterruptedException {
-		Instant deadline = Instant.now().plus(Duration.ofMinutes(5));
-		while (Instant.now().isBefore(deadline)) {
-			HttpResponse<String> status = http.get(statusUrl);
-			assertThat(status.statusCode()).as("the import must still run; it finished before it could be killed")
-					.isEqualTo(202);
-			Matcher lines = LINES.matcher(status.headers().firstValue("X-Progress").orElse(""));
-			if (lines.find() && Long.parseLong(lines.group(1)) >= low) {
-				assertThat(Long.parseLong(lines.group(1))).isLessThanOrEqualTo(high);
-				return Long.parseLong(lines.group(1));
-			}
-			Thread.sleep(1000);
-		}
-		throw new AssertionError("The import made no progress");
 	}
 }

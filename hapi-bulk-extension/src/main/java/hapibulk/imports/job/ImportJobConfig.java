@@ -51,10 +51,10 @@ public class ImportJobConfig {
 		Step plan = new StepBuilder("bulkImportPlanStep", repository)
 				.tasklet(new ImportPlanTasklet(table, hapiBulkImportSources), transactionManager)
 				.build();
-		ImportInputTasklet inputTasklet = new ImportInputTasklet(hapiBulkImportSources, fhirContext,
-				new ImportResourceStore(daoRegistry,
-						SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory)), fileStore, table, repository,
-				new TransactionTemplate(transactionManager), settings.chunkSize(),
+		ImportResourceStore store = new ImportResourceStore(daoRegistry,
+				SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory));
+		ImportInputTasklet inputTasklet = new ImportInputTasklet(hapiBulkImportSources, fhirContext, store, fileStore,
+				table, repository, new TransactionTemplate(transactionManager), settings.chunkSize(),
 				Math.toIntExact(Math.min(Integer.MAX_VALUE - 16, settings.maxLineLength().toBytes())));
 		// The tasklet opens its own transactions on HAPI's manager (writes and cursor together).
 		Step worker = new StepBuilder(WORKER_STEP, repository)
