@@ -67,7 +67,9 @@ public record BulkProperties(
 	 * @param sourceCredentials  credentials sent to sources under a prefix (basic or bearer)
 	 * @param directory          the only directory {@code file:} inputs may name (with what lies under it);
 	 *                           unset: no {@code file:} input
-	 * @param chunkSize          lines read and stored per transaction (one restart point)
+	 * @param chunkSize          lines read per chunk (one restart point)
+	 * @param parallelWrites     slices of a chunk stored at once, each in its own transaction; 0 means
+	 *                           one per worker thread
 	 * @param maxLineLength      a longer line is skipped (without being held in memory) and reported
 	 * @param connectTimeout     for http(s) sources
 	 * @param maxRunningImports  imports queued or running at once; a kick-off beyond gets 429
@@ -77,6 +79,7 @@ public record BulkProperties(
 			@DefaultValue List<SourceCredential> sourceCredentials,
 			Path directory,
 			@DefaultValue("1000") int chunkSize,
+			@DefaultValue("0") int parallelWrites,
 			@DefaultValue("16MB") DataSize maxLineLength,
 			@DefaultValue("10s") Duration connectTimeout,
 			@DefaultValue("4") int maxRunningImports) {}
@@ -89,6 +92,11 @@ public record BulkProperties(
 
 	public int workerThreads() {
 		return workerThreads > 0 ? workerThreads : Runtime.getRuntime().availableProcessors();
+	}
+
+	/** Slices of an import chunk stored at once ({@code hapi.bulk.import.parallel-writes}, 0: one per worker). */
+	public int importParallelWrites() {
+		return imports.parallelWrites() > 0 ? imports.parallelWrites() : workerThreads();
 	}
 
 	/** Whether files need a bearer token: whenever authorization is on (any mode but none). */

@@ -11,6 +11,7 @@ import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.repository.support.JobRepositoryFactoryBean;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.dao.OptimisticLockingFailureException;
+import org.springframework.core.task.AsyncTaskExecutor;
 import org.springframework.core.task.TaskExecutor;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -30,6 +31,7 @@ public class BulkBatchEngine implements DisposableBean {
 	private final TaskExecutorJobLauncher jobLauncher;
 	private final ThreadPoolTaskExecutor launchExecutor;
 	private final ThreadPoolTaskExecutor workerExecutor;
+	private final ThreadPoolTaskExecutor writerExecutor;
 
 	/**
 	 * @param transactionManager HAPI's JPA transaction manager: steps that call HAPI's DAOs must run
@@ -56,6 +58,7 @@ public class BulkBatchEngine implements DisposableBean {
 
 		this.launchExecutor = pool("bulk-job-", concurrentJobs);
 		this.workerExecutor = pool("bulk-worker-", workerThreads);
+		this.writerExecutor = pool("bulk-writer-", workerThreads);
 		this.jobLauncher = new TaskExecutorJobLauncher();
 		jobLauncher.setJobRepository(jobRepository);
 		jobLauncher.setTaskExecutor(launchExecutor);
@@ -77,6 +80,14 @@ public class BulkBatchEngine implements DisposableBean {
 	/** The bounded pool that partitions of every job share. */
 	public TaskExecutor workerExecutor() {
 		return workerExecutor;
+	}
+
+	/**
+	 * The pool on which partitions hand off parts of their work and wait for them. Never the worker pool:
+	 * partitions that wait there on tasks queued behind other partitions could wait forever.
+	 */
+	public AsyncTaskExecutor writerExecutor() {
+		return writerExecutor;
 	}
 
 	/** Creates the job execution now and runs it on the job pool. */
@@ -108,6 +119,7 @@ public class BulkBatchEngine implements DisposableBean {
 	public void destroy() {
 		launchExecutor.shutdown();
 		workerExecutor.shutdown();
+		writerExecutor.shutdown();
 	}
 
 	private static ThreadPoolTaskExecutor pool(String prefix, int threads) {

@@ -27,7 +27,7 @@ class ImportSourcesTest {
 	Path temp;
 
 	private ImportSources sources(List<String> allowed, Path directory) {
-		return new ImportSources(new BulkProperties.Import(allowed, List.of(), directory, 1000, DataSize.ofMegabytes(1),
+		return new ImportSources(new BulkProperties.Import(allowed, List.of(), directory, 1000, 0, DataSize.ofMegabytes(1),
 				Duration.ofSeconds(2), 4));
 	}
 

@@ -32,13 +32,15 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The worker of one input. Each call handles one chunk: read up to {@code chunkSize} lines from the
- * committed position, parse and check them, then in one transaction store the good resources
- * through HAPI's DAOs and move the cursor (the step's execution context) past the chunk. The error
- * lines are appended to the input's error file and made durable first; the cursor records the error
- * file's length, so a restart truncates whatever an uncommitted chunk appended.
+ * committed position, parse and check them, store the good resources through HAPI's DAOs (in
+ * slices, at once: {@link SlicedChunkWriter}), then move the cursor (the step's execution context)
+ * past the chunk. The error lines are appended to the input's error file and made durable first;
+ * the cursor records the error file's length, so a restart truncates whatever an uncommitted chunk
+ * appended. A restart after resources were stored but before the cursor moved stores them again,
+ * which changes nothing (update-as-create with their own ids), and counts them once.
  * <p>
- * When HAPI refuses a resource the whole transaction rolls back, and the chunk is done again one
- * line per transaction, so that only the refused resources become error lines.
+ * When HAPI refuses a resource, its slice rolls back and the chunk is done again one line per
+ * transaction (resource and cursor together), so that only the refused resources become error lines.
  * <p>
  * The step runs under a resourceless transaction manager: the transactions that matter are the ones
  * this class opens on HAPI's transaction manager, around the writes and the cursor together.
@@ -52,6 +54,7 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 	private final ImportSources sources;
 	private final FhirContext fhirContext;
 	private final ImportResourceStore store;
+	private final SlicedChunkWriter chunkWriter;
 	private final BulkFileStore fileStore;
 	private final BulkJobTable table;
 	private final JobRepository jobRepository;
@@ -62,11 +65,12 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 	private final Map<Long, NdjsonLineReader> readers = new ConcurrentHashMap<>();
 
 	ImportInputTasklet(ImportSources sources, FhirContext fhirContext, ImportResourceStore store,
-			BulkFileStore fileStore, BulkJobTable table, JobRepository jobRepository, TransactionTemplate transaction,
+			SlicedChunkWriter chunkWriter, BulkFileStore fileStore, BulkJobTable table, JobRepository jobRepository, TransactionTemplate transaction,
 			int chunkSize, int maxLineBytes) {
 		this.sources = sources;
 		this.fhirContext = fhirContext;
 		this.store = store;
+		this.chunkWriter = chunkWriter;
 		this.fileStore = fileStore;
 		this.table = table;
 		this.jobRepository = jobRepository;
@@ -141,21 +145,25 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 		return new Item(line, resource, reference, null, null);
 	}
 
-	/** The whole chunk in one transaction; null when HAPI refused it (then nothing of it was stored). */
+	/**
+	 * The whole chunk (in slices written at once), then the cursor; null when HAPI refused some of it
+	 * (then the cursor stays, and whatever was stored is stored again, unchanged, line by line).
+	 */
 	private ImportCursor storeChunk(StepExecution step, ImportCursor cursor, List<Item> items, long toLine,
 			long toByte) throws IOException {
 		List<IBaseResource> resources = items.stream().filter(item -> item.problem() == null).map(Item::resource).toList();
 		List<Item> errors = items.stream().filter(item -> item.problem() != null).toList();
 		long errorBytes = appendErrors(cursor, errors);
-		ImportCursor next = cursor.advance(toLine, toByte, resources.size(), errors.size(), errorBytes);
 		try {
-			commit(step, cursor, next, items.size(), () -> store.store(resources));
-			return next;
+			chunkWriter.write(resources);
 		} catch (RuntimeException e) {
 			LOG.debug("A chunk of {} was refused ({}); storing its lines one by one", cursor.partition().url(),
 					e.toString());
 			return null;
 		}
+		ImportCursor next = cursor.advance(toLine, toByte, resources.size(), errors.size(), errorBytes);
+		commit(step, cursor, next, items.size(), () -> {});
+		return next;
 	}
 
 	/** After a refused chunk: each line in its own transaction, so the refused ones can be told apart. */

@@ -34,6 +34,8 @@ public class ImportJobConfig {
 	public static final String JOB_NAME = "bulkImportJob";
 	public static final String JOB_BEAN = "hapiBulkImportJob";
 	static final String WORKER_STEP = "bulkImportInputStep";
+	/** Below this, a slice's own transaction and thread cost more than the parallel write saves. */
+	private static final int MIN_SLICE_SIZE = 100;
 
 	@Bean
 	public ImportSources hapiBulkImportSources(BulkProperties properties) {
@@ -53,8 +55,11 @@ public class ImportJobConfig {
 				.build();
 		ImportResourceStore store = new ImportResourceStore(daoRegistry,
 				SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory));
-		ImportInputTasklet inputTasklet = new ImportInputTasklet(hapiBulkImportSources, fhirContext, store, fileStore,
-				table, repository, new TransactionTemplate(transactionManager), settings.chunkSize(),
+		TransactionTemplate transaction = new TransactionTemplate(transactionManager);
+		SlicedChunkWriter chunkWriter = new SlicedChunkWriter(store, transaction, engine.writerExecutor(),
+				properties.importParallelWrites(), MIN_SLICE_SIZE);
+		ImportInputTasklet inputTasklet = new ImportInputTasklet(hapiBulkImportSources, fhirContext, store, chunkWriter,
+				fileStore, table, repository, transaction, settings.chunkSize(),
 				Math.toIntExact(Math.min(Integer.MAX_VALUE - 16, settings.maxLineLength().toBytes())));
 		// The tasklet opens its own transactions on HAPI's manager (writes and cursor together).
 		Step worker = new StepBuilder(WORKER_STEP, repository)

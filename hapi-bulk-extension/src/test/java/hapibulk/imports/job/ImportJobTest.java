@@ -5,6 +5,7 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.param.TokenParam;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -62,6 +63,7 @@ class ImportJobTest {
 		registry.add("hapi.bulk.file-directory", files::toString);
 		registry.add("hapi.bulk.import.directory", inputs::toString);
 		registry.add("hapi.bulk.import.chunk-size", () -> "500");
+		registry.add("hapi.bulk.import.parallel-writes", () -> "2");
 		registry.add("hapi.bulk.import.max-line-length", () -> "64KB");
 	}
 
@@ -188,6 +190,43 @@ class ImportJobTest {
 		assertThat(daoRegistry.getResourceDao("Organization").read(new IdType("Organization/bad-org-5"), request))
 				.isNotNull();
 		assertThat(outcomes).hasSize(5);
+	}
+
+	@Test
+	void aRefusedResourceInAChunkWrittenInSlices_isTheOnlyErrorLine_andTheOthersAreStoredOnce() throws IOException {
+		// given: one chunk of 400 lines, written as two slices of 200; line 301 (second slice) refers to nothing
+		List<String> lines = new ArrayList<>();
+		for (int i = 1; i <= 400; i++) {
+			String partOf = i == 301 ? ",\"partOf\":{\"reference\":\"Organization/nowhere\"}" : "";
+			lines.add("{\"resourceType\":\"Organization\",\"id\":\"sliced-" + i + "\",\"name\":\"Org " + i + "\""
+					+ partOf + "}");
+		}
+		Path file = inputs.resolve("sliced/organizations.ndjson");
+		Files.createDirectories(file.getParent());
+		Files.writeString(file, String.join("\n", lines) + "\n");
+
+		// when
+		BulkJob job = importAndWait(new ImportRequest(null, null, null,
+				List.of(new ImportRequest.Input("Organization", file.toUri().toString())), "http://localhost/fhir/$import"));
+
+		// then: the first slice was stored, then stored again line by line: still version 1, counted once
+		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		assertThat(manifest.output()).singleElement().satisfies(output -> assertThat(output.count()).isEqualTo(399));
+		assertThat(manifest.error()).singleElement().satisfies(error -> assertThat(error.count()).isEqualTo(1));
+		String errorLine = Files.readString(files.resolve(job.id()).resolve(manifest.error().get(0).file()));
+		assertThat(extension(JsonCompare.tree(errorLine), ImportErrorLines.LINE_NUMBER).get("valueInteger").asLong())
+				.isEqualTo(301);
+		SystemRequestDetails request = new SystemRequestDetails();
+		for (int i = 1; i <= 400; i++) {
+			IdType id = new IdType("Organization/sliced-" + i);
+			if (i == 301) {
+				assertThat(daoRegistry.getResourceDao("Organization").search(SearchParameterMap.newSynchronous()
+						.add("_id", new TokenParam(id.getIdPart())), request).size()).isZero();
+			} else {
+				IBaseResource read = daoRegistry.getResourceDao("Organization").read(id, request);
+				assertThat(read.getMeta().getVersionId()).as(id.getValue()).isEqualTo("1");
+			}
+		}
 	}
 
 	private void assertStoredAsInTheFiles(Map<String, ObjectNode> expected) {
