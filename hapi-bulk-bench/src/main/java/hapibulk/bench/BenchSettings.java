@@ -7,11 +7,16 @@ import java.util.Map;
 
 /** The benchmark's parameters, from {@code -Dbench.*} system properties (the bench module's pom passes them). */
 record BenchSettings(int resources, int importResources, List<String> databases, int runs, int threads, Path dir,
-		Path datasets, List<String> contenders, boolean latency) {
+		Path datasets, List<String> contenders, List<String> operations, boolean latency) {
 
 	/** Whether this contender is measured ({@code bench.contenders}, default all; e.g. ours,floor while profiling). */
 	boolean runs(Contenders.Role role) {
 		return contenders.contains(role.name().toLowerCase(java.util.Locale.ROOT));
+	}
+
+	/** Whether this operation is measured ({@code bench.operations}: export, import or both, the default). */
+	boolean measures(String operation) {
+		return operations.contains(operation);
 	}
 
 	static BenchSettings fromSystemProperties() {
@@ -23,6 +28,7 @@ record BenchSettings(int resources, int importResources, List<String> databases,
 				Path.of(System.getProperty("bench.dir", "target/bench")),
 				Path.of(System.getProperty("bench.datasets", "src-it/datasets/synthea-10-patients")),
 				List.of(System.getProperty("bench.contenders", "builtin,ours,floor").split(",")),
+				List.of(System.getProperty("bench.operations", "export,import").split(",")),
 				Boolean.parseBoolean(System.getProperty("bench.latency", "true")));
 	}
 
@@ -34,6 +40,7 @@ record BenchSettings(int resources, int importResources, List<String> databases,
 		map.put("runs", runs);
 		map.put("threads", threads);
 		map.put("contenders", contenders);
+		map.put("operations", operations);
 		map.put("cores", Runtime.getRuntime().availableProcessors());
 		map.put("max_heap_mb", Runtime.getRuntime().maxMemory() / (1024 * 1024));
 		map.put("java", System.getProperty("java.version"));

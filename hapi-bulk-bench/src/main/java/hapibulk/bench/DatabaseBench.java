@@ -90,7 +90,7 @@ final class DatabaseBench {
 					new FloorExport(dataSource, dir.resolve("floor-export")));
 			Map<Role, Measured> exports = BenchResults.newRoleMap();
 			for (ExportContender exporter : exporters) {
-				if (!settings.runs(exporter.role())) {
+				if (!settings.runs(exporter.role()) || !settings.measures("export")) {
 					continue;
 				}
 				exports.put(exporter.role(), measure("export " + exporter.role(), run -> {
@@ -98,7 +98,9 @@ final class DatabaseBench {
 					return outcome;
 				}, exporter::cleanUp));
 			}
-			results.add(new Row("export", kind, exportSize, exports));
+			if (settings.measures("export")) {
+				results.add(new Row("export", kind, exportSize, exports));
+			}
 
 			if (settings.latency()) {
 				try {
@@ -120,7 +122,7 @@ final class DatabaseBench {
 			Map<Role, Measured> imports = BenchResults.newRoleMap();
 			int size = Math.min(settings.importResources(), settings.resources());
 			for (ImportContender importer : importers) {
-				if (!settings.runs(importer.role()) || size == 0) {
+				if (!settings.runs(importer.role()) || !settings.measures("import") || size == 0) {
 					continue;
 				}
 				imports.put(importer.role(), measure("import " + importer.role(), run -> {
@@ -133,7 +135,9 @@ final class DatabaseBench {
 							: "stored " + stored + " of " + set.total() + " " + outcome.note());
 				}, () -> {}));
 			}
-			results.add(new Row("import", kind, size, imports));
+			if (settings.measures("import")) {
+				results.add(new Row("import", kind, size, imports));
+			}
 		} finally {
 			database.drop();
 		}
