@@ -43,7 +43,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * transaction (resource and cursor together), so that only the refused resources become error lines.
  * <p>
  * The step runs under a resourceless transaction manager: the transactions that matter are the ones
- * this class opens on HAPI's transaction manager, around the writes and the cursor together.
+ * this class opens on HAPI's transaction manager, around the writes and around the cursor.
  */
 class ImportInputTasklet implements Tasklet, StepExecutionListener {
 
@@ -65,8 +65,8 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 	private final Map<Long, NdjsonLineReader> readers = new ConcurrentHashMap<>();
 
 	ImportInputTasklet(ImportSources sources, FhirContext fhirContext, ImportResourceStore store,
-			SlicedChunkWriter chunkWriter, BulkFileStore fileStore, BulkJobTable table, JobRepository jobRepository, TransactionTemplate transaction,
-			int chunkSize, int maxLineBytes) {
+			SlicedChunkWriter chunkWriter, BulkFileStore fileStore, BulkJobTable table, JobRepository jobRepository,
+			TransactionTemplate transaction, int chunkSize, int maxLineBytes) {
 		this.sources = sources;
 		this.fhirContext = fhirContext;
 		this.store = store;

@@ -61,7 +61,7 @@ public class ImportJobConfig {
 		ImportInputTasklet inputTasklet = new ImportInputTasklet(hapiBulkImportSources, fhirContext, store, chunkWriter,
 				fileStore, table, repository, transaction, settings.chunkSize(),
 				Math.toIntExact(Math.min(Integer.MAX_VALUE - 16, settings.maxLineLength().toBytes())));
-		// The tasklet opens its own transactions on HAPI's manager (writes and cursor together).
+		// The tasklet opens its own transactions on HAPI's manager (writes, then the cursor).
 		Step worker = new StepBuilder(WORKER_STEP, repository)
 				.tasklet(inputTasklet, new ResourcelessTransactionManager())
 				.listener(inputTasklet)
