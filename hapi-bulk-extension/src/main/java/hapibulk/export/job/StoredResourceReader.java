@@ -59,7 +59,15 @@ public class StoredResourceReader {
 	/** HAPI 8.8's index on HFJ_RESOURCE (RES_ID, RES_UPDATED, PARTITION_ID). */
 	private static final String H2_KEY_INDEX = "IDX_RES_RESID_UPDATED";
 
+	/**
+	 * Keys per tag query outside H2. With a page's thousands of keys PostgreSQL's planner scans all of
+	 * HFJ_RES_TAG for every page (a cost that grows with the server); with a few hundred it looks them
+	 * up in HAPI's (RES_ID, TAG_ID) index.
+	 */
+	private static final int TAG_KEYS_PER_QUERY = 500;
+
 	private final JdbcTemplate jdbc;
+	private volatile Boolean h2;
 	private volatile String keyOrderHint;
 	private final DaoRegistry daoRegistry;
 	private final FhirContext fhirContext;
@@ -203,14 +211,22 @@ public class StoredResourceReader {
 	private String keyOrderHint() {
 		String hint = keyOrderHint;
 		if (hint == null) {
-			boolean h2 = jdbc.execute((ConnectionCallback<Boolean>) connection ->
-					connection.getMetaData().getDatabaseProductName().equals("H2"));
-			String index = !h2 ? null : h2IndexExists(TypeKeyIndex.NAME) ? TypeKeyIndex.NAME
+			String index = !isH2() ? null : h2IndexExists(TypeKeyIndex.NAME) ? TypeKeyIndex.NAME
 					: h2IndexExists(H2_KEY_INDEX) ? H2_KEY_INDEX : null;
 			hint = index == null ? "" : " USE INDEX (" + index + ")";
 			keyOrderHint = hint;
 		}
 		return hint;
+	}
+
+	private boolean isH2() {
+		Boolean isH2 = h2;
+		if (isH2 == null) {
+			isH2 = jdbc.execute((ConnectionCallback<Boolean>) connection ->
+					connection.getMetaData().getDatabaseProductName().equals("H2"));
+			h2 = isH2;
+		}
+		return isH2;
 	}
 
 	private boolean h2IndexExists(String name) {
@@ -435,15 +451,20 @@ public class StoredResourceReader {
 			return Map.of();
 		}
 		Map<Long, List<StoredTag>> tags = new HashMap<>();
-		// The keys as literals, not parameters: H2 then tests each row against a hash set, where a
-		// list of 1,000 parameters is compared one by one for every row (a tenth of an H2 export).
-		String keys = pids.stream().map(String::valueOf).collect(Collectors.joining(","));
-		jdbc.query(String.format(TAG_SQL, keys), rs -> {
-			Object userSelected = rs.getObject(7);
-			tags.computeIfAbsent(rs.getLong(1), pid -> new ArrayList<>()).add(new StoredTag(rs.getInt(2),
-					rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
-					userSelected == null ? null : rs.getBoolean(7)));
-		});
+		List<Long> keys = List.copyOf(pids);
+		int perQuery = isH2() ? keys.size() : TAG_KEYS_PER_QUERY;
+		for (int from = 0; from < keys.size(); from += perQuery) {
+			// The keys as literals, not parameters: H2 then tests each row against a hash set, where a
+			// list of 1,000 parameters is compared one by one for every row (a tenth of an H2 export).
+			String literals = keys.subList(from, Math.min(keys.size(), from + perQuery)).stream()
+					.map(String::valueOf).collect(Collectors.joining(","));
+			jdbc.query(String.format(TAG_SQL, literals), rs -> {
+				Object userSelected = rs.getObject(7);
+				tags.computeIfAbsent(rs.getLong(1), pid -> new ArrayList<>()).add(new StoredTag(rs.getInt(2),
+						rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
+						userSelected == null ? null : rs.getBoolean(7)));
+			});
+		}
 		return tags;
 	}
 
