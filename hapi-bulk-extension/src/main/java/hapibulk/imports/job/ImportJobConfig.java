@@ -3,12 +3,14 @@ package hapibulk.imports.job;
 import hapibulk.job.PlannedPartitionSplitter;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import hapibulk.config.BulkProperties;
 import hapibulk.imports.ImportSources;
 import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJobStateListener;
 import hapibulk.job.BulkJobTable;
 import hapibulk.storage.BulkFileStore;
+import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import org.springframework.batch.core.Job;
 import org.springframework.batch.core.Step;
@@ -45,7 +47,8 @@ public class ImportJobConfig {
 	@Bean(name = JOB_BEAN)
 	public Job hapiBulkImportJob(BulkBatchEngine engine, BulkJobTable table, BulkJobStateListener stateListener,
 			ImportSources hapiBulkImportSources, BulkFileStore fileStore, BulkProperties properties,
-			FhirContext fhirContext, DaoRegistry daoRegistry, EntityManagerFactory entityManagerFactory) throws Exception {
+			FhirContext fhirContext, DaoRegistry daoRegistry, EntityManagerFactory entityManagerFactory,
+			PartitionSettings partitionSettings) throws Exception {
 		JobRepository repository = engine.jobRepository();
 		PlatformTransactionManager transactionManager = engine.transactionManager();
 		BulkProperties.Import settings = properties.imports();
@@ -53,8 +56,11 @@ public class ImportJobConfig {
 		Step plan = new StepBuilder("bulkImportPlanStep", repository)
 				.tasklet(new ImportPlanTasklet(table, hapiBulkImportSources), transactionManager)
 				.build();
-		ImportResourceStore store = new ImportResourceStore(daoRegistry,
-				SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory));
+		EntityManager entityManager = SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory);
+		// Keys are looked up by type and id only, which is right only when HAPI keeps one partition.
+		StoredIdPrefetch prefetch = partitionSettings.isPartitioningEnabled() ? null
+				: new StoredIdPrefetch(fhirContext, entityManager);
+		ImportResourceStore store = new ImportResourceStore(daoRegistry, entityManager, prefetch);
 		TransactionTemplate transaction = new TransactionTemplate(transactionManager);
 		SlicedChunkWriter chunkWriter = new SlicedChunkWriter(store, transaction, engine.writerExecutor(),
 				properties.importParallelWrites(), MIN_SLICE_SIZE);

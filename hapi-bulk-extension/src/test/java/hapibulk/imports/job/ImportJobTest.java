@@ -2,7 +2,9 @@ package hapibulk.imports.job;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.TokenParam;
@@ -23,6 +25,7 @@ import hapibulk.testsupport.SyntheaData;
 import hapibulk.testsupport.TestHapiServerConfig;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Organization;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -227,6 +230,75 @@ class ImportJobTest {
 				assertThat(read.getMeta().getVersionId()).as(id.getValue()).isEqualTo("1");
 			}
 		}
+	}
+
+	@Test
+	void anImportOverStoredAndDeletedResources_updatesThem_linksStoredTargets_andRefusesDeletedTargets()
+			throws IOException {
+		// given: stored before the import: one organization to change, one deleted, one to point at, one
+		// deleted target
+		SystemRequestDetails request = new SystemRequestDetails();
+		IFhirResourceDao<Organization> organizations = daoRegistry.getResourceDao(Organization.class);
+		for (String id : List.of("stored-changed", "stored-deleted", "stored-target", "deleted-target")) {
+			Organization organization = new Organization().setName("Before " + id);
+			organization.setId(id);
+			organizations.update(organization, request);
+		}
+		organizations.delete(new IdType("Organization/stored-deleted"), request);
+		organizations.delete(new IdType("Organization/deleted-target"), request);
+		List<String> lines = List.of(
+				"{\"resourceType\":\"Organization\",\"id\":\"stored-changed\",\"name\":\"After\"}",
+				"{\"resourceType\":\"Organization\",\"id\":\"stored-deleted\",\"name\":\"Back\"}",
+				"{\"resourceType\":\"Organization\",\"id\":\"new-child\",\"name\":\"Child\","
+						+ "\"partOf\":{\"reference\":\"Organization/stored-target\"}}",
+				"{\"resourceType\":\"Organization\",\"id\":\"new-sibling\",\"name\":\"Sibling\","
+						+ "\"partOf\":{\"reference\":\"Organization/new-child\"}}");
+		Path organizationFile = inputs.resolve("stored/organizations.ndjson");
+		Files.createDirectories(organizationFile.getParent());
+		Files.writeString(organizationFile, String.join("\n", lines) + "\n");
+		// in an input of its own, so that the others are written together, as one transaction
+		Path orphanFile = inputs.resolve("stored/orphans.ndjson");
+		Files.writeString(orphanFile, "{\"resourceType\":\"Organization\",\"id\":\"orphan\","
+				+ "\"partOf\":{\"reference\":\"Organization/deleted-target\"}}\n");
+		Path endpointFile = inputs.resolve("stored/endpoints.ndjson");
+		Files.writeString(endpointFile, "{\"resourceType\":\"Endpoint\",\"id\":\"stored-endpoint\","
+				+ "\"managingOrganization\":{\"reference\":\"Organization/new-sibling\"}}\n");
+
+		// when
+		BulkJob job = importAndWait(new ImportRequest(null, null, null, List.of(
+				new ImportRequest.Input("Endpoint", endpointFile.toUri().toString()),
+				new ImportRequest.Input("Organization", organizationFile.toUri().toString()),
+				new ImportRequest.Input("Organization", orphanFile.toUri().toString())),
+				"http://localhost/fhir/$import"));
+
+		// then: updates are new versions, the deleted one is back, and only the orphan was refused
+		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		assertThat(manifest.output().stream().mapToLong(BulkManifest.ManifestFile::count).sum()).isEqualTo(5);
+		assertThat(organizations.search(SearchParameterMap.newSynchronous().add("_id", new TokenParam("orphan")),
+				request).size()).isZero();
+		assertThat(manifest.error()).singleElement().satisfies(error -> assertThat(error.count()).isEqualTo(1));
+		String errorLine = Files.readString(files.resolve(job.id()).resolve(manifest.error().get(0).file()));
+		assertThat(errorLine).contains("Organization/orphan").contains("deleted-target");
+		var changed = organizations.read(new IdType("Organization/stored-changed"), request);
+		assertThat(changed.getName()).isEqualTo("After");
+		assertThat(changed.getMeta().getVersionId()).isEqualTo("2");
+		var back = organizations.read(new IdType("Organization/stored-deleted"), request);
+		assertThat(back.getName()).isEqualTo("Back");
+		assertThat(back.getMeta().getVersionId()).isEqualTo("3");
+		// and the references are indexed to the stored and to the newly imported targets
+		assertThat(idsOf(organizations.search(SearchParameterMap.newSynchronous()
+				.add("partof", new ReferenceParam("Organization/stored-target")), request)))
+				.containsExactly("new-child");
+		assertThat(idsOf(organizations.search(SearchParameterMap.newSynchronous()
+				.add("partof", new ReferenceParam("Organization/new-child")), request)))
+				.containsExactly("new-sibling");
+		assertThat(idsOf(daoRegistry.getResourceDao("Endpoint").search(SearchParameterMap.newSynchronous()
+				.add("organization", new ReferenceParam("Organization/new-sibling")), request)))
+				.containsExactly("stored-endpoint");
+	}
+
+	private static List<String> idsOf(IBundleProvider found) {
+		return found.getAllResources().stream().map(resource -> resource.getIdElement().getIdPart()).toList();
 	}
 
 	private void assertStoredAsInTheFiles(Map<String, ObjectNode> expected) {

@@ -117,7 +117,7 @@ class SlicedChunkWriterTest {
 		final Set<String> threads = ConcurrentHashMap.newKeySet();
 
 		RecordingStore() {
-			super(null, null);
+			super(null, null, null);
 		}
 
 		@Override
