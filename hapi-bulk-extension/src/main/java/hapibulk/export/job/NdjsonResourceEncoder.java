@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import hapibulk.export.job.StoredResource.StoredTag;
 import hapibulk.support.ExactJson;
-import org.hl7.fhir.r4.model.InstantType;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -78,7 +77,9 @@ public class NdjsonResourceEncoder {
 		buffer.write(head.getBytes(StandardCharsets.UTF_8));
 		buffer.write(',');
 		buffer.write(fields, 1, fields.length - 2); // the fields, without the object's braces
-		buffer.write(body.substring(head.length()).getBytes(StandardCharsets.UTF_8));
+		byte[] text = body.getBytes(StandardCharsets.UTF_8);
+		// The head is ASCII, so its length in chars is its length in bytes.
+		buffer.write(text, head.length(), text.length - head.length());
 		buffer.write('\n');
 		return true;
 	}
@@ -140,7 +141,7 @@ public class NdjsonResourceEncoder {
 			}
 		}
 		out.writeStringField("versionId", Long.toString(resource.version()));
-		out.writeStringField("lastUpdated", new InstantType(resource.updated()).getValueAsString());
+		out.writeStringField("lastUpdated", InstantText.of(resource.updated()));
 		String source = resource.source() != null ? resource.source()
 				: storedMeta != null && storedMeta.hasNonNull("source") ? storedMeta.get("source").asText() : null;
 		if (source != null) {
