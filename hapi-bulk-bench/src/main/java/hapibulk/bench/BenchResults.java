@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import hapibulk.bench.Contenders.Role;
+import hapibulk.bench.CpuMeter.CpuUse;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,19 +20,27 @@ import java.util.Map;
 /** The figures of a benchmark run: the summary lines, a table, and the same as JSON. */
 final class BenchResults {
 
-	/** One contender's runs of one operation on one database. Empty {@code seconds}: not measured (n/a). */
-	record Measured(List<Double> seconds, long peakHeapMb, long resources, String note) {
+	/**
+	 * One contender's runs of one operation on one database, with the CPU each run used. Empty
+	 * {@code seconds}: not measured (n/a).
+	 */
+	record Measured(List<Double> seconds, List<CpuUse> cpu, long peakHeapMb, long resources, String note) {
 		static Measured missing(String why) {
-			return new Measured(List.of(), -1, -1, why);
+			return new Measured(List.of(), List.of(), -1, -1, why);
 		}
 
 		Double median() {
-			if (seconds.isEmpty()) {
-				return null;
-			}
-			List<Double> sorted = seconds.stream().sorted().toList();
-			int middle = sorted.size() / 2;
-			return sorted.size() % 2 == 1 ? sorted.get(middle) : (sorted.get(middle - 1) + sorted.get(middle)) / 2;
+			return BenchResults.median(seconds);
+		}
+
+		Double medianJvmCpu() {
+			return BenchResults.median(cpu.stream().map(CpuUse::jvmSeconds).toList());
+		}
+
+		/** Null when the machine's CPU time is unknown (not Linux). */
+		Double medianOtherCpu() {
+			return cpu.stream().anyMatch(use -> use.otherSeconds() < 0) ? null
+					: BenchResults.median(cpu.stream().map(CpuUse::otherSeconds).toList());
 		}
 	}
 
@@ -57,6 +66,20 @@ final class BenchResults {
 			Measured measured = byRole.get(role);
 			return format(measured == null ? null : measured.median(), "%.2f");
 		}
+
+		/** Where each contender's CPU went: this JVM, and the rest of the machine (the local database). */
+		String cpuLine() {
+			StringBuilder line = new StringBuilder("cpu " + operation + " " + database);
+			for (Role role : Role.values()) {
+				Measured measured = byRole.get(role);
+				if (measured != null && measured.median() != null) {
+					String who = role.name().toLowerCase(Locale.ROOT);
+					line.append(String.format(Locale.ROOT, " %s_jvm_cpu_s=%s %s_other_cpu_s=%s", who,
+							format(measured.medianJvmCpu(), "%.1f"), who, format(measured.medianOtherCpu(), "%.1f")));
+				}
+			}
+			return line.toString();
+		}
 	}
 
 	private final List<Row> rows = new ArrayList<>();
@@ -74,6 +97,7 @@ final class BenchResults {
 	void add(Row row) {
 		rows.add(row);
 		System.out.println(row.line());
+		System.out.println(row.cpuLine());
 	}
 
 	void addLatency(String database, HttpLatency.Figures figures) {
@@ -85,20 +109,23 @@ final class BenchResults {
 		System.out.println();
 		System.out.println("==== hapi-bulk benchmark ====");
 		rows.forEach(row -> System.out.println(row.line()));
+		rows.forEach(row -> System.out.println(row.cpuLine()));
 		latencies.forEach((database, figures) -> System.out.println(figures.line(database)));
 		System.out.println();
-		System.out.println(String.format(Locale.ROOT, "| %-9s | %-8s | %9s | %-7s | %9s | %-28s | %10s | %10s | %s |", "operation",
-				"database", "resources", "who", "median_s", "runs_s", "resources/s", "peak_heap_mb", "note"));
-		System.out.println("|-----------|----------|-----------|---------|-----------|------------------------------|-------------|--------------|------|");
+		System.out.println(String.format(Locale.ROOT, "| %-9s | %-8s | %9s | %-7s | %9s | %-28s | %10s | %10s | %10s | %12s | %s |",
+				"operation", "database", "resources", "who", "median_s", "runs_s", "resources/s", "peak_heap_mb",
+				"jvm_cpu_s", "other_cpu_s", "note"));
+		System.out.println("|-----------|----------|-----------|---------|-----------|------------------------------|-------------|--------------|------------|--------------|------|");
 		for (Row row : rows) {
 			for (Role role : Role.values()) {
 				Measured m = row.byRole().getOrDefault(role, Measured.missing("not run"));
 				Double median = m.median();
-				System.out.println(String.format(Locale.ROOT, "| %-9s | %-8s | %9d | %-7s | %9s | %-28s | %11s | %12s | %s |",
+				System.out.println(String.format(Locale.ROOT, "| %-9s | %-8s | %9d | %-7s | %9s | %-28s | %11s | %12s | %10s | %12s | %s |",
 						row.operation(), row.database(), row.resources(), role.name().toLowerCase(Locale.ROOT),
 						format(median, "%.2f"), m.seconds().stream().map(s -> format(s, "%.2f")).toList(),
 						median == null ? "n/a" : String.format(Locale.ROOT, "%.0f", row.resources() / median),
-						m.peakHeapMb() < 0 ? "n/a" : Long.toString(m.peakHeapMb()), m.note()));
+						m.peakHeapMb() < 0 ? "n/a" : Long.toString(m.peakHeapMb()), format(m.medianJvmCpu(), "%.1f"),
+						format(m.medianOtherCpu(), "%.1f"), m.note()));
 			}
 		}
 	}
@@ -121,16 +148,28 @@ final class BenchResults {
 				m.seconds().forEach(who.putArray("runs_s")::add);
 				who.put("peak_heap_mb", m.peakHeapMb() < 0 ? null : m.peakHeapMb());
 				who.put("resources_written", m.resources() < 0 ? null : m.resources());
+				who.put("jvm_cpu_s", m.medianJvmCpu());
+				who.put("other_cpu_s", m.medianOtherCpu());
 				who.put("note", m.note());
 			}
 			node.put("ours_vs_builtin", row.ratio(Role.BUILTIN, Role.OURS));
 			node.put("ours_vs_floor", row.ratio(Role.FLOOR, Role.OURS));
 			node.put("line", row.line());
+			node.put("cpu_line", row.cpuLine());
 		}
 		ObjectNode latency = root.putObject("latency");
 		latencies.forEach((database, figures) -> latency.set(database, mapper.valueToTree(figures)));
 		Files.createDirectories(file.getParent());
 		mapper.writeValue(file.toFile(), root);
+	}
+
+	static Double median(List<Double> values) {
+		if (values.isEmpty()) {
+			return null;
+		}
+		List<Double> sorted = values.stream().sorted().toList();
+		int middle = sorted.size() / 2;
+		return sorted.size() % 2 == 1 ? sorted.get(middle) : (sorted.get(middle - 1) + sorted.get(middle)) / 2;
 	}
 
 	private static String format(Double value, String pattern) {

@@ -14,6 +14,7 @@ import hapibulk.bench.Contenders.ExportContender;
 import hapibulk.bench.Contenders.ImportContender;
 import hapibulk.bench.Contenders.Outcome;
 import hapibulk.bench.Contenders.Role;
+import hapibulk.bench.CpuMeter.CpuUse;
 import hapibulk.bench.SyntheaCopies.DataSet;
 import hapibulk.config.BulkConfiguration;
 import hapibulk.export.ExportJobService;
@@ -150,29 +151,34 @@ final class DatabaseBench {
 
 	private Measured measure(String what, TimedRun timed, Callable0 cleanUp) {
 		List<Double> seconds = new ArrayList<>();
+		List<CpuUse> cpu = new ArrayList<>();
 		long peak = 0;
 		long resources = 0;
 		String note = "";
 		for (int run = 0; run < settings.runs(); run++) {
 			try (HeapSampler heap = new HeapSampler()) {
+				CpuMeter cpuMeter = new CpuMeter();
 				long start = System.nanoTime();
 				Outcome outcome = timed.run(run);
 				double elapsed = (System.nanoTime() - start) / 1e9;
+				CpuUse used = cpuMeter.stop();
 				heap.close();
 				seconds.add(elapsed);
+				cpu.add(used);
 				peak = Math.max(peak, heap.peakMb());
 				resources = outcome.resources();
 				note = outcome.note();
-				log(String.format("%s run %d: %.2f s, %d resources, peak heap %d MB %s", what, run + 1, elapsed,
-						outcome.resources(), heap.peakMb(), outcome.note()));
+				log(String.format("%s run %d: %.2f s, %d resources, peak heap %d MB, CPU s: jvm %.1f, other %.1f %s",
+						what, run + 1, elapsed, outcome.resources(), heap.peakMb(), used.jvmSeconds(), used.otherSeconds(),
+						outcome.note()));
 				cleanUp.call();
 			} catch (Exception e) {
 				log(what + " run " + (run + 1) + " failed: " + e);
 				e.printStackTrace(System.out);
-				return new Measured(seconds, seconds.isEmpty() ? -1 : peak, resources, "failed: " + e.getMessage());
+				return new Measured(seconds, cpu, seconds.isEmpty() ? -1 : peak, resources, "failed: " + e.getMessage());
 			}
 		}
-		return new Measured(seconds, peak, resources, note);
+		return new Measured(seconds, cpu, peak, resources, note);
 	}
 
 	/** A clean-up step that may throw. */
