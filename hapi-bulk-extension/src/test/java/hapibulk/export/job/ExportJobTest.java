@@ -44,6 +44,10 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.junit.jupiter.SpringJUnitConfig;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.jdbc.core.ConnectionCallback;
+import org.h2.engine.SessionLocal;
+import org.h2.jdbc.JdbcConnection;
 
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -116,6 +120,8 @@ class ExportJobTest {
 	org.springframework.jdbc.core.JdbcTemplate jdbc;
 	@Autowired
 	InterruptedJobRestarter restarter;
+	@Autowired
+	org.springframework.transaction.PlatformTransactionManager transactionManager;
 
 	int syntheaCount;
 	Instant beforeHandMade;
@@ -494,6 +500,38 @@ class ExportJobTest {
 		}
 		assertThat(expected).isNotEmpty();
 		assertThat(found).containsExactlyInAnyOrderElementsOf(expected);
+	}
+
+	@Test
+	void pages_holdEveryKeyOnceInOrder_andLeaveTheSessionWithLazyExecutionOff() {
+		ExportFilter observations = new ExportFilter("Observation", false, List.of(), null, null, false, List.of(),
+				null, List.of(), List.of(), null, false, false);
+		List<Long> keys = jdbc.queryForList("SELECT RES_ID FROM HFJ_RESOURCE WHERE RES_TYPE = 'Observation'"
+				+ " AND RES_DELETED_AT IS NULL ORDER BY RES_ID", Long.class);
+		boolean h2 = !hapibulk.testsupport.TestDatabase.isPostgres();
+
+		List<Long> read = new ArrayList<>();
+		List<Boolean> lazyAfterPages = new ArrayList<>();
+		// One transaction: the reader and the checks share its connection, as a chunk's page reads do.
+		new TransactionTemplate(transactionManager).executeWithoutResult(status -> {
+			long after = Long.MIN_VALUE;
+			StoredResourceReader.Page page;
+			do {
+				page = reader.readPage(observations, after, 300, Long.MAX_VALUE);
+				page.resources().forEach(resource -> read.add(resource.pid()));
+				after = page.lastKey();
+				if (h2) {
+					lazyAfterPages.add(jdbc.execute((ConnectionCallback<Boolean>) connection -> ((SessionLocal) connection
+							.unwrap(JdbcConnection.class).getSession()).isLazyQueryExecution()));
+				}
+			} while (page.more());
+		});
+
+		assertThat(read).isEqualTo(keys);
+		if (h2) {
+			// H2's page query runs lazily (no copy of every text); the pooled session is given back as H2 starts it.
+			assertThat(lazyAfterPages).hasSize((keys.size() + 299) / 300).containsOnly(false);
+		}
 	}
 
 	@Test
