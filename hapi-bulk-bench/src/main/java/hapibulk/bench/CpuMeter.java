@@ -38,7 +38,7 @@ final class CpuMeter {
 	}
 
 	/** Busy ticks of all cores since boot: every column of the "cpu" line but idle and iowait; -1 if unknown. */
-	static long machineBusyTicks() {
+	private static long machineBusyTicks() {
 		try {
 			List<String> lines = Files.readAllLines(PROC_STAT);
 			return lines.isEmpty() ? -1 : busyTicks(lines.get(0));
@@ -48,7 +48,7 @@ final class CpuMeter {
 	}
 
 	/** {@code cpu  user nice system idle iowait irq softirq steal ...} (guest time is already in user). */
-	static long busyTicks(String cpuLine) {
+	private static long busyTicks(String cpuLine) {
 		String[] fields = cpuLine.trim().split("\\s+");
 		if (!fields[0].equals("cpu") || fields.length < 9) {
 			return -1;

@@ -161,8 +161,7 @@ public class StoredResourceReader {
 		Sql where = filterWhere.and("r.RES_ID > ?", afterPid);
 		List<Row> rows = isH2() ? readRowsStreamedOnH2(where, maxRows, maxBytes) : null;
 		if (rows == null) {
-			rows = Objects.requireNonNull(readRows(pageSql(where, maxRows, true), where, maxRows, maxBytes),
-					"A sorted page came out of key order");
+			rows = Objects.requireNonNull(readSortedRows(where, maxRows, maxBytes), "A sorted page came out of key order");
 		}
 		long bytes = rows.stream().mapToLong(Row::textLength).sum();
 		Map<Long, List<StoredTag>> tags = readTags(rows.stream().filter(r -> r.hasTags).map(r -> r.pid).toList());
@@ -175,8 +174,8 @@ public class StoredResourceReader {
 	}
 
 	/** The page's rows, sorted by the database. */
-	private List<Row> readRows(String sql, Sql where, int maxRows, long maxBytes) {
-		return jdbc.query(con -> prepare(con.prepareStatement(sql), where.args(), maxRows),
+	private List<Row> readSortedRows(Sql where, int maxRows, long maxBytes) {
+		return jdbc.query(con -> prepare(con.prepareStatement(pageSql(where, maxRows, true)), where.args(), maxRows),
 				(ResultSetExtractor<List<Row>>) rs -> rowsInKeyOrder(rs, maxBytes));
 	}
 

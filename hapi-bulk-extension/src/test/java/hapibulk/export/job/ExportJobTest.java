@@ -504,9 +504,10 @@ class ExportJobTest {
 
 	@Test
 	void pages_holdEveryKeyOnceInOrder_andLeaveTheSessionWithLazyExecutionOff() {
-		ExportFilter observations = new ExportFilter("Observation", false, List.of(), null, null, false, List.of(),
+		// Encounters: over 1,200 of them, so several pages, and deleted ones among them to be left out.
+		ExportFilter encounters = new ExportFilter("Encounter", false, List.of(), null, null, false, List.of(),
 				null, List.of(), List.of(), null, false, false);
-		List<Long> keys = jdbc.queryForList("SELECT RES_ID FROM HFJ_RESOURCE WHERE RES_TYPE = 'Observation'"
+		List<Long> keys = jdbc.queryForList("SELECT RES_ID FROM HFJ_RESOURCE WHERE RES_TYPE = 'Encounter'"
 				+ " AND RES_DELETED_AT IS NULL ORDER BY RES_ID", Long.class);
 		boolean h2 = !hapibulk.testsupport.TestDatabase.isPostgres();
 
@@ -517,7 +518,7 @@ class ExportJobTest {
 			long after = Long.MIN_VALUE;
 			StoredResourceReader.Page page;
 			do {
-				page = reader.readPage(observations, after, 300, Long.MAX_VALUE);
+				page = reader.readPage(encounters, after, 300, Long.MAX_VALUE);
 				page.resources().forEach(resource -> read.add(resource.pid()));
 				after = page.lastKey();
 				if (h2) {
@@ -527,6 +528,7 @@ class ExportJobTest {
 			} while (page.more());
 		});
 
+		assertThat(keys).hasSizeGreaterThan(3 * 300);
 		assertThat(read).isEqualTo(keys);
 		if (h2) {
 			// H2's page query runs lazily (no copy of every text); the pooled session is given back as H2 starts it.
