@@ -19,7 +19,7 @@ import java.util.function.Consumer;
  * The registrar registers every server before the web server starts (it is a
  * {@code SmartInitializingSingleton}), so in java -jar, Tomcat and plain Spring hosts the gate is
  * normally open before the first request. It matters where a host serves earlier (a server started
- * from a bean's init method) or creates its RestfulServer lazily: the first request then also
+ * from a bean's init method) or creates RestfulServer beans later: the first request then also
  * triggers the registration.
  */
 public class RestfulServerStartupGate implements BeanPostProcessor {
@@ -68,7 +68,7 @@ public class RestfulServerStartupGate implements BeanPostProcessor {
 			}
 			Consumer<RestfulServer> registrar = owner.registrar;
 			if (registrar != null) {
-				// A server created after the registrar's sweep (a lazy bean): register it now. This
+				// A server bean created after the registrar's sweep (a prototype): register it now. This
 				// request is still refused: its hooks were chosen before the rules were there.
 				registrar.accept(server);
 			}
