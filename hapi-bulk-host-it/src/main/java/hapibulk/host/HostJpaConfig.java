@@ -57,11 +57,6 @@ public class HostJpaConfig {
 		return new SubscriptionSettings();
 	}
 
-	@Bean
-	public DatabaseBackedPagingProvider databaseBackedPagingProvider() {
-		return new DatabaseBackedPagingProvider();
-	}
-
 	@Primary
 	@Bean
 	public LocalContainerEntityManagerFactoryBean entityManagerFactory(JpaProperties jpaProperties,

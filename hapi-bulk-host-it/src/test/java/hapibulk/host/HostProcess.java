@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 final class HostProcess implements AutoCloseable {
 
 	static final ObjectMapper JSON = new ObjectMapper();
-	private static final Duration START_TIMEOUT = Duration.ofMinutes(4);
+	private static final Duration START_TIMEOUT = Duration.ofMinutes(10);
 
 	private final Process process;
 	private final Path log;
