@@ -1,10 +1,12 @@
 package hapibulk.config;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.dao.IFulltextSearchSvc;
 import hapibulk.audit.BulkAudit;
 import hapibulk.auth.BulkAuthorization;
 import hapibulk.export.BulkExportProvider;
 import hapibulk.export.ExportAccess;
+import hapibulk.export.ExportCapabilityStatementInterceptor;
 import hapibulk.export.ExportJobService;
 import hapibulk.export.ExportRequestParser;
 import hapibulk.export.PatientCompartment;
@@ -29,6 +31,7 @@ import hapibulk.job.InterruptedJobRestarter;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.storage.LocalFileStore;
 import org.springframework.batch.core.Job;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
@@ -125,8 +128,11 @@ public class BulkConfiguration {
 	public BulkServerRegistrar hapiBulkServerRegistrar(FhirContext fhirContext, PatientCompartment compartment,
 			TypeFilters typeFilters, ExportJobService exportJobService, BulkJobService jobService,
 			BulkFileStore fileStore, BulkProperties properties, ImportJobService importJobService,
-			BulkAuthorization authorization, BulkAudit audit, BulkAuthConfiguration.AuthInterceptors authInterceptors) {
-		List<Object> interceptors = new ArrayList<>(List.of(new BulkCapabilityStatementInterceptor()));
+			BulkAuthorization authorization, BulkAudit audit, BulkAuthConfiguration.AuthInterceptors authInterceptors,
+			ObjectProvider<IFulltextSearchSvc> fullTextSearch) {
+		List<Object> interceptors = new ArrayList<>(List.of(new BulkCapabilityStatementInterceptor(),
+				new ExportCapabilityStatementInterceptor(compartment, properties.export().includeReferencedResources(),
+						() -> fullTextSearch.getIfAvailable() != null && !fullTextSearch.getIfAvailable().isDisabled())));
 		interceptors.addAll(authInterceptors.interceptors());
 		return new BulkServerRegistrar(List.of(
 				new BulkExportProvider(new ExportRequestParser(fhirContext, compartment, typeFilters,
