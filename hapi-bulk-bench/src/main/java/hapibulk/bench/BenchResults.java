@@ -83,6 +83,7 @@ final class BenchResults {
 	}
 
 	private final List<Row> rows = new ArrayList<>();
+	private final List<String> perResource = new ArrayList<>();
 	private final Map<String, HttpLatency.Figures> latencies = new java.util.LinkedHashMap<>();
 	private final Map<String, Object> parameters;
 
@@ -100,6 +101,22 @@ final class BenchResults {
 		System.out.println(row.cpuLine());
 	}
 
+	/**
+	 * How an operation's time per exported resource compares with the system export's (ours, same
+	 * database, same process): 1.0 is as fast per resource, 2.0 twice as slow.
+	 */
+	void addPerResourceRatio(String database, String operation, Measured measured, Measured system) {
+		Double ratio = measured.median() == null || system == null || system.median() == null || measured.resources() <= 0
+				|| system.resources() <= 0 ? null
+				: (measured.median() / measured.resources()) / (system.median() / system.resources());
+		String line = String.format(Locale.ROOT, "per-resource %s %s resources=%d s=%s system_resources=%d system_s=%s"
+				+ " time_per_resource_vs_system=%s", operation, database, measured.resources(),
+				format(measured.median(), "%.2f"), system == null ? -1 : system.resources(),
+				format(system == null ? null : system.median(), "%.2f"), format(ratio, "%.2f"));
+		perResource.add(line);
+		System.out.println(line);
+	}
+
 	void addLatency(String database, HttpLatency.Figures figures) {
 		latencies.put(database, figures);
 		System.out.println(figures.line(database));
@@ -110,6 +127,7 @@ final class BenchResults {
 		System.out.println("==== hapi-bulk benchmark ====");
 		rows.forEach(row -> System.out.println(row.line()));
 		rows.forEach(row -> System.out.println(row.cpuLine()));
+		perResource.forEach(System.out::println);
 		latencies.forEach((database, figures) -> System.out.println(figures.line(database)));
 		System.out.println();
 		System.out.println(String.format(Locale.ROOT, "| %-9s | %-8s | %9s | %-7s | %9s | %-28s | %10s | %10s | %10s | %12s | %s |",
@@ -157,6 +175,7 @@ final class BenchResults {
 			node.put("line", row.line());
 			node.put("cpu_line", row.cpuLine());
 		}
+		perResource.forEach(root.putArray("per_resource")::add);
 		ObjectNode latency = root.putObject("latency");
 		latencies.forEach((database, figures) -> latency.set(database, mapper.valueToTree(figures)));
 		Files.createDirectories(file.getParent());

@@ -18,6 +18,8 @@ import hapibulk.bench.CpuMeter.CpuUse;
 import hapibulk.bench.SyntheaCopies.DataSet;
 import hapibulk.config.BulkConfiguration;
 import hapibulk.export.ExportJobService;
+import hapibulk.export.ExportLevel;
+import hapibulk.export.ExportRequest;
 import hapibulk.export.job.StoredResourceReader;
 import hapibulk.job.BulkJobService;
 import hapibulk.imports.ImportJobService;
@@ -40,6 +42,9 @@ import java.util.concurrent.Callable;
  * each {@code runs} times.
  */
 final class DatabaseBench {
+
+	/** Members of the Group whose export is measured. */
+	private static final int GROUP_MEMBERS = 100;
 
 	private final String kind;
 	private final BenchSettings settings;
@@ -102,6 +107,9 @@ final class DatabaseBench {
 			if (settings.measures("export")) {
 				results.add(new Row("export", kind, exportSize, exports));
 			}
+			if (settings.measures("export") && settings.runs(Role.OURS)) {
+				measureCompartmentExports(context, exports.get(Role.OURS));
+			}
 
 			if (settings.latency()) {
 				try {
@@ -141,6 +149,34 @@ final class DatabaseBench {
 			}
 		} finally {
 			database.drop();
+		}
+	}
+
+	/**
+	 * Our Group export (100 patients) and Patient export (every patient), without {@code _type}, each
+	 * held against our system export by the time per exported resource, in this one process.
+	 */
+	private void measureCompartmentExports(AnnotationConfigApplicationContext context, Measured system) {
+		int members = BenchGroup.create(context.getBean(DaoRegistry.class), context.getBean(JpaStorageSettings.class),
+				new JdbcTemplate(context.getBean(DataSource.class)), GROUP_MEMBERS);
+		ExportJobService service = context.getBean(ExportJobService.class);
+		BulkJobTable table = context.getBean(BulkJobTable.class);
+		BulkJobService jobService = context.getBean(BulkJobService.class);
+		Map<String, OursExport> exports = new java.util.LinkedHashMap<>();
+		exports.put("group" + members, new OursExport(service, table, jobService, types -> new ExportRequest(
+				ExportLevel.GROUP, BenchGroup.ID, List.of(), List.of(), null, null, List.of(), List.of(), List.of(),
+				"application/fhir+ndjson", "http://bench/fhir/Group/" + BenchGroup.ID + "/$export", List.of(), null,
+				false, false)));
+		exports.put("patients", new OursExport(service, table, jobService, types -> new ExportRequest(
+				ExportLevel.PATIENT, null, List.of(), List.of(), null, null, List.of(), List.of(), List.of(),
+				"application/fhir+ndjson", "http://bench/fhir/Patient/$export", List.of(), null, false, false)));
+		for (var export : exports.entrySet()) {
+			Measured measured = measure("export-" + export.getKey() + " OURS", run -> export.getValue().export(List.of(), run),
+					export.getValue()::cleanUp);
+			Map<Role, Measured> byRole = BenchResults.newRoleMap();
+			byRole.put(Role.OURS, measured);
+			results.add(new Row("export-" + export.getKey(), kind, (int) measured.resources(), byRole));
+			results.addPerResourceRatio(kind, "export-" + export.getKey(), measured, system);
 		}
 	}
 
@@ -202,6 +238,8 @@ final class DatabaseBench {
 				"hapi.bulk.audit.store-events", "false",
 				// As the README advises: without it a type's pages walk every type's keys.
 				"hapi.bulk.export.create-type-index", "true",
+				// Patient and Group exports hold what their compartments reference (the IG's ONC use).
+				"hapi.bulk.export.include-referenced-resources", "true",
 				"hapi.bulk.import.allowed-sources", filesUrl));
 		// Any hapi.bulk.* setting given to the benchmark's JVM (bench.jvm-args) tunes the extension under test.
 		System.getProperties().stringPropertyNames().stream().filter(name -> name.startsWith("hapi.bulk."))

@@ -11,19 +11,32 @@ import hapibulk.job.BulkJobState;
 import hapibulk.job.BulkJobTable;
 
 import java.util.List;
+import java.util.function.Function;
 
-/** hapi-bulk's system {@code $export}, submitted as the provider does, until its manifest is stored. */
+/**
+ * hapi-bulk's {@code $export}, submitted as the provider does, until its manifest is stored: at system
+ * level, or any request of the caller's (the Patient and Group exports of the benchmark).
+ */
 final class OursExport implements ExportContender {
 
 	private final ExportJobService exportJobService;
 	private final BulkJobTable table;
 	private final BulkJobService jobService;
+	private final Function<List<String>, ExportRequest> request;
 	private String lastJobId;
 
 	OursExport(ExportJobService exportJobService, BulkJobTable table, BulkJobService jobService) {
+		this(exportJobService, table, jobService, types -> ExportRequest.system(types, null,
+				"http://bench/fhir/$export?_type=" + String.join(",", types)));
+	}
+
+	/** @param request the request to submit for the types to export */
+	OursExport(ExportJobService exportJobService, BulkJobTable table, BulkJobService jobService,
+			Function<List<String>, ExportRequest> request) {
 		this.exportJobService = exportJobService;
 		this.table = table;
 		this.jobService = jobService;
+		this.request = request;
 	}
 
 	@Override
@@ -33,9 +46,7 @@ final class OursExport implements ExportContender {
 
 	@Override
 	public Outcome export(List<String> types, int run) throws InterruptedException {
-		ExportRequest request = ExportRequest.system(types, null,
-				"http://bench/fhir/$export?_type=" + String.join(",", types));
-		String id = exportJobService.submit(request, false).id();
+		String id = exportJobService.submit(request.apply(types), false).id();
 		BulkJob job = table.find(id).orElseThrow();
 		while (job.state().isActive()) {
 			Thread.sleep(10);

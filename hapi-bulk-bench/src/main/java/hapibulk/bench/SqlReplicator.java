@@ -19,11 +19,12 @@ import java.util.stream.Collectors;
  * path stores ~100-300 resources/s here, so 200,000 resources through HAPI alone would take longer
  * than the whole benchmark may.
  * <p>
- * What is copied is what an export reads: {@code HFJ_RESOURCE}, {@code HFJ_RES_VER} and
- * {@code HFJ_RES_TAG}. Keys are shifted by a large offset per copy (far beyond HAPI's sequences),
+ * What is copied is what an export reads: {@code HFJ_RESOURCE}, {@code HFJ_RES_VER},
+ * {@code HFJ_RES_TAG} and, for Patient and Group exports, the reference index {@code HFJ_RES_LINK}
+ * (its targets shifted like the keys, so each copy's links stay within the copy). Keys are shifted by a large offset per copy (far beyond HAPI's sequences),
  * and every UUID in the id and the stored JSON gets a new first group ({@code c} + copy number), so
- * the references of a copy point at that copy's resources. Search indexes and the reference index are
- * not copied: system exports do not use them.
+ * the references of a copy point at that copy's resources. Search indexes are not copied: exports
+ * do not use them.
  */
 final class SqlReplicator {
 
@@ -34,7 +35,11 @@ final class SqlReplicator {
 	private static final Map<String, List<String>> SHIFTED_KEYS = Map.of(
 			"HFJ_RESOURCE", List.of("RES_ID"),
 			"HFJ_RES_VER", List.of("PID", "RES_ID"),
-			"HFJ_RES_TAG", List.of("PID", "RES_ID"));
+			"HFJ_RES_TAG", List.of("PID", "RES_ID"),
+			"HFJ_RES_LINK", List.of("PID", "SRC_RESOURCE_ID", "TARGET_RESOURCE_ID"));
+
+	/** The column that says which resource a row belongs to, by table (RES_ID where not listed). */
+	private static final Map<String, String> OWNER = Map.of("HFJ_RES_LINK", "SRC_RESOURCE_ID");
 
 	private final DataSource dataSource;
 	private final JdbcTemplate jdbc;
@@ -58,12 +63,12 @@ final class SqlReplicator {
 			}
 			Long maxKey = jdbc.queryForObject("SELECT MAX(RES_ID) FROM (SELECT RES_ID FROM HFJ_RESOURCE WHERE RES_ID < ?"
 					+ " ORDER BY RES_ID FETCH FIRST " + take + " ROWS ONLY) k", Long.class, KEY_OFFSET);
-			for (String table : List.of("HFJ_RESOURCE", "HFJ_RES_VER", "HFJ_RES_TAG")) {
+			for (String table : List.of("HFJ_RESOURCE", "HFJ_RES_VER", "HFJ_RES_TAG", "HFJ_RES_LINK")) {
 				jdbc.update(copySql(table, copy, offset), KEY_OFFSET, maxKey);
 			}
 		}
 		// Fresh statistics, as a loaded database would have after autovacuum: plans then fit the data.
-		jdbc.execute(postgres ? "ANALYZE HFJ_RESOURCE, HFJ_RES_VER, HFJ_RES_TAG" : "ANALYZE");
+		jdbc.execute(postgres ? "ANALYZE HFJ_RESOURCE, HFJ_RES_VER, HFJ_RES_TAG, HFJ_RES_LINK" : "ANALYZE");
 		return count();
 	}
 
@@ -76,8 +81,9 @@ final class SqlReplicator {
 		List<String> columns = columns(table);
 		String select = columns.stream().map(column -> expression(table, column, copy, offset))
 				.collect(Collectors.joining(", "));
+		String owner = OWNER.getOrDefault(table, "RES_ID");
 		return "INSERT INTO " + table + " (" + String.join(", ", columns) + ") SELECT " + select + " FROM " + table
-				+ " WHERE RES_ID < ? AND RES_ID <= ?";
+				+ " WHERE " + owner + " < ? AND " + owner + " <= ?";
 	}
 
 	private String expression(String table, String column, int copy, long offset) {

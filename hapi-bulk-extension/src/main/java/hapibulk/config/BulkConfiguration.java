@@ -1,11 +1,13 @@
 package hapibulk.config;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.dao.IFulltextSearchSvc;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import hapibulk.audit.BulkAudit;
 import hapibulk.auth.BulkAuthorization;
 import hapibulk.export.BulkExportProvider;
 import hapibulk.export.ExportAccess;
+import hapibulk.export.ExportCapabilityStatementInterceptor;
 import hapibulk.export.ExportJobService;
 import hapibulk.export.ExportRequestParser;
 import hapibulk.export.PatientCompartment;
@@ -137,8 +139,11 @@ public class BulkConfiguration {
 			TypeFilters typeFilters, ExportJobService exportJobService, BulkJobService jobService,
 			BulkFileStore fileStore, BulkProperties properties, ImportJobService importJobService,
 			BulkAuthorization authorization, BulkAudit audit, BulkAuthConfiguration.AuthInterceptors authInterceptors,
-			ListableBeanFactory beanFactory, RestfulServerStartupGate startupGate) {
-		List<Object> interceptors = new ArrayList<>(List.of(new BulkCapabilityStatementInterceptor()));
+			ListableBeanFactory beanFactory, RestfulServerStartupGate startupGate,
+			ObjectProvider<IFulltextSearchSvc> fullTextSearch) {
+		List<Object> interceptors = new ArrayList<>(List.of(new BulkCapabilityStatementInterceptor(),
+				new ExportCapabilityStatementInterceptor(compartment, properties.export().includeReferencedResources(),
+						() -> fullTextSearch.getIfAvailable() != null && !fullTextSearch.getIfAvailable().isDisabled())));
 		interceptors.addAll(authInterceptors.interceptors());
 		return new BulkServerRegistrar(List.of(
 				new BulkExportProvider(new ExportRequestParser(fhirContext, compartment, typeFilters,

@@ -73,6 +73,10 @@ public class BulkSchemaInitializer {
 		jdbc.execute("CREATE TABLE IF NOT EXISTS BULK_EXPORT_MATCH (JOB_ID VARCHAR(64) NOT NULL,"
 				+ " RES_TYPE VARCHAR(100) NOT NULL, RES_ID BIGINT NOT NULL)");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS BULK_EXPORT_MATCH_IDX ON BULK_EXPORT_MATCH (JOB_ID, RES_ID)");
+		// The resources a Group or listed-patient export may hold, found by its plan (see CompartmentScope).
+		jdbc.execute("CREATE TABLE IF NOT EXISTS BULK_EXPORT_SCOPE (JOB_ID VARCHAR(64) NOT NULL,"
+				+ " RES_TYPE VARCHAR(100) NOT NULL, RES_ID BIGINT NOT NULL)");
+		jdbc.execute("CREATE INDEX IF NOT EXISTS BULK_EXPORT_SCOPE_IDX ON BULK_EXPORT_SCOPE (JOB_ID, RES_TYPE, RES_ID)");
 		// Client assertion ids seen by the token endpoint (replay protection shared by restarts and nodes).
 		jdbc.execute(JtiReplayGuard.createTableSql());
 	}

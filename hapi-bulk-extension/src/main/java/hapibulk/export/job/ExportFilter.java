@@ -25,10 +25,13 @@ import java.util.List;
  * @param latestOnly       for Provenance: only the most recently updated Provenance of a target
  * @param referenced       for a type outside the compartment: the resources that the exported patients
  *                         and their compartment resources reference ({@code compartmentPaths}: all paths)
+ * @param scopeOfJob       when set, only the resources of {@code type} this job's plan recorded in its
+ *                         compartment scope (BULK_EXPORT_SCOPE, see {@link CompartmentScope}); it then
+ *                         stands for {@code compartmentPaths}, {@code groupPid} and {@code patientPids}
  */
 public record ExportFilter(String type, boolean deleted, List<String> deletedTypes, Long since, Long until,
 		boolean compartment, List<String> compartmentPaths, Long groupPid, List<Long> patientPids,
-		List<String> elements, String matchesOfJob, boolean latestOnly, boolean referenced) {
+		List<String> elements, String matchesOfJob, boolean latestOnly, boolean referenced, String scopeOfJob) {
 
 	private static final ObjectMapper MAPPER = new ObjectMapper();
 	private static final TypeReference<List<ExportFilter>> LIST = new TypeReference<>() {};
@@ -40,6 +43,19 @@ public record ExportFilter(String type, boolean deleted, List<String> deletedTyp
 		compartmentPaths = compartmentPaths == null ? List.of() : List.copyOf(compartmentPaths);
 		patientPids = patientPids == null ? List.of() : List.copyOf(patientPids);
 		elements = elements == null ? List.of() : List.copyOf(elements);
+	}
+
+	public ExportFilter(String type, boolean deleted, List<String> deletedTypes, Long since, Long until,
+			boolean compartment, List<String> compartmentPaths, Long groupPid, List<Long> patientPids,
+			List<String> elements, String matchesOfJob, boolean latestOnly, boolean referenced) {
+		this(type, deleted, deletedTypes, since, until, compartment, compartmentPaths, groupPid, patientPids, elements,
+				matchesOfJob, latestOnly, referenced, null);
+	}
+
+	/** The same filter, reading the compartment scope that job {@code jobId}'s plan recorded. */
+	public ExportFilter withScopeOf(String jobId) {
+		return new ExportFilter(type, deleted, deletedTypes, since, until, compartment, compartmentPaths, groupPid,
+				patientPids, elements, matchesOfJob, latestOnly, referenced, jobId);
 	}
 
 	/** The partition's name, unique within a job: the type, or "deleted". */

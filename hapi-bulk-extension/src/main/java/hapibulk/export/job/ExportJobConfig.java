@@ -78,14 +78,15 @@ public class ExportJobConfig {
 	public Job hapiBulkExportJob(BulkBatchEngine engine, BulkJobTable table, BulkJobStateListener stateListener,
 			StoredResourceReader hapiBulkStoredResourceReader, ExportScopeResolver scopeResolver,
 			PatientCompartment compartment, BulkFileStore fileStore, BulkProperties properties, FhirContext fhirContext,
-			TypeFilterMatches typeFilterMatches, BulkJobFiles jobFiles) {
+			TypeFilterMatches typeFilterMatches, BulkJobFiles jobFiles, DataSource dataSource) {
+		CompartmentScope compartmentScope = new CompartmentScope(new JdbcTemplate(dataSource), compartment);
 		JobRepository repository = engine.jobRepository();
 		PlatformTransactionManager transactionManager = engine.transactionManager();
 		BulkProperties.Export export = properties.export();
 
 		Step plan = engine.stepBuilder("bulkExportPlanStep")
 				.tasklet(new ExportPlanTasklet(hapiBulkStoredResourceReader, scopeResolver, compartment, table,
-						fhirContext, typeFilterMatches, export.includeReferencedResources()),
+						fhirContext, typeFilterMatches, compartmentScope, export.includeReferencedResources()),
 						transactionManager)
 				.build();
 		Step worker = engine.stepBuilder(WORKER_STEP)
@@ -110,8 +111,13 @@ public class ExportJobConfig {
 					@Override
 					public void afterJob(JobExecution execution) {
 						// A cancelled export no longer needs its _typeFilter matches (a completed one dropped them).
+						String jobId = execution.getJobParameters().getString(BulkJobKeys.BULK_JOB_ID);
 						if (execution.getStatus() == BatchStatus.STOPPED) {
-							typeFilterMatches.forget(execution.getJobParameters().getString(BulkJobKeys.BULK_JOB_ID));
+							typeFilterMatches.forget(jobId);
+						}
+						// A failed export keeps its compartment scope for a restart.
+						if (execution.getStatus() == BatchStatus.STOPPED || execution.getStatus() == BatchStatus.COMPLETED) {
+							compartmentScope.forget(jobId);
 						}
 					}
 				})

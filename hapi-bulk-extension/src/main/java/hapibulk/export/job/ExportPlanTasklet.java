@@ -42,11 +42,13 @@ class ExportPlanTasklet implements Tasklet {
 	private final BulkJobTable table;
 	private final FhirContext fhirContext;
 	private final TypeFilterMatches typeFilterMatches;
+	private final CompartmentScope compartmentScope;
 	private final boolean includeReferencedResources;
 
 	ExportPlanTasklet(StoredResourceReader reader, ExportScopeResolver scopeResolver, PatientCompartment compartment,
 			BulkJobTable table, FhirContext fhirContext, TypeFilterMatches typeFilterMatches,
-			boolean includeReferencedResources) {
+			CompartmentScope compartmentScope, boolean includeReferencedResources) {
+		this.compartmentScope = compartmentScope;
 		this.includeReferencedResources = includeReferencedResources;
 		this.fhirContext = fhirContext;
 		this.typeFilterMatches = typeFilterMatches;
@@ -152,6 +154,12 @@ class ExportPlanTasklet implements Tasklet {
 		if (!request.associatedData().isEmpty() && !types.contains(StoredResourceReader.PROVENANCE)) {
 			types.add(StoredResourceReader.PROVENANCE);
 		}
+		// A Group's or listed patients' compartments are found once, from the patients (see CompartmentScope).
+		boolean scoped = inCompartment && (scope.groupPid() != null || !scope.patientPids().isEmpty());
+		if (scoped) {
+			compartmentScope.record(jobId, scope.groupPid(), scope.patientPids(),
+					types.stream().filter(type -> !compartment.contains(type)).toList());
+		}
 		List<ExportFilter> filters = new ArrayList<>();
 		for (String type : types) {
 			List<String> queries = request.typeFilters().stream()
@@ -166,10 +174,11 @@ class ExportPlanTasklet implements Tasklet {
 			boolean referenced = inCompartment && !compartment.contains(type);
 			List<String> paths = type.equals(StoredResourceReader.PROVENANCE) || referenced ? compartment.allPaths()
 					: compartment.paths(type);
-			filters.add(new ExportFilter(type, false, List.of(), since, until, inCompartment,
+			ExportFilter filter = new ExportFilter(type, false, List.of(), since, until, inCompartment,
 					paths, scope.groupPid(), scope.patientPids(),
 					ElementsSubsetter.keptNames(fhirContext, type, request.elements()), queries.isEmpty() ? null : jobId,
-					type.equals(StoredResourceReader.PROVENANCE) && request.latestProvenanceOnly(), referenced));
+					type.equals(StoredResourceReader.PROVENANCE) && request.latestProvenanceOnly(), referenced);
+			filters.add(scoped ? filter.withScopeOf(jobId) : filter);
 		}
 		if (since != null) {
 			// At Patient and Group level: deletions of compartment types, of the exported patients' compartments.

@@ -419,6 +419,10 @@ public class StoredResourceReader {
 			where = where.and("EXISTS (SELECT 1 FROM BULK_EXPORT_MATCH x WHERE x.JOB_ID = ? AND x.RES_ID = r.RES_ID)",
 					filter.matchesOfJob());
 		}
+		if (filter.scopeOfJob() != null) {
+			return where.and("r.RES_ID IN (SELECT s.RES_ID FROM " + CompartmentScope.TABLE
+					+ " s WHERE s.JOB_ID = ? AND s.RES_TYPE = ?)", filter.scopeOfJob(), filter.type());
+		}
 		if (!filter.compartment()) {
 			return where;
 		}
