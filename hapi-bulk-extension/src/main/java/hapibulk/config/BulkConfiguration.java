@@ -1,6 +1,7 @@
 package hapibulk.config;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import hapibulk.audit.BulkAudit;
 import hapibulk.auth.BulkAuthorization;
 import hapibulk.export.BulkExportProvider;
@@ -29,6 +30,8 @@ import hapibulk.job.InterruptedJobRestarter;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.storage.LocalFileStore;
 import org.springframework.batch.core.Job;
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
@@ -57,8 +60,16 @@ import java.util.List;
 public class BulkConfiguration {
 
 	@Bean
-	public BulkProperties hapiBulkProperties(Environment environment) {
+	public BulkProperties hapiBulkProperties(Environment environment, ObjectProvider<PartitionSettings> partitionSettings) {
+		// The first bean of ours: a partitioned host fails before anything of the extension exists.
+		PartitioningCheck.refuseIfPartitioned(partitionSettings.getIfAvailable());
 		return Binder.get(environment).bindOrCreate(BulkProperties.PREFIX, BulkProperties.class);
+	}
+
+	/** Static: a post-processor must not make this configuration (or anything else) be created early. */
+	@Bean
+	public static RestfulServerStartupGate hapiBulkRestfulServerStartupGate() {
+		return new RestfulServerStartupGate();
 	}
 
 	@Bean
@@ -125,7 +136,8 @@ public class BulkConfiguration {
 	public BulkServerRegistrar hapiBulkServerRegistrar(FhirContext fhirContext, PatientCompartment compartment,
 			TypeFilters typeFilters, ExportJobService exportJobService, BulkJobService jobService,
 			BulkFileStore fileStore, BulkProperties properties, ImportJobService importJobService,
-			BulkAuthorization authorization, BulkAudit audit, BulkAuthConfiguration.AuthInterceptors authInterceptors) {
+			BulkAuthorization authorization, BulkAudit audit, BulkAuthConfiguration.AuthInterceptors authInterceptors,
+			ListableBeanFactory beanFactory, RestfulServerStartupGate startupGate) {
 		List<Object> interceptors = new ArrayList<>(List.of(new BulkCapabilityStatementInterceptor()));
 		interceptors.addAll(authInterceptors.interceptors());
 		return new BulkServerRegistrar(List.of(
@@ -137,7 +149,7 @@ public class BulkConfiguration {
 				new BulkStatusProvider(jobService, properties.retryAfter(), properties.requiresAccessToken(),
 						Clock.systemUTC(), authorization, audit),
 				new BulkFileProvider(jobService, fileStore, authorization, audit)),
-				interceptors);
+				interceptors, beanFactory, startupGate);
 	}
 
 	@Bean

@@ -1,14 +1,18 @@
 package hapibulk.job;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.Job;
 import org.springframework.batch.core.JobExecution;
 import org.springframework.batch.core.JobParameters;
 import org.springframework.batch.core.explore.JobExplorer;
 import org.springframework.batch.core.explore.support.JobExplorerFactoryBean;
+import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.launch.support.TaskExecutorJobLauncher;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.repository.support.JobRepositoryFactoryBean;
+import org.springframework.batch.core.step.builder.StepBuilder;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.core.task.AsyncTaskExecutor;
@@ -22,10 +26,15 @@ import javax.sql.DataSource;
  * Spring Batch, privately: our own job repository, explorer, launcher and thread pools, none of
  * them exposed as beans, so a host that runs Spring Batch itself (Spring Boot's batch
  * auto-configuration) keeps its own untouched and never sees two candidates of a type.
+ * <p>
+ * Its meters too: Spring Batch records on {@code Metrics.globalRegistry} by default, where a host's
+ * registry (Actuator's Prometheus one) meets them and refuses ours when its own {@code spring.batch.*}
+ * meters carry other tags. Jobs, steps and the launcher built here record on a private registry.
  */
 public class BulkBatchEngine implements DisposableBean {
 
 	private final PlatformTransactionManager transactionManager;
+	private final MeterRegistry meterRegistry = new SimpleMeterRegistry();
 	private final JobRepository jobRepository;
 	private final JobExplorer jobExplorer;
 	private final TaskExecutorJobLauncher jobLauncher;
@@ -62,6 +71,7 @@ public class BulkBatchEngine implements DisposableBean {
 		this.jobLauncher = new TaskExecutorJobLauncher();
 		jobLauncher.setJobRepository(jobRepository);
 		jobLauncher.setTaskExecutor(launchExecutor);
+		jobLauncher.setMeterRegistry(meterRegistry);
 		jobLauncher.afterPropertiesSet();
 	}
 
@@ -75,6 +85,21 @@ public class BulkBatchEngine implements DisposableBean {
 
 	public JobExplorer jobExplorer() {
 		return jobExplorer;
+	}
+
+	/** Where our jobs and steps record Spring Batch's meters: never the host's registries. */
+	public MeterRegistry meterRegistry() {
+		return meterRegistry;
+	}
+
+	/** A job builder on our repository and private meters: build every job of ours with it. */
+	public JobBuilder jobBuilder(String name) {
+		return new JobBuilder(name, jobRepository).meterRegistry(meterRegistry);
+	}
+
+	/** A step builder on our repository and private meters: build every step of ours with it. */
+	public StepBuilder stepBuilder(String name) {
+		return new StepBuilder(name, jobRepository).meterRegistry(meterRegistry);
 	}
 
 	/** The bounded pool that partitions of every job share. */

@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Batch cannot restart them otherwise) and restarts the ones whose job the client still waits for.
  * Restarted steps resume from the position they committed last.
  * <p>
- * Assumes one server process per database; several nodes sharing one need a lease first.
+ * Assumes one server process per database; several nodes sharing one need a lease first. Runs on
+ * {@code ContextRefreshedEvent}, after the providers and auth rules are registered (once all
+ * singletons exist), so restarting jobs never holds the server's registration up.
  */
 public class InterruptedJobRestarter implements ApplicationListener<ContextRefreshedEvent> {
 

@@ -18,9 +18,7 @@ import org.springframework.batch.core.Job;
 import org.springframework.batch.core.JobExecution;
 import org.springframework.batch.core.JobExecutionListener;
 import org.springframework.batch.core.Step;
-import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.repository.JobRepository;
-import org.springframework.batch.core.step.builder.StepBuilder;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -85,28 +83,28 @@ public class ExportJobConfig {
 		PlatformTransactionManager transactionManager = engine.transactionManager();
 		BulkProperties.Export export = properties.export();
 
-		Step plan = new StepBuilder("bulkExportPlanStep", repository)
+		Step plan = engine.stepBuilder("bulkExportPlanStep")
 				.tasklet(new ExportPlanTasklet(hapiBulkStoredResourceReader, scopeResolver, compartment, table,
 						fhirContext, typeFilterMatches, export.includeReferencedResources()),
 						transactionManager)
 				.build();
-		Step worker = new StepBuilder(WORKER_STEP, repository)
+		Step worker = engine.stepBuilder(WORKER_STEP)
 				.tasklet(new ExportTypeTasklet(hapiBulkStoredResourceReader, fileStore, table, jobFiles,
 						new ExportTypeTasklet.ExportLimits(export.pageSize(), export.pageBytes().toBytes(),
 								export.maxResourcesPerFile(), export.maxFileBytes().toBytes())),
 						transactionManager)
 				.build();
-		Step partitions = new StepBuilder("bulkExportPartitionStep", repository)
+		Step partitions = engine.stepBuilder("bulkExportPartitionStep")
 				.partitioner(worker)
 				.splitter(new PlannedPartitionSplitter(repository, WORKER_STEP, ExportPlanTasklet::partitions))
 				.taskExecutor(engine.workerExecutor())
 				.gridSize(properties.workerThreads())
 				.build();
-		Step manifest = new StepBuilder("bulkExportManifestStep", repository)
+		Step manifest = engine.stepBuilder("bulkExportManifestStep")
 				.tasklet(new ExportManifestTasklet(repository, table, jobFiles, fileStore, typeFilterMatches, WORKER_STEP,
 						properties.requiresAccessToken(), properties.retention(), Clock.systemUTC()), transactionManager)
 				.build();
-		return new JobBuilder(JOB_NAME, repository)
+		return engine.jobBuilder(JOB_NAME)
 				.listener(stateListener)
 				.listener(new JobExecutionListener() {
 					@Override

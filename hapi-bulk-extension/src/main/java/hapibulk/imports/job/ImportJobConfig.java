@@ -14,9 +14,7 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import org.springframework.batch.core.Job;
 import org.springframework.batch.core.Step;
-import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.repository.JobRepository;
-import org.springframework.batch.core.step.builder.StepBuilder;
 import org.springframework.batch.support.transaction.ResourcelessTransactionManager;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -53,7 +51,7 @@ public class ImportJobConfig {
 		PlatformTransactionManager transactionManager = engine.transactionManager();
 		BulkProperties.Import settings = properties.imports();
 
-		Step plan = new StepBuilder("bulkImportPlanStep", repository)
+		Step plan = engine.stepBuilder("bulkImportPlanStep")
 				.tasklet(new ImportPlanTasklet(table, hapiBulkImportSources), transactionManager)
 				.build();
 		EntityManager entityManager = SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory);
@@ -68,7 +66,7 @@ public class ImportJobConfig {
 				fileStore, table, repository, transaction, settings.chunkSize(),
 				Math.toIntExact(Math.min(Integer.MAX_VALUE - 16, settings.maxLineLength().toBytes())));
 		// The tasklet opens its own transactions on HAPI's manager (writes, then the cursor).
-		Step worker = new StepBuilder(WORKER_STEP, repository)
+		Step worker = engine.stepBuilder(WORKER_STEP)
 				.tasklet(inputTasklet, new ResourcelessTransactionManager())
 				.listener(inputTasklet)
 				.build();
@@ -77,16 +75,16 @@ public class ImportJobConfig {
 		handler.setTaskExecutor(engine.workerExecutor());
 		handler.setGridSize(properties.workerThreads());
 		handler.afterPropertiesSet();
-		Step partitions = new StepBuilder("bulkImportPartitionStep", repository)
+		Step partitions = engine.stepBuilder("bulkImportPartitionStep")
 				.partitioner(worker)
 				.splitter(new PlannedPartitionSplitter(repository, WORKER_STEP, ImportPlanTasklet::partitions))
 				.partitionHandler(handler)
 				.build();
-		Step manifest = new StepBuilder("bulkImportManifestStep", repository)
+		Step manifest = engine.stepBuilder("bulkImportManifestStep")
 				.tasklet(new ImportManifestTasklet(repository, table, WORKER_STEP, properties.requiresAccessToken(),
 						properties.retention(), Clock.systemUTC()), transactionManager)
 				.build();
-		return new JobBuilder(JOB_NAME, repository)
+		return engine.jobBuilder(JOB_NAME)
 				.listener(stateListener)
 				.start(plan)
 				.next(partitions)
