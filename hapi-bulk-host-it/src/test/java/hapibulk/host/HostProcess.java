@@ -117,9 +117,12 @@ final class HostProcess implements AutoCloseable {
 	}
 
 	private HttpResponse<String> send(HttpRequest.Builder builder, String... headers) {
-		builder.timeout(Duration.ofMinutes(2)).header("Accept", "application/fhir+json");
+		builder.timeout(Duration.ofMinutes(2));
 		if (headers.length > 0) {
 			builder.headers(headers);
+		}
+		if (!List.of(headers).contains("Accept")) {
+			builder.header("Accept", "application/fhir+json");
 		}
 		try {
 			return client.send(builder.build(), HttpResponse.BodyHandlers.ofString());
