@@ -3,6 +3,8 @@ package hapibulk.config;
 import ca.uhn.fhir.context.FhirContext;
 import hapibulk.audit.BulkAudit;
 import hapibulk.auth.BulkAuthorization;
+import hapibulk.auth.SearchReach;
+import hapibulk.support.ServerBaseUrl;
 import hapibulk.export.BulkExportProvider;
 import hapibulk.export.ExportAccess;
 import hapibulk.export.ExportJobService;
@@ -125,17 +127,19 @@ public class BulkConfiguration {
 	public BulkServerRegistrar hapiBulkServerRegistrar(FhirContext fhirContext, PatientCompartment compartment,
 			TypeFilters typeFilters, ExportJobService exportJobService, BulkJobService jobService,
 			BulkFileStore fileStore, BulkProperties properties, ImportJobService importJobService,
-			BulkAuthorization authorization, BulkAudit audit, BulkAuthConfiguration.AuthInterceptors authInterceptors) {
+			BulkAuthorization authorization, BulkAudit audit, BulkAuthConfiguration.AuthInterceptors authInterceptors,
+			ServerBaseUrl baseUrl, SearchReach searchReach) {
 		List<Object> interceptors = new ArrayList<>(List.of(new BulkCapabilityStatementInterceptor()));
 		interceptors.addAll(authInterceptors.interceptors());
 		return new BulkServerRegistrar(List.of(
 				new BulkExportProvider(new ExportRequestParser(fhirContext, compartment, typeFilters,
 						properties.export().includeReferencedResources(), Clock.systemUTC()),
 						exportJobService, authorization, new ExportAccess(compartment, fhirContext.getResourceTypes(),
-								properties.export().includeReferencedResources()), audit),
-				new BulkImportProvider(new ImportRequestParser(fhirContext), importJobService, authorization, audit),
+								properties.export().includeReferencedResources(), searchReach), audit, baseUrl),
+				new BulkImportProvider(new ImportRequestParser(fhirContext), importJobService, authorization, audit,
+						baseUrl),
 				new BulkStatusProvider(jobService, properties.retryAfter(), properties.requiresAccessToken(),
-						Clock.systemUTC(), authorization, audit),
+						Clock.systemUTC(), authorization, audit, baseUrl),
 				new BulkFileProvider(jobService, fileStore, authorization, audit)),
 				interceptors);
 	}
