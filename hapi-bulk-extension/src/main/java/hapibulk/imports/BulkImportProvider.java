@@ -56,7 +56,7 @@ public class BulkImportProvider {
 		try {
 			authorization.requireImport(request);
 			importRequest = parser.parse(request.loadRequestContents(), request.getHeader("Content-Type"),
-					request.getCompleteUrl());
+					baseUrl.requestUrl(request));
 			// Every input type needs a create scope of its own: system/Patient.c does not import Observations.
 			importRequest.inputs().forEach(input -> authorization.requireWrite(request, input.type()));
 			job = importJobService.submit(importRequest, client);
