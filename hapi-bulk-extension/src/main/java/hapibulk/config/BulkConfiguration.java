@@ -141,7 +141,7 @@ public class BulkConfiguration {
 				new BulkStatusProvider(jobService, properties.retryAfter(), properties.requiresAccessToken(),
 						Clock.systemUTC(), authorization, audit, baseUrl),
 				new BulkFileProvider(jobService, fileStore, authorization, audit)),
-				interceptors);
+				interceptors, baseUrl);
 	}
 
 	@Bean

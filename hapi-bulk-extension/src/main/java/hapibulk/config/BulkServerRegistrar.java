@@ -1,6 +1,7 @@
 package hapibulk.config;
 
 import ca.uhn.fhir.rest.server.RestfulServer;
+import hapibulk.support.ServerBaseUrl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationListener;
@@ -28,11 +29,17 @@ public class BulkServerRegistrar implements ApplicationListener<ContextRefreshed
 
 	private final List<Object> providers;
 	private final List<Object> interceptors;
+	private final ServerBaseUrl baseUrl;
 	private final Set<RestfulServer> registered = Collections.newSetFromMap(new IdentityHashMap<>());
 
 	public BulkServerRegistrar(List<Object> providers, List<Object> interceptors) {
+		this(providers, interceptors, ServerBaseUrl.fromRequests());
+	}
+
+	public BulkServerRegistrar(List<Object> providers, List<Object> interceptors, ServerBaseUrl baseUrl) {
 		this.providers = List.copyOf(providers);
 		this.interceptors = List.copyOf(interceptors);
+		this.baseUrl = baseUrl;
 	}
 
 	@Override
@@ -55,5 +62,6 @@ public class BulkServerRegistrar implements ApplicationListener<ContextRefreshed
 		}
 		server.registerProviders(providers);
 		interceptors.forEach(server::registerInterceptor);
+		baseUrl.applyTo(server);
 	}
 }

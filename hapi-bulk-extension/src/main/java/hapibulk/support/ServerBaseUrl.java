@@ -1,7 +1,11 @@
 package hapibulk.support;
 
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
+import ca.uhn.fhir.rest.server.RestfulServer;
 import jakarta.servlet.http.HttpServletRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.URI;
 import java.util.Locale;
@@ -12,8 +16,13 @@ import java.util.Locale;
  * client cannot make the token endpoint accept an assertion made for another server, nor make
  * status, manifest or discovery URLs point elsewhere. When unset, the base is the URL the request
  * came in by, as HAPI sees it (fine behind a trusted proxy that sets Host, risky otherwise).
+ * {@link #applyTo} makes HAPI's own URLs (Bundle links, {@code Location}, the CapabilityStatement's
+ * {@code implementation.url}) follow it too: a client following a paging link forged by Host would
+ * send its bearer token to that host.
  */
 public final class ServerBaseUrl {
+
+	private static final Logger LOG = LoggerFactory.getLogger(ServerBaseUrl.class);
 
 	public static final String SETTING = "hapi.bulk.server-base-url";
 
@@ -54,11 +63,27 @@ public final class ServerBaseUrl {
 	/** The request's complete URL under this base (the manifest's {@code request}). */
 	public String requestUrl(RequestDetails request) {
 		String complete = request.getCompleteUrl();
-		String requestBase = stripSlash(request.getFhirServerBase());
-		if (configured == null || complete == null || requestBase == null || !complete.startsWith(requestBase)) {
+		if (configured == null || complete == null) {
 			return complete;
 		}
-		return configured + complete.substring(requestBase.length());
+		int query = complete.indexOf('?');
+		String path = request.getRequestPath() == null ? "" : request.getRequestPath();
+		return configured + "/" + path + (query < 0 ? "" : complete.substring(query));
+	}
+
+	/** Makes HAPI build its own URLs on the configured base (nothing when unset, or when the host hard-coded one). */
+	public void applyTo(RestfulServer server) {
+		if (configured == null) {
+			return;
+		}
+		if (server.getServerAddressStrategy() instanceof HardcodedServerAddressStrategy hostStrategy) {
+			if (!configured.equals(stripSlash(hostStrategy.getValue()))) {
+				LOG.warn("The host hard-coded the FHIR base {} (e.g. hapi.fhir.server_address), while {}={}: HAPI's own"
+						+ " links use the host's, ours use {}", hostStrategy.getValue(), SETTING, configured, SETTING);
+			}
+			return;
+		}
+		server.setServerAddressStrategy(new HardcodedServerAddressStrategy(configured));
 	}
 
 	private static String normalize(String value) {

@@ -205,9 +205,11 @@ class AuthAttacksOverRestfulServerTest {
 		// when
 		MockHttpServletResponse response = get("/Patient", "_has:Condition:patient:code=44054006", token);
 
-		// then
+		// then: found, and HAPI's own links (which a client follows with its token) ignore the forged Host
 		assertThat(response.getStatus()).isEqualTo(200);
 		assertThat(json(response).path("entry")).hasSize(1);
+		assertThat(json(response).path("link").get(0).path("url").asText()).startsWith(BASE + "/Patient");
+		assertThat(response.getContentAsString()).doesNotContain(FORGED_HOST);
 	}
 
 	@Test
