@@ -18,6 +18,7 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -55,7 +56,7 @@ public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor {
 		if (!(request.getUserData().get(BulkAuthorization.GRANT_KEY) instanceof AccessGrant grant) || operation == null) {
 			return;
 		}
-		java.util.Set<String> reached = new java.util.LinkedHashSet<>();
+		Set<String> reached = new LinkedHashSet<>();
 		switch (operation) {
 			case SEARCH_TYPE, SEARCH_SYSTEM, GET_PAGE ->
 					reached.addAll(searchReach.typesReached(request.getResourceName(), request.getParameters()));
@@ -71,7 +72,7 @@ public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor {
 				return;
 			}
 		}
-		java.util.Set<String> unreadable = SearchReach.unreadable(grant.scopes(), reached);
+		Set<String> unreadable = SearchReach.unreadable(grant.scopes(), reached);
 		if (!unreadable.isEmpty()) {
 			throw BulkAuthorization.forbidden(340, "The search parameters (_has, chains, _include/_revinclude) look into "
 					+ String.join(", ", unreadable) + ", which the access token's scopes do not let it read");
