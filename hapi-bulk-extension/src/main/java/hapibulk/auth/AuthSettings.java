@@ -1,5 +1,6 @@
 package hapibulk.auth;
 
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 import java.time.Duration;
@@ -12,11 +13,13 @@ import java.util.List;
  *
  * @param mode          smart, external or none
  * @param clients       the registered backend clients (mode smart)
- * @param jkuAllowList  JWKS URLs a client assertion's {@code jku} header may name (besides the client's own jwks-url)
+ * @param jkuAllowList  no longer supported (a global list let any key at any listed URL authenticate as any
+ *                      client): set at start-up it is an error that names the per-client setting
  * @param tokenLifetime how long an issued access token lives; at most 5 minutes
  * @param signingKey    the JWK (JSON, with its private part) that signs access tokens; when absent a key is
  *                      generated at start-up, so tokens do not survive a restart and nodes do not share them
  * @param external      the authorization server trusted in mode external
+ * @param tokenLimits   how much the token endpoint does for one client and one address (mode smart)
  */
 public record AuthSettings(
 		@DefaultValue("smart") AuthMode mode,
@@ -24,13 +27,19 @@ public record AuthSettings(
 		List<String> jkuAllowList,
 		@DefaultValue("300s") Duration tokenLifetime,
 		String signingKey,
-		@DefaultValue External external) {
+		@DefaultValue External external,
+		@DefaultValue TokenLimits tokenLimits) {
 
 	public static final Duration MAX_TOKEN_LIFETIME = Duration.ofMinutes(5);
 
 	public AuthSettings {
 		clients = clients == null ? List.of() : List.copyOf(clients);
 		jkuAllowList = jkuAllowList == null ? List.of() : List.copyOf(jkuAllowList);
+		if (!jkuAllowList.isEmpty()) {
+			throw new IllegalArgumentException("hapi.bulk.auth.jku-allow-list is no longer supported: it let any key at"
+					+ " any listed URL authenticate as any client. Move each URL to the client it belongs to:"
+					+ " hapi.bulk.auth.clients[n].jku-allow-list");
+		}
 		if (tokenLifetime.isNegative() || tokenLifetime.isZero() || tokenLifetime.compareTo(MAX_TOKEN_LIFETIME) > 0) {
 			tokenLifetime = MAX_TOKEN_LIFETIME;
 		}
@@ -38,7 +47,8 @@ public record AuthSettings(
 
 	/** Settings for tests and hosts that build them by hand. */
 	public static AuthSettings of(AuthMode mode, List<Client> clients) {
-		return new AuthSettings(mode, clients, List.of(), MAX_TOKEN_LIFETIME, null, new External(null, null, null));
+		return new AuthSettings(mode, clients, List.of(), MAX_TOKEN_LIFETIME, null, new External(null, null, null),
+				TokenLimits.DEFAULTS);
 	}
 
 	public boolean enabled() {
@@ -53,13 +63,46 @@ public record AuthSettings(
 	 * @param jwksUrl  the URL of its JWKS
 	 * @param scopes   the most it may be granted, space or comma separated ({@code system/*.read})
 	 * @param patient  for a patient-scoped client, the only Patient id whose compartment it may reach
+	 * @param jkuAllowList further JWKS URLs of this client that its assertions' {@code jku} header may name
+	 *                 (its {@code jwks-url} always may)
 	 */
-	public record Client(String clientId, String jwks, String jwksUrl, String scopes, String patient) {}
+	public record Client(String clientId, String jwks, String jwksUrl, String scopes, String patient,
+			List<String> jkuAllowList) {
+
+		@ConstructorBinding
+		public Client {
+			jkuAllowList = jkuAllowList == null ? List.of() : List.copyOf(jkuAllowList);
+		}
+
+		public Client(String clientId, String jwks, String jwksUrl, String scopes, String patient) {
+			this(clientId, jwks, jwksUrl, scopes, patient, List.of());
+		}
+	}
 
 	/**
 	 * @param issuer   the {@code iss} every access token must carry
 	 * @param jwksUrl  where the issuer publishes its signing keys
-	 * @param audience the {@code aud} tokens must name, if set
+	 * @param audience the {@code aud} tokens must name (required: without it a token the issuer made for any
+	 *                 other resource server would be accepted here)
 	 */
 	public record External(String issuer, String jwksUrl, String audience) {}
+
+	/**
+	 * Bounds on the token endpoint, so that refused requests cannot be used to load the server, the
+	 * database or a client's JWKS host ({@code hapi.bulk.auth.token-limits.*}).
+	 *
+	 * @param perAddressPerMinute token requests one address may make per minute (then 429)
+	 * @param perClientPerMinute  token requests naming one registered client may make per minute (then 429)
+	 * @param jwksRefetchInterval a client's JWKS is fetched again for an unknown {@code kid} at most once in this time
+	 * @param refusalAuditInterval one AuditEvent per client and reason in this time; further refusals are counted
+	 *                            and the count goes into the next one
+	 */
+	public record TokenLimits(
+			@DefaultValue("60") int perAddressPerMinute,
+			@DefaultValue("30") int perClientPerMinute,
+			@DefaultValue("60s") Duration jwksRefetchInterval,
+			@DefaultValue("60s") Duration refusalAuditInterval) {
+
+		public static final TokenLimits DEFAULTS = new TokenLimits(60, 30, Duration.ofSeconds(60), Duration.ofSeconds(60));
+	}
 }

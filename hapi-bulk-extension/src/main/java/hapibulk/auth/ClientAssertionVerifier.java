@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -38,18 +39,25 @@ public class ClientAssertionVerifier {
 	private static final Duration SKEW = Duration.ofSeconds(30);
 
 	private final RegisteredClients clients;
-	private final List<String> jkuAllowList;
 	private final JwksCache jwksCache;
 	private final JtiReplayGuard replayGuard;
 	private final Clock clock;
 
-	public ClientAssertionVerifier(RegisteredClients clients, List<String> jkuAllowList, JwksCache jwksCache,
-			JtiReplayGuard replayGuard, Clock clock) {
+	public ClientAssertionVerifier(RegisteredClients clients, JwksCache jwksCache, JtiReplayGuard replayGuard,
+			Clock clock) {
 		this.clients = clients;
-		this.jkuAllowList = List.copyOf(jkuAllowList);
 		this.jwksCache = jwksCache;
 		this.replayGuard = replayGuard;
 		this.clock = clock;
+	}
+
+	/** The {@code iss} an assertion claims, unverified (to pick the rate limit it counts against); null if unreadable. */
+	public static String claimedClient(String assertion) {
+		try {
+			return SignedJWT.parse(assertion).getJWTClaimsSet().getIssuer();
+		} catch (ParseException e) {
+			return null;
+		}
 	}
 
 	/** The authenticated client, or {@code invalid_client} saying what was wrong. */
@@ -118,14 +126,19 @@ public class ClientAssertionVerifier {
 		}
 	}
 
-	/** SMART's key resolution: {@code jku} only if allow-listed, else the registered keys; exactly one key fits. */
+	/**
+	 * SMART's key resolution: a {@code jku} only if it is one of this client's own key sets (its
+	 * jwks-url or its jku-allow-list: a global list would let any key there sign for every client),
+	 * else the registered keys; exactly one key fits. An unknown {@code kid} refetches a key set at
+	 * most once per {@link JwksCache} interval, so invented kids cannot make us hammer the client's host.
+	 */
 	private JWK key(RegisteredClients.Registered client, SignedJWT jwt, String kid, JWSAlgorithm algorithm)
 			throws OAuthError {
 		String jku = jwt.getHeader().getJWKURL() == null ? null : jwt.getHeader().getJWKURL().toString();
 		String url = client.jwksUrl();
 		if (jku != null) {
-			if (!jku.equals(client.jwksUrl()) && !jkuAllowList.contains(jku)) {
-				throw OAuthError.invalidClient("jku " + jku + " is not allow-listed");
+			if (!client.ownsJku(jku)) {
+				throw OAuthError.invalidClient("jku " + jku + " is not one of this client's allow-listed JWKS URLs");
 			}
 			url = jku;
 		}
@@ -133,11 +146,16 @@ public class ClientAssertionVerifier {
 			return fitting(client.jwks(), kid, algorithm);
 		}
 		try {
+			JWKSet cached = jwksCache.get(url, false);
 			try {
-				return fitting(jwksCache.get(url, false), kid, algorithm);
+				return fitting(cached, kid, algorithm);
 			} catch (OAuthError notFoundInCached) {
-				// The client may have rotated its keys since the cached copy: look once more.
-				return fitting(jwksCache.get(url, true), kid, algorithm);
+				// The client may have rotated its keys since the cached copy: look once more, unless we just did.
+				Optional<JWKSet> refetched = jwksCache.refetch(url);
+				if (refetched.isEmpty()) {
+					throw notFoundInCached;
+				}
+				return fitting(refetched.get(), kid, algorithm);
 			}
 		} catch (IOException e) {
 			throw OAuthError.invalidClient("Cannot fetch the client's JWKS: " + e.getMessage());

@@ -1,6 +1,7 @@
 package hapibulk.auth;
 
-import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.proc.BadJOSEException;
@@ -25,10 +26,14 @@ import java.util.Set;
  * issuer and JWKS URL (Nimbus caches and refreshes that JWKS). The client is {@code client_id}
  * (else {@code azp}, else {@code sub}); scopes come from {@code scope} (or {@code scp}); a
  * {@code patient} claim makes the client patient-scoped. Scopes this server does not know are ignored.
+ * The audience is required: an issuer serves several resource servers, and a token for one of
+ * them must not open this one. Header {@code typ} may be {@code JWT} or RFC 9068's {@code at+jwt}.
  */
 public class ExternalTokens implements TokenVerifier {
 
 	private static final Logger LOG = LoggerFactory.getLogger(ExternalTokens.class);
+
+	private static final JOSEObjectType AT_JWT = new JOSEObjectType("at+jwt");
 
 	private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
 	private final Set<String> knownTypes;
@@ -39,17 +44,24 @@ public class ExternalTokens implements TokenVerifier {
 			throw new IllegalArgumentException(
 					"hapi.bulk.auth.mode=external needs hapi.bulk.auth.external.issuer and hapi.bulk.auth.external.jwks-url");
 		}
+		if (settings.audience() == null || settings.audience().isBlank()) {
+			throw new IllegalArgumentException("hapi.bulk.auth.mode=external needs hapi.bulk.auth.external.audience (the"
+					+ " aud your authorization server puts in tokens for this server): without it a token the issuer"
+					+ " made for any other resource server would be accepted here");
+		}
 		JWKSource<SecurityContext> keys;
 		try {
 			keys = JWKSourceBuilder.create(URI.create(settings.jwksUrl()).toURL()).build();
 		} catch (MalformedURLException | IllegalArgumentException e) {
 			throw new IllegalArgumentException("hapi.bulk.auth.external.jwks-url is not a URL: " + settings.jwksUrl(), e);
 		}
+		// RFC 9068 access tokens are typed at+jwt; plain JWT (or no typ) is what most servers still send.
+		processor.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(JOSEObjectType.JWT, AT_JWT,
+				new JOSEObjectType("application/at+jwt"), null));
 		processor.setJWSKeySelector(new JWSVerificationKeySelector<>(ClientAssertionVerifier.ALGORITHMS, keys));
 		// Mutable sets: Nimbus asks them contains(null), which Set.of answers with an exception.
 		processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(
-				settings.audience() == null || settings.audience().isBlank() ? null
-						: new HashSet<>(List.of(settings.audience())),
+				new HashSet<>(List.of(settings.audience())),
 				new JWTClaimsSet.Builder().issuer(settings.issuer()).build(), new HashSet<>(List.of("exp")), null));
 		this.knownTypes = knownTypes;
 	}

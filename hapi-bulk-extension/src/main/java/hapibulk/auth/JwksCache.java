@@ -20,7 +20,9 @@ import java.util.regex.Pattern;
 /**
  * Client JWKS documents fetched from their URLs, kept no longer than their {@code Cache-Control}
  * allows (SMART: SHALL NOT cache longer, SHOULD cache within it). Without {@code max-age}, or with
- * {@code no-store}/{@code no-cache}, a JWKS is fetched for each use.
+ * {@code no-store}/{@code no-cache}, a JWKS is fetched for each use. A refetch for a key the
+ * copy lacks ({@link #refetch}) happens at most once per {@code refetchInterval} and URL: a
+ * client assertion with an invented {@code kid} must not turn into a blocking fetch each time.
  */
 public class JwksCache {
 
@@ -31,12 +33,37 @@ public class JwksCache {
 	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
 			.followRedirects(HttpClient.Redirect.NEVER).build();
 	private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+	/** When each URL was last fetched. Keys are registered URLs only (a client's jwks-url or jku list). */
+	private final Map<String, Instant> lastFetched = new ConcurrentHashMap<>();
 	private final Clock clock;
+	private final Duration refetchInterval;
 
 	private record Entry(JWKSet jwks, Instant expires) {}
 
 	public JwksCache(Clock clock) {
+		this(clock, Duration.ofSeconds(60));
+	}
+
+	public JwksCache(Clock clock, Duration refetchInterval) {
 		this.clock = clock;
+		this.refetchInterval = refetchInterval;
+	}
+
+	/**
+	 * The JWKS at {@code url} fetched anew, for a key the last copy did not have; empty when it was
+	 * fetched less than the refetch interval ago (that copy is as good as a new one would be).
+	 */
+	public java.util.Optional<JWKSet> refetch(String url) throws IOException {
+		Instant last = lastFetched.get(url);
+		Instant now = clock.instant();
+		if (last != null && now.isBefore(last.plus(refetchInterval))) {
+			return java.util.Optional.empty();
+		}
+		// Claim the slot before the fetch, so concurrent refetches of one URL do not all go out.
+		if (last == null ? lastFetched.putIfAbsent(url, now) != null : !lastFetched.replace(url, last, now)) {
+			return java.util.Optional.empty();
+		}
+		return java.util.Optional.of(get(url, true));
 	}
 
 	/** The JWKS at {@code url}, from the cache while it is fresh; {@code refresh} skips the cache. */
@@ -46,6 +73,7 @@ public class JwksCache {
 		if (!refresh && entry != null && entry.expires().isAfter(now)) {
 			return entry.jwks();
 		}
+		lastFetched.put(url, now);
 		HttpResponse<InputStream> response;
 		try {
 			response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))

@@ -12,8 +12,22 @@ import java.util.Set;
 /** The clients of {@code hapi.bulk.auth.clients}, checked once at start-up. */
 public class RegisteredClients {
 
-	/** A client with its parsed keys and scopes. {@code jwks} is null when its keys are at {@code jwksUrl}. */
-	public record Registered(String clientId, JWKSet jwks, String jwksUrl, ScopeSet scopes, String patient) {}
+	/**
+	 * A client with its parsed keys and scopes. {@code jwks} is null when its keys are at {@code jwksUrl}.
+	 * {@code jkuAllowList}: the JWKS URLs its assertions' {@code jku} may name besides its {@code jwksUrl}.
+	 */
+	public record Registered(String clientId, JWKSet jwks, String jwksUrl, ScopeSet scopes, String patient,
+			List<String> jkuAllowList) {
+
+		public Registered {
+			jkuAllowList = jkuAllowList == null ? List.of() : List.copyOf(jkuAllowList);
+		}
+
+		/** Whether a {@code jku} header names a key set of this client (never another client's). */
+		public boolean ownsJku(String jku) {
+			return jku.equals(jwksUrl) || jkuAllowList.contains(jku);
+		}
+	}
 
 	private final Map<String, Registered> clients = new LinkedHashMap<>();
 
@@ -47,7 +61,8 @@ public class RegisteredClients {
 				throw new IllegalArgumentException(prefix + "scopes is required (the most the client may be granted)");
 			}
 			if (clients.put(client.clientId(), new Registered(client.clientId(), jwks, remote ? client.jwksUrl() : null,
-					scopes, client.patient() == null || client.patient().isBlank() ? null : client.patient())) != null) {
+					scopes, client.patient() == null || client.patient().isBlank() ? null : client.patient(),
+					client.jkuAllowList())) != null) {
 				throw new IllegalArgumentException(prefix + "client-id '" + client.clientId() + "' is registered twice");
 			}
 		}

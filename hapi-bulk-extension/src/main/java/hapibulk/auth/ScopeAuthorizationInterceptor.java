@@ -1,6 +1,9 @@
 package hapibulk.auth;
 
+import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationConstants;
 import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationInterceptor;
@@ -15,6 +18,7 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -25,13 +29,55 @@ import java.util.function.Consumer;
  * create with {@code c}, update with {@code u}, delete with {@code d}; a patient-scoped client only
  * within its patient's compartment; everything else denied. The bulk operations themselves are let
  * through here because their providers check scopes, patients and job owners (through
- * {@link BulkAuthorization}); {@code $import} only with a create scope.
+ * {@link BulkAuthorization}); {@code $import} only with a create scope. Searches (and conditional
+ * URLs) whose {@code _has}, chains or includes reach types outside the read scopes are refused
+ * first ({@link SearchReach}): HAPI's rules look only at the resources returned, not at what was
+ * searched to pick them.
  */
 @Interceptor(order = AuthorizationConstants.ORDER_AUTH_INTERCEPTOR)
 public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor {
 
 	/** Operations whose providers do their own checks. */
 	static final List<String> BULK_SERVER_OPERATIONS = List.of("$export", "$bulk-status", "$bulk-file");
+
+	private final SearchReach searchReach;
+
+	public ScopeAuthorizationInterceptor(SearchReach searchReach) {
+		this.searchReach = searchReach;
+	}
+
+	/**
+	 * Refuses a search, or a conditional create/update/delete/patch, whose parameters look into types
+	 * the token may not read: the answer (which resources match, 200 or 201) would tell what those
+	 * types hold.
+	 */
+	@Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
+	public void refuseSearchesBeyondScopes(RequestDetails request, RestOperationTypeEnum operation) {
+		if (!(request.getUserData().get(BulkAuthorization.GRANT_KEY) instanceof AccessGrant grant) || operation == null) {
+			return;
+		}
+		Set<String> reached = new LinkedHashSet<>();
+		switch (operation) {
+			case SEARCH_TYPE, SEARCH_SYSTEM, GET_PAGE ->
+					reached.addAll(searchReach.typesReached(request.getResourceName(), request.getParameters()));
+			case CREATE, UPDATE, DELETE, PATCH -> {
+				String conditional = operation == RestOperationTypeEnum.CREATE ? request.getHeader("If-None-Exist")
+						: request.getConditionalUrl(operation);
+				if (conditional != null && !conditional.isBlank()) {
+					reached.addAll(searchReach.typesReached(conditional.contains("?") ? conditional
+							: request.getResourceName() + "?" + conditional));
+				}
+			}
+			default -> {
+				return;
+			}
+		}
+		Set<String> unreadable = SearchReach.unreadable(grant.scopes(), reached);
+		if (!unreadable.isEmpty()) {
+			throw BulkAuthorization.forbidden(340, "The search parameters (_has, chains, _include/_revinclude) look into "
+					+ String.join(", ", unreadable) + ", which the access token's scopes do not let it read");
+		}
+	}
 
 	@Override
 	public List<IAuthRule> buildRuleList(RequestDetails request) {

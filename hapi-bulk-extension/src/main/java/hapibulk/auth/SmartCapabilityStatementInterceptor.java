@@ -4,6 +4,7 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import hapibulk.support.ServerBaseUrl;
 import org.hl7.fhir.instance.model.api.IBaseConformance;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.CodeableConcept;
@@ -20,6 +21,12 @@ public class SmartCapabilityStatementInterceptor {
 
 	public static final String OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris";
 
+	private final ServerBaseUrl baseUrl;
+
+	public SmartCapabilityStatementInterceptor(ServerBaseUrl baseUrl) {
+		this.baseUrl = baseUrl;
+	}
+
 	@Hook(Pointcut.SERVER_CAPABILITY_STATEMENT_GENERATED)
 	public void declareSmart(IBaseConformance capabilityStatement, RequestDetails request) {
 		if (!(capabilityStatement instanceof CapabilityStatement r4) || request == null) {
@@ -35,7 +42,7 @@ public class SmartCapabilityStatementInterceptor {
 		security.addService(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/restful-security-service",
 				"SMART-on-FHIR", "SMART-on-FHIR")).setText("OAuth2 using SMART-on-FHIR profile (SMART Backend Services)"));
 		Extension oauthUris = security.addExtension().setUrl(OAUTH_URIS);
-		oauthUris.addExtension("token", new UriType(request.getFhirServerBase() + "/" + TokenEndpoint.PATH));
+		oauthUris.addExtension("token", new UriType(baseUrl.of(request) + "/" + TokenEndpoint.PATH));
 		security.setDescription("SMART Backend Services: client_credentials with a private_key_jwt client assertion;"
 				+ " see .well-known/smart-configuration");
 	}

@@ -5,6 +5,7 @@ import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import hapibulk.support.ServerBaseUrl;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -25,20 +26,24 @@ public class SmartEndpointsInterceptor {
 	private static final ObjectMapper JSON = new ObjectMapper();
 
 	private final TokenEndpoint tokenEndpoint;
+	private final ServerBaseUrl baseUrl;
 
-	public SmartEndpointsInterceptor(TokenEndpoint tokenEndpoint) {
+	public SmartEndpointsInterceptor(TokenEndpoint tokenEndpoint, ServerBaseUrl baseUrl) {
 		this.tokenEndpoint = tokenEndpoint;
+		this.baseUrl = baseUrl;
 	}
 
 	@Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_PROCESSED)
 	public boolean serve(HttpServletRequest request, HttpServletResponse response) throws IOException {
 		String path = relativePath(request);
 		if (WELL_KNOWN.equals(path)) {
+			// Its URLs may follow the request's Host (no server-base-url): no shared cache may keep one client's copy.
+			response.setHeader("Cache-Control", "no-store");
 			if (!"GET".equals(request.getMethod())) {
 				response.setHeader("Allow", "GET");
 				writeJson(response, 405, error("invalid_request", "Use GET"));
 			} else {
-				writeJson(response, 200, SmartConfiguration.of(serverBase(request)));
+				writeJson(response, 200, SmartConfiguration.of(baseUrl.of(request)));
 			}
 			return false;
 		}
@@ -66,7 +71,7 @@ public class SmartEndpointsInterceptor {
 		Map<String, String> form = new HashMap<>();
 		request.getParameterMap().forEach((name, values) -> form.put(name, values.length == 1 ? values[0] : null));
 		try {
-			TokenEndpoint.TokenResponse token = tokenEndpoint.token(form, serverBase(request) + "/" + TokenEndpoint.PATH,
+			TokenEndpoint.TokenResponse token = tokenEndpoint.token(form, baseUrl.of(request) + "/" + TokenEndpoint.PATH,
 					request.getRemoteAddr());
 			ObjectNode body = JSON.createObjectNode();
 			body.put("access_token", token.accessToken());
@@ -75,6 +80,9 @@ public class SmartEndpointsInterceptor {
 			body.put("scope", token.scope());
 			writeJson(response, 200, body);
 		} catch (OAuthError e) {
+			if (e.retryAfterSeconds() > 0) {
+				response.setHeader("Retry-After", Long.toString(e.retryAfterSeconds()));
+			}
 			writeJson(response, e.status(), error(e.error(), e.getMessage()));
 		}
 	}
@@ -106,15 +114,5 @@ public class SmartEndpointsInterceptor {
 			path = path.substring(0, path.length() - 1);
 		}
 		return path;
-	}
-
-	/** The FHIR base URL as the client reached it: the request URL without the path below the servlet. */
-	static String serverBase(HttpServletRequest request) {
-		String url = request.getRequestURL().toString();
-		String pathInfo = request.getPathInfo();
-		if (pathInfo != null && url.endsWith(pathInfo)) {
-			url = url.substring(0, url.length() - pathInfo.length());
-		}
-		return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
 	}
 }

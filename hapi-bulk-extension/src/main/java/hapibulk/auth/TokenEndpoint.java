@@ -4,14 +4,17 @@ import hapibulk.audit.AuditAction;
 import hapibulk.audit.AuditRecord;
 import hapibulk.audit.BulkAudit;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * SMART Backend Services' token endpoint: {@code client_credentials} with a JWT
- * {@code client_assertion} in, a short-lived bearer token with the granted scopes out. Every
- * answer is audited.
+ * {@code client_assertion} in, a short-lived bearer token with the granted scopes out. Issued
+ * tokens are audited; refusals through {@link TokenRefusals} (coalesced). Requests are limited per
+ * address and per named client before any key is fetched or signature checked (429).
  */
 public class TokenEndpoint {
 
@@ -22,13 +25,22 @@ public class TokenEndpoint {
 	private final AccessTokens tokens;
 	private final Set<String> knownTypes;
 	private final BulkAudit audit;
+	private final RegisteredClients clients;
+	private final RateLimiter perAddress;
+	private final RateLimiter perClient;
+	private final TokenRefusals refusals;
 
 	public TokenEndpoint(ClientAssertionVerifier assertions, AccessTokens tokens, Set<String> knownTypes,
-			BulkAudit audit) {
+			BulkAudit audit, RegisteredClients clients, RateLimiter perAddress, RateLimiter perClient,
+			TokenRefusals refusals) {
 		this.assertions = assertions;
 		this.tokens = tokens;
 		this.knownTypes = knownTypes;
 		this.audit = audit;
+		this.clients = clients;
+		this.perAddress = perAddress;
+		this.perClient = perClient;
+		this.refusals = refusals;
 	}
 
 	/** The RFC 6749 §5.1 success body. */
@@ -41,7 +53,9 @@ public class TokenEndpoint {
 	 */
 	public TokenResponse token(Map<String, String> form, String tokenUrl, String address) throws OAuthError {
 		String clientId = null;
+		String claimed = null;
 		try {
+			limit(perAddress, address == null ? "-" : address, "this address");
 			if (!"client_credentials".equals(form.get("grant_type"))) {
 				throw new OAuthError("unsupported_grant_type", "grant_type must be client_credentials");
 			}
@@ -52,9 +66,16 @@ public class TokenEndpoint {
 			if (assertion == null || assertion.isBlank()) {
 				throw OAuthError.invalidRequest("client_assertion is missing");
 			}
+			// Only registered clients get a bucket (so the map stays small); unknown ones fail before any fetch.
+			claimed = clients.find(ClientAssertionVerifier.claimedClient(assertion)).map(RegisteredClients.Registered::clientId)
+					.orElse(null);
+			if (claimed != null) {
+				limit(perClient, claimed, "client " + claimed);
+			}
 			String scope = form.get("scope");
 			if (scope == null || scope.isBlank()) {
-				throw OAuthError.invalidRequest("scope is missing");
+				// SMART: a token request without scopes is an invalid_scope error, not a malformed request.
+				throw new OAuthError("invalid_scope", "scope is missing: ask for the scopes you need (system/*.rs, ...)");
 			}
 			RegisteredClients.Registered client = assertions.verify(assertion, tokenUrl);
 			clientId = client.clientId();
@@ -74,9 +95,16 @@ public class TokenEndpoint {
 					details("scope", response.scope(), "patient", client.patient())));
 			return response;
 		} catch (OAuthError e) {
-			audit.record(new AuditRecord(AuditAction.TOKEN_REFUSED, clientId, address, "token", false,
-					details("error", e.error(), "reason", e.getMessage())));
+			refusals.refused(clientId, claimed, address, e);
 			throw e;
+		}
+	}
+
+	private static void limit(RateLimiter limiter, String key, String who) throws OAuthError {
+		Optional<Duration> wait = limiter.acquire(key);
+		if (wait.isPresent()) {
+			throw OAuthError.tooManyRequests("Too many token requests from " + who + ": a token lives "
+					+ "several minutes, ask again when it is about to expire", wait.get());
 		}
 	}
 

@@ -18,7 +18,12 @@ import hapibulk.auth.SmartCapabilityStatementInterceptor;
 import hapibulk.auth.SmartEndpointsInterceptor;
 import hapibulk.auth.TokenEndpoint;
 import hapibulk.auth.TokenVerifier;
+import hapibulk.auth.RateLimiter;
+import hapibulk.auth.SearchReach;
+import hapibulk.auth.TokenRefusals;
 import hapibulk.job.BulkSchemaInitializer;
+import hapibulk.support.ServerBaseUrl;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -46,6 +51,25 @@ public class BulkAuthConfiguration {
 		return new BulkAudit(properties.audit().storeEvents() ? daoRegistry.getIfAvailable() : null, Clock.systemUTC());
 	}
 
+	/** The base of every URL handed out, and of the token URL assertions must name ({@code hapi.bulk.server-base-url}). */
+	@Bean
+	public ServerBaseUrl hapiBulkServerBaseUrl(BulkProperties properties) {
+		ServerBaseUrl baseUrl = new ServerBaseUrl(properties.serverBaseUrl());
+		if (!baseUrl.configured() && properties.auth().mode() == AuthMode.SMART) {
+			LOG.warn(ServerBaseUrl.SETTING + " is not set: the token URL that client assertions must name (aud), the"
+					+ " discovery document and the status and file URLs follow each request's Host header, so an"
+					+ " assertion made for another server can be replayed here with a forged Host. Set it to the public"
+					+ " FHIR base URL, e.g. https://fhir.example.org/fhir");
+		}
+		return baseUrl;
+	}
+
+	/** What a search's parameters reach ({@code _has}, chains, includes), checked against the token's scopes. */
+	@Bean
+	public SearchReach hapiBulkSearchReach(FhirContext fhirContext, ObjectProvider<ISearchParamRegistry> registry) {
+		return new SearchReach(fhirContext, registry.getIfAvailable());
+	}
+
 	@Bean
 	public BulkAuthorization hapiBulkAuthorization(BulkProperties properties) {
 		return new BulkAuthorization(properties.auth());
@@ -53,7 +77,8 @@ public class BulkAuthConfiguration {
 
 	@Bean
 	public AuthInterceptors hapiBulkAuthInterceptors(BulkProperties properties, FhirContext fhirContext,
-			DataSource dataSource, BulkSchemaInitializer schema, BulkAudit audit) {
+			DataSource dataSource, BulkSchemaInitializer schema, BulkAudit audit, ServerBaseUrl baseUrl,
+			SearchReach searchReach) {
 		AuthSettings auth = properties.auth();
 		Set<String> types = fhirContext.getResourceTypes();
 		List<Object> interceptors = new ArrayList<>();
@@ -69,11 +94,15 @@ public class BulkAuthConfiguration {
 			default -> {
 				RegisteredClients clients = new RegisteredClients(auth.clients(), types);
 				AccessTokens tokens = new AccessTokens(auth.signingKey(), auth.tokenLifetime(), types, Clock.systemUTC());
-				ClientAssertionVerifier assertions = new ClientAssertionVerifier(clients, auth.jkuAllowList(),
-						new JwksCache(Clock.systemUTC()), new JtiReplayGuard(new JdbcTemplate(dataSource), Clock.systemUTC()),
-						Clock.systemUTC());
-				interceptors.add(new SmartEndpointsInterceptor(new TokenEndpoint(assertions, tokens, types, audit)));
-				interceptors.add(new SmartCapabilityStatementInterceptor());
+				AuthSettings.TokenLimits limits = auth.tokenLimits();
+				ClientAssertionVerifier assertions = new ClientAssertionVerifier(clients,
+						new JwksCache(Clock.systemUTC(), limits.jwksRefetchInterval()),
+						new JtiReplayGuard(new JdbcTemplate(dataSource), Clock.systemUTC()), Clock.systemUTC());
+				interceptors.add(new SmartEndpointsInterceptor(new TokenEndpoint(assertions, tokens, types, audit, clients,
+						new RateLimiter(limits.perAddressPerMinute(), 100_000, Clock.systemUTC()),
+						new RateLimiter(limits.perClientPerMinute(), 100_000, Clock.systemUTC()),
+						new TokenRefusals(audit, limits.refusalAuditInterval(), Clock.systemUTC())), baseUrl));
+				interceptors.add(new SmartCapabilityStatementInterceptor(baseUrl));
 				verifier = tokens::verify;
 				if (clients.size() == 0) {
 					LOG.warn("hapi.bulk.auth.mode=smart with no registered clients: every token request is refused,"
@@ -85,7 +114,7 @@ public class BulkAuthConfiguration {
 			}
 		}
 		interceptors.add(new BearerAuthenticationInterceptor(verifier));
-		interceptors.add(new ScopeAuthorizationInterceptor());
+		interceptors.add(new ScopeAuthorizationInterceptor(searchReach));
 		if (auth.mode() == AuthMode.EXTERNAL) {
 			LOG.info("Access tokens from the external authorization server {}", auth.external().issuer());
 		}

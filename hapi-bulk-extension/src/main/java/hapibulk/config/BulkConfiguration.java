@@ -5,6 +5,8 @@ import ca.uhn.fhir.jpa.dao.IFulltextSearchSvc;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import hapibulk.audit.BulkAudit;
 import hapibulk.auth.BulkAuthorization;
+import hapibulk.auth.SearchReach;
+import hapibulk.support.ServerBaseUrl;
 import hapibulk.export.BulkExportProvider;
 import hapibulk.export.ExportAccess;
 import hapibulk.export.ExportCapabilityStatementInterceptor;
@@ -140,7 +142,7 @@ public class BulkConfiguration {
 			BulkFileStore fileStore, BulkProperties properties, ImportJobService importJobService,
 			BulkAuthorization authorization, BulkAudit audit, BulkAuthConfiguration.AuthInterceptors authInterceptors,
 			ListableBeanFactory beanFactory, RestfulServerStartupGate startupGate,
-			ObjectProvider<IFulltextSearchSvc> fullTextSearch) {
+			ObjectProvider<IFulltextSearchSvc> fullTextSearch, ServerBaseUrl baseUrl, SearchReach searchReach) {
 		List<Object> interceptors = new ArrayList<>(List.of(new BulkCapabilityStatementInterceptor(),
 				new ExportCapabilityStatementInterceptor(compartment, properties.export().includeReferencedResources(),
 						() -> fullTextSearch.getIfAvailable() != null && !fullTextSearch.getIfAvailable().isDisabled())));
@@ -149,12 +151,13 @@ public class BulkConfiguration {
 				new BulkExportProvider(new ExportRequestParser(fhirContext, compartment, typeFilters,
 						properties.export().includeReferencedResources(), Clock.systemUTC()),
 						exportJobService, authorization, new ExportAccess(compartment, fhirContext.getResourceTypes(),
-								properties.export().includeReferencedResources()), audit),
-				new BulkImportProvider(new ImportRequestParser(fhirContext), importJobService, authorization, audit),
+								properties.export().includeReferencedResources(), searchReach), audit, baseUrl),
+				new BulkImportProvider(new ImportRequestParser(fhirContext), importJobService, authorization, audit,
+						baseUrl),
 				new BulkStatusProvider(jobService, properties.retryAfter(), properties.requiresAccessToken(),
-						Clock.systemUTC(), authorization, audit),
+						Clock.systemUTC(), authorization, audit, baseUrl),
 				new BulkFileProvider(jobService, fileStore, authorization, audit)),
-				interceptors, beanFactory, startupGate);
+				interceptors, beanFactory, startupGate, baseUrl);
 	}
 
 	@Bean

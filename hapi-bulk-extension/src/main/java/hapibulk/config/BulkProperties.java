@@ -24,6 +24,9 @@ import java.util.List;
  * @param imports        the {@code $import} settings, under {@code hapi.bulk.import.*}
  * @param auth           SMART Backend Services authorization ({@code hapi.bulk.auth.*}); on by default
  * @param audit          the audit trail ({@code hapi.bulk.audit.*})
+ * @param serverBaseUrl  the public FHIR base URL ({@code https://fhir.example.org/fhir}): the token endpoint's
+ *                       {@code aud} and every URL handed out start with it, whatever the request's Host says;
+ *                       unset, they follow the request (see ServerBaseUrl)
  */
 public record BulkProperties(
 		@DefaultValue("false") boolean enabled,
@@ -36,7 +39,8 @@ public record BulkProperties(
 		@DefaultValue Export export,
 		@Name("import") @DefaultValue Import imports,
 		@DefaultValue AuthSettings auth,
-		@DefaultValue AuditSettings audit) {
+		@DefaultValue AuditSettings audit,
+		String serverBaseUrl) {
 
 	public static final String PREFIX = "hapi.bulk";
 

@@ -2,6 +2,7 @@ package hapibulk.config;
 
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.method.ConformanceMethodBinding;
+import hapibulk.support.ServerBaseUrl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -33,14 +34,16 @@ public class BulkServerRegistrar implements SmartInitializingSingleton {
 	private final List<Object> interceptors;
 	private final ListableBeanFactory beanFactory;
 	private final RestfulServerStartupGate gate;
+	private final ServerBaseUrl baseUrl;
 	private final Set<RestfulServer> registered = Collections.newSetFromMap(new IdentityHashMap<>());
 
 	public BulkServerRegistrar(List<Object> providers, List<Object> interceptors, ListableBeanFactory beanFactory,
-			RestfulServerStartupGate gate) {
+			RestfulServerStartupGate gate, ServerBaseUrl baseUrl) {
 		this.providers = List.copyOf(providers);
 		this.interceptors = List.copyOf(interceptors);
 		this.beanFactory = beanFactory;
 		this.gate = gate;
+		this.baseUrl = baseUrl;
 	}
 
 	@Override
@@ -65,6 +68,7 @@ public class BulkServerRegistrar implements SmartInitializingSingleton {
 		int removedBindings = hapiBindings.removeBound(server);
 		server.registerProviders(providers);
 		interceptors.forEach(server::registerInterceptor);
+		baseUrl.applyTo(server);
 		if (isStarted(server)) {
 			LOG.info("hapi-bulk registered on a started server{}; its CapabilityStatement is generated anew",
 					removedBindings > 0 ? " (" + removedBindings + " bound bulk operations of HAPI removed)" : "");

@@ -13,6 +13,7 @@ import hapibulk.auth.BulkAuthorization;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkStatusProvider;
 import hapibulk.support.OperationOutcomes;
+import hapibulk.support.ServerBaseUrl;
 import org.hl7.fhir.instance.model.api.IBaseReference;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
@@ -39,9 +40,11 @@ public class BulkExportProvider {
 	private final BulkAuthorization authorization;
 	private final ExportAccess access;
 	private final BulkAudit audit;
+	private final ServerBaseUrl baseUrl;
 
 	public BulkExportProvider(ExportRequestParser parser, ExportJobService exportJobService,
-			BulkAuthorization authorization, ExportAccess access, BulkAudit audit) {
+			BulkAuthorization authorization, ExportAccess access, BulkAudit audit, ServerBaseUrl baseUrl) {
+		this.baseUrl = baseUrl;
 		this.parser = parser;
 		this.exportJobService = exportJobService;
 		this.authorization = authorization;
@@ -140,7 +143,7 @@ public class BulkExportProvider {
 				Map.of("url", request.getCompleteUrl(), "job", job.id(), "level", level.name(),
 						"types", exportRequest.types().isEmpty() ? "*" : String.join(",", exportRequest.types()))));
 		request.getServletResponse().setHeader("Content-Location",
-				BulkStatusProvider.statusUrl(request.getFhirServerBase(), job.id()));
+				BulkStatusProvider.statusUrl(baseUrl.of(request), job.id()));
 		if (exportRequest.separateStatus()) {
 			request.getServletResponse().setHeader("Preference-Applied", "respond-async, separate-export-status");
 		}

@@ -3,6 +3,7 @@ package hapibulk.export;
 import hapibulk.auth.AccessGrant;
 import hapibulk.auth.BulkAuthorization;
 import hapibulk.auth.ScopeSet;
+import hapibulk.auth.SearchReach;
 
 import java.util.List;
 import java.util.Set;
@@ -13,17 +14,23 @@ import java.util.TreeSet;
  * {@code includeAssociatedData}'s Provenance) must lie within its read scopes, else 403; without
  * {@code _type} only the types it may read are exported. A patient-scoped client may export only
  * its own patient ({@code Patient/[id]/$export}, or {@code Patient/$export?patient=} that patient).
+ * A Group export needs read access to Group (the members are read from it). A {@code _typeFilter}
+ * must not look into types outside the read scopes through {@code _has} or chains (it would tell
+ * which resources of the exported type have, say, a given Condition).
  */
 public class ExportAccess {
 
 	private final PatientCompartment compartment;
 	private final Set<String> knownTypes;
 	private final boolean includeReferencedResources;
+	private final SearchReach searchReach;
 
-	public ExportAccess(PatientCompartment compartment, Set<String> knownTypes, boolean includeReferencedResources) {
+	public ExportAccess(PatientCompartment compartment, Set<String> knownTypes, boolean includeReferencedResources,
+			SearchReach searchReach) {
 		this.compartment = compartment;
 		this.knownTypes = knownTypes;
 		this.includeReferencedResources = includeReferencedResources;
+		this.searchReach = searchReach;
 	}
 
 	public ExportRequest limit(ExportRequest request, AccessGrant grant) {
@@ -36,6 +43,10 @@ public class ExportAccess {
 					+ grant.patient() + "/$export");
 		}
 		ScopeSet scopes = grant.scopes();
+		if (request.level() == ExportLevel.GROUP && !scopes.mayRead("Group")) {
+			throw BulkAuthorization.forbidden(342, "A Group export needs read access to the Group (system/Group.rs or"
+					+ " system/Group.read)");
+		}
 		for (String type : request.types()) {
 			if (!scopes.mayRead(type)) {
 				throw BulkAuthorization.forbidden(331, "_type " + type + " is outside the access token's scopes");
@@ -45,6 +56,11 @@ public class ExportAccess {
 			if (!scopes.mayRead(TypeFilters.typeOf(query))) {
 				throw BulkAuthorization.forbidden(332, "_typeFilter on " + TypeFilters.typeOf(query)
 						+ " is outside the access token's scopes");
+			}
+			Set<String> unreadable = SearchReach.unreadable(scopes, searchReach.typesReached(query));
+			if (!unreadable.isEmpty()) {
+				throw BulkAuthorization.forbidden(341, "_typeFilter '" + query + "' looks into " + String.join(", ", unreadable)
+						+ " (through _has or a chained parameter), which the access token's scopes do not let it read");
 			}
 		}
 		if (!request.associatedData().isEmpty() && !scopes.mayRead("Provenance")) {

@@ -12,6 +12,7 @@ import hapibulk.job.BulkJob;
 import hapibulk.job.BulkStatusProvider;
 import hapibulk.support.BulkErrors;
 import hapibulk.support.OperationOutcomes;
+import hapibulk.support.ServerBaseUrl;
 
 import java.io.IOException;
 import java.util.Locale;
@@ -31,13 +32,15 @@ public class BulkImportProvider {
 	private final ImportJobService importJobService;
 	private final BulkAuthorization authorization;
 	private final BulkAudit audit;
+	private final ServerBaseUrl baseUrl;
 
 	public BulkImportProvider(ImportRequestParser parser, ImportJobService importJobService,
-			BulkAuthorization authorization, BulkAudit audit) {
+			BulkAuthorization authorization, BulkAudit audit, ServerBaseUrl baseUrl) {
 		this.parser = parser;
 		this.importJobService = importJobService;
 		this.authorization = authorization;
 		this.audit = audit;
+		this.baseUrl = baseUrl;
 	}
 
 	@Operation(name = OPERATION, manualRequest = true, manualResponse = true)
@@ -53,7 +56,7 @@ public class BulkImportProvider {
 		try {
 			authorization.requireImport(request);
 			importRequest = parser.parse(request.loadRequestContents(), request.getHeader("Content-Type"),
-					request.getCompleteUrl());
+					baseUrl.requestUrl(request));
 			// Every input type needs a create scope of its own: system/Patient.c does not import Observations.
 			importRequest.inputs().forEach(input -> authorization.requireWrite(request, input.type()));
 			job = importJobService.submit(importRequest, client);
@@ -68,7 +71,7 @@ public class BulkImportProvider {
 						"types", importRequest.inputs().stream().map(ImportRequest.Input::type).distinct()
 								.collect(Collectors.joining(",")))));
 		request.getServletResponse().setHeader("Content-Location",
-				BulkStatusProvider.statusUrl(request.getFhirServerBase(), job.id()));
+				BulkStatusProvider.statusUrl(baseUrl.of(request), job.id()));
 		OperationOutcomes.write(request, 202, "information", "informational", "Bulk import accepted");
 	}
 }

@@ -47,14 +47,20 @@ public class BulkFileProvider {
 			@OperationParam(name = "file", typeName = "string", min = 1, max = 1) IPrimitiveType<String> fileName,
 			ServletRequestDetails request) throws IOException {
 		String name = fileName == null ? null : fileName.getValueAsString();
-		Optional<BulkJob> listing = jobService.findVisible(jobId == null ? null : jobId.getValueAsString())
-				.filter(job -> authorization.mayAccessJob(request, job.owner()))
-				.filter(job -> jobService.listsFile(job, name));
+		Optional<BulkJob> owned = jobService.findVisible(jobId == null ? null : jobId.getValueAsString())
+				.filter(job -> authorization.mayAccessJob(request, job.owner()));
+		Optional<FileVisibility.Listed> listed = owned.flatMap(job -> jobService.listedFile(job, name));
+		Optional<BulkJob> listing = listed.isPresent() ? owned : Optional.empty();
 		Optional<BulkFileStore.StoredFile> file = listing.flatMap(job -> fileStore.find(job.id(), name));
 		if (file.isEmpty()) {
 			OperationOutcomes.write(request, 404, "error", "not-found",
 					BulkErrors.code(203) + "No such bulk file: the job is unknown, unfinished, deleted or expired");
 			return;
+		}
+		// The job's own client, but its token now may not read what the file holds (scopes narrowed since).
+		if (!new FileVisibility(authorization.grant(request), listing.get()).visible(listed.get())) {
+			throw BulkAuthorization.forbidden(343, "The access token's scopes do not let it read the "
+					+ (listed.get().type() == null ? "resources" : listed.get().type() + " resources") + " in this file");
 		}
 		audit.record(AuditRecord.of(AuditAction.FILE_DOWNLOADED, listing.get().owner(), request, OPERATION, true,
 				java.util.Map.of("job", listing.get().id(), "file", name, "bytes", Long.toString(file.get().length()))));

@@ -88,9 +88,14 @@ public class BulkJobFiles {
 
 	/** Whether the file was handed out on a manifest page, which makes it downloadable while the job runs. */
 	public boolean isHandedOut(String jobId, String fileName) {
-		Integer count = jdbc.queryForObject("SELECT COUNT(*) FROM " + TABLE
-				+ " WHERE JOB_ID = ? AND FILE_NAME = ? AND PAGE IS NOT NULL", Integer.class, jobId, fileName);
-		return count != null && count > 0;
+		return handedOut(jobId, fileName).isPresent();
+	}
+
+	/** The manifest array and resource type of a file handed out on a manifest page. */
+	public Optional<FileVisibility.Listed> handedOut(String jobId, String fileName) {
+		return jdbc.query("SELECT KIND, RES_TYPE FROM " + TABLE + " WHERE JOB_ID = ? AND FILE_NAME = ? AND PAGE IS NOT NULL",
+				(rs, i) -> new FileVisibility.Listed(Kind.valueOf(rs.getString(1)), rs.getString(2)), jobId, fileName)
+				.stream().findFirst();
 	}
 
 	public void forget(String jobId) {

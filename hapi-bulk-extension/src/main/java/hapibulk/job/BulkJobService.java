@@ -115,14 +115,30 @@ public class BulkJobService {
 
 	/** Whether a client may download this file of the job now: the manifest, or a page of it, lists it. */
 	public boolean listsFile(BulkJob job, String fileName) {
+		return listedFile(job, fileName).isPresent();
+	}
+
+	/** The manifest entry of a file a client may download now (see {@link #listsFile}): its array and type. */
+	public Optional<FileVisibility.Listed> listedFile(BulkJob job, String fileName) {
 		if (fileName == null) {
-			return false;
+			return Optional.empty();
 		}
-		if (job.state() == BulkJobState.COMPLETED && ManifestJson.read(job.manifestJson()).files()
-				.anyMatch(file -> fileName.equals(file.file()))) {
-			return true;
+		if (job.state() == BulkJobState.COMPLETED) {
+			BulkManifest manifest = ManifestJson.read(job.manifestJson());
+			for (BulkJobFiles.Kind kind : BulkJobFiles.Kind.values()) {
+				List<BulkManifest.ManifestFile> files = switch (kind) {
+					case OUTPUT -> manifest.output();
+					case DELETED -> manifest.deleted();
+					case ERROR -> manifest.error();
+				};
+				Optional<BulkManifest.ManifestFile> found = files.stream().filter(file -> fileName.equals(file.file()))
+						.findFirst();
+				if (found.isPresent()) {
+					return Optional.of(new FileVisibility.Listed(kind, found.get().type()));
+				}
+			}
 		}
-		return job.statusOptions().partialManifests() && jobFiles.isHandedOut(job.id(), fileName);
+		return job.statusOptions().partialManifests() ? jobFiles.handedOut(job.id(), fileName) : Optional.empty();
 	}
 
 	void deleteFiles(String jobId) {

@@ -10,6 +10,7 @@ import hapibulk.audit.BulkAudit;
 import hapibulk.auth.BulkAuthorization;
 import hapibulk.support.BulkErrors;
 import hapibulk.support.OperationOutcomes;
+import hapibulk.support.ServerBaseUrl;
 import jakarta.servlet.http.HttpServletResponse;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
 
@@ -39,6 +40,7 @@ public class BulkStatusProvider {
 	private final Clock clock;
 	private final BulkAuthorization authorization;
 	private final BulkAudit audit;
+	private final ServerBaseUrl baseUrl;
 	/**
 	 * When each running job was last polled, to answer 429 to clients that poll faster than
 	 * {@code Retry-After} told them. Soft state: losing it (a restart) only forgives one fast poll.
@@ -46,7 +48,8 @@ public class BulkStatusProvider {
 	private final Map<String, Instant> lastPolls = new ConcurrentHashMap<>();
 
 	public BulkStatusProvider(BulkJobService jobService, Duration retryAfter, boolean requiresAccessToken, Clock clock,
-			BulkAuthorization authorization, BulkAudit audit) {
+			BulkAuthorization authorization, BulkAudit audit, ServerBaseUrl baseUrl) {
+		this.baseUrl = baseUrl;
 		this.requiresAccessToken = requiresAccessToken;
 		this.jobService = jobService;
 		this.retryAfter = retryAfter;
@@ -113,8 +116,8 @@ public class BulkStatusProvider {
 						DateTimeFormatter.RFC_1123_DATE_TIME.format(job.expiresAt().atOffset(ZoneOffset.UTC)));
 				writeManifest(response, manifestPage.isPresent()
 						? pageManifest(job, manifestPage.get(), request, pageNumber)
-						: ManifestJson.render(ManifestJson.read(job.manifestJson()), request.getFhirServerBase(), job.id(),
-								null));
+						: ManifestJson.render(visibility(request, job).filter(ManifestJson.read(job.manifestJson())),
+								baseUrl.of(request), job.id(), null));
 			}
 			case FAILED -> OperationOutcomes.write(request, jobStatus(response, job, 500), "error", "exception",
 					BulkErrors.code(202) + "The bulk job failed: " + job.errorMessage());
@@ -126,9 +129,14 @@ public class BulkStatusProvider {
 	private String pageManifest(BulkJob job, BulkJobFiles.Page page, ServletRequestDetails request, int pageNumber) {
 		BulkManifest manifest = new BulkManifest(job.transactionTime(), job.requestUrl(), requiresAccessToken,
 				page.output(), page.deleted(), page.error(), job.statusOptions().outputOrganizedBy());
-		String next = page.hasNext() ? statusUrl(request.getFhirServerBase(), job.id()) + "&page=" + (pageNumber + 1)
+		String next = page.hasNext() ? statusUrl(baseUrl.of(request), job.id()) + "&page=" + (pageNumber + 1)
 				: null;
-		return ManifestJson.render(manifest, request.getFhirServerBase(), job.id(), next);
+		return ManifestJson.render(visibility(request, job).filter(manifest), baseUrl.of(request), job.id(), next);
+	}
+
+	/** What the current token may see of its job (its scopes may have narrowed since the kick-off). */
+	private FileVisibility visibility(ServletRequestDetails request, BulkJob job) {
+		return new FileVisibility(authorization.grant(request), job);
 	}
 
 	private static void writeManifest(HttpServletResponse response, String manifest) throws IOException {

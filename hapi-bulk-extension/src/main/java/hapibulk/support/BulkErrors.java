@@ -10,6 +10,9 @@ package hapibulk.support;
  * lines an import reports in its error files (240-299)</li>
  * <li>3xx: job execution (301); authorization from 310: authentication 310/320/321, import scopes 311/312,
  * export scopes 330-334</li>
+ * <li>340-379: authorization hardening: 340 a REST search or conditional URL reaching unreadable types,
+ * 341 a {@code _typeFilter} doing so, 342 a Group export without Group read, 343 a download the current
+ * token's scopes do not cover</li>
  * <li>5xx: start-up and the host: refused while starting 501, HAPI's bulk poll operations 502, partitioned host
  * 503 (501-519)</li>
  * </ul>

@@ -55,7 +55,7 @@ class AccessTokensTest {
 	@Test
 	void lifetime_isAtMostFiveMinutes() {
 		AuthSettings settings = new AuthSettings(AuthMode.SMART, null, null, Duration.ofHours(1), null,
-				new AuthSettings.External(null, null, null));
+				new AuthSettings.External(null, null, null), AuthSettings.TokenLimits.DEFAULTS);
 		assertThat(settings.tokenLifetime()).isEqualTo(Duration.ofMinutes(5));
 	}
 }

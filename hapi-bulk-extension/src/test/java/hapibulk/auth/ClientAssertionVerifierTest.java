@@ -49,7 +49,7 @@ class ClientAssertionVerifierTest {
 				new AuthSettings.Client("rsa-client", new JWKSet(rsa.toPublicJWK()).toString(), null, "system/*.read", null),
 				new AuthSettings.Client("ec-client", new JWKSet(ec.toPublicJWK()).toString(), null, "system/*.read", "p1")),
 				ScopeSetTest.TYPES);
-		verifier = new ClientAssertionVerifier(clients, List.of(), new JwksCache(Clock.systemUTC()),
+		verifier = new ClientAssertionVerifier(clients, new JwksCache(Clock.systemUTC()),
 				new JtiReplayGuard(jdbc, Clock.systemUTC()), Clock.systemUTC());
 	}
 
@@ -72,7 +72,7 @@ class ClientAssertionVerifierTest {
 		assertRefused(rsaAssertion(c -> {}, h -> h.keyID("other")), "kid");
 		assertRefused(rsaAssertion(c -> c.notBeforeTime(Date.from(now.plusSeconds(120))), h -> {}), "not valid yet");
 		assertRefused(rsaAssertion(c -> {}, h -> h.jwkURL(java.net.URI.create("https://evil.example/jwks"))),
-				"not allow-listed");
+				"not one of this client's allow-listed JWKS URLs");
 		// Signed by another key under the registered kid
 		RSAKey other = new RSAKeyGenerator(2048).keyID("rsa").generate();
 		assertRefused(sign(new JWSHeader.Builder(JWSAlgorithm.RS384).keyID("rsa").build(), claims("rsa-client").build(),
@@ -84,7 +84,8 @@ class ClientAssertionVerifierTest {
 	}
 
 	@Test
-	void verify_takesKeysFromAnAllowListedJku() throws Exception {
+	void verify_takesKeysFromTheClientsOwnAllowListedJku_neverForAnotherClient() throws Exception {
+		// given: the JWKS at jku belongs to rsa-client (its jku-allow-list); other-client has inline keys only
 		RSAKey jkuKey = new RSAKeyGenerator(2048).keyID("jku-key").generate();
 		com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
 				new java.net.InetSocketAddress("127.0.0.1", 0), 0);
@@ -93,20 +94,99 @@ class ClientAssertionVerifierTest {
 		server.start();
 		try {
 			String jku = "http://127.0.0.1:" + server.getAddress().getPort() + "/jwks";
-			JdbcDataSource dataSource = new JdbcDataSource();
-			dataSource.setURL("jdbc:h2:mem:jti-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
-			JdbcTemplate jdbc = new JdbcTemplate(dataSource);
-			jdbc.execute(JtiReplayGuard.createTableSql());
 			ClientAssertionVerifier withAllowList = new ClientAssertionVerifier(new RegisteredClients(List.of(
 					new AuthSettings.Client("rsa-client", new JWKSet(rsa.toPublicJWK()).toString(), null, "system/*.read",
-							null)), ScopeSetTest.TYPES), List.of(jku), new JwksCache(Clock.systemUTC()),
-					new JtiReplayGuard(jdbc, Clock.systemUTC()), Clock.systemUTC());
-			String assertion = sign(new JWSHeader.Builder(JWSAlgorithm.RS384).keyID("jku-key")
+							null, List.of(jku)),
+					new AuthSettings.Client("other-client", new JWKSet(ec.toPublicJWK()).toString(), null, "system/*.read",
+							null)), ScopeSetTest.TYPES), new JwksCache(Clock.systemUTC()), replayGuard(), Clock.systemUTC());
+
+			// when: the key holder signs as its own client, and as another client naming the same jku
+			String own = sign(new JWSHeader.Builder(JWSAlgorithm.RS384).keyID("jku-key")
 					.jwkURL(java.net.URI.create(jku)).build(), claims("rsa-client").build(), new RSASSASigner(jkuKey));
-			assertThat(withAllowList.verify(assertion, TOKEN_URL).clientId()).isEqualTo("rsa-client");
+			String impersonation = sign(new JWSHeader.Builder(JWSAlgorithm.RS384).keyID("jku-key")
+					.jwkURL(java.net.URI.create(jku)).build(), claims("other-client").build(), new RSASSASigner(jkuKey));
+
+			// then: only its own client is authenticated
+			assertThat(withAllowList.verify(own, TOKEN_URL).clientId()).isEqualTo("rsa-client");
+			assertThatThrownBy(() -> withAllowList.verify(impersonation, TOKEN_URL)).isInstanceOf(OAuthError.class)
+					.hasMessageContaining("not one of this client's allow-listed JWKS URLs");
 		} finally {
 			server.stop(0);
 		}
+	}
+
+	@Test
+	void globalJkuAllowList_refusesToStart() {
+		// given / when / then: the old global list would let any key there sign for every client
+		assertThatThrownBy(() -> new AuthSettings(AuthMode.SMART, List.of(), List.of("https://keys.example/jwks"),
+				java.time.Duration.ofMinutes(5), null, new AuthSettings.External(null, null, null),
+				AuthSettings.TokenLimits.DEFAULTS)).isInstanceOf(IllegalArgumentException.class)
+				.hasMessageContaining("hapi.bulk.auth.clients[n].jku-allow-list");
+	}
+
+	@Test
+	void verify_unknownKids_refetchTheJwksAtMostOncePerInterval() throws Exception {
+		// given: a client whose keys are at a URL (cacheable for a minute), and a clock we move
+		java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
+		com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+				new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+		JwksCacheTest.serve(server, "/jwks", new JWKSet(rsa.toPublicJWK()).toString(), "max-age=600", fetches);
+		server.start();
+		try {
+			String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/jwks";
+			MovableClock jwksClock = new MovableClock();
+			ClientAssertionVerifier remote = new ClientAssertionVerifier(new RegisteredClients(List.of(
+					new AuthSettings.Client("remote-client", null, url, "system/*.read", null)), ScopeSetTest.TYPES),
+					new JwksCache(jwksClock, java.time.Duration.ofSeconds(60)), replayGuard(), Clock.systemUTC());
+
+			// when: 20 assertions with invented kids (each would have forced a blocking refetch)
+			for (int i = 0; i < 20; i++) {
+				String assertion = sign(new JWSHeader.Builder(JWSAlgorithm.RS384).keyID("invented-" + i).build(),
+						claims("remote-client").build(), new RSASSASigner(rsa));
+				assertThatThrownBy(() -> remote.verify(assertion, TOKEN_URL)).isInstanceOf(OAuthError.class);
+			}
+
+			// then: one fetch in all; after the interval, one more refetch for a new kid (key rotation still works)
+			assertThat(fetches.get()).isEqualTo(1);
+			jwksClock.advance(java.time.Duration.ofSeconds(61));
+			String later = sign(new JWSHeader.Builder(JWSAlgorithm.RS384).keyID("invented-late").build(),
+					claims("remote-client").build(), new RSASSASigner(rsa));
+			assertThatThrownBy(() -> remote.verify(later, TOKEN_URL)).isInstanceOf(OAuthError.class);
+			assertThat(fetches.get()).isEqualTo(2);
+		} finally {
+			server.stop(0);
+		}
+	}
+
+	static final class MovableClock extends Clock {
+		private Instant now = Instant.now();
+
+		void advance(java.time.Duration duration) {
+			now = now.plus(duration);
+		}
+
+		@Override
+		public java.time.ZoneId getZone() {
+			return java.time.ZoneOffset.UTC;
+		}
+
+		@Override
+		public Clock withZone(java.time.ZoneId zone) {
+			return this;
+		}
+
+		@Override
+		public Instant instant() {
+			return now;
+		}
+	}
+
+	private static JtiReplayGuard replayGuard() {
+		JdbcDataSource dataSource = new JdbcDataSource();
+		dataSource.setURL("jdbc:h2:mem:jti-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		jdbc.execute(JtiReplayGuard.createTableSql());
+		return new JtiReplayGuard(jdbc, Clock.systemUTC());
 	}
 
 	@Test

@@ -1,5 +1,6 @@
 package hapibulk.auth;
 
+import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.RSASSASigner;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Mode external: JWTs of another authorization server, its JWKS served over real HTTP. */
 class ExternalTokensTest {
@@ -74,12 +76,36 @@ class ExternalTokensTest {
 		assertThat(tokens.verify("garbage")).isEmpty();
 	}
 
+	@Test
+	void externalMode_withoutAudience_refusesToStart() {
+		// given: an issuer and its keys, but no audience (a token it made for any other resource server would pass)
+		AuthSettings.External noAudience = new AuthSettings.External(ISSUER,
+				"http://127.0.0.1:" + idp.getAddress().getPort() + "/jwks", null);
+
+		// when / then
+		assertThatThrownBy(() -> new ExternalTokens(noAudience, ScopeSetTest.TYPES))
+				.isInstanceOf(IllegalArgumentException.class).hasMessageContaining("hapi.bulk.auth.external.audience");
+	}
+
+	@Test
+	void verify_acceptsRfc9068AtJwtType_refusesOtherTypes() throws Exception {
+		// given / when / then
+		assertThat(tokens.verify(token(key, c -> {}, new JOSEObjectType("at+jwt")))).isPresent();
+		assertThat(tokens.verify(token(key, c -> {}, JOSEObjectType.JWT))).isPresent();
+		assertThat(tokens.verify(token(key, c -> {}, new JOSEObjectType("secevent+jwt")))).isEmpty();
+	}
+
 	private static String token(RSAKey signingKey, Consumer<JWTClaimsSet.Builder> changes) throws Exception {
+		return token(signingKey, changes, null);
+	}
+
+	private static String token(RSAKey signingKey, Consumer<JWTClaimsSet.Builder> changes, JOSEObjectType type)
+			throws Exception {
 		JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().issuer(ISSUER).audience("hapi-bulk").subject("svc-1")
 				.claim("client_id", "analytics").claim("scope", "openid system/Patient.rs system/Observation.read")
 				.expirationTime(Date.from(Instant.now().plusSeconds(120)));
 		changes.accept(claims);
-		SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(signingKey.getKeyID()).build(),
+		SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(signingKey.getKeyID()).type(type).build(),
 				claims.build());
 		jwt.sign(new RSASSASigner(signingKey));
 		return jwt.serialize();

@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ScopeAuthorizationInterceptorTest {
 
 	static final FhirContext FHIR = FhirContext.forR4Cached();
-	final ScopeAuthorizationInterceptor interceptor = new ScopeAuthorizationInterceptor();
+	final ScopeAuthorizationInterceptor interceptor = new ScopeAuthorizationInterceptor(new SearchReach(FHIR, null));
 
 	@Test
 	void writeScope_allowsCreateAndUpdate_notRead() throws Exception {

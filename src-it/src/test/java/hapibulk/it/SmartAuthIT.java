@@ -82,7 +82,11 @@ class SmartAuthIT {
 				"--hapi.bulk.auth.clients[3].client-id=" + jkuClient.clientId(),
 				"--hapi.bulk.auth.clients[3].jwks={\"keys\":[]}",
 				"--hapi.bulk.auth.clients[3].scopes=system/Patient.read",
-				"--hapi.bulk.retry-after=1s");
+				"--hapi.bulk.retry-after=1s",
+				// Every request of this IT comes from one address and mostly one client: the token endpoint's
+				// rate limits (tested in the extension) would otherwise answer 429 part-way.
+				"--hapi.bulk.auth.token-limits.per-address-per-minute=0",
+				"--hapi.bulk.auth.token-limits.per-client-per-minute=0");
 		http = server.http();
 		tokenUrl = http.base() + "/auth/token";
 		loadData();

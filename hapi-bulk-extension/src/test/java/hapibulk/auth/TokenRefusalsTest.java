@@ -1,0 +1,53 @@
+package hapibulk.auth;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import hapibulk.audit.BulkAudit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A flood of refused token requests is counted, and audited once per client, error and interval. */
+class TokenRefusalsTest {
+
+	final ListAppender<ILoggingEvent> auditLog = new ListAppender<>();
+	final Logger logger = (Logger) LoggerFactory.getLogger(BulkAudit.LOGGER);
+
+	@BeforeEach
+	void captureAuditLog() {
+		auditLog.start();
+		logger.addAppender(auditLog);
+	}
+
+	@AfterEach
+	void release() {
+		logger.detachAppender(auditLog);
+	}
+
+	@Test
+	void refused_manyTimesInOneInterval_isAuditedOnce_andTheNextRecordCarriesTheCount() {
+		// given
+		ClientAssertionVerifierTest.MovableClock clock = new ClientAssertionVerifierTest.MovableClock();
+		TokenRefusals refusals = new TokenRefusals(new BulkAudit(null, clock), Duration.ofMinutes(1), clock);
+
+		// when: 500 refusals of one client in a minute, one of another kind, then one after the minute
+		for (int i = 0; i < 500; i++) {
+			refusals.refused(null, "c1", "10.0.0." + (i % 200), OAuthError.invalidClient("bad signature"));
+		}
+		refusals.refused(null, null, "10.9.9.9", OAuthError.invalidRequest("client_assertion is missing"));
+		clock.advance(Duration.ofSeconds(61));
+		refusals.refused(null, "c1", "10.0.0.1", OAuthError.invalidClient("bad signature"));
+
+		// then
+		assertThat(refusals.total()).isEqualTo(502);
+		assertThat(auditLog.list).hasSize(3);
+		assertThat(auditLog.list.get(2).getFormattedMessage()).contains("\"refusals-not-audited\":\"499\"")
+				.contains("\"claimed-client\":\"c1\"");
+	}
+}
