@@ -126,11 +126,14 @@ public class BulkConfiguration {
 			TypeFilters typeFilters, ExportJobService exportJobService, BulkJobService jobService,
 			BulkFileStore fileStore, BulkProperties properties, ImportJobService importJobService,
 			BulkAuthorization authorization, BulkAudit audit, BulkAuthConfiguration.AuthInterceptors authInterceptors) {
-		List<Object> interceptors = new ArrayList<>(List.of(new BulkCapabilityStatementInterceptor()));
+		List<Object> interceptors = new ArrayList<>(List.of(new BulkCapabilityStatementInterceptor(),
+				new hapibulk.support.BulkExceptionAnswers(List.of("$export", BulkImportProvider.OPERATION,
+						BulkStatusProvider.OPERATION, BulkFileProvider.OPERATION))));
 		interceptors.addAll(authInterceptors.interceptors());
 		return new BulkServerRegistrar(List.of(
 				new BulkExportProvider(new ExportRequestParser(fhirContext, compartment, typeFilters,
-						properties.export().includeReferencedResources(), Clock.systemUTC()),
+						properties.export().includeReferencedResources(), properties.export().maxTypeFilterLength(),
+						Clock.systemUTC()),
 						exportJobService, authorization, new ExportAccess(compartment, fhirContext.getResourceTypes(),
 								properties.export().includeReferencedResources()), audit),
 				new BulkImportProvider(new ImportRequestParser(fhirContext), importJobService, authorization, audit),

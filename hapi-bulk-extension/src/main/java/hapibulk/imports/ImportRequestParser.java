@@ -75,6 +75,10 @@ public class ImportRequestParser {
 		String mode = null;
 		List<ImportRequest.Input> inputs = new ArrayList<>();
 		for (ParametersParameterComponent parameter : parameters.getParameter()) {
+			if (parameter.getName() == null || parameter.getName().isBlank()) {
+				throw new InvalidRequestException(BulkErrors.code(206) + "Every Parameters.parameter of the $import body"
+						+ " needs a name");
+			}
 			switch (parameter.getName()) {
 				case "inputFormat" -> inputFormat = value(parameter);
 				case "inputSource" -> inputSource = value(parameter);

@@ -434,7 +434,7 @@ class ExportJobTest {
 	void allowPartialManifests_recordsEachFileAsItIsFinished_withTheFinalCountsAndChecksums() {
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.SYSTEM, null, List.of(), List.of("Encounter", "Patient"),
 				null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "http://localhost/fhir/$export",
-				List.of("_outputSplit"), null, false, true));
+				List.of(hapibulk.export.IgnoredParameter.unsupported("_outputSplit")), null, false, true));
 
 		BulkManifest stored = ManifestJson.read(job.manifestJson());
 		assertThat(stored.output()).hasSizeGreaterThan(2); // 1,215 Encounters at 500 per file
