@@ -63,7 +63,7 @@ public class BulkExceptionAnswers {
 					+ "The server could not handle this request; quote correlation id " + correlationId
 					+ " to its operator");
 		}
-		response.reset();
+		// No reset: headers set before the failure (WWW-Authenticate by an interceptor) stay.
 		for (Map.Entry<String, List<String>> header : exception.getResponseHeaders().entrySet()) {
 			header.getValue().forEach(value -> response.addHeader(header.getKey(), value));
 		}
