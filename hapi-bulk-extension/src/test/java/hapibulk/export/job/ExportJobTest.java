@@ -93,6 +93,8 @@ class ExportJobTest {
 		registry.add("hapi.bulk.audit.store-events", () -> "false");
 		registry.add("hapi.bulk.export.max-resources-per-file", () -> "500");
 		registry.add("hapi.bulk.export.page-size", () -> "200");
+		// The compartment alone, as these tests expect (referenced resources default to on since issue 15).
+		registry.add("hapi.bulk.export.include-referenced-resources", () -> "false");
 	}
 
 	@Autowired
