@@ -145,11 +145,14 @@ public class BulkConfiguration {
 			ObjectProvider<IFulltextSearchSvc> fullTextSearch, ServerBaseUrl baseUrl, SearchReach searchReach) {
 		List<Object> interceptors = new ArrayList<>(List.of(new BulkCapabilityStatementInterceptor(),
 				new ExportCapabilityStatementInterceptor(compartment, properties.export().includeReferencedResources(),
-						() -> fullTextSearch.getIfAvailable() != null && !fullTextSearch.getIfAvailable().isDisabled())));
+						() -> fullTextSearch.getIfAvailable() != null && !fullTextSearch.getIfAvailable().isDisabled()),
+				new hapibulk.support.BulkExceptionAnswers(List.of("$export", BulkImportProvider.OPERATION,
+						BulkStatusProvider.OPERATION, BulkFileProvider.OPERATION))));
 		interceptors.addAll(authInterceptors.interceptors());
 		return new BulkServerRegistrar(List.of(
 				new BulkExportProvider(new ExportRequestParser(fhirContext, compartment, typeFilters,
-						properties.export().includeReferencedResources(), Clock.systemUTC()),
+						properties.export().includeReferencedResources(), properties.export().maxTypeFilterLength(),
+						Clock.systemUTC()),
 						exportJobService, authorization, new ExportAccess(compartment, fhirContext.getResourceTypes(),
 								properties.export().includeReferencedResources(), searchReach), audit, baseUrl),
 				new BulkImportProvider(new ImportRequestParser(fhirContext), importJobService, authorization, audit,

@@ -53,6 +53,8 @@ public record BulkProperties(
 	 * @param includeReferencedResources whether Patient and Group exports also hold the resources outside
 	 *                            the Patient compartment (Practitioner, Organization, ...) that the
 	 *                            exported patients and their compartment resources reference
+	 * @param maxTypeFilterLength the longest {@code _typeFilter} value a kick-off may send (characters);
+	 *                            longer ones get 400 before a job is made (HAPI's search would fail later)
 	 * @param createTypeIndex     whether to create the index on HFJ_RESOURCE (RES_TYPE, RES_ID) at
 	 *                            start-up (see TypeKeyIndex)
 	 */
@@ -62,8 +64,9 @@ public record BulkProperties(
 			@DefaultValue("100000") int maxResourcesPerFile,
 			@DefaultValue("1GB") DataSize maxFileBytes,
 			@DefaultValue("4") int maxRunningExports,
-			@DefaultValue("false") boolean includeReferencedResources,
-			@DefaultValue("false") boolean createTypeIndex) {}
+			@DefaultValue("true") boolean includeReferencedResources,
+			@DefaultValue("false") boolean createTypeIndex,
+			@DefaultValue("1000") int maxTypeFilterLength) {}
 
 	/**
 	 * @param allowedSources     URL prefixes that http(s) inputs must start with; empty: no http(s) input is

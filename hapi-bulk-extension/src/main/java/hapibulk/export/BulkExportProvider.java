@@ -13,6 +13,7 @@ import hapibulk.auth.BulkAuthorization;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkStatusProvider;
 import hapibulk.support.OperationOutcomes;
+import hapibulk.support.PreferHeader;
 import hapibulk.support.ServerBaseUrl;
 import org.hl7.fhir.instance.model.api.IBaseReference;
 import org.hl7.fhir.instance.model.api.IIdType;
@@ -132,6 +133,9 @@ public class BulkExportProvider {
 		ExportRequest exportRequest;
 		try {
 			exportRequest = access.limit(parser.parse(level, groupId, patientId, parameters, request), grant);
+			if (patientId == null && PreferHeader.of(request.getHeaders("Prefer")).lenient()) {
+				exportRequest = exportJobService.withoutUnusablePatients(exportRequest);
+			}
 			job = exportJobService.submit(exportRequest, patientId != null, grant.clientId());
 		} catch (BaseServerResponseException e) {
 			audit.record(AuditRecord.of(AuditAction.EXPORT_KICKOFF, grant.clientId(), request, "$export", false,

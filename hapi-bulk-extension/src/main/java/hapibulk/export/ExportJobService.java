@@ -1,5 +1,6 @@
 package hapibulk.export;
 
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import hapibulk.export.job.ExportScopeResolver;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobKind;
@@ -12,6 +13,8 @@ import org.springframework.batch.core.JobParametersBuilder;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Turns an {@link ExportRequest} into a bulk job running the export Spring Batch job, after
@@ -37,6 +40,27 @@ public class ExportJobService {
 		this.maxRunningExports = maxRunningExports;
 		this.retryAfter = retryAfter;
 		this.clock = clock;
+	}
+
+	/**
+	 * Lenient handling of {@code patient}: unknown patients and non-members of the Group contribute nothing
+	 * and are reported in the error file. When none is left the request is still refused, since an empty
+	 * {@code patient} list would mean every patient.
+	 */
+	public ExportRequest withoutUnusablePatients(ExportRequest request) {
+		if (request.level() == ExportLevel.SYSTEM || request.patientIds().isEmpty()) {
+			return request;
+		}
+		Map<String, String> unusable = scopeResolver.unusablePatients(request);
+		if (unusable.isEmpty()) {
+			return request;
+		}
+		if (unusable.size() == request.patientIds().size()) {
+			throw new InvalidRequestException(BulkErrors.code(138) + "None of the patients named by 'patient' can be"
+					+ " exported: " + String.join("; ", unusable.values()));
+		}
+		return request.withoutPatients(List.copyOf(unusable.keySet()), unusable.values().stream()
+				.map(reason -> new IgnoredParameter("patient", reason)).toList());
 	}
 
 	/**

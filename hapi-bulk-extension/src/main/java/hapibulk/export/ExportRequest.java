@@ -3,6 +3,7 @@ package hapibulk.export;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import hapibulk.job.StatusOptions;
 
@@ -25,8 +26,9 @@ import java.util.List;
  *                     {@code RelevantProvenanceResources}); empty when not asked for
  * @param outputFormat always {@code application/fhir+ndjson} (its aliases are normalised)
  * @param requestUrl   the kick-off URL, echoed as the manifest's {@code request}
- * @param ignoredParameters parameters the server does not support, ignored under
- *                     {@code Prefer: handling=lenient}; each gets an OperationOutcome in the manifest's error file
+ * @param ignoredParameters parameters (or values) ignored under {@code Prefer: handling=lenient} because the
+ *                     server does not support or cannot run them; each gets an OperationOutcome in the
+ *                     manifest's error file
  * @param organizeOutputBy {@code Patient} when the output is organised in patient blocks, else null
  * @param separateStatus {@code Prefer: separate-export-status}: status requests answer 200 and carry the
  *                     job's status in {@code X-Export-Status}
@@ -35,7 +37,7 @@ import java.util.List;
  */
 public record ExportRequest(ExportLevel level, String groupId, List<String> patientIds, List<String> types,
 		Instant since, Instant until, List<String> elements, List<String> typeFilters, List<String> associatedData,
-		String outputFormat, String requestUrl, List<String> ignoredParameters, String organizeOutputBy,
+		String outputFormat, String requestUrl, List<IgnoredParameter> ignoredParameters, String organizeOutputBy,
 		boolean separateStatus, boolean allowPartialManifests) {
 
 	private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -57,6 +59,16 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 	/** Whether the output is organised in blocks of one patient's data. */
 	public boolean patientBlocks() {
 		return organizeOutputBy != null;
+	}
+
+	/** The same request without these patients, each reported as ignored (lenient handling of unknown patients). */
+	public ExportRequest withoutPatients(List<String> dropped, List<IgnoredParameter> reasons) {
+		List<String> kept = patientIds.stream().filter(id -> !dropped.contains(id)).toList();
+		List<IgnoredParameter> ignored = new ArrayList<>(ignoredParameters);
+		ignored.addAll(reasons);
+		return new ExportRequest(level, groupId, kept, types, since, until, elements, typeFilters,
+				associatedData, outputFormat, requestUrl, ignored, organizeOutputBy, separateStatus,
+				allowPartialManifests);
 	}
 
 	/** The same request limited to these types (the ones the caller may read). */
@@ -94,7 +106,9 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		associatedData.forEach(node.putArray("associatedData")::add);
 		node.put("outputFormat", outputFormat);
 		node.put("requestUrl", requestUrl);
-		ignoredParameters.forEach(node.putArray("ignoredParameters")::add);
+		ArrayNode ignored = node.putArray("ignoredParameters");
+		ignoredParameters.forEach(parameter -> ignored.addObject().put("parameter", parameter.parameter())
+				.put("reason", parameter.reason()));
 		node.put("organizeOutputBy", organizeOutputBy);
 		node.put("separateStatus", separateStatus);
 		node.put("allowPartialManifests", allowPartialManifests);
@@ -106,12 +120,21 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 			JsonNode node = MAPPER.readTree(json);
 			return new ExportRequest(ExportLevel.valueOf(node.get("level").asText()), text(node, "groupId"),
 					list(node, "patientIds"), list(node, "types"), instant(node, "since"), instant(node, "until"), list(node, "elements"), list(node, "typeFilters"), list(node, "associatedData"),
-					node.get("outputFormat").asText(), node.get("requestUrl").asText(), list(node, "ignoredParameters"),
+					node.get("outputFormat").asText(), node.get("requestUrl").asText(), ignoredParameters(node),
 					text(node, "organizeOutputBy"), node.path("separateStatus").asBoolean(false),
 					node.path("allowPartialManifests").asBoolean(false));
 		} catch (JsonProcessingException e) {
 			throw new IllegalArgumentException("Not an export request: " + json, e);
 		}
+	}
+
+	/** Rows written before reasons were kept hold the bare names of unsupported parameters. */
+	private static List<IgnoredParameter> ignoredParameters(JsonNode node) {
+		List<IgnoredParameter> ignored = new ArrayList<>();
+		node.path("ignoredParameters").forEach(value -> ignored.add(value.isTextual()
+				? IgnoredParameter.unsupported(value.asText())
+				: new IgnoredParameter(value.path("parameter").asText(), text(value, "reason"))));
+		return ignored;
 	}
 
 	private static String text(JsonNode node, String field) {

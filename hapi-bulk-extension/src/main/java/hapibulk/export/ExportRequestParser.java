@@ -6,6 +6,8 @@ import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import hapibulk.export.job.ElementsSubsetter;
 import hapibulk.support.BulkErrors;
+import hapibulk.support.MediaTypes;
+import hapibulk.support.PreferHeader;
 import org.hl7.fhir.instance.model.api.IBaseReference;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
@@ -14,11 +16,9 @@ import org.hl7.fhir.r4.model.Parameters;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -32,6 +32,14 @@ public class ExportRequestParser {
 	private static final Set<String> KNOWN_PARAMETERS = Set.of("_outputFormat", "_type", "_since", "_until", "patient",
 			"_elements", "_typeFilter", "includeAssociatedData", "organizeOutputBy", "allowPartialManifests");
 	private static final Pattern ELEMENT = Pattern.compile("(?:([A-Z][A-Za-z]+)\\.)?([a-z][A-Za-z]*)");
+	/** Parameters with one value; a second is refused rather than silently dropped. */
+	private static final List<String> SINGLE_VALUED = List.of("_outputFormat", "_since", "_until", "organizeOutputBy",
+			"allowPartialManifests");
+	/** The FHIR instant: a time of day to the second and a zone; {@code _since=2020} says neither. */
+	private static final Pattern INSTANT = Pattern.compile(
+			"\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})");
+	/** The width of BULK_JOB.REQUEST_URL, where the kick-off URL is kept. */
+	static final int MAX_REQUEST_URL = 4000;
 	/** HAPI's own request controls, which every FHIR operation accepts. */
 	private static final Set<String> SERVER_PARAMETERS = Set.of("_pretty", "_format", "_summary");
 
@@ -40,13 +48,16 @@ public class ExportRequestParser {
 	private final Clock clock;
 	private final TypeFilters typeFilters;
 	private final boolean includeReferencedResources;
+	private final int maxTypeFilterLength;
 
 	/**
 	 * @param includeReferencedResources whether Patient and Group exports may hold types outside the
 	 *                                   Patient compartment (the resources their data references)
+	 * @param maxTypeFilterLength        the longest {@code _typeFilter} value accepted
 	 */
 	public ExportRequestParser(FhirContext fhirContext, PatientCompartment compartment, TypeFilters typeFilters,
-			boolean includeReferencedResources, Clock clock) {
+			boolean includeReferencedResources, int maxTypeFilterLength, Clock clock) {
+		this.maxTypeFilterLength = maxTypeFilterLength;
 		this.typeFilters = typeFilters;
 		this.includeReferencedResources = includeReferencedResources;
 		this.fhirContext = fhirContext;
@@ -60,16 +71,26 @@ public class ExportRequestParser {
 	 */
 	public ExportRequest parse(ExportLevel level, IIdType groupId, IIdType patientId, ExportParameters parameters,
 			ServletRequestDetails request) {
-		Prefer prefer = Prefer.of(request.getHeaders("Prefer"));
+		PreferHeader prefer = PreferHeader.of(request.getHeaders("Prefer"));
 		if (!prefer.respondAsync()) {
 			throw new InvalidRequestException(BulkErrors.code(101)
 					+ "Bulk export is asynchronous: send the header 'Prefer: respond-async'");
 		}
 		checkAccept(request.getHeader("Accept"));
-		List<String> unsupported = unsupportedParameters(request);
-		if (!unsupported.isEmpty() && !prefer.lenient()) {
+		checkRequestUrl(request.getCompleteUrl());
+		List<String> names = parameterNames(request);
+		checkSingleValued(names);
+		// Under lenient handling what the server cannot honour is collected here instead of refused.
+		List<IgnoredParameter> ignored = prefer.lenient() ? new ArrayList<>() : null;
+		List<String> unsupported = names.stream()
+				.filter(name -> !KNOWN_PARAMETERS.contains(name) && !SERVER_PARAMETERS.contains(name))
+				.distinct().sorted().toList();
+		if (!unsupported.isEmpty() && ignored == null) {
 			throw new InvalidRequestException(BulkErrors.code(104) + "Unsupported export parameter '" + unsupported.get(0)
 					+ "' (send 'Prefer: handling=lenient' to have unsupported parameters ignored)");
+		}
+		if (ignored != null) {
+			unsupported.forEach(name -> ignored.add(IgnoredParameter.unsupported(name)));
 		}
 		Instant since = instant("_since", parameters.since());
 		Instant until = instant("_until", parameters.until());
@@ -77,13 +98,15 @@ public class ExportRequestParser {
 			throw new InvalidRequestException(BulkErrors.code(108) + "_until must be later than _since");
 		}
 		List<String> patients = patientIds(level, patientId, parameters.patients());
-		List<String> types = parseTypes(level, parameters.types());
-		List<String> queries = typeFilters.parse(values(parameters.typeFilters()), types);
+		List<String> types = parseTypes(level, parameters.types(), ignored);
+		List<String> queries = typeFilters.parse(boundedTypeFilters(values(parameters.typeFilters()), ignored), types,
+				ignored);
 		String organizeOutputBy = parseOrganizeOutputBy(parameters.organizeOutputBy(), types);
 		return new ExportRequest(level, groupId == null ? null : groupId.getIdPart(), patients, types, since, until,
 				parseElements(parameters.elements()), queries, parseAssociatedData(parameters.associatedData()),
-				parseOutputFormat(parameters.outputFormat()), request.getCompleteUrl(), unsupported, organizeOutputBy,
-				prefer.separateExportStatus(), isTrue(parameters.allowPartialManifests()));
+				parseOutputFormat(parameters.outputFormat()), request.getCompleteUrl(),
+				ignored == null ? List.of() : ignored, organizeOutputBy, prefer.separateExportStatus(),
+				isTrue(parameters.allowPartialManifests()));
 	}
 
 	private static void checkAccept(String accept) {
@@ -91,33 +114,114 @@ public class ExportRequestParser {
 			throw new InvalidRequestException(BulkErrors.code(102)
 					+ "Send 'Accept: application/fhir+json': it is the format of the OperationOutcomes this operation returns");
 		}
-		String lower = accept.toLowerCase(Locale.ROOT);
-		if (!lower.contains("application/fhir+json") && !lower.contains("application/json") && !lower.contains("*/*")) {
+		if (!MediaTypes.admitsFhirJson(accept)) {
 			throw new InvalidRequestException(BulkErrors.code(103) + "Unsupported Accept header '" + accept
-					+ "': bulk export answers in application/fhir+json");
+					+ "': bulk export answers in application/fhir+json (send Accept: application/fhir+json)");
 		}
 	}
 
-	private static List<String> unsupportedParameters(ServletRequestDetails request) {
-		Collection<String> names = new LinkedHashSet<>(request.getParameters().keySet());
-		if (request.getRequestType() == RequestTypeEnum.POST && request.getResource() instanceof Parameters body) {
-			body.getParameter().forEach(p -> names.add(p.getName()));
+	/** The job table keeps the kick-off URL (the manifest's {@code request}) in a column of this width. */
+	private static void checkRequestUrl(String url) {
+		if (url != null && url.length() > MAX_REQUEST_URL) {
+			throw new InvalidRequestException(BulkErrors.code(130) + "The kick-off URL is " + url.length()
+					+ " characters long; at most " + MAX_REQUEST_URL + " are accepted (send long requests as a POST"
+					+ " with a Parameters body)");
 		}
-		return names.stream().filter(name -> !KNOWN_PARAMETERS.contains(name) && !SERVER_PARAMETERS.contains(name))
-				.sorted().toList();
 	}
 
-	private List<String> parseTypes(ExportLevel level, List<IPrimitiveType<String>> types) {
+	/**
+	 * The names of the parameters of the query string and of a {@code Parameters} body. A POST body must be a
+	 * {@code Parameters} resource (HAPI would otherwise take it for no parameters at all), and each of its
+	 * parameters needs a name.
+	 */
+	private static List<String> parameterNames(ServletRequestDetails request) {
+		List<String> names = new ArrayList<>();
+		request.getParameters().forEach((name, values) -> {
+			for (int i = 0; i < Math.max(1, values == null ? 0 : values.length); i++) {
+				names.add(name);
+			}
+		});
+		if (request.getRequestType() == RequestTypeEnum.POST && request.getResource() != null) {
+			if (!(request.getResource() instanceof Parameters body)) {
+				throw new InvalidRequestException(BulkErrors.code(131) + "The body of a POST $export must be a"
+						+ " Parameters resource, not " + request.getResource().fhirType());
+			}
+			for (Parameters.ParametersParameterComponent parameter : body.getParameter()) {
+				if (parameter.getName() == null || parameter.getName().isBlank()) {
+					throw new InvalidRequestException(BulkErrors.code(132)
+							+ "Every Parameters.parameter of the body needs a name");
+				}
+				names.add(parameter.getName());
+			}
+		}
+		return names;
+	}
+
+	/** Parameters that take one value: a second one is refused rather than silently dropped. */
+	private static void checkSingleValued(List<String> names) {
+		for (String name : SINGLE_VALUED) {
+			if (names.stream().filter(name::equals).count() > 1) {
+				throw new InvalidRequestException(BulkErrors.code(133) + "The parameter '" + name
+						+ "' may be given only once");
+			}
+		}
+	}
+
+	/** A filter longer than the bound is refused (lenient: dropped): HAPI's search would fail on it inside the job. */
+	private List<String> boundedTypeFilters(List<String> values, List<IgnoredParameter> ignored) {
+		List<String> kept = new ArrayList<>();
+		for (String value : values) {
+			if (value.length() <= maxTypeFilterLength) {
+				kept.add(value);
+				continue;
+			}
+			String message = BulkErrors.code(134) + "A _typeFilter of " + value.length() + " characters is longer than"
+					+ " the " + maxTypeFilterLength + " this server accepts";
+			if (ignored == null) {
+				throw new InvalidRequestException(message);
+			}
+			ignored.add(new IgnoredParameter("_typeFilter", message));
+		}
+		return kept;
+	}
+
+	/**
+	 * At Patient and Group level a type outside the Patient compartment stands for the resources of that type
+	 * the exported compartments reference (with include-referenced-resources on). A request naming only such
+	 * types is refused, as the IG asks; under lenient handling it exports those referenced resources and
+	 * says so in the error file.
+	 */
+	private List<String> parseTypes(ExportLevel level, List<IPrimitiveType<String>> types, List<IgnoredParameter> ignored) {
+		List<String> requested = commaSeparated(types);
 		Set<String> result = new TreeSet<>();
-		for (String type : commaSeparated(types)) {
+		for (String type : requested) {
+			String problem = null;
 			if (!fhirContext.getResourceTypes().contains(type)) {
-				throw new InvalidRequestException(BulkErrors.code(105) + "Unknown resource type in _type: '" + type + "'");
+				problem = BulkErrors.code(105) + "Unknown resource type in _type: '" + type + "'";
+			} else if (level != ExportLevel.SYSTEM && !compartment.contains(type) && !includeReferencedResources) {
+				problem = BulkErrors.code(109) + "_type '" + type
+						+ "' is not in the Patient compartment, which bounds Patient and Group exports";
 			}
-			if (level != ExportLevel.SYSTEM && !compartment.contains(type) && !includeReferencedResources) {
-				throw new InvalidRequestException(BulkErrors.code(109) + "_type '" + type
-						+ "' is not in the Patient compartment, which bounds Patient and Group exports");
+			if (problem == null) {
+				result.add(type);
+			} else if (ignored == null) {
+				throw new InvalidRequestException(problem);
+			} else {
+				ignored.add(new IgnoredParameter("_type", problem));
 			}
-			result.add(type);
+		}
+		if (!requested.isEmpty() && result.isEmpty()) {
+			throw new InvalidRequestException(BulkErrors.code(135) + "None of the types in _type can be exported here: "
+					+ String.join(",", requested));
+		}
+		if (level != ExportLevel.SYSTEM && !result.isEmpty() && result.stream().noneMatch(compartment::contains)) {
+			String message = BulkErrors.code(136) + "_type names only types outside the Patient compartment ("
+					+ String.join(",", result) + "), which a Patient or Group export holds only as the resources"
+					+ " its patients' data references";
+			if (ignored == null) {
+				throw new InvalidRequestException(message + "; add a compartment type such as Patient");
+			}
+			ignored.add(new IgnoredParameter("_type", message + "; exported only those"));
 		}
 		return List.copyOf(result);
 	}
@@ -228,6 +332,11 @@ public class ExportRequestParser {
 		if (value == null || value.getValue() == null) {
 			return null;
 		}
+		String text = value.getValueAsString();
+		if (text == null || !INSTANT.matcher(text.strip()).matches()) {
+			throw new InvalidRequestException(BulkErrors.code(137) + name + " must be an instant with a time zone,"
+					+ " such as 2024-01-31T00:00:00Z, not '" + text + "'");
+		}
 		Instant instant = value.getValue().toInstant();
 		if (instant.isAfter(clock.instant())) {
 			throw new InvalidRequestException(BulkErrors.code(106) + name + " is in the future: "
@@ -246,23 +355,5 @@ public class ExportRequestParser {
 					+ "': use application/fhir+ndjson, application/ndjson or ndjson");
 		}
 		return NDJSON;
-	}
-
-	/** The preferences of RFC 7240 that bulk kick-offs use. */
-	record Prefer(boolean respondAsync, boolean lenient, boolean separateExportStatus) {
-		static Prefer of(List<String> headers) {
-			boolean async = false;
-			boolean lenient = false;
-			boolean separate = false;
-			for (String header : headers == null ? List.<String>of() : headers) {
-				for (String token : header.split(",")) {
-					String preference = token.trim().toLowerCase(Locale.ROOT).replace(" ", "");
-					async |= preference.equals("respond-async");
-					lenient |= preference.equals("handling=lenient");
-					separate |= preference.equals("separate-export-status");
-				}
-			}
-			return new Prefer(async, lenient, separate);
-		}
 	}
 }

@@ -3,6 +3,7 @@ package hapibulk.export;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import hapibulk.support.BulkErrors;
 
@@ -31,13 +32,28 @@ public class TypeFilters {
 		this.matchUrlService = matchUrlService;
 	}
 
-	/** Splits and checks the values; each result is one {@code Type?query}. */
+	/** Splits and checks the values; each result is one {@code Type?query}. A query that cannot run is a 400. */
 	public List<String> parse(List<String> values, List<String> exportedTypes) {
+		return parse(values, exportedTypes, null);
+	}
+
+	/**
+	 * @param ignored null to refuse (400) a query the server cannot run; else such a query is dropped and
+	 *                added here (lenient handling), and the others are kept
+	 */
+	public List<String> parse(List<String> values, List<String> exportedTypes, List<IgnoredParameter> ignored) {
 		List<String> queries = new ArrayList<>();
 		for (String value : values) {
 			for (String query : NEXT_QUERY.split(value.trim())) {
-				check(query, exportedTypes);
-				queries.add(query);
+				try {
+					check(query, exportedTypes);
+					queries.add(query);
+				} catch (InvalidRequestException e) {
+					if (ignored == null) {
+						throw e;
+					}
+					ignored.add(new IgnoredParameter("_typeFilter", e.getMessage()));
+				}
 			}
 		}
 		return List.copyOf(queries);
@@ -74,6 +90,14 @@ public class TypeFilters {
 			}
 		}
 		// HAPI refuses unknown search parameters and malformed values here, with its own message.
-		searchOf(query);
+		try {
+			searchOf(query);
+		} catch (BaseServerResponseException e) {
+			throw new InvalidRequestException(BulkErrors.code(128) + "_typeFilter '" + query
+					+ "' is not a search this server can run: " + e.getMessage());
+		} catch (RuntimeException e) {
+			throw new InvalidRequestException(BulkErrors.code(129) + "_typeFilter '" + query
+					+ "' is not a search this server can run");
+		}
 	}
 }

@@ -12,10 +12,10 @@ import hapibulk.job.BulkJob;
 import hapibulk.job.BulkStatusProvider;
 import hapibulk.support.BulkErrors;
 import hapibulk.support.OperationOutcomes;
+import hapibulk.support.PreferHeader;
 import hapibulk.support.ServerBaseUrl;
 
 import java.io.IOException;
-import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -45,8 +45,7 @@ public class BulkImportProvider {
 
 	@Operation(name = OPERATION, manualRequest = true, manualResponse = true)
 	public void kickOff(ServletRequestDetails request) throws IOException {
-		String prefer = String.join(",", request.getHeaders("Prefer")).toLowerCase(Locale.ROOT);
-		if (!prefer.contains("respond-async")) {
+		if (!PreferHeader.of(request.getHeaders("Prefer")).respondAsync()) {
 			throw new InvalidRequestException(BulkErrors.code(210)
 					+ "Bulk import is asynchronous: send the header 'Prefer: respond-async'");
 		}

@@ -38,6 +38,10 @@ public class ImportRequestParser {
 	}
 
 	public ImportRequest parse(byte[] body, String contentType, String requestUrl) {
+		// The job table keeps the kick-off URL in a column of 4,000 characters.
+		if (requestUrl != null && requestUrl.length() > 4000) {
+			throw new InvalidRequestException(BulkErrors.code(209) + "The $import URL is longer than 4,000 characters");
+		}
 		String text = new String(body, StandardCharsets.UTF_8).strip();
 		if (text.isEmpty()) {
 			throw new InvalidRequestException(BulkErrors.code(211)
@@ -75,6 +79,10 @@ public class ImportRequestParser {
 		String mode = null;
 		List<ImportRequest.Input> inputs = new ArrayList<>();
 		for (ParametersParameterComponent parameter : parameters.getParameter()) {
+			if (parameter.getName() == null || parameter.getName().isBlank()) {
+				throw new InvalidRequestException(BulkErrors.code(206) + "Every Parameters.parameter of the $import body"
+						+ " needs a name");
+			}
 			switch (parameter.getName()) {
 				case "inputFormat" -> inputFormat = value(parameter);
 				case "inputSource" -> inputSource = value(parameter);

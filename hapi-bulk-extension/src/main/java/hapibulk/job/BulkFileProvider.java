@@ -46,6 +46,7 @@ public class BulkFileProvider {
 			@OperationParam(name = "job", typeName = "string", min = 1, max = 1) IPrimitiveType<String> jobId,
 			@OperationParam(name = "file", typeName = "string", min = 1, max = 1) IPrimitiveType<String> fileName,
 			ServletRequestDetails request) throws IOException {
+		BulkRequestParameters.requireSingle(request, "job", "file");
 		String name = fileName == null ? null : fileName.getValueAsString();
 		Optional<BulkJob> owned = jobService.findVisible(jobId == null ? null : jobId.getValueAsString())
 				.filter(job -> authorization.mayAccessJob(request, job.owner()));

@@ -6,6 +6,8 @@ import hapibulk.audit.BulkAudit;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.JobExecution;
 import org.springframework.batch.core.JobExecutionListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,6 +19,8 @@ import java.util.stream.Collectors;
  * manifest. A job the client cancelled stays cancelled and loses whatever files it still wrote.
  */
 public class BulkJobStateListener implements JobExecutionListener {
+
+	private static final Logger LOG = LoggerFactory.getLogger(BulkJobStateListener.class);
 
 	private final BulkJobTable table;
 	private final BulkJobService jobService;
@@ -42,6 +46,8 @@ public class BulkJobStateListener implements JobExecutionListener {
 					.distinct()
 					.collect(Collectors.joining("; "));
 			table.fail(jobId, reasons.isEmpty() ? execution.getExitStatus().getExitDescription() : reasons);
+			// Clients see only the job id (the correlation id) and a stable code; the reasons are here.
+			LOG.warn("Bulk job {} failed: {}", jobId, reasons);
 		}
 		table.find(jobId).ifPresent(job -> {
 			if (job.state() == BulkJobState.CANCELLED) {

@@ -65,8 +65,10 @@ public class BulkStatusProvider {
 	@Operation(name = OPERATION, manualResponse = true, idempotent = true, deleteEnabled = true)
 	public void status(
 			@OperationParam(name = "job", typeName = "string", min = 1, max = 1) IPrimitiveType<String> jobId,
-			@OperationParam(name = "page", typeName = "integer", max = 1) IPrimitiveType<Integer> page,
+			@OperationParam(name = "page", typeName = "string", max = 1) IPrimitiveType<String> page,
 			ServletRequestDetails request) throws IOException {
+		BulkRequestParameters.requireSingle(request, "job", "page");
+		int pageNumber = BulkRequestParameters.pageNumber(page == null ? null : page.getValueAsString());
 		// Another client's job is answered exactly like an unknown one: no hint that it exists.
 		Optional<BulkJob> found = jobService.findVisible(jobId == null ? null : jobId.getValueAsString())
 				.filter(job -> authorization.mayAccessJob(request, job.owner()));
@@ -93,7 +95,6 @@ public class BulkStatusProvider {
 					+ "Polled sooner than Retry-After said; wait " + retryAfterSeconds() + " s between polls");
 			return;
 		}
-		int pageNumber = page == null || page.getValue() == null ? 1 : page.getValue();
 		Optional<BulkJobFiles.Page> manifestPage = job.statusOptions().partialManifests() && job.state() != BulkJobState.FAILED
 				? jobService.manifestPage(job, pageNumber) : Optional.empty();
 		if (pageNumber != 1 && manifestPage.isEmpty()) {
@@ -119,8 +120,11 @@ public class BulkStatusProvider {
 						: ManifestJson.render(visibility(request, job).filter(ManifestJson.read(job.manifestJson())),
 								baseUrl.of(request), job.id(), null));
 			}
+			// The stored reason may hold SQL, file paths or host names: it goes to the log, the job id serves
+			// as the correlation id.
 			case FAILED -> OperationOutcomes.write(request, jobStatus(response, job, 500), "error", "exception",
-					BulkErrors.code(202) + "The bulk job failed: " + job.errorMessage());
+					BulkErrors.code(202) + "The bulk job failed; the server's log holds the details under correlation id "
+							+ job.id());
 			default -> throw new IllegalStateException("Invisible job state " + job.state());
 		}
 	}

@@ -10,6 +10,16 @@ package hapibulk.support;
  * lines an import reports in its error files (240-299)</li>
  * <li>3xx: job execution (301); authorization from 310: authentication 310/320/321, import scopes 311/312,
  * export scopes 330-334</li>
+ * <li>127-139 (conformance): 127 any unexpected error of a bulk endpoint (500, with a correlation id),
+ * 128-129 a {@code _typeFilter} the server cannot run, 130 a kick-off URL too long for the job table,
+ * 131-132 a POST body that is not {@code Parameters} or has a parameter without a name, 133 a single-valued
+ * parameter given twice, 134 a {@code _typeFilter} over the length bound, 135 a {@code _type} left with no
+ * type, 136 a Patient/Group {@code _type} naming only types outside the compartment, 137 a {@code _since}
+ * or {@code _until} that is not an instant, 138 lenient {@code patient} values none of which is usable,
+ * 139 an undecodable query string</li>
+ * <li>206-209 (conformance): 206 an {@code $import} parameter without a name, 207 a repeated {@code job},
+ * {@code file} or {@code page}, 208 a {@code page} that is not a whole number from 1, 209 an {@code $import}
+ * URL too long for the job table</li>
  * <li>340-379: authorization hardening: 340 a REST search or conditional URL reaching unreadable types,
  * 341 a {@code _typeFilter} doing so, 342 a Group export without Group read, 343 a download the current
  * token's scopes do not cover</li>

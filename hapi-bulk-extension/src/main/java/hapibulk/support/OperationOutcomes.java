@@ -1,7 +1,7 @@
 package hapibulk.support;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.rest.api.Constants;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import ca.uhn.fhir.util.OperationOutcomeUtil;
 import jakarta.servlet.http.HttpServletResponse;
@@ -23,14 +23,19 @@ public final class OperationOutcomes {
 
 	public static void write(ServletRequestDetails request, int status, String severity, String code, String message)
 			throws IOException {
+		write(request, request.getServletResponse(), status,
+				of(request.getFhirContext(), severity, code, message));
+	}
+
+	/** In {@code application/json} when the client asked for plain JSON (see {@link MediaTypes}), else FHIR JSON. */
+	public static void write(RequestDetails request, HttpServletResponse response, int status,
+			IBaseOperationOutcome outcome) throws IOException {
 		FhirContext fhirContext = request.getFhirContext();
-		HttpServletResponse response = request.getServletResponse();
 		response.setStatus(status);
-		response.setContentType(Constants.CT_FHIR_JSON_NEW);
+		response.setContentType(MediaTypes.outcomeContentType(request.getHeader("Accept")));
 		response.setCharacterEncoding("UTF-8");
 		try (Writer writer = response.getWriter()) {
-			fhirContext.newJsonParser().setPrettyPrint(true)
-					.encodeResourceToWriter(of(fhirContext, severity, code, message), writer);
+			fhirContext.newJsonParser().setPrettyPrint(true).encodeResourceToWriter(outcome, writer);
 		}
 	}
 }

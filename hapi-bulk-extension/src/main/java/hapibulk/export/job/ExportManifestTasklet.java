@@ -3,6 +3,7 @@ package hapibulk.export.job;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import hapibulk.export.ExportRequest;
+import hapibulk.export.IgnoredParameter;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobFiles;
 import hapibulk.job.BulkJobKeys;
@@ -14,7 +15,6 @@ import hapibulk.job.PlannedPartitionSplitter;
 import hapibulk.storage.BulkFileAppender;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.storage.FileDigests;
-import hapibulk.support.BulkErrors;
 import org.springframework.batch.core.JobExecution;
 import org.springframework.batch.core.StepContribution;
 import org.springframework.batch.core.StepExecution;
@@ -85,7 +85,7 @@ class ExportManifestTasklet implements Tasklet {
 		}
 		BulkJob job = table.find(jobId).orElseThrow(() -> new IllegalStateException("No job row for " + jobId));
 		ExportRequest request = ExportRequest.fromJson(job.requestJson());
-		List<String> ignored = request.ignoredParameters();
+		List<IgnoredParameter> ignored = request.ignoredParameters();
 		List<ManifestFile> errors = ignored.isEmpty() ? List.of() : List.of(writeIgnoredParameters(jobId, ignored));
 		if (request.allowPartialManifests()) {
 			// The partitions recorded their files as they finished them; the error file is the last.
@@ -99,13 +99,14 @@ class ExportManifestTasklet implements Tasklet {
 	}
 
 	/** One OperationOutcome per parameter ignored under {@code Prefer: handling=lenient}, as the IG asks. */
-	private ManifestFile writeIgnoredParameters(String jobId, List<String> ignored) throws IOException {
+	private ManifestFile writeIgnoredParameters(String jobId, List<IgnoredParameter> ignored) throws IOException {
 		ByteArrayOutputStream lines = new ByteArrayOutputStream();
-		for (String parameter : ignored) {
+		for (IgnoredParameter parameter : ignored) {
 			ObjectNode outcome = JSON.createObjectNode().put("resourceType", "OperationOutcome");
-			outcome.putArray("issue").addObject().put("severity", "warning").put("code", "not-supported")
-					.put("diagnostics", BulkErrors.code(120) + "The parameter '" + parameter
-							+ "' is not supported and was ignored (Prefer: handling=lenient)");
+			ObjectNode issue = outcome.putArray("issue").addObject().put("severity", "warning")
+					.put("code", parameter.reason() == null ? "not-supported" : "invalid")
+					.put("diagnostics", parameter.diagnostics());
+			issue.putArray("expression").add(parameter.parameter());
 			lines.write((outcome + "\n").getBytes(StandardCharsets.UTF_8));
 		}
 		long bytes;

@@ -27,6 +27,34 @@ public class ExportScopeResolver {
 	/** The keys that bound a Patient or Group export. */
 	public record ExportScope(Long groupPid, List<Long> patientPids) {}
 
+	/**
+	 * The {@code patient} values that contribute nothing: unknown to the server, or (in a Group export) not
+	 * members of the Group, each with the reason. Lenient handling drops these instead of refusing the request.
+	 */
+	public Map<String, String> unusablePatients(ExportRequest request) {
+		Map<String, String> unusable = new LinkedHashMap<>();
+		Map<String, Long> known = new LinkedHashMap<>();
+		for (String patientId : request.patientIds()) {
+			reader.findPid("Patient", patientId).ifPresentOrElse(pid -> known.put(patientId, pid),
+					() -> unusable.put(patientId, BulkErrors.code(115) + "patient Patient/" + patientId
+							+ " is not known to this server"));
+		}
+		if (request.level() == ExportLevel.GROUP && !known.isEmpty()) {
+			Long groupPid = reader.findPid("Group", request.groupId()).orElse(null);
+			if (groupPid == null) {
+				return unusable; // resolve() answers the unknown Group with 404
+			}
+			Set<Long> members = new HashSet<>(reader.groupMembersAmong(groupPid, known.values()));
+			known.forEach((patientId, pid) -> {
+				if (!members.contains(pid)) {
+					unusable.put(patientId, BulkErrors.code(116) + "patient Patient/" + patientId
+							+ " is not a member of Group/" + request.groupId());
+				}
+			});
+		}
+		return unusable;
+	}
+
 	public ExportScope resolve(ExportRequest request, boolean patientInstance) {
 		Long groupPid = null;
 		if (request.level() == ExportLevel.GROUP) {

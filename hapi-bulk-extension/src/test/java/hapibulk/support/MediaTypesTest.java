@@ -1,0 +1,29 @@
+package hapibulk.support;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MediaTypesTest {
+
+	@Test
+	void kickOffAccept_mustNameFhirJsonOrJson() {
+		assertThat(MediaTypes.admitsFhirJson("application/fhir+json")).isTrue();
+		assertThat(MediaTypes.admitsFhirJson("application/json;charset=utf-8")).isTrue();
+		assertThat(MediaTypes.admitsFhirJson("text/html, application/fhir+json;q=0.5")).isTrue();
+		assertThat(MediaTypes.admitsFhirJson(null)).isFalse();
+		assertThat(MediaTypes.admitsFhirJson("*/*")).isFalse();
+		assertThat(MediaTypes.admitsFhirJson("application/*")).isFalse();
+		assertThat(MediaTypes.admitsFhirJson("application/fhir+json;q=0")).isFalse();
+		assertThat(MediaTypes.admitsFhirJson("application/fhir+jsonx")).isFalse();
+	}
+
+	@Test
+	void outcomes_areJsonOnlyForClientsAskingForPlainJson() {
+		assertThat(MediaTypes.outcomeContentType("application/json")).isEqualTo("application/json");
+		assertThat(MediaTypes.outcomeContentType("application/json, application/fhir+json")).isEqualTo(
+				"application/fhir+json");
+		assertThat(MediaTypes.outcomeContentType(null)).isEqualTo("application/fhir+json");
+		assertThat(MediaTypes.outcomeContentType("*/*")).isEqualTo("application/fhir+json");
+	}
+}

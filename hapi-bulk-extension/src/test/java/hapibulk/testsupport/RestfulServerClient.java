@@ -1,0 +1,117 @@
+package hapibulk.testsupport;
+
+import ca.uhn.fhir.rest.server.RestfulServer;
+import jakarta.servlet.ServletException;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
+import org.springframework.mock.web.MockServletConfig;
+import org.springframework.mock.web.MockServletContext;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * Requests to the test host's real {@link RestfulServer} (our providers and interceptors registered on it as
+ * in any host), made in process through servlet request objects: HAPI's whole request handling (parameter
+ * parsing, binding, interceptors, exception rendering) runs, without a network.
+ */
+public final class RestfulServerClient {
+
+	public static final String BASE = "http://localhost/fhir";
+
+	private final RestfulServer server;
+
+	public RestfulServerClient(RestfulServer server) {
+		this.server = server;
+		try {
+			server.init(new MockServletConfig(new MockServletContext(), "fhir"));
+		} catch (ServletException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
+	/** An answer: status, headers, body. */
+	public record Answer(int status, MockHttpServletResponse response, String body) {
+		public String header(String name) {
+			return response.getHeader(name);
+		}
+
+		public String contentType() {
+			String type = response.getContentType();
+			return type == null ? null : type.split(";")[0].strip();
+		}
+	}
+
+	public Answer get(String pathAndQuery, String... headers) {
+		return send("GET", pathAndQuery, null, headers);
+	}
+
+	public Answer post(String pathAndQuery, String body, String... headers) {
+		return send("POST", pathAndQuery, body, headers);
+	}
+
+	public Answer delete(String pathAndQuery, String... headers) {
+		return send("DELETE", pathAndQuery, null, headers);
+	}
+
+	/**
+	 * @param pathAndQuery relative to the server base ({@code Patient/$export?_type=Patient}) or a full URL under it
+	 * @param headers      name, value, name, value, ...
+	 */
+	public Answer send(String method, String pathAndQuery, String body, String... headers) {
+		String relative = pathAndQuery.startsWith(BASE) ? pathAndQuery.substring(BASE.length() + 1) : pathAndQuery;
+		int question = relative.indexOf('?');
+		String path = question < 0 ? relative : relative.substring(0, question);
+		String query = question < 0 ? null : relative.substring(question + 1);
+		MockHttpServletRequest request = new MockHttpServletRequest(method, "/fhir/" + path);
+		request.setServletPath("/fhir");
+		request.setPathInfo("/" + path);
+		request.setQueryString(query);
+		if (query != null) {
+			// What a container hands over for a POST (HAPI parses a GET's query string itself).
+			for (String pair : query.split("&")) {
+				String[] nameValue = pair.split("=", 2);
+				try {
+					request.addParameter(decode(nameValue[0]), nameValue.length > 1 ? decode(nameValue[1]) : "");
+				} catch (IllegalArgumentException e) {
+					// an undecodable pair: containers drop it
+				}
+			}
+		}
+		for (int i = 0; i + 1 < headers.length; i += 2) {
+			request.addHeader(headers[i], headers[i + 1]);
+			if (headers[i].equalsIgnoreCase("Content-Type")) {
+				request.setContentType(headers[i + 1]);
+			}
+		}
+		if (body != null) {
+			request.setContent(body.getBytes(StandardCharsets.UTF_8));
+			if (request.getContentType() == null) {
+				request.setContentType("application/fhir+json");
+			}
+		}
+		MockHttpServletResponse response = new MockHttpServletResponse();
+		try {
+			server.service(request, response);
+			return new Answer(response.getStatus(), response, response.getContentAsString(StandardCharsets.UTF_8));
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		} catch (ServletException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
+	private static String decode(String text) {
+		return URLDecoder.decode(text, StandardCharsets.UTF_8);
+	}
+
+	/** Header pairs of a conformant kick-off. */
+	public static String[] kickOffHeaders(String... more) {
+		List<String> all = new java.util.ArrayList<>(List.of("Accept", "application/fhir+json", "Prefer", "respond-async"));
+		all.addAll(List.of(more));
+		return all.toArray(String[]::new);
+	}
+}
