@@ -75,6 +75,9 @@ public class ImportRequestParser {
 		String mode = null;
 		List<ImportRequest.Input> inputs = new ArrayList<>();
 		for (ParametersParameterComponent parameter : parameters.getParameter()) {
+			if (parameter.getName() == null) {
+				throw new InvalidRequestException(BulkErrors.code(222) + "Every parameter of the $import body needs a name");
+			}
 			switch (parameter.getName()) {
 				case "inputFormat" -> inputFormat = value(parameter);
 				case "inputSource" -> inputSource = value(parameter);

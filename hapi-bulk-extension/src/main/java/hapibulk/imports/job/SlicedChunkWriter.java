@@ -40,31 +40,39 @@ class SlicedChunkWriter {
 		this.minSliceSize = Math.max(1, minSliceSize);
 	}
 
-	/** Returns once all of them are committed; throws the first failure, after every slice has ended. */
-	void write(List<IBaseResource> resources) {
+	/**
+	 * Returns once all of them are committed, with the resources the rights did not allow (not
+	 * written); throws the first failure, after every slice has ended.
+	 */
+	List<ImportResourceStore.Refusal> write(List<IBaseResource> resources, WriteRights rights) {
 		if (resources.isEmpty()) {
-			return;
+			return List.of();
 		}
 		List<List<IBaseResource>> slices = slices(resources);
-		List<Future<?>> others = new ArrayList<>();
+		List<Future<List<ImportResourceStore.Refusal>>> others = new ArrayList<>();
+		List<ImportResourceStore.Refusal> refused = new ArrayList<>();
 		RuntimeException failure = null;
 		try {
 			for (List<IBaseResource> slice : slices.subList(1, slices.size())) {
-				others.add(writers.submit(() -> writeSlice(slice)));
+				others.add(writers.submit(() -> writeSlice(slice, rights)));
 			}
-			writeSlice(slices.get(0));
+			refused.addAll(writeSlice(slices.get(0), rights));
 		} catch (RuntimeException e) {
 			failure = e;
 		}
-		for (Future<?> other : others) {
-			RuntimeException otherFailure = await(other);
-			if (failure == null) {
-				failure = otherFailure;
+		for (Future<List<ImportResourceStore.Refusal>> other : others) {
+			try {
+				refused.addAll(await(other));
+			} catch (RuntimeException otherFailure) {
+				if (failure == null) {
+					failure = otherFailure;
+				}
 			}
 		}
 		if (failure != null) {
 			throw failure;
 		}
+		return refused;
 	}
 
 	List<List<IBaseResource>> slices(List<IBaseResource> resources) {
@@ -76,17 +84,17 @@ class SlicedChunkWriter {
 		return slices;
 	}
 
-	private void writeSlice(List<IBaseResource> slice) {
-		transaction.executeWithoutResult(status -> store.store(slice));
+	private List<ImportResourceStore.Refusal> writeSlice(List<IBaseResource> slice, WriteRights rights) {
+		return transaction.execute(status -> store.store(slice, rights));
 	}
 
-	private static RuntimeException await(Future<?> future) {
+	/** The slice's refusals once it has ended; its failure is thrown. */
+	private static <T> T await(Future<T> future) {
 		boolean interrupted = false;
 		try {
 			while (true) {
 				try {
-					future.get();
-					return null;
+					return future.get();
 				} catch (InterruptedException e) {
 					// The slice is writing: it must end before the caller goes on, whatever asked us to stop.
 					interrupted = true;
@@ -94,7 +102,7 @@ class SlicedChunkWriter {
 					if (e.getCause() instanceof Error error) {
 						throw error;
 					}
-					return e.getCause() instanceof RuntimeException runtime ? runtime
+					throw e.getCause() instanceof RuntimeException runtime ? runtime
 							: new IllegalStateException("A slice of an import chunk failed", e.getCause());
 				}
 			}
