@@ -12,8 +12,11 @@ import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.HttpURLConnection;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,11 +27,16 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionService;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,10 +50,12 @@ import java.util.zip.GZIPInputStream;
  * after symbolic links are resolved. Redirects are not followed: they could lead anywhere.
  * Gzip-compressed inputs are recognised by their first bytes.
  * <p>
- * Reading is bounded: connect and read timeouts for http(s), at most {@code max-input-size} bytes
- * of an input after decompression, and a kick-off opens its inputs on a small pool within
- * {@code probe-timeout}. An open input can be aborted from another thread ({@link Input#abort()}),
- * which is how a cancel frees a worker waiting on a source that stopped sending.
+ * Reading is bounded: a connect timeout; a read timeout (no response, or no bytes of an open input,
+ * for {@code read-timeout}: then the input is aborted by a timer, as the JDK's HTTP client has no
+ * timeout of its own for a body that stops); at most {@code max-input-size} bytes of an input after
+ * decompression; and a kick-off opens its inputs on a small pool within {@code probe-timeout}. An
+ * open input can be aborted from another thread ({@link Input#abort}): its blocked read fails at
+ * once. That is also how a cancel frees a worker waiting on a source that stopped sending.
  */
 public class ImportSources implements AutoCloseable {
 
@@ -55,17 +65,21 @@ public class ImportSources implements AutoCloseable {
 	private static final int PROBE_THREADS = 4;
 
 	private final ImportSettings settings;
+	private final HttpClient http;
 	private final ThreadPoolExecutor probes;
+	/** The open inputs, each with when it last delivered bytes (System.nanoTime). */
+	private final Set<Input> open = ConcurrentHashMap.newKeySet();
+	private final ScheduledExecutorService stallTimer;
 
 	public ImportSources(ImportSettings settings) {
 		this.settings = settings;
-		AtomicInteger threads = new AtomicInteger();
+		this.http = HttpClient.newBuilder().connectTimeout(settings.connectTimeout())
+				.followRedirects(HttpClient.Redirect.NEVER).build();
+		this.stallTimer = Executors.newSingleThreadScheduledExecutor(daemon("bulk-import-read-timeout"));
+		long check = Math.max(50, Math.min(1000, settings.readTimeout().toMillis() / 4));
+		stallTimer.scheduleWithFixedDelay(this::abortStalled, check, check, TimeUnit.MILLISECONDS);
 		this.probes = new ThreadPoolExecutor(PROBE_THREADS, PROBE_THREADS, 30, TimeUnit.SECONDS,
-				new LinkedBlockingQueue<>(), runnable -> {
-					Thread thread = new Thread(runnable, "bulk-import-probe-" + threads.incrementAndGet());
-					thread.setDaemon(true);
-					return thread;
-				});
+				new LinkedBlockingQueue<>(), daemon("bulk-import-probe"));
 		probes.allowCoreThreadTimeOut(true);
 	}
 
@@ -88,17 +102,21 @@ public class ImportSources implements AutoCloseable {
 
 		private final Closeable connection;
 		private final long limit;
+		private final Runnable onClose;
 		private long count;
+		private volatile long lastProgress = System.nanoTime();
+		private volatile String abortedBecause;
 
-		Input(InputStream decoded, Closeable connection, long limit) {
+		Input(InputStream decoded, Closeable connection, long limit, Runnable onClose) {
 			super(decoded);
 			this.connection = connection;
 			this.limit = limit;
+			this.onClose = onClose;
 		}
 
 		@Override
 		public int read() throws IOException {
-			int b = super.read();
+			int b = guarded(super::read);
 			if (b >= 0) {
 				counted(1);
 			}
@@ -108,7 +126,7 @@ public class ImportSources implements AutoCloseable {
 		@Override
 		public int read(byte[] buffer, int offset, int length) throws IOException {
 			// never more than one byte past the limit, so a bomb is not inflated further than that
-			int n = super.read(buffer, offset, (int) Math.min(length, Math.max(1, limit - count + 1)));
+			int n = guarded(() -> super.read(buffer, offset, (int) Math.min(length, Math.max(1, limit - count + 1))));
 			if (n > 0) {
 				counted(n);
 			}
@@ -122,6 +140,21 @@ public class ImportSources implements AutoCloseable {
 			return skipped;
 		}
 
+		private interface Read {
+			int read() throws IOException;
+		}
+
+		private int guarded(Read read) throws IOException {
+			try {
+				int n = read.read();
+				lastProgress = System.nanoTime();
+				return n;
+			} catch (IOException e) {
+				String why = abortedBecause;
+				throw why == null ? e : new IOException(why, e);
+			}
+		}
+
 		private void counted(long n) throws InputTooLargeException {
 			count += n;
 			if (count > limit) {
@@ -129,8 +162,13 @@ public class ImportSources implements AutoCloseable {
 			}
 		}
 
-		/** Closes the connection under the input, whatever thread is reading it. */
-		public void abort() {
+		long stalledNanos() {
+			return System.nanoTime() - lastProgress;
+		}
+
+		/** Closes the connection under the input, whatever thread is reading it; its reads fail saying why. */
+		public void abort(String why) {
+			abortedBecause = why;
 			try {
 				connection.close();
 			} catch (IOException | RuntimeException e) {
@@ -143,7 +181,19 @@ public class ImportSources implements AutoCloseable {
 			try {
 				super.close();
 			} finally {
-				abort();
+				connection.close();
+				onClose.run();
+			}
+		}
+	}
+
+	/** Aborts the open inputs that delivered nothing for the read timeout. */
+	private void abortStalled() {
+		long timeout = settings.readTimeout().toNanos();
+		for (Input input : open) {
+			if (input.stalledNanos() > timeout) {
+				open.remove(input);
+				input.abort("no bytes for " + settings.readTimeout() + " (hapi.bulk.import.read-timeout)");
 			}
 		}
 	}
@@ -209,61 +259,74 @@ public class ImportSources implements AutoCloseable {
 		}
 	}
 
-	/** Opens the input and closes it again: a 400 if it cannot be read now. */
+	/** Opens the input (an http(s) answer's status, a file's first byte): a 400 if it cannot be read now. */
 	public void probe(String url) {
 		Object source = source(url);
-		Duration connect = min(settings.connectTimeout(), settings.probeTimeout());
-		Duration read = min(settings.readTimeout(), settings.probeTimeout());
-		try (Input in = openRaw(url, source, connect, read)) {
-			in.read();
+		try (Input in = openRaw(url, source, min(settings.readTimeout(), settings.probeTimeout()), false)) {
+			if (source instanceof Path) {
+				in.read();
+			}
 		} catch (IOException | RuntimeException e) {
 			if (e instanceof BaseServerResponseException response) {
 				throw response;
 			}
 			throw new InvalidRequestException(BulkErrors.code(219) + "The input " + url + " cannot be read: "
-					+ e.getMessage());
+					+ (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
 		}
 	}
 
-	/** The input's bytes, decompressed when it is gzip, at most {@code max-input-size} of them. */
+	/**
+	 * The input's bytes, decompressed when it is gzip, at most {@code max-input-size} of them;
+	 * aborted when the source sends nothing for the read timeout.
+	 */
 	public Input open(String url) throws IOException {
 		Object source = source(url);
-		Input raw = openRaw(url, source, settings.connectTimeout(), settings.readTimeout());
-		BufferedInputStream in = new BufferedInputStream(raw, BUFFER_BYTES);
-		in.mark(2);
-		int first = in.read();
-		int second = in.read();
-		in.reset();
-		InputStream decoded = first == 0x1f && second == 0x8b
-				? new BufferedInputStream(new GZIPInputStream(in, BUFFER_BYTES), BUFFER_BYTES) : in;
-		return new Input(decoded, raw::abort, settings.maxInputSize().toBytes());
-	}
-
-	/** The source's bytes as sent, not counted. */
-	private Input openRaw(String url, Object source, Duration connectTimeout, Duration readTimeout)
-			throws IOException {
-		if (source instanceof Path file) {
-			InputStream in = Files.newInputStream(file);
-			return new Input(in, in, Long.MAX_VALUE);
-		}
-		URI uri = (URI) source;
-		HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection();
-		connection.setConnectTimeout(millis(connectTimeout));
-		connection.setReadTimeout(millis(readTimeout));
-		connection.setInstanceFollowRedirects(false);
-		connection.setUseCaches(false);
-		connection.setRequestProperty("Accept", "application/fhir+ndjson, application/ndjson, */*");
-		credentialsFor(uri).ifPresent(authorization -> connection.setRequestProperty("Authorization", authorization));
+		Input raw = openRaw(url, source, settings.readTimeout(), true);
 		try {
-			int status = connection.getResponseCode();
-			if (status / 100 != 2) {
-				throw new IOException("HTTP " + status);
-			}
-			return new Input(connection.getInputStream(), connection::disconnect, Long.MAX_VALUE);
+			BufferedInputStream in = new BufferedInputStream(raw, BUFFER_BYTES);
+			in.mark(2);
+			int first = in.read();
+			int second = in.read();
+			in.reset();
+			InputStream decoded = first == 0x1f && second == 0x8b
+					? new BufferedInputStream(new GZIPInputStream(in, BUFFER_BYTES), BUFFER_BYTES) : in;
+			return new Input(decoded, () -> raw.abort("aborted"), settings.maxInputSize().toBytes(), () -> {});
 		} catch (IOException | RuntimeException e) {
-			connection.disconnect();
+			raw.close();
 			throw e;
 		}
+	}
+
+	/** The source's bytes as sent, not counted; watched for stalls when {@code watched}. */
+	private Input openRaw(String url, Object source, Duration responseTimeout, boolean watched) throws IOException {
+		InputStream body;
+		if (source instanceof Path file) {
+			body = Files.newInputStream(file);
+		} else {
+			HttpRequest.Builder request = HttpRequest.newBuilder((URI) source).GET().timeout(responseTimeout)
+					.header("Accept", "application/fhir+ndjson, application/ndjson, */*");
+			credentialsFor((URI) source).ifPresent(authorization -> request.header("Authorization", authorization));
+			try {
+				HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+				if (response.statusCode() / 100 != 2) {
+					response.body().close();
+					throw new IOException("HTTP " + response.statusCode());
+				}
+				body = response.body();
+			} catch (HttpTimeoutException e) {
+				throw new IOException("no answer within " + responseTimeout, e);
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+				throw new IOException("Interrupted while fetching " + url, e);
+			}
+		}
+		if (!watched) {
+			return new Input(body, body, Long.MAX_VALUE, () -> {});
+		}
+		Input[] input = new Input[1];
+		input[0] = new Input(body, body, Long.MAX_VALUE, () -> open.remove(input[0]));
+		open.add(input[0]);
+		return input[0];
 	}
 
 	private Optional<String> credentialsFor(URI url) {
@@ -325,12 +388,18 @@ public class ImportSources implements AutoCloseable {
 		return a.compareTo(b) <= 0 ? a : b;
 	}
 
-	private static int millis(Duration duration) {
-		return (int) Math.max(1, Math.min(Integer.MAX_VALUE, duration.toMillis()));
+	private static ThreadFactory daemon(String name) {
+		AtomicInteger count = new AtomicInteger();
+		return runnable -> {
+			Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+			thread.setDaemon(true);
+			return thread;
+		};
 	}
 
 	@Override
 	public void close() {
 		probes.shutdownNow();
+		stallTimer.shutdownNow();
 	}
 }

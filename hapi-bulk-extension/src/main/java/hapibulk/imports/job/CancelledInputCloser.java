@@ -66,7 +66,7 @@ class CancelledInputCloser implements AutoCloseable {
 				});
 				inputs.forEach(input -> {
 					open.remove(input);
-					input.abort();
+					input.abort("the import job was cancelled");
 				});
 				LOG.info("Aborted {} open input(s) of cancelled import job {}", inputs.size(), jobId);
 			}
