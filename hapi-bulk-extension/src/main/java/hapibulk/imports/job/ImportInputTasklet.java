@@ -29,6 +29,8 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.Collections;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -38,7 +40,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * past the chunk. The error lines are appended to the input's error file and made durable first;
  * the cursor records the error file's length, so a restart truncates whatever an uncommitted chunk
  * appended. A restart after resources were stored but before the cursor moved stores them again,
- * which changes nothing (update-as-create with their own ids), and counts them once.
+ * which changes nothing (update-as-create with their own ids), and counts them once; an import whose
+ * token may not update reports those lines as refused changes instead (they were stored all the same).
+ * Within one run, the lines of slices that committed before another slice failed are only counted.
  * <p>
  * When HAPI refuses a resource, its slice rolls back and the chunk is done again one line per
  * transaction (resource and cursor together), so that only the refused resources become error lines.
@@ -149,9 +153,13 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 			items.add(stop);
 		}
 		if (toLine > cursor.lineNumber() || stop != null) {
-			ImportCursor next = storeChunk(step, cursor, items, toLine, toByte, stop != null);
-			if (next == null) {
-				next = storeOneByOne(step, cursor, items, toLine, toByte, stop != null);
+			ImportCursor next;
+			try {
+				next = storeChunk(step, cursor, items, toLine, toByte, stop != null);
+			} catch (PartlyWrittenException e) {
+				Set<IBaseResource> written = Collections.newSetFromMap(new IdentityHashMap<>());
+				written.addAll(e.written());
+				next = storeOneByOne(step, cursor, items, toLine, toByte, stop != null, written);
 			}
 			contribution.incrementWriteCount(Math.toIntExact(next.stored() - cursor.stored()));
 		}
@@ -186,8 +194,8 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 	}
 
 	/**
-	 * The whole chunk (in slices written at once), then the cursor; null when HAPI refused some of it
-	 * (then the cursor stays, and whatever was stored is stored again, unchanged, line by line).
+	 * The whole chunk (in slices written at once), then the cursor; {@link PartlyWrittenException} when
+	 * HAPI refused some of it (then the cursor stays, and the caller goes on line by line).
 	 */
 	private ImportCursor storeChunk(StepExecution step, ImportCursor cursor, List<Item> items, long toLine,
 			long toByte, boolean stopping) throws IOException {
@@ -200,10 +208,10 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 		List<ImportResourceStore.Refusal> refusals;
 		try {
 			refusals = chunkWriter.write(resources, cursor.partition().rights());
-		} catch (RuntimeException e) {
+		} catch (PartlyWrittenException e) {
 			LOG.debug("A chunk of {} was refused ({}); storing its lines one by one", cursor.partition().url(),
-					e.toString());
-			return null;
+					e.getCause().toString());
+			throw e;
 		}
 		// the lines the token's rights did not allow, then the stop line: appended before the cursor moves
 		Map<IBaseResource, Boolean> refused = new IdentityHashMap<>();
@@ -227,9 +235,12 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 		return next;
 	}
 
-	/** After a refused chunk: each line in its own transaction, so the refused ones can be told apart. */
+	/**
+	 * After a refused chunk: each line in its own transaction, so the refused ones can be told apart;
+	 * the lines of the slices that committed ({@code written}) are only counted.
+	 */
 	private ImportCursor storeOneByOne(StepExecution step, ImportCursor cursor, List<Item> items, long toLine,
-			long toByte, boolean stopping) throws IOException {
+			long toByte, boolean stopping, Set<IBaseResource> written) throws IOException {
 		ImportCursor current = cursor;
 		for (int i = 0; i < items.size(); i++) {
 			Item item = items.get(i);
@@ -238,7 +249,7 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 			long byteEnd = last ? toByte : item.line().end();
 			if (item.problem() == null) {
 				ImportCursor stored = current.advance(lineEnd, byteEnd, 1, 0, current.errorBytes());
-				List<IBaseResource> one = List.of(item.resource());
+				List<IBaseResource> one = written.contains(item.resource()) ? List.of() : List.of(item.resource());
 				WriteRights rights = cursor.partition().rights();
 				try {
 					commit(step, current, stored, 1, () -> {

@@ -5,6 +5,9 @@ import org.springframework.core.task.AsyncTaskExecutor;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -16,8 +19,8 @@ import java.util.concurrent.Future;
  * returns only when every slice has ended, so no write of the chunk is still running when the
  * caller moves its cursor or starts over line by line.
  * <p>
- * A slice may commit while another fails. That is safe because every write is an update-as-create
- * with the resource's own id: writing the chunk again stores nothing new.
+ * A slice may commit while another fails. The failure then names what the committed slices wrote,
+ * and the caller's line-by-line retry counts those lines without writing them again.
  */
 class SlicedChunkWriter {
 
@@ -42,7 +45,8 @@ class SlicedChunkWriter {
 
 	/**
 	 * Returns once all of them are committed, with the resources the rights did not allow (not
-	 * written); throws the first failure, after every slice has ended.
+	 * written); throws the first failure, after every slice has ended, with what the committed
+	 * slices wrote ({@link PartlyWrittenException}).
 	 */
 	List<ImportResourceStore.Refusal> write(List<IBaseResource> resources, WriteRights rights) {
 		if (resources.isEmpty()) {
@@ -51,18 +55,19 @@ class SlicedChunkWriter {
 		List<List<IBaseResource>> slices = slices(resources);
 		List<Future<List<ImportResourceStore.Refusal>>> others = new ArrayList<>();
 		List<ImportResourceStore.Refusal> refused = new ArrayList<>();
+		List<IBaseResource> written = new ArrayList<>();
 		RuntimeException failure = null;
 		try {
 			for (List<IBaseResource> slice : slices.subList(1, slices.size())) {
 				others.add(writers.submit(() -> writeSlice(slice, rights)));
 			}
-			refused.addAll(writeSlice(slices.get(0), rights));
+			refused.addAll(committed(slices.get(0), writeSlice(slices.get(0), rights), written));
 		} catch (RuntimeException e) {
 			failure = e;
 		}
-		for (Future<List<ImportResourceStore.Refusal>> other : others) {
+		for (int i = 0; i < others.size(); i++) {
 			try {
-				refused.addAll(await(other));
+				refused.addAll(committed(slices.get(i + 1), await(others.get(i)), written));
 			} catch (RuntimeException otherFailure) {
 				if (failure == null) {
 					failure = otherFailure;
@@ -70,7 +75,7 @@ class SlicedChunkWriter {
 			}
 		}
 		if (failure != null) {
-			throw failure;
+			throw new PartlyWrittenException(failure, written);
 		}
 		return refused;
 	}
@@ -82,6 +87,15 @@ class SlicedChunkWriter {
 			slices.add(resources.subList(resources.size() * i / count, resources.size() * (i + 1) / count));
 		}
 		return slices;
+	}
+
+	/** Adds what a committed slice wrote (all but its refusals) to {@code written}; returns the refusals. */
+	private static List<ImportResourceStore.Refusal> committed(List<IBaseResource> slice,
+			List<ImportResourceStore.Refusal> refusals, List<IBaseResource> written) {
+		Set<IBaseResource> refused = Collections.newSetFromMap(new IdentityHashMap<>());
+		refusals.forEach(refusal -> refused.add(refusal.resource()));
+		slice.stream().filter(resource -> !refused.contains(resource)).forEach(written::add);
+		return refusals;
 	}
 
 	private List<ImportResourceStore.Refusal> writeSlice(List<IBaseResource> slice, WriteRights rights) {

@@ -269,6 +269,27 @@ class ImportJobTest {
 	}
 
 	@Test
+	void withACreateOnlyGrant_aRefusedResourceInASlice_isStillTheOnlyErrorLine() throws IOException {
+		// given: as above, two slices of 200, line 301 refers to nothing; the token may only create
+		List<String> lines = new ArrayList<>();
+		for (int i = 1; i <= 400; i++) {
+			String partOf = i == 301 ? ",\"partOf\":{\"reference\":\"Organization/nowhere\"}" : "";
+			lines.add("{\"resourceType\":\"Organization\",\"id\":\"sliced-co-" + i + "\"" + partOf + "}");
+		}
+		Path file = write("sliced/create-only.ndjson", lines.toArray(String[]::new));
+
+		// when
+		BulkJob job = importAndWait(new ImportRequest(null, null, null,
+				List.of(new ImportRequest.Input("Organization", file.toUri().toString())), "http://localhost/fhir/$import",
+				new ImportPermissions(Set.of("Organization"), Set.of())));
+
+		// then: the first slice, committed before the second failed, is counted, not refused as a change
+		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		assertThat(manifest.output()).singleElement().satisfies(output -> assertThat(output.count()).isEqualTo(399));
+		assertThat(errorLinesByNumber(job)).containsOnlyKeys(301L);
+	}
+
+	@Test
 	void anImportOverStoredAndDeletedResources_updatesThem_linksStoredTargets_andRefusesDeletedTargets()
 			throws IOException {
 		// given: stored before the import: one organization to change, one deleted, one to point at, one
