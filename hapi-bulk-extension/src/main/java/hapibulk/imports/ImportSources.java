@@ -224,8 +224,8 @@ public class ImportSources implements AutoCloseable {
 	}
 
 	/**
-	 * Opens every input (each distinct URL once) on a small pool and reads a byte: 400 for the first
-	 * that cannot be read. Inputs not reached within {@code probe-timeout} are left to the job,
+	 * Opens every input (each distinct URL once) on a small pool shared by all kick-offs: 400 for the
+	 * first that cannot be read. Inputs not reached within {@code probe-timeout} are left to the job,
 	 * which reports them when it reads them.
 	 */
 	public void probeAll(List<String> urls) {
@@ -260,7 +260,7 @@ public class ImportSources implements AutoCloseable {
 	}
 
 	/** Opens the input (an http(s) answer's status, a file's first byte): a 400 if it cannot be read now. */
-	public void probe(String url) {
+	private void probe(String url) {
 		Object source = source(url);
 		try (Input in = openRaw(url, source, min(settings.readTimeout(), settings.probeTimeout()), false)) {
 			if (source instanceof Path) {

@@ -638,7 +638,7 @@ class ImportJobTest {
 
 	private BulkJob importAndWait(ImportRequest request) {
 		String id = importJobService.submit(request, null).id();
-		await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200))
+		await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(200))
 				.until(() -> !table.find(id).orElseThrow().state().isActive());
 		BulkJob job = table.find(id).orElseThrow();
 		assertThat(job.state()).as(job.errorMessage()).isEqualTo(BulkJobState.COMPLETED);
