@@ -2,13 +2,13 @@ package hapibulk.config;
 
 import hapibulk.audit.AuditSettings;
 import hapibulk.auth.AuthSettings;
+import hapibulk.imports.ImportSettings;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.boot.context.properties.bind.Name;
 import org.springframework.util.unit.DataSize;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 
 /**
  * Every setting of the extension, under {@code hapi.bulk.*} (kebab-case in property files). The
@@ -21,7 +21,7 @@ import java.util.List;
  * @param retryAfter     the {@code Retry-After} a status poll of a running job answers
  * @param concurrentJobs how many bulk jobs run at once; more wait in a queue
  * @param workerThreads  threads that run partitions of all jobs; 0 means one per CPU core
- * @param imports        the {@code $import} settings, under {@code hapi.bulk.import.*}
+ * @param imports        the {@code $import} settings, under {@code hapi.bulk.import.*} ({@link ImportSettings})
  * @param auth           SMART Backend Services authorization ({@code hapi.bulk.auth.*}); on by default
  * @param audit          the audit trail ({@code hapi.bulk.audit.*})
  * @param serverBaseUrl  the public FHIR base URL ({@code https://fhir.example.org/fhir}): the token endpoint's
@@ -37,7 +37,7 @@ public record BulkProperties(
 		@DefaultValue("4") int concurrentJobs,
 		@DefaultValue("0") int workerThreads,
 		@DefaultValue Export export,
-		@Name("import") @DefaultValue Import imports,
+		@Name("import") @DefaultValue ImportSettings imports,
 		@DefaultValue AuthSettings auth,
 		@DefaultValue AuditSettings audit,
 		String serverBaseUrl) {
@@ -67,35 +67,6 @@ public record BulkProperties(
 			@DefaultValue("true") boolean includeReferencedResources,
 			@DefaultValue("false") boolean createTypeIndex,
 			@DefaultValue("1000") int maxTypeFilterLength) {}
-
-	/**
-	 * @param allowedSources     URL prefixes that http(s) inputs must start with; empty: no http(s) input is
-	 *                           fetched (no requests into the operator's network on a client's behalf)
-	 * @param sourceCredentials  credentials sent to sources under a prefix (basic or bearer)
-	 * @param directory          the only directory {@code file:} inputs may name (with what lies under it);
-	 *                           unset: no {@code file:} input
-	 * @param chunkSize          lines read per chunk (one restart point)
-	 * @param parallelWrites     slices of a chunk stored at once, each in its own transaction; 0 means
-	 *                           one per worker thread
-	 * @param maxLineLength      a longer line is skipped (without being held in memory) and reported
-	 * @param connectTimeout     for http(s) sources
-	 * @param maxRunningImports  imports queued or running at once; a kick-off beyond gets 429
-	 */
-	public record Import(
-			@DefaultValue List<String> allowedSources,
-			@DefaultValue List<SourceCredential> sourceCredentials,
-			Path directory,
-			@DefaultValue("1000") int chunkSize,
-			@DefaultValue("0") int parallelWrites,
-			@DefaultValue("16MB") DataSize maxLineLength,
-			@DefaultValue("10s") Duration connectTimeout,
-			@DefaultValue("4") int maxRunningImports) {}
-
-	/**
-	 * Credentials for the http(s) sources whose URL starts with {@code prefix}: {@code username} and
-	 * {@code password} (HTTP basic), or {@code bearerToken}.
-	 */
-	public record SourceCredential(String prefix, String username, String password, String bearerToken) {}
 
 	public int workerThreads() {
 		return workerThreads > 0 ? workerThreads : Runtime.getRuntime().availableProcessors();

@@ -53,11 +53,12 @@ public class BulkImportProvider {
 		BulkJob job;
 		ImportRequest importRequest;
 		try {
-			authorization.requireImport(request);
 			importRequest = parser.parse(request.loadRequestContents(), request.getHeader("Content-Type"),
 					baseUrl.requestUrl(request));
-			// Every input type needs a create scope of its own: system/Patient.c does not import Observations.
-			importRequest.inputs().forEach(input -> authorization.requireWrite(request, input.type()));
+			// Each input type needs a create or an update scope of its own; which lines may be stored is
+			// decided line by line, by the job, with what is granted here (ImportPermissions).
+			importRequest = importRequest.withPermissions(ImportPermissions.of(authorization.grant(request),
+					importRequest.inputs().stream().map(ImportRequest.Input::type).distinct().toList()));
 			job = importJobService.submit(importRequest, client);
 		} catch (BaseServerResponseException e) {
 			audit.record(AuditRecord.of(AuditAction.IMPORT_STARTED, client, request, OPERATION, false,

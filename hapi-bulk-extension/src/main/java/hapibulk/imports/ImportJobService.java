@@ -1,5 +1,6 @@
 package hapibulk.imports;
 
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobKind;
 import hapibulk.job.BulkJobService;
@@ -15,8 +16,9 @@ import java.time.Duration;
 
 /**
  * Turns an {@link ImportRequest} into a bulk job running the import Spring Batch job, after
- * checking that every input is allowed and can be read now (so that a wrong URL is the client's
- * 4xx, not a failed job later) and that the server has room for another import.
+ * checking that it names no more inputs than allowed, that every input is allowed, that the server
+ * has room for another import, and only then that the inputs can be read now (so that a wrong URL
+ * is the client's 4xx, not a failed job later).
  */
 public class ImportJobService {
 
@@ -43,12 +45,18 @@ public class ImportJobService {
 	 * @param owner the client that asked for it (only it may see the job), or null when authorization is off
 	 */
 	public BulkJob submit(ImportRequest request, String owner) {
+		// the cheap checks first: nothing is fetched for a request that is refused anyway
+		int maxInputs = sources.settings().maxInputs();
+		if (request.inputs().size() > maxInputs) {
+			throw new InvalidRequestException(BulkErrors.code(229) + "An import may name at most " + maxInputs
+					+ " inputs (hapi.bulk.import.max-inputs); this one names " + request.inputs().size());
+		}
 		request.inputs().forEach(input -> sources.checkAllowed(input.url()));
-		request.inputs().forEach(input -> sources.probe(input.url()));
 		if (table.countActive(BulkJobKind.IMPORT) >= maxRunningImports) {
 			throw new TooManyRequestsException(BulkErrors.code(220) + "The server is running its maximum of "
 					+ maxRunningImports + " imports; try again later", retryAfter.multipliedBy(5));
 		}
+		sources.probeAll(request.inputs().stream().map(ImportRequest.Input::url).toList());
 		return jobService.submit(new BulkJobService.Submission(BulkJobKind.IMPORT, importJob, request.requestUrl(),
 				request.toJson(), owner, clock.instant(), new JobParametersBuilder(), StatusOptions.DEFAULT));
 	}

@@ -8,6 +8,10 @@ package hapibulk.support;
  * <li>1xx: export kick-off requests (headers and parameters)</li>
  * <li>2xx: status, cancel and download requests (201-209); {@code $import} kick-offs (210-239) and the
  * lines an import reports in its error files (240-299)</li>
+ * <li>222-239: {@code $import} security and limits: 222 a nameless parameter, 223/224 the kick-off's
+ * rights (no create or update scope on a type, patient scope), 225/226 error lines a line's rights refuse
+ * (update, create), 227/228 an input stopped by a limit (error lines, decompressed size), 229 too many
+ * inputs, 230 a source URL refused after normalization</li>
  * <li>3xx: job execution (301); authorization from 310: authentication 310/320/321, import scopes 311/312,
  * export scopes 330-334</li>
  * <li>127-139 (conformance): 127 any unexpected error of a bulk endpoint (500, with a correlation id),

@@ -87,4 +87,18 @@ class ImportRequestParserTest {
 					.isInstanceOf(InvalidRequestException.class).hasMessageContaining(refused.get(1));
 		}
 	}
+
+	@Test
+	void parametersWithoutNameOrWithNullName_areRefusedWith400_notANullPointerException() {
+		// given: a parameter without name, and one whose name is null, beside a valid input
+		String input = "{\"name\":\"input\",\"part\":[{\"name\":\"type\",\"valueCode\":\"Patient\"},"
+				+ "{\"name\":\"url\",\"valueUri\":\"https://a/p.ndjson\"}]}";
+		for (String nameless : List.of("{\"valueString\":\"x\"}", "{\"name\":null,\"valueString\":\"x\"}")) {
+			String body = "{\"resourceType\":\"Parameters\",\"parameter\":[" + nameless + "," + input + "]}";
+
+			// when / then
+			assertThatThrownBy(() -> parse(body)).as(body)
+					.isInstanceOf(InvalidRequestException.class).hasMessageContaining("BULK-0206");
+		}
+	}
 }

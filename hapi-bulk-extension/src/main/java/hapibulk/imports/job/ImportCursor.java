@@ -13,14 +13,15 @@ import org.springframework.batch.item.ExecutionContext;
  * @param stored      resources stored
  * @param errors      lines reported in the error file
  * @param errorBytes  committed length of the error file
+ * @param stopped     the input was stopped by a limit (its last error line says which): nothing more is read
  */
 record ImportCursor(String jobId, ImportPartition partition, long lineNumber, long byteOffset, long stored,
-		long errors, long errorBytes) {
+		long errors, long errorBytes, boolean stopped) {
 
 	private static final String PREFIX = "import.";
 
 	static ImportCursor start(String jobId, ImportPartition partition) {
-		return new ImportCursor(jobId, partition, 0, 0, 0, 0, 0);
+		return new ImportCursor(jobId, partition, 0, 0, 0, 0, 0, false);
 	}
 
 	static ImportCursor from(ExecutionContext context) {
@@ -31,7 +32,8 @@ record ImportCursor(String jobId, ImportPartition partition, long lineNumber, lo
 				context.getLong(PREFIX + "byteOffset"),
 				context.getLong(PREFIX + "stored"),
 				context.getLong(PREFIX + "errors"),
-				context.getLong(PREFIX + "errorBytes"));
+				context.getLong(PREFIX + "errorBytes"),
+				Boolean.TRUE.equals(context.get(PREFIX + "stopped")));
 	}
 
 	ExecutionContext toContext() {
@@ -48,11 +50,17 @@ record ImportCursor(String jobId, ImportPartition partition, long lineNumber, lo
 		context.putLong(PREFIX + "stored", stored);
 		context.putLong(PREFIX + "errors", errors);
 		context.putLong(PREFIX + "errorBytes", errorBytes);
+		context.put(PREFIX + "stopped", stopped);
 	}
 
 	/** After more lines were consumed, with their outcome. */
 	ImportCursor advance(long toLine, long toByte, long newlyStored, long newErrors, long newErrorBytes) {
 		return new ImportCursor(jobId, partition, toLine, toByte, stored + newlyStored, errors + newErrors,
-				newErrorBytes);
+				newErrorBytes, stopped);
+	}
+
+	/** The same position, with the input stopped. */
+	ImportCursor asStopped() {
+		return new ImportCursor(jobId, partition, lineNumber, byteOffset, stored, errors, errorBytes, true);
 	}
 }

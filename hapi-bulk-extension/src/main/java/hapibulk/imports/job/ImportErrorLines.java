@@ -29,7 +29,15 @@ final class ImportErrorLines {
 		WRONG_TYPE(241, "invalid", "holds a resource of another type than its input declares"),
 		NO_ID(242, "required", "holds a resource without an id"),
 		TOO_LONG(243, "too-long", "is longer than hapi.bulk.import.max-line-length"),
-		REJECTED(244, "processing", "was refused by the server");
+		REJECTED(244, "processing", "was refused by the server"),
+		UPDATE_NOT_ALLOWED(225, "forbidden", "would change a stored (or deleted) resource, and the access token"
+				+ " does not allow updating its type; nothing was changed"),
+		CREATE_NOT_ALLOWED(226, "forbidden", "would create a resource, and the access token does not allow"
+				+ " creating its type"),
+		TOO_MANY_ERRORS(227, "too-costly", "is where the input was stopped: it reached"
+				+ " hapi.bulk.import.max-error-lines error lines, and no line after it was read"),
+		TOO_LARGE(228, "too-costly", "is where the input was stopped: it is larger than"
+				+ " hapi.bulk.import.max-input-size (after decompression), and no line from here on was stored");
 
 		final int code;
 		final String issueCode;

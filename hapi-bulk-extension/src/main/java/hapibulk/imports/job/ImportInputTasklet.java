@@ -26,8 +26,11 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.Collections;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -37,7 +40,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * past the chunk. The error lines are appended to the input's error file and made durable first;
  * the cursor records the error file's length, so a restart truncates whatever an uncommitted chunk
  * appended. A restart after resources were stored but before the cursor moved stores them again,
- * which changes nothing (update-as-create with their own ids), and counts them once.
+ * which changes nothing (update-as-create with their own ids), and counts them once; an import whose
+ * token may not update reports those lines as refused changes instead (they were stored all the same).
+ * Within one run, the lines of slices that committed before another slice failed are only counted.
  * <p>
  * When HAPI refuses a resource, its slice rolls back and the chunk is done again one line per
  * transaction (resource and cursor together), so that only the refused resources become error lines.
@@ -61,12 +66,15 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 	private final TransactionTemplate transaction;
 	private final int chunkSize;
 	private final int maxLineBytes;
+	private final long maxErrorLines;
+	private final CancelledInputCloser closer;
 	/** The open input of each running partition, by step execution id; closed when the step ends. */
 	private final Map<Long, NdjsonLineReader> readers = new ConcurrentHashMap<>();
 
 	ImportInputTasklet(ImportSources sources, FhirContext fhirContext, ImportResourceStore store,
 			SlicedChunkWriter chunkWriter, BulkFileStore fileStore, BulkJobTable table, JobRepository jobRepository,
-			TransactionTemplate transaction, int chunkSize, int maxLineBytes) {
+			TransactionTemplate transaction, int chunkSize, int maxLineBytes, long maxErrorLines,
+			CancelledInputCloser closer) {
 		this.sources = sources;
 		this.fhirContext = fhirContext;
 		this.store = store;
@@ -77,6 +85,8 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 		this.transaction = transaction;
 		this.chunkSize = chunkSize;
 		this.maxLineBytes = maxLineBytes;
+		this.maxErrorLines = Math.max(1, maxErrorLines);
+		this.closer = closer;
 	}
 
 	/** A line, parsed: a resource to store, or a problem to report. */
@@ -84,38 +94,76 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 		Item rejected(String why) {
 			return new Item(line, null, resourceId, Problem.REJECTED, why);
 		}
+
+		Item refused(boolean stored) {
+			return new Item(line, null, resourceId, stored ? Problem.UPDATE_NOT_ALLOWED : Problem.CREATE_NOT_ALLOWED,
+					null);
+		}
+
+		/** The last error line of an input stopped by a limit, at line {@code number}. */
+		static Item stop(long number, long end, Problem why, String detail) {
+			return new Item(new Line(number, "", 0, end), null, null, why, detail);
+		}
 	}
 
 	@Override
 	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
 		StepExecution step = chunkContext.getStepContext().getStepExecution();
 		ImportCursor cursor = ImportCursor.from(step.getExecutionContext());
-		NdjsonLineReader reader = reader(step, cursor);
-		IParser parser = fhirContext.newJsonParser();
-		List<Item> items = new ArrayList<>();
-		long bytes = 0;
-		boolean end = false;
-		while (items.size() < chunkSize && bytes < Math.max(maxLineBytes, MIN_CHUNK_BYTES)) {
-			Line line = reader.next();
-			if (line == null) {
-				end = true;
-				break;
-			}
-			bytes += line.bytes();
-			if (!line.blank()) {
-				items.add(parse(parser, cursor.partition(), line));
-			}
+		if (cursor.stopped()) {
+			return RepeatStatus.FINISHED;
 		}
-		long toLine = reader.lineNumber();
-		long toByte = reader.offset();
-		if (toLine > cursor.lineNumber()) {
-			ImportCursor next = storeChunk(step, cursor, items, toLine, toByte);
-			if (next == null) {
-				next = storeOneByOne(step, cursor, items, toLine, toByte);
+		List<Item> items = new ArrayList<>();
+		boolean end = false;
+		long toLine = cursor.lineNumber();
+		long toByte = cursor.byteOffset();
+		Item stop = null;
+		if (cursor.errors() >= maxErrorLines) {
+			// refused writes of the last chunk reached the limit
+			stop = Item.stop(toLine, toByte, Problem.TOO_MANY_ERRORS, null);
+		} else {
+			NdjsonLineReader reader = reader(step, cursor);
+			IParser parser = fhirContext.newJsonParser();
+			long errors = cursor.errors();
+			long bytes = 0;
+			try {
+				while (items.size() < chunkSize && bytes < Math.max(maxLineBytes, MIN_CHUNK_BYTES)) {
+					Line line = reader.next();
+					if (line == null) {
+						end = true;
+						break;
+					}
+					bytes += line.bytes();
+					if (!line.blank()) {
+						Item item = parse(parser, cursor.partition(), line);
+						items.add(item);
+						if (item.problem() != null && ++errors >= maxErrorLines) {
+							stop = Item.stop(line.number(), line.end(), Problem.TOO_MANY_ERRORS, null);
+							break;
+						}
+					}
+				}
+			} catch (ImportSources.InputTooLargeException e) {
+				stop = Item.stop(reader.lineNumber() + 1, reader.offset(), Problem.TOO_LARGE, e.getMessage());
+			}
+			toLine = reader.lineNumber();
+			toByte = reader.offset();
+		}
+		if (stop != null) {
+			items.add(stop);
+		}
+		if (toLine > cursor.lineNumber() || stop != null) {
+			ImportCursor next;
+			try {
+				next = storeChunk(step, cursor, items, toLine, toByte, stop != null);
+			} catch (PartlyWrittenException e) {
+				Set<IBaseResource> written = Collections.newSetFromMap(new IdentityHashMap<>());
+				written.addAll(e.written());
+				next = storeOneByOne(step, cursor, items, toLine, toByte, stop != null, written);
 			}
 			contribution.incrementWriteCount(Math.toIntExact(next.stored() - cursor.stored()));
 		}
-		return end ? RepeatStatus.FINISHED : RepeatStatus.CONTINUABLE;
+		return end || stop != null ? RepeatStatus.FINISHED : RepeatStatus.CONTINUABLE;
 	}
 
 	private Item parse(IParser parser, ImportPartition partition, Line line) {
@@ -146,29 +194,53 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 	}
 
 	/**
-	 * The whole chunk (in slices written at once), then the cursor; null when HAPI refused some of it
-	 * (then the cursor stays, and whatever was stored is stored again, unchanged, line by line).
+	 * The whole chunk (in slices written at once), then the cursor; {@link PartlyWrittenException} when
+	 * HAPI refused some of it (then the cursor stays, and the caller goes on line by line).
 	 */
 	private ImportCursor storeChunk(StepExecution step, ImportCursor cursor, List<Item> items, long toLine,
-			long toByte) throws IOException {
+			long toByte, boolean stopping) throws IOException {
 		List<IBaseResource> resources = items.stream().filter(item -> item.problem() == null).map(Item::resource).toList();
-		List<Item> errors = items.stream().filter(item -> item.problem() != null).toList();
+		// a stop line stays the input's last error line
+		Item stop = stopping ? items.get(items.size() - 1) : null;
+		List<Item> errors = new ArrayList<>(items.stream().filter(item -> item.problem() != null && item != stop)
+				.toList());
 		long errorBytes = appendErrors(cursor, errors);
+		List<ImportResourceStore.Refusal> refusals;
 		try {
-			chunkWriter.write(resources);
-		} catch (RuntimeException e) {
+			refusals = chunkWriter.write(resources, cursor.partition().rights());
+		} catch (PartlyWrittenException e) {
 			LOG.debug("A chunk of {} was refused ({}); storing its lines one by one", cursor.partition().url(),
-					e.toString());
-			return null;
+					e.getCause().toString());
+			throw e;
 		}
-		ImportCursor next = cursor.advance(toLine, toByte, resources.size(), errors.size(), errorBytes);
+		// the lines the token's rights did not allow, then the stop line: appended before the cursor moves
+		Map<IBaseResource, Boolean> refused = new IdentityHashMap<>();
+		refusals.forEach(refusal -> refused.put(refusal.resource(), refusal.stored()));
+		List<Item> trailing = new ArrayList<>(items.stream().filter(item -> refused.containsKey(item.resource()))
+				.map(item -> item.refused(refused.get(item.resource()))).toList());
+		if (stop != null) {
+			trailing.add(stop);
+		}
+		if (!trailing.isEmpty()) {
+			errorBytes = appendErrors(cursor.advance(cursor.lineNumber(), cursor.byteOffset(), 0, 0, errorBytes),
+					trailing);
+			errors.addAll(trailing);
+		}
+		ImportCursor next = cursor.advance(toLine, toByte, resources.size() - refusals.size(), errors.size(),
+				errorBytes);
+		if (stopping) {
+			next = next.asStopped();
+		}
 		commit(step, cursor, next, items.size(), () -> {});
 		return next;
 	}
 
-	/** After a refused chunk: each line in its own transaction, so the refused ones can be told apart. */
+	/**
+	 * After a refused chunk: each line in its own transaction, so the refused ones can be told apart;
+	 * the lines of the slices that committed ({@code written}) are only counted.
+	 */
 	private ImportCursor storeOneByOne(StepExecution step, ImportCursor cursor, List<Item> items, long toLine,
-			long toByte) throws IOException {
+			long toByte, boolean stopping, Set<IBaseResource> written) throws IOException {
 		ImportCursor current = cursor;
 		for (int i = 0; i < items.size(); i++) {
 			Item item = items.get(i);
@@ -177,11 +249,18 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 			long byteEnd = last ? toByte : item.line().end();
 			if (item.problem() == null) {
 				ImportCursor stored = current.advance(lineEnd, byteEnd, 1, 0, current.errorBytes());
-				List<IBaseResource> one = List.of(item.resource());
+				List<IBaseResource> one = written.contains(item.resource()) ? List.of() : List.of(item.resource());
+				WriteRights rights = cursor.partition().rights();
 				try {
-					commit(step, current, stored, 1, () -> store.store(one));
+					commit(step, current, stored, 1, () -> {
+						if (!store.store(one, rights).isEmpty()) {
+							throw new RefusedWriteException("not allowed", !rights.update());
+						}
+					});
 					current = stored;
 					continue;
+				} catch (RefusedWriteException e) {
+					item = item.refused(e.stored());
 				} catch (BaseServerResponseException | DataFormatException e) {
 					if (e instanceof BaseServerResponseException response && response.getStatusCode() >= 500) {
 						throw e;
@@ -190,6 +269,9 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 				}
 			}
 			ImportCursor reported = current.advance(lineEnd, byteEnd, 0, 1, appendErrors(current, List.of(item)));
+			if (last && stopping) {
+				reported = reported.asStopped();
+			}
 			commit(step, current, reported, 1, () -> {});
 			current = reported;
 		}
@@ -236,12 +318,13 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 	private NdjsonLineReader reader(StepExecution step, ImportCursor cursor) throws IOException {
 		NdjsonLineReader reader = readers.get(step.getId());
 		if (reader != null && (reader.lineNumber() != cursor.lineNumber() || reader.offset() != cursor.byteOffset())) {
-			reader.close();
+			close(reader);
 			reader = null;
 		}
 		if (reader == null) {
-			reader = new NdjsonLineReader(sources.open(cursor.partition().url()), maxLineBytes, cursor.lineNumber(),
-					cursor.byteOffset());
+			ImportSources.Input input = sources.open(cursor.partition().url());
+			closer.watch(cursor.jobId(), input);
+			reader = new NdjsonLineReader(input, maxLineBytes, cursor.lineNumber(), cursor.byteOffset());
 			readers.put(step.getId(), reader);
 		}
 		return reader;
@@ -251,12 +334,17 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 	public ExitStatus afterStep(StepExecution step) {
 		NdjsonLineReader reader = readers.remove(step.getId());
 		if (reader != null) {
-			try {
-				reader.close();
-			} catch (IOException e) {
-				LOG.debug("Closing an import input failed: {}", e.toString());
-			}
+			close(reader);
 		}
 		return null;
+	}
+
+	private void close(NdjsonLineReader reader) {
+		closer.forget(reader.input());
+		try {
+			reader.close();
+		} catch (IOException e) {
+			LOG.debug("Closing an import input failed: {}", e.toString());
+		}
 	}
 }

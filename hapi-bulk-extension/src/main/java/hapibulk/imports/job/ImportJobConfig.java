@@ -5,6 +5,7 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import hapibulk.config.BulkProperties;
+import hapibulk.imports.ImportSettings;
 import hapibulk.imports.ImportSources;
 import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJobStateListener;
@@ -23,6 +24,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import java.time.Clock;
+import java.time.Duration;
 
 /**
  * The import job: plan (one partition per input, in waves by type) → the partitions, wave by wave,
@@ -36,20 +38,27 @@ public class ImportJobConfig {
 	static final String WORKER_STEP = "bulkImportInputStep";
 	/** Below this, a slice's own transaction and thread cost more than the parallel write saves. */
 	private static final int MIN_SLICE_SIZE = 100;
+	/** How soon a cancel frees a worker blocked on a source. */
+	private static final Duration CANCEL_CHECK_INTERVAL = Duration.ofSeconds(1);
 
 	@Bean
 	public ImportSources hapiBulkImportSources(BulkProperties properties) {
 		return new ImportSources(properties.imports());
 	}
 
+	@Bean
+	CancelledInputCloser hapiBulkImportInputCloser(BulkJobTable table) {
+		return new CancelledInputCloser(table, CANCEL_CHECK_INTERVAL);
+	}
+
 	@Bean(name = JOB_BEAN)
 	public Job hapiBulkImportJob(BulkBatchEngine engine, BulkJobTable table, BulkJobStateListener stateListener,
 			ImportSources hapiBulkImportSources, BulkFileStore fileStore, BulkProperties properties,
 			FhirContext fhirContext, DaoRegistry daoRegistry, EntityManagerFactory entityManagerFactory,
-			PartitionSettings partitionSettings) throws Exception {
+			PartitionSettings partitionSettings, CancelledInputCloser hapiBulkImportInputCloser) throws Exception {
 		JobRepository repository = engine.jobRepository();
 		PlatformTransactionManager transactionManager = engine.transactionManager();
-		BulkProperties.Import settings = properties.imports();
+		ImportSettings settings = properties.imports();
 
 		Step plan = engine.stepBuilder("bulkImportPlanStep")
 				.tasklet(new ImportPlanTasklet(table, hapiBulkImportSources), transactionManager)
@@ -64,7 +73,8 @@ public class ImportJobConfig {
 				properties.importParallelWrites(), MIN_SLICE_SIZE);
 		ImportInputTasklet inputTasklet = new ImportInputTasklet(hapiBulkImportSources, fhirContext, store, chunkWriter,
 				fileStore, table, repository, transaction, settings.chunkSize(),
-				Math.toIntExact(Math.min(Integer.MAX_VALUE - 16, settings.maxLineLength().toBytes())));
+				Math.toIntExact(Math.min(Integer.MAX_VALUE - 16, settings.maxLineLength().toBytes())),
+				settings.maxErrorLines(), hapiBulkImportInputCloser);
 		// The tasklet opens its own transactions on HAPI's manager (writes, then the cursor).
 		Step worker = engine.stepBuilder(WORKER_STEP)
 				.tasklet(inputTasklet, new ResourcelessTransactionManager())

@@ -17,8 +17,9 @@ import java.util.List;
  * @param url         where it is read from
  * @param wave        when it runs (see {@link ImportTypeOrder})
  * @param inputSource stored as {@code meta.source} of every resource, or null
+ * @param rights      what its lines may do (the kick-off's token's rights on {@code type})
  */
-record ImportPartition(int index, String type, String url, int wave, String inputSource) {
+record ImportPartition(int index, String type, String url, int wave, String inputSource, WriteRights rights) {
 
 	private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -32,12 +33,14 @@ record ImportPartition(int index, String type, String url, int wave, String inpu
 
 	ObjectNode toJsonNode() {
 		return MAPPER.createObjectNode().put("index", index).put("type", type).put("url", url).put("wave", wave)
-				.put("inputSource", inputSource);
+				.put("inputSource", inputSource).put("mayCreate", rights.create()).put("mayUpdate", rights.update());
 	}
 
 	static ImportPartition fromJsonNode(JsonNode node) {
 		return new ImportPartition(node.get("index").asInt(), node.get("type").asText(), node.get("url").asText(),
-				node.get("wave").asInt(), node.hasNonNull("inputSource") ? node.get("inputSource").asText() : null);
+				node.get("wave").asInt(), node.hasNonNull("inputSource") ? node.get("inputSource").asText() : null,
+				// absent in a plan made by an earlier version, which stored every line
+				new WriteRights(node.path("mayCreate").asBoolean(true), node.path("mayUpdate").asBoolean(true)));
 	}
 
 	static String listToJson(List<ImportPartition> partitions) {

@@ -46,8 +46,10 @@ class ImportPlanTasklet implements Tasklet {
 		int index = 1;
 		for (ImportRequest.Input input : request.inputs()) {
 			sources.checkAllowed(input.url());
+			WriteRights rights = new WriteRights(request.permissions().mayCreate(input.type()),
+					request.permissions().mayUpdate(input.type()));
 			plan.add(new ImportPartition(index++, input.type(), input.url(), ImportTypeOrder.wave(input.type()),
-					request.inputSource()));
+					request.inputSource(), rights));
 		}
 		stepExecution.getJobExecution().getExecutionContext().putString(PLAN, ImportPartition.listToJson(plan));
 		return RepeatStatus.FINISHED;

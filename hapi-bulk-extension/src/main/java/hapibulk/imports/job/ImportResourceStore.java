@@ -8,8 +8,14 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.FlushModeType;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.IdType;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Stores parsed resources through HAPI's DAOs, so they are validated, indexed and searchable like
@@ -28,6 +34,11 @@ import java.util.List;
  * Hibernate's insert ordering can put a new resource's index rows before the resource's own row
  * when one flush holds both kinds, and the database then refuses the chunk. Without the prefetch
  * the kind of a write is not known beforehand, so the session is flushed after every write.
+ * <p>
+ * An import whose token may not create or may not update its type ({@link WriteRights}) first
+ * looks up which of the ids are stored, deleted ones included, and writes only what it may: a
+ * {@code system/Patient.c} import adds new Patients but neither changes nor brings back stored ones,
+ * as the same token could not over REST.
  */
 class ImportResourceStore {
 
@@ -45,18 +56,42 @@ class ImportResourceStore {
 		this.prefetch = prefetch;
 	}
 
+	/** Stores every resource (an import whose token may create and update its types). */
 	void store(List<IBaseResource> resources) {
+		store(resources, WriteRights.ALL);
+	}
+
+	/** A line the rights did not allow, and whether its resource was stored already. */
+	record Refusal(IBaseResource resource, boolean stored) {}
+
+	/**
+	 * Stores the resources the rights allow: a resource whose id is stored (deleted or not), or
+	 * appears earlier in the list, needs {@code update}; any other needs {@code create}. Returns the
+	 * others, not written.
+	 */
+	List<Refusal> store(List<IBaseResource> resources, WriteRights rights) {
 		if (resources.isEmpty()) {
-			return;
+			return List.of();
 		}
 		entityManager.setFlushMode(FlushModeType.COMMIT);
+		List<IBaseResource> allowed = resources;
+		List<Refusal> refused = List.of();
+		Map<String, Set<String>> creates = Map.of();
+		if (rights.restricted()) {
+			allowed = new ArrayList<>();
+			refused = new ArrayList<>();
+			creates = new HashMap<>();
+			sortOut(resources, rights, allowed, refused, creates);
+		}
 		SystemRequestDetails request = new SystemRequestDetails();
 		TransactionDetails transaction = new TransactionDetails();
-		if (prefetch != null) {
-			prefetch.prefetch(resources, transaction);
+		if (prefetch != null && !allowed.isEmpty()) {
+			prefetch.prefetch(allowed, transaction);
 		}
+		// What was looked up as absent is created, never updated, even if someone stores it meanwhile.
+		creates.forEach((type, ids) -> ids.forEach(id -> transaction.addResolvedResourceId(new IdType(type, id), null)));
 		Boolean previousWasCreate = null;
-		for (IBaseResource resource : resources) {
+		for (IBaseResource resource : allowed) {
 			// A retried write must not ask for the version an earlier, rolled-back attempt set on it.
 			IIdType id = resource.getIdElement().toUnqualifiedVersionless().withResourceType(resource.fhirType());
 			resource.setId(id);
@@ -67,6 +102,60 @@ class ImportResourceStore {
 			update(resource, request, transaction);
 			previousWasCreate = create;
 		}
+		if (!rights.update()) {
+			refuseIfCreatedMeanwhile(creates);
+		}
+		return refused;
+	}
+
+	/** Splits the resources into the allowed and the refused ones; notes the ids the allowed ones create. */
+	private void sortOut(List<IBaseResource> resources, WriteRights rights, List<IBaseResource> allowed,
+			List<Refusal> refused, Map<String, Set<String>> creates) {
+		Map<String, Set<String>> idsByType = new HashMap<>();
+		resources.forEach(resource -> idsByType.computeIfAbsent(resource.fhirType(), type -> new HashSet<>())
+				.add(resource.getIdElement().getIdPart()));
+		Map<String, Set<String>> stored = new HashMap<>();
+		idsByType.forEach((type, ids) -> stored.put(type, new HashSet<>(StoredIdPrefetch.storedIds(entityManager, type, ids))));
+		for (IBaseResource resource : resources) {
+			String id = resource.getIdElement().getIdPart();
+			// add: a second line with the same id changes what the first one stored
+			boolean exists = !stored.get(resource.fhirType()).add(id);
+			if (exists ? rights.update() : rights.create()) {
+				allowed.add(resource);
+				if (!exists) {
+					creates.computeIfAbsent(resource.fhirType(), type -> new HashSet<>()).add(id);
+				}
+			} else {
+				refused.add(new Refusal(resource, exists));
+			}
+		}
+	}
+
+	/**
+	 * For an import that may not update: whether someone else stored one of the ids it just created
+	 * after it looked (HAPI's unique key on type and id does not hold without partitioning, where the
+	 * partition is null); then the slice is undone, and the line, tried again alone, is refused.
+	 * A writer that has not committed yet is not seen: that race is HAPI's own, as for two PUTs.
+	 */
+	private void refuseIfCreatedMeanwhile(Map<String, Set<String>> creates) {
+		if (creates.isEmpty()) {
+			return;
+		}
+		entityManager.flush();
+		creates.forEach((type, ids) -> {
+			List<String> all = new ArrayList<>(ids);
+			for (int from = 0; from < all.size(); from += StoredIdPrefetch.IDS_PER_QUERY) {
+				List<?> twice = entityManager.createNativeQuery("SELECT FHIR_ID FROM HFJ_RESOURCE"
+								+ " WHERE RES_TYPE = :type AND FHIR_ID IN (:ids) GROUP BY FHIR_ID HAVING COUNT(*) > 1")
+						.setParameter("type", type)
+						.setParameter("ids", all.subList(from, Math.min(all.size(), from + StoredIdPrefetch.IDS_PER_QUERY)))
+						.getResultList();
+				if (!twice.isEmpty()) {
+					throw new RefusedWriteException(type + "/" + twice.get(0) + " was stored by another writer meanwhile",
+							true);
+				}
+			}
+		});
 	}
 
 	@SuppressWarnings({"unchecked", "rawtypes"})

@@ -49,7 +49,12 @@ final class NdjsonLineReader implements Closeable {
 		this.offset = startOffset;
 	}
 
-	/** Lines consumed so far. */
+	/** The stream it reads. */
+	InputStream input() {
+		return in;
+	}
+
+		/** Lines consumed so far. */
 	long lineNumber() {
 		return lineNumber;
 	}

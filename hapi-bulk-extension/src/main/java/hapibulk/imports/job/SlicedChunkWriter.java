@@ -5,6 +5,9 @@ import org.springframework.core.task.AsyncTaskExecutor;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -16,8 +19,8 @@ import java.util.concurrent.Future;
  * returns only when every slice has ended, so no write of the chunk is still running when the
  * caller moves its cursor or starts over line by line.
  * <p>
- * A slice may commit while another fails. That is safe because every write is an update-as-create
- * with the resource's own id: writing the chunk again stores nothing new.
+ * A slice may commit while another fails. The failure then names what the committed slices wrote,
+ * and the caller's line-by-line retry counts those lines without writing them again.
  */
 class SlicedChunkWriter {
 
@@ -40,31 +43,41 @@ class SlicedChunkWriter {
 		this.minSliceSize = Math.max(1, minSliceSize);
 	}
 
-	/** Returns once all of them are committed; throws the first failure, after every slice has ended. */
-	void write(List<IBaseResource> resources) {
+	/**
+	 * Returns once all of them are committed, with the resources the rights did not allow (not
+	 * written); throws the first failure, after every slice has ended, with what the committed
+	 * slices wrote ({@link PartlyWrittenException}).
+	 */
+	List<ImportResourceStore.Refusal> write(List<IBaseResource> resources, WriteRights rights) {
 		if (resources.isEmpty()) {
-			return;
+			return List.of();
 		}
 		List<List<IBaseResource>> slices = slices(resources);
-		List<Future<?>> others = new ArrayList<>();
+		List<Future<List<ImportResourceStore.Refusal>>> others = new ArrayList<>();
+		List<ImportResourceStore.Refusal> refused = new ArrayList<>();
+		List<IBaseResource> written = new ArrayList<>();
 		RuntimeException failure = null;
 		try {
 			for (List<IBaseResource> slice : slices.subList(1, slices.size())) {
-				others.add(writers.submit(() -> writeSlice(slice)));
+				others.add(writers.submit(() -> writeSlice(slice, rights)));
 			}
-			writeSlice(slices.get(0));
+			refused.addAll(committed(slices.get(0), writeSlice(slices.get(0), rights), written));
 		} catch (RuntimeException e) {
 			failure = e;
 		}
-		for (Future<?> other : others) {
-			RuntimeException otherFailure = await(other);
-			if (failure == null) {
-				failure = otherFailure;
+		for (int i = 0; i < others.size(); i++) {
+			try {
+				refused.addAll(committed(slices.get(i + 1), await(others.get(i)), written));
+			} catch (RuntimeException otherFailure) {
+				if (failure == null) {
+					failure = otherFailure;
+				}
 			}
 		}
 		if (failure != null) {
-			throw failure;
+			throw new PartlyWrittenException(failure, written);
 		}
+		return refused;
 	}
 
 	List<List<IBaseResource>> slices(List<IBaseResource> resources) {
@@ -76,17 +89,26 @@ class SlicedChunkWriter {
 		return slices;
 	}
 
-	private void writeSlice(List<IBaseResource> slice) {
-		transaction.executeWithoutResult(status -> store.store(slice));
+	/** Adds what a committed slice wrote (all but its refusals) to {@code written}; returns the refusals. */
+	private static List<ImportResourceStore.Refusal> committed(List<IBaseResource> slice,
+			List<ImportResourceStore.Refusal> refusals, List<IBaseResource> written) {
+		Set<IBaseResource> refused = Collections.newSetFromMap(new IdentityHashMap<>());
+		refusals.forEach(refusal -> refused.add(refusal.resource()));
+		slice.stream().filter(resource -> !refused.contains(resource)).forEach(written::add);
+		return refusals;
 	}
 
-	private static RuntimeException await(Future<?> future) {
+	private List<ImportResourceStore.Refusal> writeSlice(List<IBaseResource> slice, WriteRights rights) {
+		return transaction.execute(status -> store.store(slice, rights));
+	}
+
+	/** The slice's refusals once it has ended; its failure is thrown. */
+	private static <T> T await(Future<T> future) {
 		boolean interrupted = false;
 		try {
 			while (true) {
 				try {
-					future.get();
-					return null;
+					return future.get();
 				} catch (InterruptedException e) {
 					// The slice is writing: it must end before the caller goes on, whatever asked us to stop.
 					interrupted = true;
@@ -94,7 +116,7 @@ class SlicedChunkWriter {
 					if (e.getCause() instanceof Error error) {
 						throw error;
 					}
-					return e.getCause() instanceof RuntimeException runtime ? runtime
+					throw e.getCause() instanceof RuntimeException runtime ? runtime
 							: new IllegalStateException("A slice of an import chunk failed", e.getCause());
 				}
 			}

@@ -83,7 +83,16 @@ class StoredIdPrefetch {
 				&& fhirContext.getResourceTypes().contains(target.getResourceType());
 	}
 
+	/** The ids of {@code type} among {@code ids} that are stored, deleted or not (in any partition). */
+	static Set<String> storedIds(EntityManager entityManager, String type, Set<String> ids) {
+		return stored(entityManager, type, ids).keySet();
+	}
+
 	private Map<String, Row> stored(String type, Set<String> ids) {
+		return stored(entityManager, type, ids);
+	}
+
+	private static Map<String, Row> stored(EntityManager entityManager, String type, Set<String> ids) {
 		Map<String, Row> rows = new HashMap<>();
 		List<String> all = new ArrayList<>(ids);
 		for (int from = 0; from < all.size(); from += IDS_PER_QUERY) {

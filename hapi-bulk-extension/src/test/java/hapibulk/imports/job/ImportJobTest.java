@@ -8,6 +8,19 @@ import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.TokenParam;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import hapibulk.imports.ImportPermissions;
+import hapibulk.imports.ImportSources;
+import hapibulk.job.BulkBatchEngine;
+import hapibulk.job.BulkJobService;
+import hapibulk.support.TooManyRequestsException;
+import hapibulk.testsupport.SourceServer;
+import org.hl7.fhir.r4.model.Patient;
+import org.junit.jupiter.api.AfterAll;
+import org.springframework.batch.core.Job;
+import org.springframework.beans.factory.annotation.Qualifier;
+import java.util.Set;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -47,6 +60,7 @@ import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -60,6 +74,9 @@ class ImportJobTest {
 	static final Path files = tempDirectory("hapi-bulk-import-files");
 	static final Path inputs = tempDirectory("hapi-bulk-import-inputs");
 	static final String SOURCE = "https://ehr.example.org/extract-7";
+	static final SourceServer sourceServer = new SourceServer(
+			"{\"resourceType\":\"Organization\",\"id\":\"from-http\"}\n");
+	static final int MAX_ERROR_LINES = 20;
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
@@ -68,6 +85,16 @@ class ImportJobTest {
 		registry.add("hapi.bulk.import.chunk-size", () -> "500");
 		registry.add("hapi.bulk.import.parallel-writes", () -> "2");
 		registry.add("hapi.bulk.import.max-line-length", () -> "64KB");
+		registry.add("hapi.bulk.import.max-error-lines", () -> Integer.toString(MAX_ERROR_LINES));
+		registry.add("hapi.bulk.import.max-input-size", () -> "8MB");
+		registry.add("hapi.bulk.import.max-inputs", () -> "15");
+		registry.add("hapi.bulk.import.read-timeout", () -> "5m");
+		registry.add("hapi.bulk.import.allowed-sources", () -> sourceServer.url("/"));
+	}
+
+	@AfterAll
+	void stopSourceServer() {
+		sourceServer.close();
 	}
 
 	@Autowired
@@ -78,6 +105,15 @@ class ImportJobTest {
 	ImportJobService importJobService;
 	@Autowired
 	BulkJobTable table;
+	@Autowired
+	BulkJobService jobService;
+	@Autowired
+	BulkBatchEngine engine;
+	@Autowired
+	ImportSources sources;
+	@Autowired
+	@Qualifier(ImportJobConfig.JOB_BEAN)
+	Job importJobDefinition;
 
 	@Test
 	void synthea_inReverseDependencyOrder_isStoredSearchableAndIdentical_andASecondRunChangesNothing()
@@ -233,6 +269,27 @@ class ImportJobTest {
 	}
 
 	@Test
+	void withACreateOnlyGrant_aRefusedResourceInASlice_isStillTheOnlyErrorLine() throws IOException {
+		// given: as above, two slices of 200, line 301 refers to nothing; the token may only create
+		List<String> lines = new ArrayList<>();
+		for (int i = 1; i <= 400; i++) {
+			String partOf = i == 301 ? ",\"partOf\":{\"reference\":\"Organization/nowhere\"}" : "";
+			lines.add("{\"resourceType\":\"Organization\",\"id\":\"sliced-co-" + i + "\"" + partOf + "}");
+		}
+		Path file = write("sliced/create-only.ndjson", lines.toArray(String[]::new));
+
+		// when
+		BulkJob job = importAndWait(new ImportRequest(null, null, null,
+				List.of(new ImportRequest.Input("Organization", file.toUri().toString())), "http://localhost/fhir/$import",
+				new ImportPermissions(Set.of("Organization"), Set.of())));
+
+		// then: the first slice, committed before the second failed, is counted, not refused as a change
+		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		assertThat(manifest.output()).singleElement().satisfies(output -> assertThat(output.count()).isEqualTo(399));
+		assertThat(errorLinesByNumber(job)).containsOnlyKeys(301L);
+	}
+
+	@Test
 	void anImportOverStoredAndDeletedResources_updatesThem_linksStoredTargets_andRefusesDeletedTargets()
 			throws IOException {
 		// given: stored before the import: one organization to change, one deleted, one to point at, one
@@ -295,6 +352,217 @@ class ImportJobTest {
 		assertThat(idsOf(daoRegistry.getResourceDao("Endpoint").search(SearchParameterMap.newSynchronous()
 				.add("organization", new ReferenceParam("Organization/new-sibling")), request)))
 				.containsExactly("stored-endpoint");
+	}
+
+	@Test
+	void aCreateOnlyGrant_storesNewPatients_butNeitherChangesNorRevivesStoredOnes_andReportsThoseLines()
+			throws IOException {
+		// given: a stored Patient and a deleted one
+		SystemRequestDetails request = new SystemRequestDetails();
+		IFhirResourceDao<Patient> patients = daoRegistry.getResourceDao(Patient.class);
+		for (String id : List.of("co-stored", "co-deleted")) {
+			Patient patient = new Patient();
+			patient.setId(id);
+			patient.addName().setFamily("Before");
+			patients.update(patient, request);
+		}
+		patients.delete(new IdType("Patient/co-deleted"), request);
+		Path file = write("rights/patients.ndjson",
+				patient("co-new-1", "New"),
+				patient("co-stored", "After"),
+				patient("co-deleted", "Back"),
+				patient("co-new-2", "New"),
+				patient("co-new-1", "Twice"));
+		ImportRequest createOnly = new ImportRequest(null, null, null,
+				List.of(new ImportRequest.Input("Patient", file.toUri().toString())), "http://localhost/fhir/$import",
+				new ImportPermissions(Set.of("Patient"), Set.of()));
+
+		// when
+		BulkJob job = importAndWait(createOnly);
+
+		// then: the new ones are stored once, the others are error lines and changed nothing
+		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		assertThat(manifest.output()).singleElement().satisfies(output -> assertThat(output.count()).isEqualTo(2));
+		Map<Long, String> errors = errorLinesByNumber(job);
+		assertThat(errors.keySet()).containsExactlyInAnyOrder(2L, 3L, 5L);
+		assertThat(errors.values()).allSatisfy(diagnostics -> assertThat(diagnostics).startsWith("BULK-0225"));
+		assertThat(errors.get(2L)).contains("Patient/co-stored");
+		Patient stored = patients.read(new IdType("Patient/co-stored"), request);
+		assertThat(stored.getNameFirstRep().getFamily()).isEqualTo("Before");
+		assertThat(stored.getMeta().getVersionId()).isEqualTo("1");
+		assertThatThrownBy(() -> patients.read(new IdType("Patient/co-deleted"), request))
+				.isInstanceOf(ResourceGoneException.class);
+		Patient created = patients.read(new IdType("Patient/co-new-1"), request);
+		assertThat(created.getNameFirstRep().getFamily()).isEqualTo("New");
+		assertThat(created.getMeta().getVersionId()).isEqualTo("1");
+
+		// when: the same file with create and update rights
+		BulkJob again = importAndWait(createOnly.withPermissions(
+				new ImportPermissions(Set.of("Patient"), Set.of("Patient"))));
+
+		// then: every line is stored
+		BulkManifest all = ManifestJson.read(again.manifestJson());
+		assertThat(all.output()).singleElement().satisfies(output -> assertThat(output.count()).isEqualTo(5));
+		assertThat(all.error()).isEmpty();
+		assertThat(patients.read(new IdType("Patient/co-stored"), request).getNameFirstRep().getFamily())
+				.isEqualTo("After");
+		assertThat(patients.read(new IdType("Patient/co-deleted"), request).getNameFirstRep().getFamily())
+				.isEqualTo("Back");
+		assertThat(patients.read(new IdType("Patient/co-new-1"), request).getNameFirstRep().getFamily())
+				.isEqualTo("Twice");
+	}
+
+	@Test
+	void anUpdateOnlyGrant_changesStoredPatients_andReportsTheNewOnes() throws IOException {
+		// given
+		SystemRequestDetails request = new SystemRequestDetails();
+		IFhirResourceDao<Patient> patients = daoRegistry.getResourceDao(Patient.class);
+		Patient before = new Patient();
+		before.setId("uo-stored");
+		before.addName().setFamily("Before");
+		patients.update(before, request);
+		Path file = write("rights/update-only.ndjson", patient("uo-new", "New"), patient("uo-stored", "After"));
+
+		// when
+		BulkJob job = importAndWait(new ImportRequest(null, null, null,
+				List.of(new ImportRequest.Input("Patient", file.toUri().toString())), "http://localhost/fhir/$import",
+				new ImportPermissions(Set.of(), Set.of("Patient"))));
+
+		// then
+		assertThat(ManifestJson.read(job.manifestJson()).output()).singleElement()
+				.satisfies(output -> assertThat(output.count()).isEqualTo(1));
+		assertThat(errorLinesByNumber(job)).containsOnlyKeys(1L).hasEntrySatisfying(1L,
+				diagnostics -> assertThat(diagnostics).startsWith("BULK-0226").contains("Patient/uo-new"));
+		assertThat(patients.read(new IdType("Patient/uo-stored"), request).getNameFirstRep().getFamily())
+				.isEqualTo("After");
+		assertThat(patients.search(SearchParameterMap.newSynchronous().add("_id", new TokenParam("uo-new")), request)
+				.size()).isZero();
+	}
+
+	@Test
+	void aSmallGzipOfAMillionBadLines_stopsAfterMaxErrorLines_withOneFinalLineSayingSo() throws IOException {
+		// given: 1,000,000 malformed lines, a few KB compressed
+		Path bomb = inputs.resolve("limits/bad-lines.ndjson.gz");
+		Files.createDirectories(bomb.getParent());
+		byte[] lines = "not json\n".repeat(10_000).getBytes(StandardCharsets.UTF_8);
+		try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(bomb))) {
+			for (int i = 0; i < 100; i++) {
+				out.write(lines);
+			}
+		}
+		assertThat(Files.size(bomb)).isLessThan(100_000);
+
+		// when
+		BulkJob job = importAndWait(new ImportRequest(null, null, null,
+				List.of(new ImportRequest.Input("Organization", bomb.toUri().toString())), "http://localhost/fhir/$import"));
+
+		// then: MAX_ERROR_LINES error lines, then the one that says the input was stopped there
+		BulkManifest.ManifestFile errorFile = ManifestJson.read(job.manifestJson()).error().get(0);
+		assertThat(errorFile.count()).isEqualTo(MAX_ERROR_LINES + 1);
+		Path written = files.resolve(job.id()).resolve(errorFile.file());
+		assertThat(Files.size(written)).isLessThan(100_000);
+		List<String> errorLines = Files.readAllLines(written);
+		assertThat(errorLines).hasSize(MAX_ERROR_LINES + 1);
+		JsonNode last = JsonCompare.tree(errorLines.get(MAX_ERROR_LINES));
+		assertThat(last.at("/issue/0/diagnostics").asText()).startsWith("BULK-0227").contains("max-error-lines");
+		assertThat(extension(last, ImportErrorLines.LINE_NUMBER).get("valueInteger").asLong()).isEqualTo(MAX_ERROR_LINES);
+	}
+
+	@Test
+	void aDecompressionBomb_isStoppedAtMaxInputSize_afterItsGoodLinesWereStored() throws IOException {
+		// given: three resources, then 64 MB of line breaks (8 MB allowed), about 64 KB compressed
+		Path bomb = inputs.resolve("limits/bomb.ndjson.gz");
+		Files.createDirectories(bomb.getParent());
+		byte[] newlines = new byte[1 << 20];
+		java.util.Arrays.fill(newlines, (byte) '\n');
+		try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(bomb))) {
+			for (int i = 1; i <= 3; i++) {
+				out.write(("{\"resourceType\":\"Organization\",\"id\":\"bomb-" + i + "\"}\n")
+						.getBytes(StandardCharsets.UTF_8));
+			}
+			for (int i = 0; i < 64; i++) {
+				out.write(newlines);
+			}
+		}
+
+		// when
+		BulkJob job = importAndWait(new ImportRequest(null, null, null,
+				List.of(new ImportRequest.Input("Organization", bomb.toUri().toString())), "http://localhost/fhir/$import"));
+
+		// then
+		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		assertThat(manifest.output()).singleElement().satisfies(output -> assertThat(output.count()).isEqualTo(3));
+		Map<Long, String> errors = errorLinesByNumber(job);
+		assertThat(errors).hasSize(1);
+		assertThat(errors.values().iterator().next()).startsWith("BULK-0228").contains("max-input-size");
+		assertThat(daoRegistry.getResourceDao("Organization").read(new IdType("Organization/bomb-3"),
+				new SystemRequestDetails())).isNotNull();
+	}
+
+	@Test
+	void cancel_freesAWorkerWaitingOnASourceThatStoppedSending() {
+		// given: an import reading a source that sent one line and then nothing (read timeout: 5 minutes)
+		String url = sourceServer.url("/stall/organizations.ndjson");
+		BulkJob job = importJobService.submit(new ImportRequest(null, null, null,
+				List.of(new ImportRequest.Input("Organization", url)), "http://localhost/fhir/$import"), null);
+		await().atMost(Duration.ofMinutes(1)).until(() -> sourceServer.requests().stream()
+				.filter(r -> r.path().startsWith("/stall/")).count() >= 2);
+		Long execution = await().atMost(Duration.ofSeconds(30)).until(() -> table.find(job.id()).orElseThrow()
+				.executionId(), java.util.Objects::nonNull);
+		await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+				.until(() -> engine.jobExplorer().getJobExecution(execution).isRunning());
+
+		// when
+		long cancelled = System.nanoTime();
+		jobService.cancel(table.find(job.id()).orElseThrow());
+
+		// then: the worker is free within seconds, not after the read timeout
+		await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+				.until(() -> !engine.jobExplorer().getJobExecution(execution).isRunning());
+		System.out.printf("[hapi-bulk-test] a cancelled import blocked on a source ended in %d ms%n",
+				(System.nanoTime() - cancelled) / 1_000_000);
+	}
+
+	@Test
+	void tooManyInputs_orNoRoomForAnotherImport_isRefusedBeforeAnyInputIsFetched() {
+		// given: sixteen inputs (fifteen allowed), and a server already running its maximum of imports (0 here)
+		List<ImportRequest.Input> sixteen = java.util.stream.IntStream.range(0, 16)
+				.mapToObj(i -> new ImportRequest.Input("Organization", sourceServer.url("/counted/" + i + ".ndjson")))
+				.toList();
+		ImportJobService full = new ImportJobService(jobService, table, sources, importJobDefinition, 0,
+				Duration.ofSeconds(1), java.time.Clock.systemUTC());
+
+		// when / then
+		assertThatThrownBy(() -> importJobService.submit(new ImportRequest(null, null, null, sixteen,
+				"http://localhost/fhir/$import"), null))
+				.isInstanceOf(InvalidRequestException.class).hasMessageContaining("BULK-0229");
+		assertThatThrownBy(() -> full.submit(new ImportRequest(null, null, null, sixteen.subList(0, 5),
+				"http://localhost/fhir/$import"), null))
+				.isInstanceOf(TooManyRequestsException.class);
+		assertThat(sourceServer.requests()).noneMatch(r -> r.path().startsWith("/counted/"));
+	}
+
+	private static String patient(String id, String family) {
+		return "{\"resourceType\":\"Patient\",\"id\":\"" + id + "\",\"name\":[{\"family\":\"" + family + "\"}]}";
+	}
+
+	private static Path write(String name, String... lines) throws IOException {
+		Path file = inputs.resolve(name);
+		Files.createDirectories(file.getParent());
+		return Files.writeString(file, String.join("\n", lines) + "\n");
+	}
+
+	/** The diagnostics of the job's error lines, by line number. */
+	private Map<Long, String> errorLinesByNumber(BulkJob job) throws IOException {
+		Map<Long, String> byLine = new HashMap<>();
+		for (BulkManifest.ManifestFile errorFile : ManifestJson.read(job.manifestJson()).error()) {
+			for (String line : Files.readAllLines(files.resolve(job.id()).resolve(errorFile.file()))) {
+				JsonNode outcome = JsonCompare.tree(line);
+				byLine.put(extension(outcome, ImportErrorLines.LINE_NUMBER).get("valueInteger").asLong(),
+						outcome.at("/issue/0/diagnostics").asText());
+			}
+		}
+		return byLine;
 	}
 
 	private static List<String> idsOf(IBundleProvider found) {
@@ -370,7 +638,7 @@ class ImportJobTest {
 
 	private BulkJob importAndWait(ImportRequest request) {
 		String id = importJobService.submit(request, null).id();
-		await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200))
+		await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(200))
 				.until(() -> !table.find(id).orElseThrow().state().isActive());
 		BulkJob job = table.find(id).orElseThrow();
 		assertThat(job.state()).as(job.errorMessage()).isEqualTo(BulkJobState.COMPLETED);

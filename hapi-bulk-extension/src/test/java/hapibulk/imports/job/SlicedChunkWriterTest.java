@@ -53,7 +53,7 @@ class SlicedChunkWriterTest {
 	void write_storesEverySlice_onMoreThanOneThread() {
 		RecordingStore store = new RecordingStore();
 
-		writer(store, 2, 100).write(resources(400));
+		writer(store, 2, 100).write(resources(400), WriteRights.ALL);
 
 		assertThat(store.stored).hasSize(400);
 		assertThat(store.threads).hasSize(2);
@@ -65,19 +65,20 @@ class SlicedChunkWriterTest {
 		AtomicBoolean secondSliceEnded = new AtomicBoolean();
 		RecordingStore store = new RecordingStore() {
 			@Override
-			void store(List<IBaseResource> resources) {
+			List<Refusal> store(List<IBaseResource> resources, WriteRights rights) {
 				if (resources.get(0).getIdElement().getIdPart().equals("org-0")) {
 					await(secondSliceStarted);
 					throw new IllegalStateException("refused");
 				}
 				secondSliceStarted.countDown();
 				sleep(300);
-				super.store(resources);
+				super.store(resources, rights);
 				secondSliceEnded.set(true);
+				return List.of();
 			}
 		};
 
-		assertThatThrownBy(() -> writer(store, 2, 100).write(resources(400))).hasMessage("refused");
+		assertThatThrownBy(() -> writer(store, 2, 100).write(resources(400), WriteRights.ALL)).hasMessage("refused");
 		assertThat(secondSliceEnded).as("the other slice ended before write returned").isTrue();
 		assertThat(store.stored).hasSize(200);
 	}
@@ -121,9 +122,10 @@ class SlicedChunkWriterTest {
 		}
 
 		@Override
-		void store(List<IBaseResource> resources) {
+		List<Refusal> store(List<IBaseResource> resources, WriteRights rights) {
 			threads.add(Thread.currentThread().getName());
 			stored.addAll(resources);
+			return List.of();
 		}
 	}
 }

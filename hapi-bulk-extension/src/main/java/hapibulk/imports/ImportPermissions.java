@@ -1,0 +1,92 @@
+package hapibulk.imports;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import hapibulk.auth.AccessGrant;
+import hapibulk.auth.BulkAuthorization;
+import hapibulk.auth.Permission;
+
+import java.util.Collection;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * What the kick-off's access token allowed the import to do, per input type: create resources
+ * (a line whose id is not stored yet) and update them (a line whose id is stored, or stored and
+ * deleted: bringing it back changes it too). Taken at the kick-off and kept with the job, because
+ * the lines are stored later, by workers that see only the job's request. {@link #ALL} when
+ * authorization is off.
+ *
+ * @param creatable the types whose new resources may be stored; null: every type
+ * @param updatable the types whose stored resources may be changed; null: every type
+ */
+public record ImportPermissions(Set<String> creatable, Set<String> updatable) {
+
+	public static final ImportPermissions ALL = new ImportPermissions(null, null);
+
+	public ImportPermissions {
+		creatable = creatable == null ? null : Set.copyOf(creatable);
+		updatable = updatable == null ? null : Set.copyOf(updatable);
+	}
+
+	/**
+	 * The grant's rights on the given types; refuses (403) a patient-scoped client, and a type the
+	 * grant may neither create nor update (no line of it could be stored).
+	 */
+	public static ImportPermissions of(AccessGrant grant, Collection<String> types) {
+		if (grant.unrestricted()) {
+			return ALL;
+		}
+		if (grant.patientScoped()) {
+			throw BulkAuthorization.forbidden(224, "$import needs system scopes, not patient-scoped ones");
+		}
+		Set<String> creatable = new TreeSet<>();
+		Set<String> updatable = new TreeSet<>();
+		for (String type : types) {
+			boolean create = grant.scopes().allows(Permission.CREATE, type);
+			boolean update = grant.scopes().allows(Permission.UPDATE, type);
+			if (!create && !update) {
+				throw BulkAuthorization.forbidden(223, "The access token allows neither creating nor updating "
+						+ type + " (system/" + type + ".c to import new ones, .u to change stored ones)");
+			}
+			if (create) {
+				creatable.add(type);
+			}
+			if (update) {
+				updatable.add(type);
+			}
+		}
+		return new ImportPermissions(creatable, updatable);
+	}
+
+	public boolean mayCreate(String type) {
+		return creatable == null || creatable.contains(type);
+	}
+
+	public boolean mayUpdate(String type) {
+		return updatable == null || updatable.contains(type);
+	}
+
+	void writeTo(ObjectNode node) {
+		if (creatable != null) {
+			creatable.forEach(node.putArray("creatable")::add);
+		}
+		if (updatable != null) {
+			updatable.forEach(node.putArray("updatable")::add);
+		}
+	}
+
+	/** Absent fields mean every type, as an earlier version stored every line of the requests it kept. */
+	static ImportPermissions readFrom(JsonNode node) {
+		return new ImportPermissions(types(node.get("creatable")), types(node.get("updatable")));
+	}
+
+	private static Set<String> types(JsonNode array) {
+		if (array == null || !array.isArray()) {
+			return null;
+		}
+		Set<String> types = new TreeSet<>();
+		array.forEach(type -> types.add(type.asText()));
+		return types;
+	}
+}
