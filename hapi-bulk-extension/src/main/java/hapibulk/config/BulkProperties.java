@@ -51,6 +51,10 @@ public record BulkProperties(
 	 *                            exported patients and their compartment resources reference
 	 * @param createTypeIndex     whether to create the index on HFJ_RESOURCE (RES_TYPE, RES_ID) at
 	 *                            start-up (see TypeKeyIndex)
+	 * @param writeSettleTime     an export reads nothing before this long after its transactionTime: HAPI
+	 *                            stamps lastUpdated this much at most before its transaction's first statement
+	 * @param writeWaitLimit      how long an export waits at most for database transactions open at its start
+	 *                            (writes stamped before its transactionTime) to end before it reads anyway
 	 */
 	public record Export(
 			@DefaultValue("5000") int pageSize,
@@ -59,7 +63,9 @@ public record BulkProperties(
 			@DefaultValue("1GB") DataSize maxFileBytes,
 			@DefaultValue("4") int maxRunningExports,
 			@DefaultValue("false") boolean includeReferencedResources,
-			@DefaultValue("false") boolean createTypeIndex) {}
+			@DefaultValue("false") boolean createTypeIndex,
+			@DefaultValue("500ms") Duration writeSettleTime,
+			@DefaultValue("10m") Duration writeWaitLimit) {}
 
 	/**
 	 * @param allowedSources     URL prefixes that http(s) inputs must start with; empty: no http(s) input is

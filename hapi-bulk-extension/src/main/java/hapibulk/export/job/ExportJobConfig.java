@@ -80,15 +80,18 @@ public class ExportJobConfig {
 	public Job hapiBulkExportJob(BulkBatchEngine engine, BulkJobTable table, BulkJobStateListener stateListener,
 			StoredResourceReader hapiBulkStoredResourceReader, ExportScopeResolver scopeResolver,
 			PatientCompartment compartment, BulkFileStore fileStore, BulkProperties properties, FhirContext fhirContext,
-			TypeFilterMatches typeFilterMatches, BulkJobFiles jobFiles) {
+			TypeFilterMatches typeFilterMatches, BulkJobFiles jobFiles, DataSource dataSource) {
 		JobRepository repository = engine.jobRepository();
 		PlatformTransactionManager transactionManager = engine.transactionManager();
 		BulkProperties.Export export = properties.export();
 
+		OpenTransactions openTransactions = new OpenTransactions(new JdbcTemplate(dataSource), export.writeWaitLimit(),
+				Clock.systemUTC());
 		Step plan = new StepBuilder("bulkExportPlanStep", repository)
 				.tasklet(new ExportPlanTasklet(hapiBulkStoredResourceReader, scopeResolver, compartment, table,
 						fhirContext, typeFilterMatches, export.includeReferencedResources()),
 						transactionManager)
+				.listener(new WriteSettleListener(table, openTransactions, export.writeSettleTime(), Clock.systemUTC()))
 				.build();
 		Step worker = new StepBuilder(WORKER_STEP, repository)
 				.tasklet(new ExportTypeTasklet(hapiBulkStoredResourceReader, fileStore, table, jobFiles,
