@@ -29,7 +29,8 @@ public class OpenTransactions {
 	private static final Logger LOG = LoggerFactory.getLogger(OpenTransactions.class);
 
 	private static final String POSTGRES_OPEN = "SELECT pid, xact_start FROM pg_stat_activity"
-			+ " WHERE datname = current_database() AND xact_start IS NOT NULL AND pid <> pg_backend_pid()";
+			+ " WHERE datname = current_database() AND xact_start IS NOT NULL AND pid <> pg_backend_pid()"
+			+ " AND backend_type = 'client backend'"; // not autovacuum, which may run for minutes
 
 	private final JdbcTemplate jdbc;
 	private final Duration limit;
