@@ -57,6 +57,10 @@ public record BulkProperties(
 	 *                            longer ones get 400 before a job is made (HAPI's search would fail later)
 	 * @param createTypeIndex     whether to create the index on HFJ_RESOURCE (RES_TYPE, RES_ID) at
 	 *                            start-up (see TypeKeyIndex)
+	 * @param writeSettleTime     an export reads nothing before this long after its transactionTime: HAPI
+	 *                            stamps lastUpdated this much at most before its transaction's first statement
+	 * @param writeWaitLimit      how long an export waits at most for database transactions open at its start
+	 *                            (writes stamped before its transactionTime) to end before it reads anyway
 	 */
 	public record Export(
 			@DefaultValue("5000") int pageSize,
@@ -66,7 +70,9 @@ public record BulkProperties(
 			@DefaultValue("4") int maxRunningExports,
 			@DefaultValue("true") boolean includeReferencedResources,
 			@DefaultValue("false") boolean createTypeIndex,
-			@DefaultValue("1000") int maxTypeFilterLength) {}
+			@DefaultValue("1000") int maxTypeFilterLength,
+			@DefaultValue("500ms") Duration writeSettleTime,
+			@DefaultValue("10m") Duration writeWaitLimit) {}
 
 	public int workerThreads() {
 		return workerThreads > 0 ? workerThreads : Runtime.getRuntime().availableProcessors();

@@ -15,6 +15,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 
 /**
  * Turns an {@link ExportRequest} into a bulk job running the export Spring Batch job, after
@@ -88,7 +90,16 @@ public class ExportJobService {
 			}
 			// Everything the job needs is in the job row; the only job parameter is the job's id.
 			return jobService.submit(new BulkJobService.Submission(BulkJobKind.EXPORT, exportJob, request.requestUrl(),
-					request.toJson(), owner, clock.instant(), new JobParametersBuilder(), request.statusOptions()));
+					request.toJson(), owner, transactionTime(), new JobParametersBuilder(), request.statusOptions()));
 		}
+	}
+
+	/**
+	 * The export's upper bound: the last whole millisecond before now (HAPI's lastUpdated has
+	 * millisecond precision), so that whatever is written from now on, such as the kick-off's own
+	 * AuditEvent, is after it and goes to the next {@code _since} export.
+	 */
+	private Instant transactionTime() {
+		return clock.instant().truncatedTo(ChronoUnit.MILLIS).minusMillis(1);
 	}
 }

@@ -84,10 +84,13 @@ public class ExportJobConfig {
 		PlatformTransactionManager transactionManager = engine.transactionManager();
 		BulkProperties.Export export = properties.export();
 
+		OpenTransactions openTransactions = new OpenTransactions(new JdbcTemplate(dataSource), export.writeWaitLimit(),
+				Clock.systemUTC());
 		Step plan = engine.stepBuilder("bulkExportPlanStep")
 				.tasklet(new ExportPlanTasklet(hapiBulkStoredResourceReader, scopeResolver, compartment, table,
 						fhirContext, typeFilterMatches, compartmentScope, export.includeReferencedResources()),
 						transactionManager)
+				.listener(new WriteSettleListener(table, openTransactions, export.writeSettleTime(), Clock.systemUTC()))
 				.build();
 		Step worker = engine.stepBuilder(WORKER_STEP)
 				.tasklet(new ExportTypeTasklet(hapiBulkStoredResourceReader, fileStore, table, jobFiles,

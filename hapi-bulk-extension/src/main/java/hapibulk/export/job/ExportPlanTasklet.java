@@ -68,7 +68,7 @@ class ExportPlanTasklet implements Tasklet {
 		List<ExportFilter> plan = new ArrayList<>();
 		List<ExportFilter> blockMembers = new ArrayList<>();
 		long total = 0;
-		for (ExportFilter filter : filters(jobId, request)) {
+		for (ExportFilter filter : filters(jobId, request, job.transactionTime())) {
 			long count = reader.count(filter);
 			if (count > 0) {
 				total += count;
@@ -137,13 +137,19 @@ class ExportPlanTasklet implements Tasklet {
 				: List.of();
 	}
 
-	private List<ExportFilter> filters(String jobId, ExportRequest request) {
+	/**
+	 * @param transactionTime the export's upper bound, like an implicit {@code _until}: nothing changed
+	 *                        after it is exported ({@link WriteSettleListener} has made sure that
+	 *                        everything stamped before it has committed)
+	 */
+	private List<ExportFilter> filters(String jobId, ExportRequest request, Instant transactionTime) {
 		boolean inCompartment = request.level() != ExportLevel.SYSTEM;
 		ExportScopeResolver.ExportScope scope = inCompartment
 				? scopeResolver.resolve(request, false)
 				: new ExportScopeResolver.ExportScope(null, List.of());
 		Long since = millis(request.since());
-		Long until = millis(request.until());
+		Long until = request.until() == null || request.until().isAfter(transactionTime) ? millis(transactionTime)
+				: millis(request.until());
 		List<String> types = new ArrayList<>(request.types().isEmpty()
 				? reader.typesPresent().stream()
 						.filter(type -> compartment.contains(type)

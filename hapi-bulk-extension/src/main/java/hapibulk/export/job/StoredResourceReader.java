@@ -15,11 +15,9 @@ import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.ResultSetExtractor;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -159,10 +157,8 @@ public class StoredResourceReader {
 
 	private Page readResourcePage(String type, Sql filterWhere, long afterPid, int maxRows, long maxBytes) {
 		Sql where = filterWhere.and("r.RES_ID > ?", afterPid);
-		List<Row> rows = isH2() ? readRowsStreamedOnH2(where, maxRows, maxBytes) : null;
-		if (rows == null) {
-			rows = Objects.requireNonNull(readSortedRows(where, maxRows, maxBytes), "A sorted page came out of key order");
-		}
+		List<Row> rows = isH2() ? readRowsOnH2(where, maxRows, maxBytes)
+				: readSortedRows(where, maxRows, maxBytes, "v.RES_TEXT_VC");
 		long bytes = rows.stream().mapToLong(Row::textLength).sum();
 		Map<Long, List<StoredTag>> tags = readTags(rows.stream().filter(r -> r.hasTags).map(r -> r.pid).toList());
 		List<StoredResource> resources = new ArrayList<>(rows.size());
@@ -173,30 +169,35 @@ public class StoredResourceReader {
 		return new Page(resources, bytes >= maxBytes || rows.size() == maxRows);
 	}
 
-	/** The page's rows, sorted by the database. */
-	private List<Row> readSortedRows(Sql where, int maxRows, long maxBytes) {
-		return jdbc.query(con -> prepare(con.prepareStatement(pageSql(where, maxRows, true)), where.args(), maxRows),
-				(ResultSetExtractor<List<Row>>) rs -> rowsInKeyOrder(rs, maxBytes));
+	/** The page's rows, sorted by the database, {@code text} selected as RES_TEXT_VC. */
+	private List<Row> readSortedRows(Sql where, int maxRows, long maxBytes, String text) {
+		return Objects.requireNonNull(jdbc.query(con -> prepare(con.prepareStatement(
+						pageSql(where, maxRows, "r.FHIR_ID, r.RES_VER, r.HAS_TAGS, v.RES_UPDATED, v.RES_ENCODING, "
+								+ text + ", v.SOURCE_URI, v.REQUEST_ID")), where.args(), maxRows),
+				(ResultSetExtractor<List<Row>>) rs -> rowsInKeyOrder(rs, maxBytes)), "A sorted page came out of key order");
 	}
 
 	/**
-	 * On H2, the page query without its outer ORDER BY, executed lazily: H2 otherwise collects the
-	 * result before handing out the first row and copies every stored CLOB into it on the way (a
-	 * fifth of an H2 export's time). The join keeps the key order of its derived table; should a row
-	 * come out of order anyway, null: the caller reads the page again, sorted. The session (a
-	 * connection of the host's pool) is given back with lazy execution off, H2's default: H2 does not
-	 * tell a session's own setting.
+	 * On H2: first the page's keys and text lengths (H2 knows a CLOB's length without reading it), to
+	 * find the rows within {@code maxBytes}; then those rows, with the text cast to VARCHAR. H2 gathers
+	 * a result before handing out its first row, and copies every CLOB in it on the way (a fifth of an
+	 * H2 export's time); a VARCHAR is not copied. H2's lazy query execution would avoid the copies too,
+	 * but corrupts results now and then (H2 issue #4142: "Chunk ... not found" under concurrent writes).
 	 */
-	private List<Row> readRowsStreamedOnH2(Sql where, int maxRows, long maxBytes) {
-		return jdbc.execute((ConnectionCallback<List<Row>>) connection -> {
-			setH2LazyQueryExecution(connection, true);
-			try (PreparedStatement statement = prepare(connection.prepareStatement(pageSql(where, maxRows, false)),
-					where.args(), maxRows); ResultSet rs = statement.executeQuery()) {
-				return rowsInKeyOrder(rs, maxBytes);
-			} finally {
-				setH2LazyQueryExecution(connection, false);
-			}
-		});
+	private List<Row> readRowsOnH2(Sql where, int maxRows, long maxBytes) {
+		List<long[]> lengths = jdbc.query(con -> prepare(con.prepareStatement(
+						pageSql(where, maxRows, "LENGTH(v.RES_TEXT_VC) AS TEXT_LENGTH")), where.args(), maxRows),
+				(rs, i) -> new long[] {rs.getLong(1), rs.getLong(2)});
+		if (lengths.isEmpty()) {
+			return List.of();
+		}
+		int count = 0;
+		long bytes = 0;
+		while (count < lengths.size() && bytes < maxBytes) {
+			bytes += lengths.get(count++)[1];
+		}
+		Sql prefix = where.and("r.RES_ID <= ?", lengths.get(count - 1)[0]);
+		return readSortedRows(prefix, count, Long.MAX_VALUE, "CAST(v.RES_TEXT_VC AS VARCHAR) AS RES_TEXT_VC");
 	}
 
 	/**
@@ -218,12 +219,6 @@ public class StoredResourceReader {
 		return rows;
 	}
 
-	private static void setH2LazyQueryExecution(Connection connection, boolean lazy) throws SQLException {
-		try (Statement statement = connection.createStatement()) {
-			statement.execute("SET LAZY_QUERY_EXECUTION " + (lazy ? "TRUE" : "FALSE"));
-		}
-	}
-
 	/**
 	 * The page query: first the page's keys from {@code HFJ_RESOURCE} in key order (a derived table,
 	 * so no planner can join {@code HFJ_RES_VER} first and sort the whole join, as H2's did), then
@@ -231,21 +226,20 @@ public class StoredResourceReader {
 	 * in key order ({@link #keyOrderHint}): H2 otherwise takes the type index, ordered by update time,
 	 * and sorts all of a type's remaining rows for every page (quadratic in the type's size).
 	 *
-	 * @param sorted whether the joined rows are sorted again by key (without, the caller checks the order)
+	 * @param columns what is selected after r.RES_ID
 	 */
-	private String pageSql(Sql where, int maxRows, boolean sorted) {
-		return "SELECT r.RES_ID, r.FHIR_ID, r.RES_VER, r.HAS_TAGS, v.RES_UPDATED, v.RES_ENCODING, v.RES_TEXT_VC,"
-				+ " v.SOURCE_URI, v.REQUEST_ID"
+	private String pageSql(Sql where, int maxRows, String columns) {
+		return "SELECT r.RES_ID, " + columns
 				+ " FROM (SELECT r.RES_ID, r.FHIR_ID, r.RES_VER, r.HAS_TAGS FROM HFJ_RESOURCE r" + keyOrderHint()
 				+ " WHERE " + where.sql() + " ORDER BY r.RES_ID FETCH FIRST " + maxRows + " ROWS ONLY) r"
-				+ " JOIN HFJ_RES_VER v ON v.RES_ID = r.RES_ID AND v.RES_VER = r.RES_VER" + (sorted ? " ORDER BY r.RES_ID" : "");
+				+ " JOIN HFJ_RES_VER v ON v.RES_ID = r.RES_ID AND v.RES_VER = r.RES_VER ORDER BY r.RES_ID";
 	}
 
 	/** The plan the database chooses for a page of a system export of {@code type} (diagnostics, benchmark). */
 	public List<String> pagePlan(String type) {
 		Sql where = where(new ExportFilter(type, false, null, null, null, false, null, null, null, null, null, false,
 				false)).and("r.RES_ID > ?", 0L);
-		String sql = pageSql(where, 1000, !isH2());
+		String sql = pageSql(where, 1000, "v.RES_TEXT_VC");
 		for (Object arg : where.args()) {
 			sql = sql.replaceFirst("\\?", arg instanceof String text ? "'" + text + "'" : arg.toString());
 		}

@@ -505,7 +505,7 @@ class ExportJobTest {
 	}
 
 	@Test
-	void pages_holdEveryKeyOnceInOrder_andLeaveTheSessionWithLazyExecutionOff() {
+	void pages_holdEveryKeyOnceInOrder_withoutLazyQueryExecution() {
 		// Encounters: over 1,200 of them, so several pages, and deleted ones among them to be left out.
 		ExportFilter encounters = new ExportFilter("Encounter", false, List.of(), null, null, false, List.of(),
 				null, List.of(), List.of(), null, false, false);
@@ -533,7 +533,7 @@ class ExportJobTest {
 		assertThat(keys).hasSizeGreaterThan(3 * 300);
 		assertThat(read).isEqualTo(keys);
 		if (h2) {
-			// H2's page query runs lazily (no copy of every text); the pooled session is given back as H2 starts it.
+			// H2's lazy query execution corrupts results now and then (H2 issue #4142): never on for a page read.
 			assertThat(lazyAfterPages).hasSize((keys.size() + 299) / 300).containsOnly(false);
 		}
 	}
