@@ -2,6 +2,8 @@ package hapibulk.config;
 
 import hapibulk.audit.AuditSettings;
 import hapibulk.auth.AuthSettings;
+import hapibulk.job.RecoverySettings;
+import hapibulk.storage.StorageSettings;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.boot.context.properties.bind.Name;
 import org.springframework.util.unit.DataSize;
@@ -24,6 +26,8 @@ import java.util.List;
  * @param imports        the {@code $import} settings, under {@code hapi.bulk.import.*}
  * @param auth           SMART Backend Services authorization ({@code hapi.bulk.auth.*}); on by default
  * @param audit          the audit trail ({@code hapi.bulk.audit.*})
+ * @param recovery       retries on database errors and the job watchdog ({@code hapi.bulk.recovery.*})
+ * @param storage        room for bulk files ({@code hapi.bulk.storage.*})
  */
 public record BulkProperties(
 		@DefaultValue("false") boolean enabled,
@@ -36,7 +40,9 @@ public record BulkProperties(
 		@DefaultValue Export export,
 		@Name("import") @DefaultValue Import imports,
 		@DefaultValue AuthSettings auth,
-		@DefaultValue AuditSettings audit) {
+		@DefaultValue AuditSettings audit,
+		@DefaultValue RecoverySettings recovery,
+		@DefaultValue StorageSettings storage) {
 
 	public static final String PREFIX = "hapi.bulk";
 

@@ -10,6 +10,7 @@ import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJobFiles;
 import hapibulk.job.BulkJobStateListener;
 import hapibulk.job.BulkJobTable;
+import hapibulk.job.ChunkRetryOnTransientErrors;
 import hapibulk.job.PlannedPartitionSplitter;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.job.BulkJobKeys;
@@ -78,6 +79,7 @@ public class ExportJobConfig {
 
 	@Bean(name = JOB_BEAN)
 	public Job hapiBulkExportJob(BulkBatchEngine engine, BulkJobTable table, BulkJobStateListener stateListener,
+			ChunkRetryOnTransientErrors chunkRetry,
 			StoredResourceReader hapiBulkStoredResourceReader, ExportScopeResolver scopeResolver,
 			PatientCompartment compartment, BulkFileStore fileStore, BulkProperties properties, FhirContext fhirContext,
 			TypeFilterMatches typeFilterMatches, BulkJobFiles jobFiles) {
@@ -89,12 +91,14 @@ public class ExportJobConfig {
 				.tasklet(new ExportPlanTasklet(hapiBulkStoredResourceReader, scopeResolver, compartment, table,
 						fhirContext, typeFilterMatches, export.includeReferencedResources()),
 						transactionManager)
+				.exceptionHandler(chunkRetry).listener(chunkRetry)
 				.build();
 		Step worker = new StepBuilder(WORKER_STEP, repository)
 				.tasklet(new ExportTypeTasklet(hapiBulkStoredResourceReader, fileStore, table, jobFiles,
 						new ExportTypeTasklet.ExportLimits(export.pageSize(), export.pageBytes().toBytes(),
 								export.maxResourcesPerFile(), export.maxFileBytes().toBytes())),
 						transactionManager)
+				.exceptionHandler(chunkRetry).listener(chunkRetry)
 				.build();
 		Step partitions = new StepBuilder("bulkExportPartitionStep", repository)
 				.partitioner(worker)
@@ -105,6 +109,7 @@ public class ExportJobConfig {
 		Step manifest = new StepBuilder("bulkExportManifestStep", repository)
 				.tasklet(new ExportManifestTasklet(repository, table, jobFiles, fileStore, typeFilterMatches, WORKER_STEP,
 						properties.requiresAccessToken(), properties.retention(), Clock.systemUTC()), transactionManager)
+				.exceptionHandler(chunkRetry).listener(chunkRetry)
 				.build();
 		return new JobBuilder(JOB_NAME, repository)
 				.listener(stateListener)

@@ -9,6 +9,7 @@ import hapibulk.imports.ImportSources;
 import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJobStateListener;
 import hapibulk.job.BulkJobTable;
+import hapibulk.job.ChunkRetryOnTransientErrors;
 import hapibulk.storage.BulkFileStore;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
@@ -46,6 +47,7 @@ public class ImportJobConfig {
 
 	@Bean(name = JOB_BEAN)
 	public Job hapiBulkImportJob(BulkBatchEngine engine, BulkJobTable table, BulkJobStateListener stateListener,
+			ChunkRetryOnTransientErrors chunkRetry,
 			ImportSources hapiBulkImportSources, BulkFileStore fileStore, BulkProperties properties,
 			FhirContext fhirContext, DaoRegistry daoRegistry, EntityManagerFactory entityManagerFactory,
 			PartitionSettings partitionSettings) throws Exception {
@@ -55,6 +57,7 @@ public class ImportJobConfig {
 
 		Step plan = new StepBuilder("bulkImportPlanStep", repository)
 				.tasklet(new ImportPlanTasklet(table, hapiBulkImportSources), transactionManager)
+				.exceptionHandler(chunkRetry).listener(chunkRetry)
 				.build();
 		EntityManager entityManager = SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory);
 		// Keys are looked up by type and id only, which is right only when HAPI keeps one partition.
@@ -71,6 +74,7 @@ public class ImportJobConfig {
 		Step worker = new StepBuilder(WORKER_STEP, repository)
 				.tasklet(inputTasklet, new ResourcelessTransactionManager())
 				.listener(inputTasklet)
+				.exceptionHandler(chunkRetry).listener(chunkRetry)
 				.build();
 		WaveOrderedPartitionHandler handler = new WaveOrderedPartitionHandler();
 		handler.setStep(worker);
@@ -85,6 +89,7 @@ public class ImportJobConfig {
 		Step manifest = new StepBuilder("bulkImportManifestStep", repository)
 				.tasklet(new ImportManifestTasklet(repository, table, WORKER_STEP, properties.requiresAccessToken(),
 						properties.retention(), Clock.systemUTC()), transactionManager)
+				.exceptionHandler(chunkRetry).listener(chunkRetry)
 				.build();
 		return new JobBuilder(JOB_NAME, repository)
 				.listener(stateListener)
