@@ -209,13 +209,21 @@ public class BulkJobService {
 	 * a finished job's files are deleted. Either way the status URL answers 404 from now on.
 	 */
 	public void cancel(BulkJob job) {
-		if (job.state().isActive()) {
-			table.end(job.id(), BulkJobState.CANCELLED);
-			if (job.executionId() != null) {
-				engine.stop(job.executionId());
+		try {
+			if (job.state().isActive()) {
+				table.end(job.id(), BulkJobState.CANCELLED);
+				if (job.executionId() != null) {
+					engine.stop(job.executionId());
+				}
+			} else {
+				table.end(job.id(), BulkJobState.DELETED);
 			}
-		} else {
-			table.end(job.id(), BulkJobState.DELETED);
+		} catch (RuntimeException e) {
+			if (TransientDatabaseErrors.isTransient(e)) {
+				LOG.warn("Could not cancel bulk job {}: the database is unavailable ({})", job.id(), e.toString());
+				throw databaseUnavailable(BulkErrors.code(416));
+			}
+			throw e;
 		}
 		deleteFiles(job.id());
 	}
@@ -240,7 +248,7 @@ public class BulkJobService {
 		return job.statusOptions().partialManifests() && jobFiles.isHandedOut(job.id(), fileName);
 	}
 
-	/** Frees the files of a job that failed or was given up, at once: a full disk must not stay full. */
+	/** Deletes a job's files and forgets the ones it handed out (expired, cancelled, deleted or failed jobs). */
 	void deleteFiles(String jobId) {
 		jobFiles.forget(jobId);
 		try {

@@ -11,7 +11,7 @@ package hapibulk.support;
  * <li>3xx: job execution (301); authorization from 310: authentication 310/320/321, import scopes 311/312,
  * export scopes 330-334</li>
  * <li>410-439: reliability: database away on status lookups (410, 411) and kick-offs (412), no room for
- * files (413), a client's file quota (414), a job given up after its retries (415)</li>
+ * files (413), a client's file quota (414), a job given up after its retries (415), a cancel (416)</li>
  * </ul>
  */
 public final class BulkErrors {
