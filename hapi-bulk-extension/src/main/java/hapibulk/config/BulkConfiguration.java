@@ -72,7 +72,7 @@ public class BulkConfiguration {
 	public BulkBatchEngine hapiBulkBatchEngine(DataSource dataSource, PlatformTransactionManager transactionManager,
 			BulkProperties properties, BulkSchemaInitializer schema) throws Exception {
 		return new BulkBatchEngine(dataSource, transactionManager, properties.concurrentJobs(),
-				properties.workerThreads(), schema);
+				properties.workerThreads(), schema, properties.recovery());
 	}
 
 	@Bean

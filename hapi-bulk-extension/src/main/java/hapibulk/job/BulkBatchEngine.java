@@ -52,6 +52,12 @@ public class BulkBatchEngine implements DisposableBean {
 	 */
 	public BulkBatchEngine(DataSource dataSource, PlatformTransactionManager transactionManager, int concurrentJobs,
 			int workerThreads, BulkSchemaInitializer schema) throws Exception {
+		this(dataSource, transactionManager, concurrentJobs, workerThreads, schema, RecoverySettings.defaults());
+	}
+
+	/** @param recovery how the job repository retries its own writes while the database is away */
+	public BulkBatchEngine(DataSource dataSource, PlatformTransactionManager transactionManager, int concurrentJobs,
+			int workerThreads, BulkSchemaInitializer schema, RecoverySettings recovery) throws Exception {
 		this.transactionManager = transactionManager;
 
 		JobRepositoryFactoryBean repositoryFactory = new JobRepositoryFactoryBean();
@@ -60,7 +66,7 @@ public class BulkBatchEngine implements DisposableBean {
 		// JPA transaction managers refuse SERIALIZABLE; job ids are unique anyway.
 		repositoryFactory.setIsolationLevelForCreate("ISOLATION_DEFAULT");
 		repositoryFactory.afterPropertiesSet();
-		this.jobRepository = repositoryFactory.getObject();
+		this.jobRepository = RetryingJobRepository.wrap(repositoryFactory.getObject(), this::jobExplorer, recovery);
 
 		JobExplorerFactoryBean explorerFactory = new JobExplorerFactoryBean();
 		explorerFactory.setDataSource(dataSource);
