@@ -129,21 +129,13 @@ public class BulkJobService {
 	}
 
 	private Optional<BulkJob> lookUp(String id) {
-		Future<Optional<BulkJob>> lookup;
 		try {
-			lookup = lookups.submit(() -> table.find(id));
-		} catch (RejectedExecutionException busy) {
-			throw databaseUnavailable(BulkErrors.code(410));
-		}
-		try {
-			return lookup.get(recovery.statusTimeout().toMillis(), TimeUnit.MILLISECONDS);
-		} catch (TimeoutException e) {
-			lookup.cancel(true);
-			LOG.warn("A bulk job lookup took longer than {}: answering 503", recovery.statusTimeout());
-			throw databaseUnavailable(BulkErrors.code(410));
-		} catch (InterruptedException e) {
-			Thread.currentThread().interrupt();
-			throw databaseUnavailable(BulkErrors.code(410));
+			Future<Optional<BulkJob>> lookup = lookups.submit(() -> table.find(id));
+			try {
+				return lookup.get(recovery.statusTimeout().toMillis(), TimeUnit.MILLISECONDS);
+			} finally {
+				lookup.cancel(true);
+			}
 		} catch (ExecutionException e) {
 			if (TransientDatabaseErrors.isTransient(e.getCause())) {
 				LOG.warn("A bulk job lookup failed: the database is unavailable ({})", e.getCause().toString());
@@ -153,6 +145,13 @@ public class BulkJobService {
 				throw runtime;
 			}
 			throw new IllegalStateException(e.getCause());
+		} catch (TimeoutException | RejectedExecutionException | InterruptedException e) {
+			if (e instanceof InterruptedException) {
+				Thread.currentThread().interrupt();
+			}
+			LOG.warn("A bulk job lookup got no answer within {} ({}): answering 503", recovery.statusTimeout(),
+					e.getClass().getSimpleName());
+			throw databaseUnavailable(BulkErrors.code(410));
 		}
 	}
 

@@ -10,8 +10,8 @@ package hapibulk.support;
  * lines an import reports in its error files (240-299)</li>
  * <li>3xx: job execution (301); authorization from 310: authentication 310/320/321, import scopes 311/312,
  * export scopes 330-334</li>
- * <li>410-439: reliability: database away on status lookups (410, 411) and kick-offs (412), no room for
- * files (413), a client's file quota (414), a job given up after its retries (415), a cancel (416)</li>
+ * <li>410-439: reliability: the database away for a status lookup (410 timeout, 411 error), a kick-off (412)
+ * or a cancel (416); no room for files (413); a client's file quota (414); a job given up after its retries (415)</li>
  * </ul>
  */
 public final class BulkErrors {
