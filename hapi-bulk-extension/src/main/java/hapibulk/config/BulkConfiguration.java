@@ -29,7 +29,9 @@ import hapibulk.job.BulkJobStateListener;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkSchemaInitializer;
 import hapibulk.job.BulkStatusProvider;
+import hapibulk.job.ChunkRetryOnTransientErrors;
 import hapibulk.job.ExpiredJobSweeper;
+import hapibulk.job.JobWatchdog;
 import hapibulk.job.InterruptedJobRestarter;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.storage.LocalFileStore;
@@ -85,7 +87,7 @@ public class BulkConfiguration {
 	public BulkBatchEngine hapiBulkBatchEngine(DataSource dataSource, PlatformTransactionManager transactionManager,
 			BulkProperties properties, BulkSchemaInitializer schema) throws Exception {
 		return new BulkBatchEngine(dataSource, transactionManager, properties.concurrentJobs(),
-				properties.workerThreads(), schema);
+				properties.workerThreads(), schema, properties.recovery());
 	}
 
 	@Bean
@@ -106,7 +108,21 @@ public class BulkConfiguration {
 	@Bean
 	public BulkJobService hapiBulkJobService(BulkJobTable table, BulkBatchEngine engine, BulkFileStore fileStore,
 			BulkJobFiles jobFiles, BulkProperties properties) {
-		return new BulkJobService(table, engine, fileStore, jobFiles, properties.retention(), Clock.systemUTC());
+		return new BulkJobService(table, engine, fileStore, jobFiles, properties.retention(), Clock.systemUTC(),
+				properties.recovery(), properties.storage(), properties.retryAfter());
+	}
+
+	@Bean
+	public ChunkRetryOnTransientErrors hapiBulkChunkRetry(BulkBatchEngine engine, BulkProperties properties) {
+		return new ChunkRetryOnTransientErrors(engine, properties.recovery());
+	}
+
+	@Bean
+	public JobWatchdog hapiBulkJobWatchdog(BulkBatchEngine engine, BulkJobTable table, BulkJobService jobService,
+			@Qualifier(ExportJobConfig.JOB_BEAN) Job exportJob, @Qualifier(ImportJobConfig.JOB_BEAN) Job importJob,
+			BulkProperties properties) {
+		return new JobWatchdog(engine, table, jobService, List.of(exportJob, importJob), properties.recovery(),
+				Clock.systemUTC());
 	}
 
 	@Bean

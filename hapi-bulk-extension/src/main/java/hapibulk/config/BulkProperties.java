@@ -3,6 +3,8 @@ package hapibulk.config;
 import hapibulk.audit.AuditSettings;
 import hapibulk.auth.AuthSettings;
 import hapibulk.imports.ImportSettings;
+import hapibulk.job.RecoverySettings;
+import hapibulk.storage.StorageSettings;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.boot.context.properties.bind.Name;
 import org.springframework.util.unit.DataSize;
@@ -27,6 +29,8 @@ import java.time.Duration;
  * @param serverBaseUrl  the public FHIR base URL ({@code https://fhir.example.org/fhir}): the token endpoint's
  *                       {@code aud} and every URL handed out start with it, whatever the request's Host says;
  *                       unset, they follow the request (see ServerBaseUrl)
+ * @param recovery       retries on database errors and the job watchdog ({@code hapi.bulk.recovery.*})
+ * @param storage        room for bulk files ({@code hapi.bulk.storage.*})
  */
 public record BulkProperties(
 		@DefaultValue("false") boolean enabled,
@@ -40,6 +44,8 @@ public record BulkProperties(
 		@Name("import") @DefaultValue ImportSettings imports,
 		@DefaultValue AuthSettings auth,
 		@DefaultValue AuditSettings audit,
+		@DefaultValue RecoverySettings recovery,
+		@DefaultValue StorageSettings storage,
 		String serverBaseUrl) {
 
 	public static final String PREFIX = "hapi.bulk";

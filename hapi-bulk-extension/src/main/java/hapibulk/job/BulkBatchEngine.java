@@ -3,6 +3,9 @@ package hapibulk.job;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.StepExecution;
+import org.springframework.batch.core.repository.JobExecutionAlreadyRunningException;
 import org.springframework.batch.core.Job;
 import org.springframework.batch.core.JobExecution;
 import org.springframework.batch.core.JobParameters;
@@ -21,6 +24,9 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.transaction.PlatformTransactionManager;
 
 import javax.sql.DataSource;
+import java.time.LocalDateTime;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Spring Batch, privately: our own job repository, explorer, launcher and thread pools, none of
@@ -41,6 +47,12 @@ public class BulkBatchEngine implements DisposableBean {
 	private final ThreadPoolTaskExecutor launchExecutor;
 	private final ThreadPoolTaskExecutor workerExecutor;
 	private final ThreadPoolTaskExecutor writerExecutor;
+	/** Bulk job ids with an execution queued or running in this process. */
+	private final Set<String> liveJobs = ConcurrentHashMap.newKeySet();
+	/** Of those, the ones whose execution the job pool has taken (it removes them when done). */
+	private final Set<String> handedOver = ConcurrentHashMap.newKeySet();
+	/** The bulk job being launched on this thread, for {@link #runLaunched}. */
+	private final ThreadLocal<String> launching = new ThreadLocal<>();
 
 	/**
 	 * @param transactionManager HAPI's JPA transaction manager: steps that call HAPI's DAOs must run
@@ -49,6 +61,12 @@ public class BulkBatchEngine implements DisposableBean {
 	 */
 	public BulkBatchEngine(DataSource dataSource, PlatformTransactionManager transactionManager, int concurrentJobs,
 			int workerThreads, BulkSchemaInitializer schema) throws Exception {
+		this(dataSource, transactionManager, concurrentJobs, workerThreads, schema, RecoverySettings.defaults());
+	}
+
+	/** @param recovery how the job repository retries its own writes while the database is away */
+	public BulkBatchEngine(DataSource dataSource, PlatformTransactionManager transactionManager, int concurrentJobs,
+			int workerThreads, BulkSchemaInitializer schema, RecoverySettings recovery) throws Exception {
 		this.transactionManager = transactionManager;
 
 		JobRepositoryFactoryBean repositoryFactory = new JobRepositoryFactoryBean();
@@ -57,7 +75,7 @@ public class BulkBatchEngine implements DisposableBean {
 		// JPA transaction managers refuse SERIALIZABLE; job ids are unique anyway.
 		repositoryFactory.setIsolationLevelForCreate("ISOLATION_DEFAULT");
 		repositoryFactory.afterPropertiesSet();
-		this.jobRepository = repositoryFactory.getObject();
+		this.jobRepository = RetryingJobRepository.wrap(repositoryFactory.getObject(), this::jobExplorer, recovery);
 
 		JobExplorerFactoryBean explorerFactory = new JobExplorerFactoryBean();
 		explorerFactory.setDataSource(dataSource);
@@ -70,7 +88,7 @@ public class BulkBatchEngine implements DisposableBean {
 		this.writerExecutor = pool("bulk-writer-", workerThreads);
 		this.jobLauncher = new TaskExecutorJobLauncher();
 		jobLauncher.setJobRepository(jobRepository);
-		jobLauncher.setTaskExecutor(launchExecutor);
+		jobLauncher.setTaskExecutor(this::runLaunched);
 		jobLauncher.setMeterRegistry(meterRegistry);
 		jobLauncher.afterPropertiesSet();
 	}
@@ -115,9 +133,82 @@ public class BulkBatchEngine implements DisposableBean {
 		return writerExecutor;
 	}
 
-	/** Creates the job execution now and runs it on the job pool. */
+	/**
+	 * Creates the job execution now and runs it on the job pool. The bulk job counts as live in this
+	 * process from now until its execution's thread is done (queued executions included).
+	 *
+	 * @throws JobExecutionAlreadyRunningException when this process already runs that bulk job
+	 */
 	public JobExecution launch(Job job, JobParameters parameters) throws Exception {
-		return jobLauncher.run(job, parameters);
+		String jobId = parameters.getString(BulkJobKeys.BULK_JOB_ID);
+		if (jobId != null && !liveJobs.add(jobId)) {
+			throw new JobExecutionAlreadyRunningException("Bulk job " + jobId + " already runs in this process");
+		}
+		launching.set(jobId);
+		try {
+			return jobLauncher.run(job, parameters);
+		} catch (Exception | Error e) {
+			if (jobId != null && !handedOver(jobId)) {
+				liveJobs.remove(jobId);
+			}
+			throw e;
+		} finally {
+			launching.remove();
+		}
+	}
+
+	/**
+	 * Whether this process runs (or has queued) an execution of the bulk job: the watchdog leaves those
+	 * alone, whatever the database says of them.
+	 */
+	public boolean isLive(String jobId) {
+		return liveJobs.contains(jobId);
+	}
+
+	/**
+	 * Records an execution that no thread runs any more (a dead process's, or one whose last update was
+	 * lost with the database: UNKNOWN) as FAILED, with its unfinished steps, so that Spring Batch will
+	 * restart it from the positions its steps committed.
+	 */
+	public void markFailed(JobExecution execution, String reason) {
+		LocalDateTime now = LocalDateTime.now();
+		ExitStatus failed = ExitStatus.FAILED.addExitDescription(reason);
+		for (StepExecution step : execution.getStepExecutions()) {
+			if (step.getStatus().isRunning() || step.getStatus() == BatchStatus.UNKNOWN) {
+				step.setStatus(BatchStatus.FAILED);
+				step.setExitStatus(failed);
+				step.setEndTime(now);
+				jobRepository.update(step);
+			}
+		}
+		if (execution.getStatus().isRunning() || execution.getStatus() == BatchStatus.UNKNOWN) {
+			execution.setStatus(BatchStatus.FAILED);
+			execution.setExitStatus(failed);
+			execution.setEndTime(now);
+			jobRepository.update(execution);
+		}
+	}
+
+	/** The launcher hands each execution to this executor; it runs on the job pool and stops being live when done. */
+	private void runLaunched(Runnable execution) {
+		String jobId = launching.get();
+		if (jobId == null) {
+			launchExecutor.execute(execution);
+			return;
+		}
+		handedOver.add(jobId);
+		launchExecutor.execute(() -> {
+			try {
+				execution.run();
+			} finally {
+				handedOver.remove(jobId);
+				liveJobs.remove(jobId);
+			}
+		});
+	}
+
+	private boolean handedOver(String jobId) {
+		return handedOver.contains(jobId);
 	}
 
 	/** Asks a running execution to stop; its steps see it at their next chunk boundary. */

@@ -2,7 +2,10 @@ package hapibulk.job;
 
 import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
 import hapibulk.storage.BulkFileStore;
+import hapibulk.storage.StorageSettings;
 import hapibulk.support.BulkErrors;
+import hapibulk.support.ServiceUnavailableException;
+import hapibulk.support.TooManyRequestsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.Job;
@@ -17,6 +20,14 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** Kick-off, lookup and cancel of bulk jobs: our job row first, then Spring Batch. */
 public class BulkJobService {
@@ -30,15 +41,40 @@ public class BulkJobService {
 	private final BulkJobFiles jobFiles;
 	private final Duration retention;
 	private final Clock clock;
+	private final RecoverySettings recovery;
+	private final StorageSettings storage;
+	private final Duration retryAfter;
+	/**
+	 * Runs the job-row reads of status, cancel and download requests, so that a request waits at most
+	 * {@code status-timeout} for a database that is away (the host's pool may wait 30 s for a connection).
+	 * Small and bounded: while the database hangs, further requests get 503 at once instead of piling up.
+	 */
+	private final ThreadPoolExecutor lookups;
 
 	public BulkJobService(BulkJobTable table, BulkBatchEngine engine, BulkFileStore fileStore, BulkJobFiles jobFiles,
 			Duration retention, Clock clock) {
+		this(table, engine, fileStore, jobFiles, retention, clock, RecoverySettings.defaults(),
+				StorageSettings.defaults(), Duration.ofSeconds(2));
+	}
+
+	/** @param retryAfter the {@code Retry-After} of a 503 or 429 this service answers */
+	public BulkJobService(BulkJobTable table, BulkBatchEngine engine, BulkFileStore fileStore, BulkJobFiles jobFiles,
+			Duration retention, Clock clock, RecoverySettings recovery, StorageSettings storage, Duration retryAfter) {
 		this.jobFiles = jobFiles;
 		this.table = table;
 		this.engine = engine;
 		this.fileStore = fileStore;
 		this.retention = retention;
 		this.clock = clock;
+		this.recovery = recovery;
+		this.storage = storage;
+		this.retryAfter = retryAfter;
+		this.lookups = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(32), runnable -> {
+			Thread thread = new Thread(runnable, "bulk-status-lookup");
+			thread.setDaemon(true);
+			return thread;
+		});
+		lookups.allowCoreThreadTimeOut(true);
 	}
 
 	/** What a feature hands over to start a job. */
@@ -53,11 +89,20 @@ public class BulkJobService {
 			StatusOptions statusOptions) {}
 
 	public BulkJob submit(Submission submission) {
+		checkRoom(submission.owner());
 		Instant now = clock.instant();
 		BulkJob job = new BulkJob(newJobId(), submission.kind(), BulkJobState.ACCEPTED, submission.owner(),
 				submission.requestUrl(), submission.requestJson(), submission.transactionTime(), now,
 				now.plus(retention), null, 0, 0, null, null, submission.statusOptions());
-		table.insert(job);
+		try {
+			table.insert(job);
+		} catch (RuntimeException e) {
+			if (TransientDatabaseErrors.isTransient(e)) {
+				LOG.warn("Could not record a bulk kick-off: the database is unavailable ({})", e.toString());
+				throw databaseUnavailable(BulkErrors.code(412));
+			}
+			throw e;
+		}
 		try {
 			JobExecution execution = engine.launch(submission.job(),
 					submission.parameters().addString(BulkJobKeys.BULK_JOB_ID, job.id(), true).toJobParameters());
@@ -69,14 +114,83 @@ public class BulkJobService {
 		return job;
 	}
 
-	/** The job a status, cancel or file URL names, if a client may still see it. */
+	/**
+	 * The job a status, cancel or file URL names, if a client may still see it.
+	 *
+	 * @throws ServiceUnavailableException (503) when the database does not answer within {@code status-timeout}
+	 */
 	public Optional<BulkJob> findVisible(String id) {
 		if (id == null || id.isBlank()) {
 			return Optional.empty();
 		}
 		Instant now = clock.instant();
-		return table.find(id).filter(job -> job.state().isVisible())
+		return lookUp(id).filter(job -> job.state().isVisible())
 				.filter(job -> job.state().isActive() || job.expiresAt() == null || job.expiresAt().isAfter(now));
+	}
+
+	private Optional<BulkJob> lookUp(String id) {
+		try {
+			Future<Optional<BulkJob>> lookup = lookups.submit(() -> table.find(id));
+			try {
+				return lookup.get(recovery.statusTimeout().toMillis(), TimeUnit.MILLISECONDS);
+			} finally {
+				lookup.cancel(true);
+			}
+		} catch (ExecutionException e) {
+			if (TransientDatabaseErrors.isTransient(e.getCause())) {
+				LOG.warn("A bulk job lookup failed: the database is unavailable ({})", e.getCause().toString());
+				throw databaseUnavailable(BulkErrors.code(411));
+			}
+			if (e.getCause() instanceof RuntimeException runtime) {
+				throw runtime;
+			}
+			throw new IllegalStateException(e.getCause());
+		} catch (TimeoutException | RejectedExecutionException | InterruptedException e) {
+			if (e instanceof InterruptedException) {
+				Thread.currentThread().interrupt();
+			}
+			LOG.warn("A bulk job lookup got no answer within {} ({}): answering 503", recovery.statusTimeout(),
+					e.getClass().getSimpleName());
+			throw databaseUnavailable(BulkErrors.code(410));
+		}
+	}
+
+	/** A generic 503: clients retry; the cause (SQL, hosts) goes to the log only. */
+	private ServiceUnavailableException databaseUnavailable(String code) {
+		return new ServiceUnavailableException(code + "The server's job store is unavailable for a moment; try again in "
+				+ Math.max(1, retryAfter.toSeconds()) + " s", retryAfter);
+	}
+
+	/**
+	 * Refuses a kick-off that cannot fit: the file directory is nearly full (503: it may clear as jobs
+	 * expire), or the client already holds its share of files (429: it can DELETE finished jobs).
+	 */
+	private void checkRoom(String owner) {
+		long minFree = storage.minFreeSpace().toBytes();
+		OptionalLong free = fileStore.usableSpace();
+		if (minFree > 0 && free.isPresent() && free.getAsLong() < minFree) {
+			LOG.warn("Refusing a bulk kick-off: {} bytes free in the file directory, under the minimum of {}",
+					free.getAsLong(), minFree);
+			throw new ServiceUnavailableException(BulkErrors.code(413) + "The server is short of room for bulk files;"
+					+ " try again later", retryAfter.multipliedBy(30));
+		}
+		long cap = storage.maxBytesPerClient().toBytes();
+		if (cap <= 0) {
+			return;
+		}
+		long held = 0;
+		for (String jobId : table.findHoldingFiles(owner)) {
+			try {
+				held += fileStore.bytesHeld(jobId);
+			} catch (IOException e) {
+				LOG.warn("Could not measure the files of bulk job {}: {}", jobId, e.toString());
+			}
+		}
+		if (held >= cap) {
+			throw new TooManyRequestsException(BulkErrors.code(414) + "Your bulk jobs hold " + held + " bytes of files,"
+					+ " the most allowed is " + cap + "; delete finished jobs (DELETE their status URL) or wait until they"
+					+ " expire", retryAfter.multipliedBy(30));
+		}
 	}
 
 	/** Deletes the files of finished jobs past their expiry; their URLs answer 404 from then on. */
@@ -94,13 +208,21 @@ public class BulkJobService {
 	 * a finished job's files are deleted. Either way the status URL answers 404 from now on.
 	 */
 	public void cancel(BulkJob job) {
-		if (job.state().isActive()) {
-			table.end(job.id(), BulkJobState.CANCELLED);
-			if (job.executionId() != null) {
-				engine.stop(job.executionId());
+		try {
+			if (job.state().isActive()) {
+				table.end(job.id(), BulkJobState.CANCELLED);
+				if (job.executionId() != null) {
+					engine.stop(job.executionId());
+				}
+			} else {
+				table.end(job.id(), BulkJobState.DELETED);
 			}
-		} else {
-			table.end(job.id(), BulkJobState.DELETED);
+		} catch (RuntimeException e) {
+			if (TransientDatabaseErrors.isTransient(e)) {
+				LOG.warn("Could not cancel bulk job {}: the database is unavailable ({})", job.id(), e.toString());
+				throw databaseUnavailable(BulkErrors.code(416));
+			}
+			throw e;
 		}
 		deleteFiles(job.id());
 	}
@@ -141,6 +263,7 @@ public class BulkJobService {
 		return job.statusOptions().partialManifests() ? jobFiles.handedOut(job.id(), fileName) : Optional.empty();
 	}
 
+	/** Deletes a job's files and forgets the ones it handed out (expired, cancelled, deleted or failed jobs). */
 	void deleteFiles(String jobId) {
 		jobFiles.forget(jobId);
 		try {

@@ -5,11 +5,13 @@ import hapibulk.audit.AuditRecord;
 import hapibulk.audit.BulkAudit;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.JobExecution;
+import hapibulk.support.BulkErrors;
 import org.springframework.batch.core.JobExecutionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -41,18 +43,17 @@ public class BulkJobStateListener implements JobExecutionListener {
 	public void afterJob(JobExecution execution) {
 		String jobId = jobId(execution);
 		if (execution.getStatus() == BatchStatus.FAILED) {
-			String reasons = execution.getAllFailureExceptions().stream()
-					.map(e -> e.getClass().getSimpleName() + ": " + e.getMessage())
-					.distinct()
-					.collect(Collectors.joining("; "));
-			table.fail(jobId, reasons.isEmpty() ? execution.getExitStatus().getExitDescription() : reasons);
+			String message = failureMessage(execution);
+			table.fail(jobId, message);
 			// Clients see only the job id (the correlation id) and a stable code; the reasons are here.
-			LOG.warn("Bulk job {} failed: {}", jobId, reasons);
+			LOG.warn("Bulk job {} failed: {}", jobId, execution.getAllFailureExceptions());
 		}
 		table.find(jobId).ifPresent(job -> {
-			if (job.state() == BulkJobState.CANCELLED) {
+			if (job.state() == BulkJobState.CANCELLED || job.state() == BulkJobState.FAILED) {
+				// A failed job's partial files help no one and may be what filled the disk; its row keeps the reason.
 				jobService.deleteFiles(jobId);
-			} else if (job.state() == BulkJobState.COMPLETED || job.state() == BulkJobState.FAILED) {
+			}
+			if (job.state() == BulkJobState.COMPLETED || job.state() == BulkJobState.FAILED) {
 				boolean completed = job.state() == BulkJobState.COMPLETED;
 				Map<String, String> details = new LinkedHashMap<>();
 				details.put("job", jobId);
@@ -67,6 +68,23 @@ public class BulkJobStateListener implements JobExecutionListener {
 						null, job.kind().name().toLowerCase(java.util.Locale.ROOT), completed, details));
 			}
 		});
+	}
+
+	/**
+	 * What the status URL reports. A database that stayed away past the retries gets a generic text (its
+	 * driver's message may hold SQL and host names); anything else its exceptions' messages.
+	 */
+	static String failureMessage(JobExecution execution) {
+		List<Throwable> failures = execution.getAllFailureExceptions();
+		if (failures.stream().anyMatch(TransientDatabaseErrors::isTransient)) {
+			return BulkErrors.code(415) + "The database was unavailable for longer than the job's retries allowed,"
+					+ " so the job stopped. Kick it off again.";
+		}
+		String reasons = failures.stream()
+				.map(e -> e.getClass().getSimpleName() + ": " + e.getMessage())
+				.distinct()
+				.collect(Collectors.joining("; "));
+		return reasons.isEmpty() ? execution.getExitStatus().getExitDescription() : reasons;
 	}
 
 	private static String jobId(JobExecution execution) {

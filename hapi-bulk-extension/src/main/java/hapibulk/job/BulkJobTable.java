@@ -50,6 +50,23 @@ public class BulkJobTable {
 		return count == null ? 0 : count;
 	}
 
+	/** Jobs queued or running, as far as the table knows: what the watchdog checks against Spring Batch. */
+	public List<BulkJob> findActive() {
+		return jdbc.query("SELECT " + COLUMNS + " FROM " + TABLE + " WHERE STATE IN (?, ?)", ROW_MAPPER,
+				BulkJobState.ACCEPTED.name(), BulkJobState.RUNNING.name());
+	}
+
+	/** The ids of a client's jobs that may still hold files (null: the jobs kicked off without authorization). */
+	public List<String> findHoldingFiles(String owner) {
+		String ownerTest = owner == null ? "OWNER IS NULL" : "OWNER = ?";
+		Object[] arguments = owner == null
+				? new Object[] {BulkJobState.ACCEPTED.name(), BulkJobState.RUNNING.name(), BulkJobState.COMPLETED.name()}
+				: new Object[] {BulkJobState.ACCEPTED.name(), BulkJobState.RUNNING.name(), BulkJobState.COMPLETED.name(),
+						owner};
+		return jdbc.queryForList("SELECT JOB_ID FROM " + TABLE + " WHERE STATE IN (?, ?, ?) AND " + ownerTest,
+				String.class, arguments);
+	}
+
 	/** Finished jobs whose files are past their expiry. */
 	public List<BulkJob> findExpired(Instant now) {
 		return jdbc.query("SELECT " + COLUMNS + " FROM " + TABLE + " WHERE STATE IN (?, ?) AND EXPIRES_AT < ?", ROW_MAPPER,

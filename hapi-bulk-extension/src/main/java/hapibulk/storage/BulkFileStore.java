@@ -3,6 +3,7 @@ package hapibulk.storage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Where bulk files live. Deliberately narrow: append to a part file from a committed length, find a
@@ -19,6 +20,14 @@ public interface BulkFileStore {
 	Optional<StoredFile> find(String jobId, String fileName);
 
 	void deleteAll(String jobId) throws IOException;
+
+	/** Bytes the files of a job take now (0 when it has none). */
+	long bytesHeld(String jobId) throws IOException;
+
+	/** Bytes still free where new files go; empty when the back end cannot tell (object stores). */
+	default OptionalLong usableSpace() {
+		return OptionalLong.empty();
+	}
 
 	/** A stored file, ready to be served. */
 	interface StoredFile {

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -89,6 +90,30 @@ public class LocalFileStore implements BulkFileStore {
 			for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
 				Files.deleteIfExists(path);
 			}
+		}
+	}
+
+	@Override
+	public long bytesHeld(String jobId) throws IOException {
+		Path jobDirectory = directory.resolve(requireSafe(jobId));
+		if (!Files.exists(jobDirectory)) {
+			return 0;
+		}
+		try (Stream<Path> paths = Files.walk(jobDirectory)) {
+			long total = 0;
+			for (Path path : paths.filter(Files::isRegularFile).toList()) {
+				total += Files.size(path);
+			}
+			return total;
+		}
+	}
+
+	@Override
+	public OptionalLong usableSpace() {
+		try {
+			return OptionalLong.of(Files.getFileStore(directory).getUsableSpace());
+		} catch (IOException e) {
+			return OptionalLong.empty();
 		}
 	}
 

@@ -8,7 +8,7 @@ package hapibulk.support;
  * <li>1xx: export kick-off requests (headers and parameters)</li>
  * <li>2xx: status, cancel and download requests (201-209); {@code $import} kick-offs (210-239) and the
  * lines an import reports in its error files (240-299)</li>
- * <li>222-239: {@code $import} security and limits: 222 a nameless parameter, 223/224 the kick-off's
+ * <li>222-239: {@code $import} security and limits: 222 unused (a nameless parameter is 206), 223/224 the kick-off's
  * rights (no create or update scope on a type, patient scope), 225/226 error lines a line's rights refuse
  * (update, create), 227/228 an input stopped by a limit (error lines, decompressed size), 229 too many
  * inputs, 230 a source URL refused after normalization</li>
@@ -29,6 +29,8 @@ package hapibulk.support;
  * token's scopes do not cover</li>
  * <li>5xx: start-up and the host: refused while starting 501, HAPI's bulk poll operations 502, partitioned host
  * 503 (501-519)</li>
+ * <li>410-439: reliability: the database away for a status lookup (410 timeout, 411 error), a kick-off (412)
+ * or a cancel (416); no room for files (413); a client's file quota (414); a job given up after its retries (415)</li>
  * </ul>
  */
 public final class BulkErrors {

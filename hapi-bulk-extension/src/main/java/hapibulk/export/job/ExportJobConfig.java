@@ -10,6 +10,7 @@ import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJobFiles;
 import hapibulk.job.BulkJobStateListener;
 import hapibulk.job.BulkJobTable;
+import hapibulk.job.ChunkRetryOnTransientErrors;
 import hapibulk.job.PlannedPartitionSplitter;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.job.BulkJobKeys;
@@ -76,6 +77,7 @@ public class ExportJobConfig {
 
 	@Bean(name = JOB_BEAN)
 	public Job hapiBulkExportJob(BulkBatchEngine engine, BulkJobTable table, BulkJobStateListener stateListener,
+			ChunkRetryOnTransientErrors chunkRetry,
 			StoredResourceReader hapiBulkStoredResourceReader, ExportScopeResolver scopeResolver,
 			PatientCompartment compartment, BulkFileStore fileStore, BulkProperties properties, FhirContext fhirContext,
 			TypeFilterMatches typeFilterMatches, BulkJobFiles jobFiles, DataSource dataSource) {
@@ -91,12 +93,14 @@ public class ExportJobConfig {
 						fhirContext, typeFilterMatches, compartmentScope, export.includeReferencedResources()),
 						transactionManager)
 				.listener(new WriteSettleListener(table, openTransactions, export.writeSettleTime(), Clock.systemUTC()))
+				.exceptionHandler(chunkRetry).listener(chunkRetry)
 				.build();
 		Step worker = engine.stepBuilder(WORKER_STEP)
 				.tasklet(new ExportTypeTasklet(hapiBulkStoredResourceReader, fileStore, table, jobFiles,
 						new ExportTypeTasklet.ExportLimits(export.pageSize(), export.pageBytes().toBytes(),
 								export.maxResourcesPerFile(), export.maxFileBytes().toBytes())),
 						transactionManager)
+				.exceptionHandler(chunkRetry).listener(chunkRetry)
 				.build();
 		Step partitions = engine.stepBuilder("bulkExportPartitionStep")
 				.partitioner(worker)
@@ -107,6 +111,7 @@ public class ExportJobConfig {
 		Step manifest = engine.stepBuilder("bulkExportManifestStep")
 				.tasklet(new ExportManifestTasklet(repository, table, jobFiles, fileStore, typeFilterMatches, WORKER_STEP,
 						properties.requiresAccessToken(), properties.retention(), Clock.systemUTC()), transactionManager)
+				.exceptionHandler(chunkRetry).listener(chunkRetry)
 				.build();
 		return engine.jobBuilder(JOB_NAME)
 				.listener(stateListener)

@@ -10,6 +10,7 @@ import hapibulk.imports.ImportSources;
 import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJobStateListener;
 import hapibulk.job.BulkJobTable;
+import hapibulk.job.ChunkRetryOnTransientErrors;
 import hapibulk.storage.BulkFileStore;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
@@ -53,6 +54,7 @@ public class ImportJobConfig {
 
 	@Bean(name = JOB_BEAN)
 	public Job hapiBulkImportJob(BulkBatchEngine engine, BulkJobTable table, BulkJobStateListener stateListener,
+			ChunkRetryOnTransientErrors chunkRetry,
 			ImportSources hapiBulkImportSources, BulkFileStore fileStore, BulkProperties properties,
 			FhirContext fhirContext, DaoRegistry daoRegistry, EntityManagerFactory entityManagerFactory,
 			PartitionSettings partitionSettings, CancelledInputCloser hapiBulkImportInputCloser) throws Exception {
@@ -62,6 +64,7 @@ public class ImportJobConfig {
 
 		Step plan = engine.stepBuilder("bulkImportPlanStep")
 				.tasklet(new ImportPlanTasklet(table, hapiBulkImportSources), transactionManager)
+				.exceptionHandler(chunkRetry).listener(chunkRetry)
 				.build();
 		EntityManager entityManager = SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory);
 		// Keys are looked up by type and id only, which is right only when HAPI keeps one partition.
@@ -79,6 +82,7 @@ public class ImportJobConfig {
 		Step worker = engine.stepBuilder(WORKER_STEP)
 				.tasklet(inputTasklet, new ResourcelessTransactionManager())
 				.listener(inputTasklet)
+				.exceptionHandler(chunkRetry).listener(chunkRetry)
 				.build();
 		WaveOrderedPartitionHandler handler = new WaveOrderedPartitionHandler();
 		handler.setStep(worker);
@@ -93,6 +97,7 @@ public class ImportJobConfig {
 		Step manifest = engine.stepBuilder("bulkImportManifestStep")
 				.tasklet(new ImportManifestTasklet(repository, table, WORKER_STEP, properties.requiresAccessToken(),
 						properties.retention(), Clock.systemUTC()), transactionManager)
+				.exceptionHandler(chunkRetry).listener(chunkRetry)
 				.build();
 		return engine.jobBuilder(JOB_NAME)
 				.listener(stateListener)

@@ -1,0 +1,164 @@
+package hapibulk.job;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.Job;
+import org.springframework.batch.core.JobExecution;
+import org.springframework.batch.core.repository.JobExecutionAlreadyRunningException;
+import org.springframework.context.SmartLifecycle;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every {@code hapi.bulk.recovery.watchdog-interval}, reconciles our job rows with Spring Batch: a row
+ * ACCEPTED or RUNNING whose job no thread of this process runs is either restarted (its execution was
+ * lost: left STARTED, or UNKNOWN because its last update failed with the database) or failed, so that
+ * it gives its export or import slot back. Without this, a database outage at the wrong moment leaves a
+ * job at "73%" forever, holding a slot until someone DELETEs it.
+ * <p>
+ * Like {@link InterruptedJobRestarter}, it assumes one server process per database.
+ */
+public class JobWatchdog implements SmartLifecycle {
+
+	private static final Logger LOG = LoggerFactory.getLogger(JobWatchdog.class);
+
+	private final BulkBatchEngine engine;
+	private final BulkJobTable table;
+	private final BulkJobService jobService;
+	private final List<Job> jobs;
+	private final RecoverySettings settings;
+	private final Clock clock;
+	private ScheduledExecutorService scheduler;
+
+	public JobWatchdog(BulkBatchEngine engine, BulkJobTable table, BulkJobService jobService, List<Job> jobs,
+			RecoverySettings settings, Clock clock) {
+		this.engine = engine;
+		this.table = table;
+		this.jobService = jobService;
+		this.jobs = jobs;
+		this.settings = settings;
+		this.clock = clock;
+	}
+
+	/** What one pass did, for logs and tests. */
+	public record Pass(int restarted, int failed) {}
+
+	/** One pass over the active rows. */
+	public synchronized Pass reconcile() {
+		int restarted = 0;
+		int failed = 0;
+		for (BulkJob row : table.findActive()) {
+			if (engine.isLive(row.id())) {
+				continue;
+			}
+			Outcome outcome = reconcile(row);
+			if (outcome == Outcome.RESTARTED) {
+				restarted++;
+			} else if (outcome == Outcome.FAILED) {
+				failed++;
+			}
+		}
+		if (restarted + failed > 0) {
+			LOG.info("Bulk job watchdog: restarted {}, failed {} jobs that no execution ran", restarted, failed);
+		}
+		return new Pass(restarted, failed);
+	}
+
+	private enum Outcome { RESTARTED, FAILED, LEFT }
+
+	private Outcome reconcile(BulkJob row) {
+		if (row.executionId() == null) {
+			// Inserted, never launched: the process died in between (or is launching it right now).
+			if (row.createdAt() != null && row.createdAt().isAfter(clock.instant().minus(graceForLaunch()))) {
+				return Outcome.LEFT;
+			}
+			return fail(row, "The server stopped before the job started; kick it off again");
+		}
+		JobExecution execution = engine.jobExplorer().getJobExecution(row.executionId());
+		if (execution == null) {
+			return fail(row, "The job's execution record is missing; kick it off again");
+		}
+		BatchStatus status = execution.getStatus();
+		if (status == BatchStatus.COMPLETED || status == BatchStatus.ABANDONED) {
+			return fail(row, "The job ended without a result; kick it off again");
+		}
+		Job job = jobs.stream().filter(candidate -> candidate.getName().equals(execution.getJobInstance().getJobName()))
+				.findFirst().orElse(null);
+		int restarts = engine.jobExplorer().getJobExecutions(execution.getJobInstance()).size() - 1;
+		if (job == null || restarts >= settings.maxRestarts()) {
+			engine.markFailed(execution, "Given up by the watchdog after " + restarts + " restarts");
+			return fail(row, "The job was interrupted " + (restarts + 1) + " times (the database or the server went"
+					+ " away while it ran); kick it off again");
+		}
+		engine.markFailed(execution, "Lost (" + status + "); restarted by the watchdog");
+		try {
+			JobExecution restarted = engine.launch(job, execution.getJobParameters());
+			table.setExecution(row.id(), restarted.getId());
+			LOG.info("Bulk job watchdog restarted job {} (execution {} was {}; {} replaces it)", row.id(),
+					execution.getId(), status, restarted.getId());
+			return Outcome.RESTARTED;
+		} catch (JobExecutionAlreadyRunningException running) {
+			return Outcome.LEFT;
+		} catch (Exception e) {
+			LOG.warn("Bulk job watchdog could not restart job {}", row.id(), e);
+			return fail(row, "The job was interrupted and could not be restarted; kick it off again");
+		}
+	}
+
+	private Outcome fail(BulkJob row, String reason) {
+		if (table.fail(row.id(), reason)) {
+			jobService.deleteFiles(row.id());
+			LOG.warn("Bulk job watchdog failed job {}: {}", row.id(), reason);
+			return Outcome.FAILED;
+		}
+		return Outcome.LEFT;
+	}
+
+	/** How long a fresh row may go without an execution: a kick-off inserts the row, then launches. */
+	private Duration graceForLaunch() {
+		Duration interval = settings.watchdogInterval();
+		return interval.compareTo(Duration.ofMinutes(1)) > 0 ? interval : Duration.ofMinutes(1);
+	}
+
+	private void pass() {
+		try {
+			reconcile();
+		} catch (RuntimeException e) {
+			// The database may still be away: the next pass tries again.
+			LOG.warn("Bulk job watchdog pass failed; will retry: {}", e.toString());
+		}
+	}
+
+	@Override
+	public synchronized void start() {
+		long millis = settings.watchdogInterval().toMillis();
+		if (millis <= 0) {
+			return;
+		}
+		scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+			Thread thread = new Thread(runnable, "bulk-job-watchdog");
+			thread.setDaemon(true);
+			return thread;
+		});
+		scheduler.scheduleWithFixedDelay(this::pass, millis, millis, TimeUnit.MILLISECONDS);
+	}
+
+	@Override
+	public synchronized void stop() {
+		if (scheduler != null) {
+			scheduler.shutdownNow();
+			scheduler = null;
+		}
+	}
+
+	@Override
+	public synchronized boolean isRunning() {
+		return scheduler != null;
+	}
+}
