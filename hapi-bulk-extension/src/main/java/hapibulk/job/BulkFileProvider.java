@@ -87,7 +87,7 @@ public class BulkFileProvider {
 			return false;
 		}
 		for (String part : acceptEncoding.split(",")) {
-			String[] codingAndParams = part.trim().split(";");
+			String[] codingAndParams = part.trim().split(";", -1);
 			if (codingAndParams[0].trim().equalsIgnoreCase("gzip")) {
 				return codingAndParams.length < 2 || !codingAndParams[1].replace(" ", "").equals("q=0");
 			}

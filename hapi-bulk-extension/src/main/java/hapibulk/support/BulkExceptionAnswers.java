@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * Renders every error of the bulk operations: a 4xx as the OperationOutcome it carries, in the content
@@ -28,6 +29,9 @@ import java.util.UUID;
 public class BulkExceptionAnswers {
 
 	private static final Logger LOG = LoggerFactory.getLogger(BulkExceptionAnswers.class);
+
+	/** HAPI's parse errors quote the Java exception ({@code java.lang.NumberFormatException: ...}): the class goes. */
+	private static final Pattern JAVA_EXCEPTION = Pattern.compile("\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z]\\w*(?:Exception|Error):?\\s*");
 
 	private final List<String> operations;
 
@@ -52,7 +56,7 @@ public class BulkExceptionAnswers {
 		} else if (status >= 400 && status < 500) {
 			outcome = exception.getOperationOutcome() != null ? exception.getOperationOutcome()
 					: OperationOutcomes.of(request.getFhirContext(), "error", issueCode(status),
-							String.valueOf(exception.getMessage()));
+							JAVA_EXCEPTION.matcher(String.valueOf(exception.getMessage())).replaceAll(""));
 		} else {
 			String correlationId = UUID.randomUUID().toString();
 			LOG.error("Bulk request {} {} failed; correlation id {}", servletRequest.getMethod(),

@@ -40,7 +40,7 @@ public final class MediaTypes {
 			return false;
 		}
 		for (String range : accept.split(",")) {
-			String[] parts = range.split(";");
+			String[] parts = range.split(";", -1);
 			if (!parts[0].strip().toLowerCase(Locale.ROOT).equals(mediaType)) {
 				continue;
 			}

@@ -55,6 +55,23 @@ class BulkExceptionAnswersTest {
 	}
 
 	@Test
+	void clientError_quotingAJavaException_losesTheClassName() throws Exception {
+		// given HAPI's own parse error of a body (found by the fuzz test)
+		MockHttpServletRequest servletRequest = new MockHttpServletRequest("POST", "/fhir/$export");
+		MockHttpServletResponse response = new MockHttpServletResponse();
+
+		// when
+		answers.handle(request(servletRequest, "$export"), new InvalidRequestException("HAPI-1821: Invalid attribute"
+				+ " value \"99999999999\": java.lang.NumberFormatException: For input string: \"99999999999\""),
+				servletRequest, response);
+
+		// then
+		assertThat(response.getStatus()).isEqualTo(400);
+		assertThat(response.getContentAsString()).contains("For input string").doesNotContain("java.")
+				.doesNotContain("Exception");
+	}
+
+	@Test
 	void undecodableQueryString_is400() throws Exception {
 		// given HAPI's failure to decode %ZZ, before it knew the operation
 		MockHttpServletRequest servletRequest = new MockHttpServletRequest("GET", "/fhir/$export");

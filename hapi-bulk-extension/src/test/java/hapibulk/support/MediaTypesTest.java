@@ -25,5 +25,8 @@ class MediaTypesTest {
 				"application/fhir+json");
 		assertThat(MediaTypes.outcomeContentType(null)).isEqualTo("application/fhir+json");
 		assertThat(MediaTypes.outcomeContentType("*/*")).isEqualTo("application/fhir+json");
+		// Found by the fuzz test: an Accept of separators only made the 400 answer itself fail.
+		assertThat(MediaTypes.outcomeContentType(";;;")).isEqualTo("application/fhir+json");
+		assertThat(MediaTypes.admitsFhirJson(",;,")).isFalse();
 	}
 }
