@@ -8,6 +8,7 @@ import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.hl7.fhir.instance.model.api.IBaseOperationOutcome;
+import org.hl7.fhir.r4.model.OperationOutcome;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +55,7 @@ public class BulkExceptionAnswers {
 			outcome = OperationOutcomes.of(request.getFhirContext(), "error", "invalid", BulkErrors.code(139)
 					+ "The query string is not valid percent-encoding (a '%' must start an escape such as %2C)");
 		} else if (status >= 400 && status < 500) {
-			outcome = exception.getOperationOutcome() != null ? exception.getOperationOutcome()
+			outcome = exception.getOperationOutcome() != null ? withoutJavaExceptions(exception.getOperationOutcome())
 					: OperationOutcomes.of(request.getFhirContext(), "error", issueCode(status),
 							JAVA_EXCEPTION.matcher(String.valueOf(exception.getMessage())).replaceAll(""));
 		} else {
@@ -73,6 +74,15 @@ public class BulkExceptionAnswers {
 		}
 		OperationOutcomes.write(request, response, status, outcome);
 		return false;
+	}
+
+	/** HAPI's own 400s (a body it could not parse) carry an outcome that quotes the Java exception too. */
+	private static IBaseOperationOutcome withoutJavaExceptions(IBaseOperationOutcome outcome) {
+		if (outcome instanceof OperationOutcome r4) {
+			r4.getIssue().stream().filter(OperationOutcome.OperationOutcomeIssueComponent::hasDiagnostics)
+					.forEach(issue -> issue.setDiagnostics(JAVA_EXCEPTION.matcher(issue.getDiagnostics()).replaceAll("")));
+		}
+		return outcome;
 	}
 
 	private boolean isBulkRequest(RequestDetails request, HttpServletRequest servletRequest) {
