@@ -168,7 +168,7 @@ public class BulkConfiguration {
 		return new BulkServerRegistrar(List.of(
 				new BulkExportProvider(new ExportRequestParser(fhirContext, compartment, typeFilters,
 						properties.export().includeReferencedResources(), properties.export().maxTypeFilterLength(),
-						Clock.systemUTC()),
+						baseUrl, Clock.systemUTC()),
 						exportJobService, authorization, new ExportAccess(compartment, fhirContext.getResourceTypes(),
 								properties.export().includeReferencedResources(), searchReach), audit, baseUrl),
 				new BulkImportProvider(new ImportRequestParser(fhirContext), importJobService, authorization, audit,

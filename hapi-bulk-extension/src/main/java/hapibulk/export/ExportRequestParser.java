@@ -8,6 +8,7 @@ import hapibulk.export.job.ElementsSubsetter;
 import hapibulk.support.BulkErrors;
 import hapibulk.support.MediaTypes;
 import hapibulk.support.PreferHeader;
+import hapibulk.support.ServerBaseUrl;
 import org.hl7.fhir.instance.model.api.IBaseReference;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
@@ -49,14 +50,17 @@ public class ExportRequestParser {
 	private final TypeFilters typeFilters;
 	private final boolean includeReferencedResources;
 	private final int maxTypeFilterLength;
+	private final ServerBaseUrl baseUrl;
 
 	/**
 	 * @param includeReferencedResources whether Patient and Group exports may hold types outside the
 	 *                                   Patient compartment (the resources their data references)
 	 * @param maxTypeFilterLength        the longest {@code _typeFilter} value accepted
+	 * @param baseUrl                    the public base the manifest's {@code request} starts with (not the Host header's)
 	 */
 	public ExportRequestParser(FhirContext fhirContext, PatientCompartment compartment, TypeFilters typeFilters,
-			boolean includeReferencedResources, int maxTypeFilterLength, Clock clock) {
+			boolean includeReferencedResources, int maxTypeFilterLength, ServerBaseUrl baseUrl, Clock clock) {
+		this.baseUrl = baseUrl;
 		this.maxTypeFilterLength = maxTypeFilterLength;
 		this.typeFilters = typeFilters;
 		this.includeReferencedResources = includeReferencedResources;
@@ -104,7 +108,7 @@ public class ExportRequestParser {
 		String organizeOutputBy = parseOrganizeOutputBy(parameters.organizeOutputBy(), types);
 		return new ExportRequest(level, groupId == null ? null : groupId.getIdPart(), patients, types, since, until,
 				parseElements(parameters.elements()), queries, parseAssociatedData(parameters.associatedData()),
-				parseOutputFormat(parameters.outputFormat()), request.getCompleteUrl(),
+				parseOutputFormat(parameters.outputFormat()), baseUrl.requestUrl(request),
 				ignored == null ? List.of() : ignored, organizeOutputBy, prefer.separateExportStatus(),
 				isTrue(parameters.allowPartialManifests()));
 	}

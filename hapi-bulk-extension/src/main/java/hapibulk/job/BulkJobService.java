@@ -34,6 +34,8 @@ public class BulkJobService {
 
 	private static final Logger LOG = LoggerFactory.getLogger(BulkJobService.class);
 
+	private static final java.util.regex.Pattern JOB_ID_SHAPE = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
 	private final SecureRandom random = new SecureRandom();
 	private final BulkJobTable table;
 	private final BulkBatchEngine engine;
@@ -120,7 +122,9 @@ public class BulkJobService {
 	 * @throws ServiceUnavailableException (503) when the database does not answer within {@code status-timeout}
 	 */
 	public Optional<BulkJob> findVisible(String id) {
-		if (id == null || id.isBlank()) {
+		// Ids are hex (newJobId); anything else names no job, and must not reach the database (PostgreSQL
+		// refuses a NUL in text with an error, not an empty result).
+		if (id == null || !JOB_ID_SHAPE.matcher(id).matches()) {
 			return Optional.empty();
 		}
 		Instant now = clock.instant();

@@ -43,6 +43,8 @@ public class BulkJobStateListener implements JobExecutionListener {
 	public void afterJob(JobExecution execution) {
 		String jobId = jobId(execution);
 		if (execution.getStatus() == BatchStatus.FAILED) {
+			// Files first: once a client reads FAILED, nothing of the job is left to fill the disk.
+			jobService.deleteFiles(jobId);
 			String message = failureMessage(execution);
 			table.fail(jobId, message);
 			// Clients see only the job id (the correlation id) and a stable code; the reasons are here.
