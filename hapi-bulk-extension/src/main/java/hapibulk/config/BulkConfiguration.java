@@ -23,6 +23,7 @@ import hapibulk.imports.ImportSources;
 import hapibulk.imports.job.ImportJobConfig;
 import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkFileProvider;
+import hapibulk.job.BulkJobFrame;
 import hapibulk.job.BulkJobFiles;
 import hapibulk.job.BulkJobService;
 import hapibulk.job.BulkJobStateListener;
@@ -115,6 +116,13 @@ public class BulkConfiguration {
 	@Bean
 	public ChunkRetryOnTransientErrors hapiBulkChunkRetry(BulkBatchEngine engine, BulkProperties properties) {
 		return new ChunkRetryOnTransientErrors(engine, properties.recovery());
+	}
+
+	/** The plan → partitions → manifest shape both jobs are built in. */
+	@Bean
+	public BulkJobFrame hapiBulkJobFrame(BulkBatchEngine engine, BulkJobStateListener stateListener,
+			ChunkRetryOnTransientErrors chunkRetry, BulkProperties properties) {
+		return new BulkJobFrame(engine, stateListener, chunkRetry, properties.workerThreads());
 	}
 
 	@Bean

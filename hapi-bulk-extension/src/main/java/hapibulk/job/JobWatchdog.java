@@ -6,14 +6,10 @@ import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.Job;
 import org.springframework.batch.core.JobExecution;
 import org.springframework.batch.core.repository.JobExecutionAlreadyRunningException;
-import org.springframework.context.SmartLifecycle;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Every {@code hapi.bulk.recovery.watchdog-interval}, reconciles our job rows with Spring Batch: a row
@@ -24,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * Like {@link InterruptedJobRestarter}, it assumes one server process per database.
  */
-public class JobWatchdog implements SmartLifecycle {
+public class JobWatchdog extends PeriodicTask {
 
 	private static final Logger LOG = LoggerFactory.getLogger(JobWatchdog.class);
 
@@ -34,10 +30,10 @@ public class JobWatchdog implements SmartLifecycle {
 	private final List<Job> jobs;
 	private final RecoverySettings settings;
 	private final Clock clock;
-	private ScheduledExecutorService scheduler;
 
 	public JobWatchdog(BulkBatchEngine engine, BulkJobTable table, BulkJobService jobService, List<Job> jobs,
 			RecoverySettings settings, Clock clock) {
+		super("bulk-job-watchdog", settings.watchdogInterval());
 		this.engine = engine;
 		this.table = table;
 		this.jobService = jobService;
@@ -126,39 +122,13 @@ public class JobWatchdog implements SmartLifecycle {
 		return interval.compareTo(Duration.ofMinutes(1)) > 0 ? interval : Duration.ofMinutes(1);
 	}
 
-	private void pass() {
+	@Override
+	protected void runOnce() {
 		try {
 			reconcile();
 		} catch (RuntimeException e) {
 			// The database may still be away: the next pass tries again.
 			LOG.warn("Bulk job watchdog pass failed; will retry: {}", e.toString());
 		}
-	}
-
-	@Override
-	public synchronized void start() {
-		long millis = settings.watchdogInterval().toMillis();
-		if (millis <= 0) {
-			return;
-		}
-		scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-			Thread thread = new Thread(runnable, "bulk-job-watchdog");
-			thread.setDaemon(true);
-			return thread;
-		});
-		scheduler.scheduleWithFixedDelay(this::pass, millis, millis, TimeUnit.MILLISECONDS);
-	}
-
-	@Override
-	public synchronized void stop() {
-		if (scheduler != null) {
-			scheduler.shutdownNow();
-			scheduler = null;
-		}
-	}
-
-	@Override
-	public synchronized boolean isRunning() {
-		return scheduler != null;
 	}
 }
