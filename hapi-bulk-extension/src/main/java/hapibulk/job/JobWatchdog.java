@@ -18,7 +18,9 @@ import java.util.List;
  * it gives its export or import slot back. Without this, a database outage at the wrong moment leaves a
  * job at "73%" forever, holding a slot until someone DELETEs it.
  * <p>
- * Like {@link InterruptedJobRestarter}, it assumes one server process per database.
+ * With several nodes on one database it reconciles only the rows this node runs, and takes over (through
+ * {@link NodeLease#claim}) those of nodes whose lease has expired: their lost executions are restarted
+ * here from the positions they committed. A live node's rows are left alone.
  */
 public class JobWatchdog extends PeriodicTask {
 
@@ -30,9 +32,10 @@ public class JobWatchdog extends PeriodicTask {
 	private final List<Job> jobs;
 	private final RecoverySettings settings;
 	private final Clock clock;
+	private final NodeLease lease;
 
 	public JobWatchdog(BulkBatchEngine engine, BulkJobTable table, BulkJobService jobService, List<Job> jobs,
-			RecoverySettings settings, Clock clock) {
+			RecoverySettings settings, Clock clock, NodeLease lease) {
 		super("bulk-job-watchdog", settings.watchdogInterval());
 		this.engine = engine;
 		this.table = table;
@@ -40,6 +43,7 @@ public class JobWatchdog extends PeriodicTask {
 		this.jobs = jobs;
 		this.settings = settings;
 		this.clock = clock;
+		this.lease = lease;
 	}
 
 	/** What one pass did, for logs and tests. */
@@ -50,7 +54,8 @@ public class JobWatchdog extends PeriodicTask {
 		int restarted = 0;
 		int failed = 0;
 		for (BulkJob row : table.findActive()) {
-			if (engine.isLive(row.id())) {
+			if (engine.isLive(row.id()) || !lease.claim(row.id())) {
+				// Running here, or run by a live node (or just taken over by another survivor).
 				continue;
 			}
 			Outcome outcome = reconcile(row);
