@@ -3,6 +3,7 @@ package hapibulk.config;
 import hapibulk.audit.AuditSettings;
 import hapibulk.auth.AuthSettings;
 import hapibulk.imports.ImportSettings;
+import hapibulk.job.ClusterSettings;
 import hapibulk.job.RecoverySettings;
 import hapibulk.storage.StorageSettings;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -31,6 +32,7 @@ import java.time.Duration;
  *                       unset, they follow the request (see ServerBaseUrl)
  * @param recovery       retries on database errors and the job watchdog ({@code hapi.bulk.recovery.*})
  * @param storage        room for bulk files ({@code hapi.bulk.storage.*})
+ * @param cluster        node leases, for several nodes on one database ({@code hapi.bulk.cluster.*})
  */
 public record BulkProperties(
 		@DefaultValue("false") boolean enabled,
@@ -46,7 +48,8 @@ public record BulkProperties(
 		@DefaultValue AuditSettings audit,
 		@DefaultValue RecoverySettings recovery,
 		@DefaultValue StorageSettings storage,
-		String serverBaseUrl) {
+		String serverBaseUrl,
+		@DefaultValue ClusterSettings cluster) {
 
 	public static final String PREFIX = "hapi.bulk";
 

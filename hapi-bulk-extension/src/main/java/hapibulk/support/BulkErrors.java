@@ -31,6 +31,9 @@ package hapibulk.support;
  * 503 (501-519)</li>
  * <li>410-439: reliability: the database away for a status lookup (410 timeout, 411 error), a kick-off (412)
  * or a cancel (416); no room for files (413); a client's file quota (414); a job given up after its retries (415)</li>
+ * <li>650-669: several nodes on one database (see docs/cluster.md): start-up settings refused, a node id (650) or
+ * a lease duration (651); logged only, a node id another running process registered (652), a lease that expired
+ * before its heartbeat (653)</li>
  * </ul>
  */
 public final class BulkErrors {
