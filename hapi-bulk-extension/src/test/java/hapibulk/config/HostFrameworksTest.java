@@ -15,7 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * maven-dependency-plugin at generate-test-resources): only what a HAPI server does not have.
  * The host's Spring, Spring Boot, HAPI, Hibernate and Jackson are its own: a compile-scope
  * spring-boot of ours once replaced the host's beside its spring-boot-autoconfigure, and the host
- * did not start.
+ * did not start. Optional dependencies (the cluster mode's Spring Batch Integration and RabbitMQ client)
+ * do not reach a host at all: a host that runs the cluster adds them itself.
  */
 class HostFrameworksTest {
 
@@ -32,11 +33,28 @@ class HostFrameworksTest {
 		List<String> groups = Files.readAllLines(list).stream()
 				.map(String::strip)
 				.filter(line -> line.matches("[\\w.-]+:[\\w.-]+:.*:(compile|runtime).*"))
+				.filter(line -> !line.contains("(optional)"))
 				.map(line -> line.substring(0, line.indexOf(':')))
 				.toList();
 
 		// then
 		assertThat(groups).contains("org.springframework.batch", "com.nimbusds");
 		assertThat(groups).allSatisfy(group -> assertThat(BROUGHT_GROUPS).as(group).contains(group));
+	}
+
+	@Test
+	void clusterDependencies_areOptional_soThatNoHostGetsThemUnasked() throws IOException {
+		// given
+		Path list = Path.of("target", "runtime-dependencies.txt");
+
+		// when
+		List<String> cluster = Files.readAllLines(list).stream()
+				.map(String::strip)
+				.filter(line -> line.startsWith("org.springframework.batch:spring-batch-integration:")
+						|| line.startsWith("org.springframework.amqp:") || line.startsWith("com.rabbitmq:"))
+				.toList();
+
+		// then
+		assertThat(cluster).hasSizeGreaterThanOrEqualTo(3).allSatisfy(line -> assertThat(line).contains("(optional)"));
 	}
 }
