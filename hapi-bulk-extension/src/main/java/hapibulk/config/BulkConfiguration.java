@@ -6,6 +6,7 @@ import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import hapibulk.audit.BulkAudit;
 import hapibulk.auth.BulkAuthorization;
 import hapibulk.auth.SearchReach;
+import hapibulk.cluster.ClusterConfiguration;
 import hapibulk.support.ServerBaseUrl;
 import hapibulk.export.BulkExportProvider;
 import hapibulk.export.ExportAccess;
@@ -32,6 +33,8 @@ import hapibulk.job.BulkSchemaInitializer;
 import hapibulk.job.BulkStatusProvider;
 import hapibulk.job.ClusterSettings;
 import hapibulk.job.NodeLease;
+import hapibulk.job.RemotePartitions;
+import hapibulk.support.BulkErrors;
 import hapibulk.job.ChunkRetryOnTransientErrors;
 import hapibulk.job.ExpiredJobSweeper;
 import hapibulk.job.JobWatchdog;
@@ -65,7 +68,7 @@ import java.util.List;
  * names carry a {@code hapiBulk} prefix, because HAPI's starter forbids bean overriding.
  */
 @Configuration(proxyBeanMethods = false)
-@Import({ExportJobConfig.class, ImportJobConfig.class, BulkAuthConfiguration.class})
+@Import({ExportJobConfig.class, ImportJobConfig.class, BulkAuthConfiguration.class, ClusterConfiguration.class})
 public class BulkConfiguration {
 
 	@Bean
@@ -127,11 +130,21 @@ public class BulkConfiguration {
 		return new ChunkRetryOnTransientErrors(engine, properties.recovery());
 	}
 
-	/** The plan → partitions → manifest shape both jobs are built in. */
+	/**
+	 * The plan → partitions → manifest shape both jobs are built in; in cluster mode its partitions go to the
+	 * nodes' queue ({@link ClusterConfiguration}).
+	 */
 	@Bean
 	public BulkJobFrame hapiBulkJobFrame(BulkBatchEngine engine, BulkJobStateListener stateListener,
-			ChunkRetryOnTransientErrors chunkRetry, BulkProperties properties) {
-		return new BulkJobFrame(engine, stateListener, chunkRetry, properties.workerThreads());
+			ChunkRetryOnTransientErrors chunkRetry, BulkProperties properties,
+			ObjectProvider<RemotePartitions> remotePartitions) {
+		RemotePartitions remote = remotePartitions.getIfAvailable();
+		if (properties.cluster().enabled() && remote == null) {
+			throw new IllegalStateException(BulkErrors.code(702) + "hapi.bulk.cluster.enabled=true needs "
+					+ "org.springframework.batch:spring-batch-integration and org.springframework.amqp:spring-rabbit "
+					+ "on the classpath (see docs/cluster.md)");
+		}
+		return new BulkJobFrame(engine, stateListener, chunkRetry, properties.workerThreads(), remote);
 	}
 
 	@Bean

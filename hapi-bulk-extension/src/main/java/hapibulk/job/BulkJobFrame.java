@@ -5,11 +5,16 @@ import org.springframework.batch.core.Step;
 import org.springframework.batch.core.StepExecutionListener;
 import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.partition.PartitionHandler;
+import org.springframework.batch.core.step.NoSuchStepException;
+import org.springframework.batch.core.step.StepLocator;
 import org.springframework.batch.core.step.builder.TaskletStepBuilder;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.transaction.PlatformTransactionManager;
 
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one shape of every bulk job: a plan step that stores the partitions in the job's execution
@@ -17,8 +22,10 @@ import java.util.List;
  * saved context on a restart), and a manifest step that completes the job row. Every step retries
  * chunks on transient database errors; the job keeps its row's state in step with Spring Batch.
  * <p>
- * Where partitions run is decided in {@link #partitionHandler} alone: on this node's worker pool today;
- * a remote handler (partitions sent to other nodes) is written there once for every kind of job.
+ * Where partitions run is decided in {@link #partitionHandler} alone, once for every kind of job: on this
+ * node's worker pool, or, in cluster mode ({@link RemotePartitions}), on whichever nodes take them. Every worker
+ * step built here can be looked up by name ({@link #workerSteps}): that is how a node runs a partition that
+ * another node's job sent.
  */
 public class BulkJobFrame {
 
@@ -26,13 +33,23 @@ public class BulkJobFrame {
 	private final BulkJobStateListener stateListener;
 	private final ChunkRetryOnTransientErrors chunkRetry;
 	private final int workerThreads;
+	/** Null: partitions run on this node's worker pool. */
+	private final RemotePartitions remote;
+	private final Map<String, Step> workerSteps = new ConcurrentHashMap<>();
 
 	public BulkJobFrame(BulkBatchEngine engine, BulkJobStateListener stateListener,
 			ChunkRetryOnTransientErrors chunkRetry, int workerThreads) {
+		this(engine, stateListener, chunkRetry, workerThreads, null);
+	}
+
+	/** @param remote where partitions run in cluster mode; null: on this node's worker pool */
+	public BulkJobFrame(BulkBatchEngine engine, BulkJobStateListener stateListener,
+			ChunkRetryOnTransientErrors chunkRetry, int workerThreads, RemotePartitions remote) {
 		this.engine = engine;
 		this.stateListener = stateListener;
 		this.chunkRetry = chunkRetry;
 		this.workerThreads = workerThreads;
+		this.remote = remote;
 	}
 
 	public Job build(BulkJobDefinition definition) throws Exception {
@@ -41,6 +58,7 @@ public class BulkJobFrame {
 		Step worker = taskletStep(definition.workerStepName(), definition.worker(),
 				definition.workerTransactions() != null ? definition.workerTransactions() : transactions,
 				definition.workerListeners());
+		workerSteps.put(worker.getName(), worker);
 		Step partitions = engine.stepBuilder(definition.partitionStepName())
 				.partitioner(worker)
 				.splitter(new PlannedPartitionSplitter(engine.jobRepository(), definition.workerStepName(),
@@ -56,8 +74,30 @@ public class BulkJobFrame {
 				.build();
 	}
 
-	/** Runs the partitions on this node's bounded worker pool, wave by wave. */
+	/** The worker steps of every job built here, by name: what a node runs for a partition it takes. */
+	public StepLocator workerSteps() {
+		return new StepLocator() {
+			@Override
+			public Collection<String> getStepNames() {
+				return List.copyOf(workerSteps.keySet());
+			}
+
+			@Override
+			public Step getStep(String stepName) throws NoSuchStepException {
+				Step step = workerSteps.get(stepName);
+				if (step == null) {
+					throw new NoSuchStepException("No bulk worker step named " + stepName);
+				}
+				return step;
+			}
+		};
+	}
+
+	/** Runs the partitions wave by wave: sent to the cluster's nodes, or on this node's bounded worker pool. */
 	private PartitionHandler partitionHandler(Step worker, PartitionWaves waves) throws Exception {
+		if (remote != null) {
+			return remote.handler(worker.getName(), waves);
+		}
 		WaveOrderedPartitionHandler handler = new WaveOrderedPartitionHandler(waves);
 		handler.setStep(worker);
 		handler.setTaskExecutor(engine.workerExecutor());

@@ -34,6 +34,9 @@ package hapibulk.support;
  * <li>650-669: several nodes on one database (see docs/cluster.md): start-up settings refused, a node id (650) or
  * a lease duration (651); logged only, a node id another running process registered (652), a lease that expired
  * before its heartbeat (653)</li>
+ * <li>700-719: cluster mode (remote partitioning over RabbitMQ, docs/cluster.md), all refusing start-up: a queue name
+ * (700) or poll interval (701) out of bounds, the optional cluster libraries missing (702), no RabbitMQ
+ * ConnectionFactory bean (703)</li>
  * </ul>
  */
 public final class BulkErrors {

@@ -1,0 +1,78 @@
+package hapibulk.cluster;
+
+import hapibulk.job.BulkBatchEngine;
+import hapibulk.job.BulkJobFrame;
+import hapibulk.job.ClusterSettings;
+import hapibulk.job.NodeLease;
+import hapibulk.job.RemotePartitions;
+import hapibulk.support.BulkErrors;
+import org.springframework.amqp.core.AcknowledgeMode;
+import org.springframework.amqp.rabbit.connection.ConnectionFactory;
+import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+
+/**
+ * Cluster mode ({@code hapi.bulk.cluster.enabled=true}): partitions go to a shared RabbitMQ queue and every
+ * worker node runs what it takes from there. Loaded only when enabled and when the host has Spring Batch
+ * Integration and Spring AMQP (optional dependencies of the extension); otherwise no AMQP class is touched and
+ * nothing connects to RabbitMQ. The RabbitMQ connection is the host's {@link ConnectionFactory} bean (Spring
+ * Boot makes one from {@code spring.rabbitmq.*}).
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(prefix = "hapi.bulk.cluster", name = "enabled", havingValue = "true")
+@ConditionalOnClass(name = {"org.springframework.batch.integration.partition.MessageChannelPartitionHandler",
+		"org.springframework.amqp.rabbit.core.RabbitTemplate"})
+public class ClusterConfiguration {
+
+	@Bean
+	public PartitionQueue hapiBulkPartitionQueue(ObjectProvider<ConnectionFactory> connectionFactory,
+			Environment environment) {
+		ConnectionFactory rabbit = connectionFactory.getIfUnique();
+		if (rabbit == null) {
+			throw new IllegalStateException(BulkErrors.code(703) + "hapi.bulk.cluster.enabled=true needs one RabbitMQ "
+					+ "ConnectionFactory bean (Spring Boot makes it from spring.rabbitmq.*; see docs/cluster.md)");
+		}
+		return new PartitionQueue(rabbit, settings(environment).queue());
+	}
+
+	@Bean
+	public RemotePartitions hapiBulkRemotePartitions(PartitionQueue hapiBulkPartitionQueue, BulkBatchEngine engine,
+			Environment environment) {
+		ClusterSettings settings = settings(environment);
+		return (workerStepName, waves) -> new RemotePartitionHandler(hapiBulkPartitionQueue, engine.jobExplorer(),
+				workerStepName, waves, settings.pollInterval());
+	}
+
+	/**
+	 * This node's consumers of the queue: one per worker thread, each holding one unacknowledged request at a
+	 * time (prefetch 1), acknowledged when its partition has ended; a request in hand when the node dies goes
+	 * back to the queue for another node.
+	 */
+	@Bean
+	@ConditionalOnProperty(prefix = "hapi.bulk.cluster", name = "worker", havingValue = "true", matchIfMissing = true)
+	public SimpleMessageListenerContainer hapiBulkPartitionWorkers(PartitionQueue hapiBulkPartitionQueue,
+			ObjectProvider<ConnectionFactory> connectionFactory, BulkJobFrame frame, BulkBatchEngine engine,
+			NodeLease lease, Environment environment) {
+		hapiBulkPartitionQueue.declareIfReachable();
+		SimpleMessageListenerContainer container = new SimpleMessageListenerContainer(connectionFactory.getObject());
+		container.setQueueNames(hapiBulkPartitionQueue.name());
+		container.setAcknowledgeMode(AcknowledgeMode.AUTO);
+		container.setPrefetchCount(1);
+		int threads = Binder.get(environment).bind("hapi.bulk.worker-threads", Integer.class).orElse(0);
+		container.setConcurrentConsumers(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+		container.setMissingQueuesFatal(false);
+		container.setDefaultRequeueRejected(true);
+		container.setMessageListener(new PartitionWorker(engine.jobExplorer(), frame.workerSteps(), lease.nodeId()));
+		return container;
+	}
+
+	private static ClusterSettings settings(Environment environment) {
+		return Binder.get(environment).bindOrCreate("hapi.bulk.cluster", ClusterSettings.class);
+	}
+}

@@ -1,0 +1,56 @@
+package hapibulk.cluster;
+
+import org.springframework.batch.core.JobInterruptedException;
+import org.springframework.batch.core.Step;
+import org.springframework.batch.core.StepExecution;
+import org.springframework.batch.core.step.NoSuchStepException;
+import org.springframework.batch.core.step.StepLocator;
+
+import java.util.Collection;
+
+/**
+ * The worker steps, each recording this node in a partition's execution context before running it: stored
+ * with the partition's first update, it tells an operator (and the cluster test) which node ran which part.
+ */
+final class NodeRecordingSteps implements StepLocator {
+
+	private final StepLocator steps;
+	private final String nodeId;
+
+	NodeRecordingSteps(StepLocator steps, String nodeId) {
+		this.steps = steps;
+		this.nodeId = nodeId;
+	}
+
+	@Override
+	public Collection<String> getStepNames() {
+		return steps.getStepNames();
+	}
+
+	@Override
+	public Step getStep(String stepName) throws NoSuchStepException {
+		Step step = steps.getStep(stepName);
+		return new Step() {
+			@Override
+			public String getName() {
+				return step.getName();
+			}
+
+			@Override
+			public boolean isAllowStartIfComplete() {
+				return step.isAllowStartIfComplete();
+			}
+
+			@Override
+			public int getStartLimit() {
+				return step.getStartLimit();
+			}
+
+			@Override
+			public void execute(StepExecution partition) throws JobInterruptedException {
+				partition.getExecutionContext().putString(PartitionWorker.NODE_KEY, nodeId);
+				step.execute(partition);
+			}
+		};
+	}
+}

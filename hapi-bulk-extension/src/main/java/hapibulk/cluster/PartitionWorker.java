@@ -1,0 +1,68 @@
+package hapibulk.cluster;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.amqp.AmqpRejectAndDontRequeueException;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageListener;
+import org.springframework.batch.core.StepExecution;
+import org.springframework.batch.core.explore.JobExplorer;
+import org.springframework.batch.core.step.NoSuchStepException;
+import org.springframework.batch.core.step.StepLocator;
+import org.springframework.batch.integration.partition.StepExecutionRequest;
+import org.springframework.batch.integration.partition.StepExecutionRequestHandler;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Runs the partitions this node takes from the shared queue, with Spring Batch's
+ * {@link StepExecutionRequestHandler}: the partition's step execution is read from the shared job repository
+ * (with its saved position) and run by this node's worker step of that name. The listener container
+ * acknowledges the request only after the step has ended, so a request of a node that dies goes back to the
+ * queue. Each partition records the node that ran it in its execution context ({@link #NODE_KEY}).
+ * <p>
+ * A request is run only while its partition is still to do (starting, started, stopping): a request handed out
+ * again after its partition ended (its node died after the last commit, before the acknowledgement), or whose
+ * execution another node has since marked failed (a takeover), is dropped.
+ */
+public class PartitionWorker implements MessageListener {
+
+	/** The execution-context key under which a partition records the node that last ran it. */
+	public static final String NODE_KEY = "hapi.bulk.partition.node";
+
+	private static final Logger log = LoggerFactory.getLogger(PartitionWorker.class);
+
+	private final JobExplorer jobExplorer;
+	private final StepExecutionRequestHandler handler = new StepExecutionRequestHandler();
+	private final String nodeId;
+
+	public PartitionWorker(JobExplorer jobExplorer, StepLocator workerSteps, String nodeId) {
+		this.jobExplorer = jobExplorer;
+		this.nodeId = nodeId;
+		handler.setJobExplorer(jobExplorer);
+		handler.setStepLocator(new NodeRecordingSteps(workerSteps, nodeId));
+	}
+
+	@Override
+	public void onMessage(Message message) {
+		StepExecutionRequest request;
+		try {
+			request = PartitionRequestText.read(new String(message.getBody(), StandardCharsets.UTF_8));
+		} catch (IllegalArgumentException e) {
+			throw new AmqpRejectAndDontRequeueException(e.getMessage(), e);
+		}
+		StepExecution partition = jobExplorer.getStepExecution(request.getJobExecutionId(), request.getStepExecutionId());
+		if (partition == null || !partition.getStatus().isRunning()) {
+			log.info("Dropping the request for partition {}: it is {}", request,
+					partition == null ? "unknown" : partition.getStatus());
+			return;
+		}
+		try {
+			StepExecution ended = handler.handle(request);
+			log.debug("Partition {} ended {} on node {}", ended.getStepName(), ended.getStatus(), nodeId);
+		} catch (NoSuchStepException e) {
+			// This node does not know the step (an older or newer version of the extension): never loop on it.
+			throw new AmqpRejectAndDontRequeueException(e.getMessage(), e);
+		}
+	}
+}
