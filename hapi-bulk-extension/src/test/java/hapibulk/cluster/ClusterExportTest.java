@@ -1,0 +1,240 @@
+package hapibulk.cluster;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import hapibulk.export.ExportJobService;
+import hapibulk.export.ExportRequest;
+import hapibulk.job.BulkBatchEngine;
+import hapibulk.job.BulkJob;
+import hapibulk.job.BulkJobState;
+import hapibulk.job.BulkJobTable;
+import hapibulk.job.BulkManifest;
+import hapibulk.job.ManifestJson;
+import hapibulk.storage.BulkFileAppender;
+import hapibulk.storage.LocalFileStore;
+import hapibulk.testsupport.HapiLoader;
+import hapibulk.testsupport.SyntheaData;
+import org.hl7.fhir.r4.model.Bundle;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.StepExecution;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Cluster mode over a real RabbitMQ (127.0.0.1:5672) and one shared database: an accept-only node runs the
+ * export job and sends its partitions to the queue; two worker nodes run them. Needs RabbitMQ: tagged
+ * {@code cluster}, run by the Maven profile {@code cluster} (.ci/run), skipped where RabbitMQ does not answer.
+ */
+@Tag("cluster")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ClusterExportTest {
+
+	private static final List<String> TYPES = List.of("Organization", "Location", "Practitioner", "PractitionerRole",
+			"Patient", "Device", "AllergyIntolerance", "Encounter");
+	private static final String WORKER_STEP = "bulkExportTypeStep:";
+
+	ClusterNodes cluster;
+	AnnotationConfigApplicationContext manager;
+	AnnotationConfigApplicationContext worker1;
+	AnnotationConfigApplicationContext worker2;
+	final List<String> loaded = new ArrayList<>();
+
+	@BeforeAll
+	void startCluster() throws IOException {
+		ClusterNodes.assumeRabbitMqRuns();
+		cluster = new ClusterNodes(Files.createTempDirectory("hapi-bulk-cluster-test"));
+		manager = cluster.start("manager", false);
+		worker1 = cluster.start("worker-1", true);
+		worker2 = cluster.start("worker-2", true);
+		HapiLoader loader = new HapiLoader(manager.getBean(FhirContext.class), manager.getBean(IFhirSystemDao.class));
+		for (String type : TYPES) {
+			loader.load(SyntheaData.lines(type));
+			SyntheaData.lines(type).forEach(line -> loaded.add(type + "/" + id(line)));
+		}
+	}
+
+	@AfterAll
+	void stopCluster() {
+		StallingFileStore.RELEASED.countDown();
+		for (AnnotationConfigApplicationContext node : new AnnotationConfigApplicationContext[] {worker2, worker1, manager}) {
+			if (node != null) {
+				node.close();
+			}
+		}
+		if (cluster != null) {
+			cluster.deleteQueue();
+		}
+	}
+
+	@Test
+	void export_runsItsPartitionsOnBothWorkers_andWritesEveryResourceOnce() throws Exception {
+		// when: the accept-only node runs an export
+		BulkJob job = exportAndWait();
+
+		// then: every partition ran to completion, none on the manager, and both workers took some
+		List<StepExecution> partitions = partitions(job);
+		assertThat(partitions).extracting(StepExecution::getStepName)
+				.containsExactlyInAnyOrderElementsOf(TYPES.stream().map(type -> WORKER_STEP + type).toList());
+		assertThat(partitions).allSatisfy(partition -> assertThat(partition.getStatus()).isEqualTo(BatchStatus.COMPLETED));
+		assertThat(partitions).extracting(ClusterExportTest::node).containsOnly("worker-1", "worker-2")
+				.contains("worker-1", "worker-2");
+		// and every resource is in the manifest's files exactly once, the counts and hashes right
+		assertThat(exportedResources(job)).containsExactlyInAnyOrderElementsOf(loaded);
+	}
+
+	@Test
+	void workerKilledMidPartition_hasItsPartitionRunByAnother_andTheExportWritesEveryResourceOnce() throws Exception {
+		// given: a third worker that stalls forever at its first chunk commit, the only worker listening
+		containers().forEach(SimpleMessageListenerContainer::stop);
+		AnnotationConfigApplicationContext doomed = cluster.start("worker-doomed", true, StallingNode.class);
+		String jobId = submitExport();
+		assertThat(StallingFileStore.STALLED.await(2, TimeUnit.MINUTES)).as("the doomed worker took a partition").isTrue();
+
+		// when: it dies without acknowledging its request, and the other workers listen again
+		doomed.close();
+		containers().forEach(SimpleMessageListenerContainer::start);
+
+		// then: the export completes, the stalled partition finished by a surviving worker
+		BulkJob job = awaitCompleted(jobId);
+		List<StepExecution> partitions = partitions(job);
+		assertThat(partitions).allSatisfy(partition -> assertThat(partition.getStatus()).isEqualTo(BatchStatus.COMPLETED));
+		assertThat(partitions).extracting(ClusterExportTest::node).containsOnly("worker-1", "worker-2");
+		// and nothing the doomed worker wrote is lost or repeated
+		assertThat(exportedResources(job)).containsExactlyInAnyOrderElementsOf(loaded);
+	}
+
+	private List<SimpleMessageListenerContainer> containers() {
+		return List.of(worker1.getBean(SimpleMessageListenerContainer.class),
+				worker2.getBean(SimpleMessageListenerContainer.class));
+	}
+
+	private String submitExport() {
+		return manager.getBean(ExportJobService.class)
+				.submit(ExportRequest.system(List.of(), null, "http://localhost/fhir/$export"), false).id();
+	}
+
+	private BulkJob exportAndWait() {
+		return awaitCompleted(submitExport());
+	}
+
+	private BulkJob awaitCompleted(String jobId) {
+		BulkJobTable table = manager.getBean(BulkJobTable.class);
+		await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
+				.until(() -> !table.find(jobId).orElseThrow().state().isActive());
+		BulkJob job = table.find(jobId).orElseThrow();
+		assertThat(job.state()).as(job.errorMessage()).isEqualTo(BulkJobState.COMPLETED);
+		return job;
+	}
+
+	private List<StepExecution> partitions(BulkJob job) {
+		return manager.getBean(BulkBatchEngine.class).jobExplorer().getJobExecution(job.executionId())
+				.getStepExecutions().stream()
+				.filter(step -> step.getStepName().startsWith(WORKER_STEP))
+				.toList();
+	}
+
+	private static String node(StepExecution partition) {
+		return partition.getExecutionContext().getString(PartitionWorker.NODE_KEY, "none");
+	}
+
+	/** Every resource line of the manifest's files as Type/id, checking each file's count and SHA-256. */
+	private List<String> exportedResources(BulkJob job) throws Exception {
+		List<String> resources = new ArrayList<>();
+		for (BulkManifest.ManifestFile file : ManifestJson.read(job.manifestJson()).output()) {
+			byte[] bytes = Files.readAllBytes(cluster.files.resolve(job.id()).resolve(file.file()));
+			List<String> lines = new String(bytes, java.nio.charset.StandardCharsets.UTF_8).lines()
+					.filter(line -> !line.isBlank()).toList();
+			assertThat(lines).as(file.file()).hasSize((int) file.count());
+			assertThat(file.sha256()).as(file.file())
+					.isEqualToIgnoringCase(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
+			lines.forEach(line -> resources.add(file.type() + "/" + id(line)));
+		}
+		return resources;
+	}
+
+	private static String id(String line) {
+		try {
+			return new ObjectMapper().readTree(line).get("id").asText();
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class StallingNode {
+		@Bean
+		@Primary
+		StallingFileStore stallingFileStore(org.springframework.core.env.Environment environment) {
+			return new StallingFileStore(Path.of(environment.getProperty("hapi.bulk.file-directory")));
+		}
+	}
+
+	/** A node that stops at its first chunk commit, as a process does when killed there, and never goes on. */
+	static final class StallingFileStore extends LocalFileStore {
+
+		static final CountDownLatch STALLED = new CountDownLatch(1);
+		static final CountDownLatch RELEASED = new CountDownLatch(1);
+
+		StallingFileStore(Path directory) {
+			super(directory);
+		}
+
+		@Override
+		public BulkFileAppender openAppender(String jobId, String fileName, long committedLength) throws IOException {
+			BulkFileAppender appender = super.openAppender(jobId, fileName, committedLength);
+			return new BulkFileAppender() {
+				@Override
+				public void append(byte[] bytes, int offset, int length) throws IOException {
+					appender.append(bytes, offset, length);
+				}
+
+				@Override
+				public long commit() throws IOException {
+					STALLED.countDown();
+					// A killed process does nothing more: not even react to its shutdown's interrupts.
+					boolean interrupted = false;
+					while (RELEASED.getCount() > 0) {
+						try {
+							RELEASED.await();
+						} catch (InterruptedException e) {
+							interrupted = true;
+						}
+					}
+					if (interrupted) {
+						Thread.currentThread().interrupt();
+					}
+					throw new IOException("the killed worker never commits");
+				}
+
+				@Override
+				public void close() throws IOException {
+					appender.close();
+				}
+			};
+		}
+	}
+}
