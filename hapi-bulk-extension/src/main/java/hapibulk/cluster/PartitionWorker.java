@@ -57,9 +57,11 @@ public class PartitionWorker implements MessageListener {
 					partition == null ? "unknown" : partition.getStatus());
 			return;
 		}
+		log.info("Node {} runs partition {} (step execution {} version {}, {}{})", nodeId, partition.getStepName(),
+				partition.getId(), partition.getVersion(), partition.getStatus(), message.getMessageProperties().isRedelivered() ? ", handed out again" : "");
 		try {
 			StepExecution ended = handler.handle(request);
-			log.debug("Partition {} ended {} on node {}", ended.getStepName(), ended.getStatus(), nodeId);
+			log.info("Node {} ended partition {}: {}", nodeId, ended.getStepName(), ended.getStatus());
 		} catch (NoSuchStepException e) {
 			// This node does not know the step (an older or newer version of the extension): never loop on it.
 			throw new AmqpRejectAndDontRequeueException(e.getMessage(), e);

@@ -38,6 +38,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -61,6 +62,7 @@ class ClusterExportTest {
 	AnnotationConfigApplicationContext manager;
 	AnnotationConfigApplicationContext worker1;
 	AnnotationConfigApplicationContext worker2;
+	AnnotationConfigApplicationContext doomed;
 	final List<String> loaded = new ArrayList<>();
 
 	@BeforeAll
@@ -79,8 +81,8 @@ class ClusterExportTest {
 
 	@AfterAll
 	void stopCluster() {
-		StallingFileStore.RELEASED.countDown();
-		for (AnnotationConfigApplicationContext node : new AnnotationConfigApplicationContext[] {worker2, worker1, manager}) {
+		for (AnnotationConfigApplicationContext node : new AnnotationConfigApplicationContext[] {doomed, worker2, worker1,
+				manager}) {
 			if (node != null) {
 				node.close();
 			}
@@ -108,14 +110,17 @@ class ClusterExportTest {
 
 	@Test
 	void workerKilledMidPartition_hasItsPartitionRunByAnother_andTheExportWritesEveryResourceOnce() throws Exception {
-		// given: a third worker that stalls forever at its first chunk commit, the only worker listening
+		// given: a third worker with one thread, the only worker listening, that stops at its first chunk commit
 		containers().forEach(SimpleMessageListenerContainer::stop);
-		AnnotationConfigApplicationContext doomed = cluster.start("worker-doomed", true, StallingNode.class);
+		doomed = cluster.start("worker-doomed", true, Map.of("hapi.bulk.worker-threads", "1"), StallingNode.class);
 		String jobId = submitExport();
 		assertThat(StallingFileStore.STALLED.await(2, TimeUnit.MINUTES)).as("the doomed worker took a partition").isTrue();
+		StepExecution stalled = partitionsOf(jobId).stream().filter(partition -> node(partition).equals("worker-doomed"))
+				.findFirst().orElseThrow();
 
-		// when: it dies without acknowledging its request, and the other workers listen again
-		doomed.close();
+		// when: it is killed with its request unacknowledged, and the other workers listen again
+		ClusterNodes.kill(doomed);
+		ClusterNodes.forgetStepRegistration(stalled.getId());
 		containers().forEach(SimpleMessageListenerContainer::start);
 
 		// then: the export completes, the stalled partition finished by a surviving worker
@@ -123,6 +128,7 @@ class ClusterExportTest {
 		List<StepExecution> partitions = partitions(job);
 		assertThat(partitions).allSatisfy(partition -> assertThat(partition.getStatus()).isEqualTo(BatchStatus.COMPLETED));
 		assertThat(partitions).extracting(ClusterExportTest::node).containsOnly("worker-1", "worker-2");
+		assertThat(partitions).extracting(StepExecution::getStepName).contains(stalled.getStepName());
 		// and nothing the doomed worker wrote is lost or repeated
 		assertThat(exportedResources(job)).containsExactlyInAnyOrderElementsOf(loaded);
 	}
@@ -151,7 +157,15 @@ class ClusterExportTest {
 	}
 
 	private List<StepExecution> partitions(BulkJob job) {
-		return manager.getBean(BulkBatchEngine.class).jobExplorer().getJobExecution(job.executionId())
+		return partitions(job.executionId());
+	}
+
+	private List<StepExecution> partitionsOf(String jobId) {
+		return partitions(manager.getBean(BulkJobTable.class).find(jobId).orElseThrow().executionId());
+	}
+
+	private List<StepExecution> partitions(long executionId) {
+		return manager.getBean(BulkBatchEngine.class).jobExplorer().getJobExecution(executionId)
 				.getStepExecutions().stream()
 				.filter(step -> step.getStepName().startsWith(WORKER_STEP))
 				.toList();
@@ -197,6 +211,7 @@ class ClusterExportTest {
 	static final class StallingFileStore extends LocalFileStore {
 
 		static final CountDownLatch STALLED = new CountDownLatch(1);
+		/** Never released: the test ends with the node's context closed, which interrupts the wait. */
 		static final CountDownLatch RELEASED = new CountDownLatch(1);
 
 		StallingFileStore(Path directory) {
@@ -215,16 +230,9 @@ class ClusterExportTest {
 				@Override
 				public long commit() throws IOException {
 					STALLED.countDown();
-					// A killed process does nothing more: not even react to its shutdown's interrupts.
-					boolean interrupted = false;
-					while (RELEASED.getCount() > 0) {
-						try {
-							RELEASED.await();
-						} catch (InterruptedException e) {
-							interrupted = true;
-						}
-					}
-					if (interrupted) {
+					try {
+						RELEASED.await();
+					} catch (InterruptedException e) {
 						Thread.currentThread().interrupt();
 					}
 					throw new IOException("the killed worker never commits");

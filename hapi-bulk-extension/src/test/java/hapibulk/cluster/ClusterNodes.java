@@ -3,16 +3,19 @@ package hapibulk.cluster;
 import hapibulk.config.BulkConfiguration;
 import hapibulk.testsupport.TestDatabase;
 import hapibulk.testsupport.TestHapiServerConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
+import org.springframework.batch.core.StepExecution;
+import org.springframework.batch.core.scope.context.StepSynchronizationManager;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
 import org.springframework.core.env.MapPropertySource;
 
-import javax.sql.DataSource;
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
@@ -64,6 +67,12 @@ final class ClusterNodes {
 
 	/** Starts a node: {@code worker} false makes an accept-only node. */
 	AnnotationConfigApplicationContext start(String nodeId, boolean worker, Class<?>... extraConfig) {
+		return start(nodeId, worker, Map.of(), extraConfig);
+	}
+
+	/** @param overrides settings of this node that differ from the cluster's */
+	AnnotationConfigApplicationContext start(String nodeId, boolean worker, Map<String, String> overrides,
+			Class<?>... extraConfig) {
 		Map<String, Object> properties = new HashMap<>();
 		properties.put("hapi.bulk.file-directory", files.toString());
 		properties.put("hapi.bulk.audit.store-events", "false");
@@ -79,6 +88,7 @@ final class ClusterNodes {
 		properties.put("hapi.bulk.cluster.node-id", nodeId);
 		properties.put("hapi.bulk.cluster.queue", queue);
 		properties.put("hapi.bulk.cluster.poll-interval", "200ms");
+		properties.putAll(overrides);
 		AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
 		context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("node " + nodeId, properties));
 		context.register(TestHapiServerConfig.class, BulkConfiguration.class, NodeBeans.class);
@@ -87,6 +97,33 @@ final class ClusterNodes {
 		}
 		context.refresh();
 		return context;
+	}
+
+	/**
+	 * Kills a node as {@code kill -9} would its process, as far as the others can see: its database connections
+	 * and its RabbitMQ connection break (RabbitMQ hands its unacknowledged requests to others). Its threads stay
+	 * where they are, so nothing of the node runs on; close the context only when the test is done.
+	 */
+	static void kill(AnnotationConfigApplicationContext node) {
+		node.getBean("sharedDataSource", HikariDataSource.class).close();
+		node.getBean(CachingConnectionFactory.class).resetConnection();
+	}
+
+	/**
+	 * Spring Batch registers a running step execution in a JVM-wide registry (StepSynchronizationManager), keyed
+	 * by its id: a node that resumed a killed node's partition in this JVM would be handed the killed node's
+	 * stale registration. A killed process takes its registry with it; here it is removed by hand.
+	 */
+	static void forgetStepRegistration(long stepExecutionId) throws ReflectiveOperationException {
+		Field managerField = StepSynchronizationManager.class.getDeclaredField("manager");
+		managerField.setAccessible(true);
+		Object manager = managerField.get(null);
+		for (String registry : new String[] {"contexts", "counts"}) {
+			Field field = manager.getClass().getSuperclass().getDeclaredField(registry);
+			field.setAccessible(true);
+			((Map<?, ?>) field.get(manager)).keySet()
+					.removeIf(step -> ((StepExecution) step).getId() == stepExecutionId);
+		}
 	}
 
 	/** Removes the run's queue from the broker. */
@@ -105,7 +142,7 @@ final class ClusterNodes {
 
 		@Bean(destroyMethod = "close")
 		@Primary
-		DataSource sharedDataSource() {
+		HikariDataSource sharedDataSource() {
 			return database.dataSource();
 		}
 
