@@ -40,10 +40,13 @@ final class ClusterNodes {
 	private static TestDatabase database;
 
 	final Path files;
+	final Path inputs;
 	final String queue = "hapi-bulk.test." + UUID.randomUUID();
 
-	ClusterNodes(Path files) {
+	/** @param inputs the directory {@code file:} import inputs are read from, shared like {@code files} */
+	ClusterNodes(Path files, Path inputs) {
 		this.files = files;
+		this.inputs = inputs;
 		database = TestDatabase.fresh();
 	}
 
@@ -82,6 +85,7 @@ final class ClusterNodes {
 		properties.put("hapi.bulk.export.max-resources-per-file", "400");
 		properties.put("hapi.bulk.export.write-settle-time", "0s");
 		properties.put("hapi.bulk.worker-threads", "2");
+		properties.put("hapi.bulk.import.directory", inputs.toString());
 		properties.put("hapi.bulk.recovery.watchdog-interval", "0s");
 		properties.put("hapi.bulk.cluster.enabled", "true");
 		properties.put("hapi.bulk.cluster.worker", String.valueOf(worker));

@@ -3,8 +3,13 @@ package hapibulk.cluster;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import hapibulk.export.ExportJobService;
 import hapibulk.export.ExportRequest;
+import hapibulk.imports.ImportJobService;
+import hapibulk.imports.ImportRequest;
 import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobState;
@@ -47,16 +52,20 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Cluster mode over a real RabbitMQ (127.0.0.1:5672) and one shared database: an accept-only node runs the
- * export job and sends its partitions to the queue; two worker nodes run them. Needs RabbitMQ: tagged
+ * export and import jobs and sends their partitions to the queue; two worker nodes run them. Needs RabbitMQ: tagged
  * {@code cluster}, run by the Maven profile {@code cluster} (.ci/run), skipped where RabbitMQ does not answer.
  */
 @Tag("cluster")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ClusterExportTest {
+class ClusterPartitioningTest {
 
 	private static final List<String> TYPES = List.of("Organization", "Location", "Practitioner", "PractitionerRole",
 			"Patient", "Device", "AllergyIntolerance", "Encounter");
 	private static final String WORKER_STEP = "bulkExportTypeStep:";
+	private static final String IMPORT_WORKER_STEP = "bulkImportInputStep:";
+	/** Not among the exported types: referenced types first, each input cut into parts for parallel partitions. */
+	private static final Map<String, Integer> IMPORTED_PARTS = Map.of("Condition", 3, "Immunization", 2,
+			"MedicationRequest", 3);
 
 	ClusterNodes cluster;
 	AnnotationConfigApplicationContext manager;
@@ -64,11 +73,12 @@ class ClusterExportTest {
 	AnnotationConfigApplicationContext worker2;
 	AnnotationConfigApplicationContext doomed;
 	final List<String> loaded = new ArrayList<>();
+	final Path inputs = temp("hapi-bulk-cluster-inputs");
 
 	@BeforeAll
 	void startCluster() throws IOException {
 		ClusterNodes.assumeRabbitMqRuns();
-		cluster = new ClusterNodes(Files.createTempDirectory("hapi-bulk-cluster-test"));
+		cluster = new ClusterNodes(Files.createTempDirectory("hapi-bulk-cluster-test"), inputs);
 		manager = cluster.start("manager", false);
 		worker1 = cluster.start("worker-1", true);
 		worker2 = cluster.start("worker-2", true);
@@ -102,7 +112,7 @@ class ClusterExportTest {
 		assertThat(partitions).extracting(StepExecution::getStepName)
 				.containsExactlyInAnyOrderElementsOf(TYPES.stream().map(type -> WORKER_STEP + type).toList());
 		assertThat(partitions).allSatisfy(partition -> assertThat(partition.getStatus()).isEqualTo(BatchStatus.COMPLETED));
-		assertThat(partitions).extracting(ClusterExportTest::node).containsOnly("worker-1", "worker-2")
+		assertThat(partitions).extracting(ClusterPartitioningTest::node).containsOnly("worker-1", "worker-2")
 				.contains("worker-1", "worker-2");
 		// and every resource is in the manifest's files exactly once, the counts and hashes right
 		assertThat(exportedResources(job)).containsExactlyInAnyOrderElementsOf(loaded);
@@ -127,10 +137,70 @@ class ClusterExportTest {
 		BulkJob job = awaitCompleted(jobId);
 		List<StepExecution> partitions = partitions(job);
 		assertThat(partitions).allSatisfy(partition -> assertThat(partition.getStatus()).isEqualTo(BatchStatus.COMPLETED));
-		assertThat(partitions).extracting(ClusterExportTest::node).containsOnly("worker-1", "worker-2");
+		assertThat(partitions).extracting(ClusterPartitioningTest::node).containsOnly("worker-1", "worker-2");
 		assertThat(partitions).extracting(StepExecution::getStepName).contains(stalled.getStepName());
 		// and nothing the doomed worker wrote is lost or repeated
 		assertThat(exportedResources(job)).containsExactlyInAnyOrderElementsOf(loaded);
+	}
+
+	@Test
+	void import_runsItsInputsOnBothWorkers_wave_by_wave_andStoresEveryResource() throws Exception {
+		// given: each type's file cut into parts, referrers listed first
+		List<ImportRequest.Input> parts = new ArrayList<>();
+		for (String type : List.of("MedicationRequest", "Immunization", "Condition")) {
+			List<String> lines = SyntheaData.lines(type);
+			int count = IMPORTED_PARTS.get(type);
+			for (int part = 0; part < count; part++) {
+				Path file = inputs.resolve(type + "-" + part + ".ndjson");
+				Files.write(file, lines.subList(part * lines.size() / count, (part + 1) * lines.size() / count));
+				parts.add(new ImportRequest.Input(type, file.toUri().toString()));
+			}
+		}
+
+		// when: the accept-only node runs the import
+		String jobId = manager.getBean(ImportJobService.class)
+				.submit(new ImportRequest(null, null, null, parts, "http://localhost/fhir/$import"), null).id();
+		BulkJob job = awaitCompleted(jobId);
+
+		// then: every input was a partition, run by the workers, both of them
+		List<StepExecution> partitions = partitions(job.executionId(), IMPORT_WORKER_STEP);
+		assertThat(partitions).hasSize(parts.size());
+		assertThat(partitions).allSatisfy(partition -> assertThat(partition.getStatus()).isEqualTo(BatchStatus.COMPLETED));
+		assertThat(partitions).extracting(ClusterPartitioningTest::node).containsOnly("worker-1", "worker-2")
+				.contains("worker-1", "worker-2");
+		// and a wave started only after every partition of the waves before it had ended
+		for (StepExecution partition : partitions) {
+			for (StepExecution earlier : partitions) {
+				if (wave(earlier) < wave(partition)) {
+					assertThat(earlier.getEndTime()).as(earlier.getStepName() + " before " + partition.getStepName())
+							.isBeforeOrEqualTo(partition.getStartTime());
+				}
+			}
+		}
+		// and every line is stored
+		assertThat(ManifestJson.read(job.manifestJson()).error()).isEmpty();
+		for (String type : IMPORTED_PARTS.keySet()) {
+			assertThat(manager.getBean(DaoRegistry.class).getResourceDao(type)
+					.search(SearchParameterMap.newSynchronous(), new SystemRequestDetails()).size())
+					.as(type).isEqualTo(SyntheaData.lines(type).size());
+		}
+	}
+
+	private static int wave(StepExecution importPartition) {
+		try {
+			return new ObjectMapper().readTree(importPartition.getExecutionContext().getString("import.partition"))
+					.get("wave").asInt();
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
+	private static Path temp(String prefix) {
+		try {
+			return Files.createTempDirectory(prefix);
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
 	}
 
 	private List<SimpleMessageListenerContainer> containers() {
@@ -140,7 +210,7 @@ class ClusterExportTest {
 
 	private String submitExport() {
 		return manager.getBean(ExportJobService.class)
-				.submit(ExportRequest.system(List.of(), null, "http://localhost/fhir/$export"), false).id();
+				.submit(ExportRequest.system(TYPES, null, "http://localhost/fhir/$export"), false).id();
 	}
 
 	private BulkJob exportAndWait() {
@@ -165,9 +235,13 @@ class ClusterExportTest {
 	}
 
 	private List<StepExecution> partitions(long executionId) {
+		return partitions(executionId, WORKER_STEP);
+	}
+
+	private List<StepExecution> partitions(long executionId, String workerStep) {
 		return manager.getBean(BulkBatchEngine.class).jobExplorer().getJobExecution(executionId)
 				.getStepExecutions().stream()
-				.filter(step -> step.getStepName().startsWith(WORKER_STEP))
+				.filter(step -> step.getStepName().startsWith(workerStep))
 				.toList();
 	}
 
