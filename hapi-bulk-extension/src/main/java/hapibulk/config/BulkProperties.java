@@ -6,6 +6,7 @@ import hapibulk.imports.ImportSettings;
 import hapibulk.job.ClusterSettings;
 import hapibulk.job.RecoverySettings;
 import hapibulk.storage.StorageSettings;
+import hapibulk.support.BulkErrors;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.boot.context.properties.bind.Name;
 import org.springframework.util.unit.DataSize;
@@ -70,6 +71,8 @@ public record BulkProperties(
 	 *                            stamps lastUpdated this much at most before its transaction's first statement
 	 * @param writeWaitLimit      how long an export waits at most for database transactions open at its start
 	 *                            (writes stamped before its transactionTime) to end before it reads anyway
+	 * @param partitionSize       a type with more resources to export is cut into ranges of keys (RES_ID) of about
+	 *                            this many resources, one partition each, so that several workers share it
 	 */
 	public record Export(
 			@DefaultValue("5000") int pageSize,
@@ -81,7 +84,15 @@ public record BulkProperties(
 			@DefaultValue("false") boolean createTypeIndex,
 			@DefaultValue("1000") int maxTypeFilterLength,
 			@DefaultValue("500ms") Duration writeSettleTime,
-			@DefaultValue("10m") Duration writeWaitLimit) {}
+			@DefaultValue("10m") Duration writeWaitLimit,
+			@DefaultValue("1000000") long partitionSize) {
+
+		public Export {
+			if (partitionSize < 1) {
+				throw new IllegalArgumentException(BulkErrors.code(704) + "hapi.bulk.export.partition-size must be at least 1");
+			}
+		}
+	}
 
 	public int workerThreads() {
 		return workerThreads > 0 ? workerThreads : Runtime.getRuntime().availableProcessors();

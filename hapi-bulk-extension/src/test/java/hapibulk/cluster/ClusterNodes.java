@@ -82,7 +82,9 @@ final class ClusterNodes {
 		properties.put("hapi.bulk.export.include-referenced-resources", "false");
 		// Many chunks per partition, and several files for the big type.
 		properties.put("hapi.bulk.export.page-size", "50");
-		properties.put("hapi.bulk.export.max-resources-per-file", "400");
+		properties.put("hapi.bulk.export.max-resources-per-file", "200");
+		// The 1,215 Encounters in five key ranges, each a partition of its own.
+		properties.put("hapi.bulk.export.partition-size", "300");
 		properties.put("hapi.bulk.export.write-settle-time", "0s");
 		properties.put("hapi.bulk.worker-threads", "2");
 		properties.put("hapi.bulk.import.directory", inputs.toString());

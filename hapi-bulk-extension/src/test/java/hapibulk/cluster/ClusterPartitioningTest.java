@@ -107,10 +107,18 @@ class ClusterPartitioningTest {
 		// when: the accept-only node runs an export
 		BulkJob job = exportAndWait();
 
-		// then: every partition ran to completion, none on the manager, and both workers took some
+		// then: a partition per type, the large type cut into key ranges; each ran to completion, none on the
+		// manager, and both workers took some
 		List<StepExecution> partitions = partitions(job);
-		assertThat(partitions).extracting(StepExecution::getStepName)
-				.containsExactlyInAnyOrderElementsOf(TYPES.stream().map(type -> WORKER_STEP + type).toList());
+		List<String> expected = new ArrayList<>(TYPES.stream().filter(type -> !type.equals("Encounter"))
+				.map(type -> WORKER_STEP + type).toList());
+		for (int range = 1; range <= 5; range++) {
+			expected.add(WORKER_STEP + "Encounter." + range);
+		}
+		assertThat(partitions).extracting(StepExecution::getStepName).containsExactlyInAnyOrderElementsOf(expected);
+		// and the ranges share the type about equally
+		assertThat(partitions).filteredOn(partition -> partition.getStepName().contains("Encounter."))
+				.allSatisfy(range -> assertThat(range.getWriteCount()).isBetween(200L, 300L));
 		assertThat(partitions).allSatisfy(partition -> assertThat(partition.getStatus()).isEqualTo(BatchStatus.COMPLETED));
 		assertThat(partitions).extracting(ClusterPartitioningTest::node).containsOnly("worker-1", "worker-2")
 				.contains("worker-1", "worker-2");

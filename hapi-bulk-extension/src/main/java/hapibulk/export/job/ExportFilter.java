@@ -28,10 +28,19 @@ import java.util.List;
  * @param scopeOfJob       when set, only the resources of {@code type} this job's plan recorded in its
  *                         compartment scope (BULK_EXPORT_SCOPE, see {@link CompartmentScope}); it then
  *                         stands for {@code compartmentPaths}, {@code groupPid} and {@code patientPids}
+ * @param keyRange         when set, only the resources of this range of keys ({@code HFJ_RESOURCE.RES_ID}): one
+ *                         of the partitions a large type is cut into (see {@link KeyRange})
  */
 public record ExportFilter(String type, boolean deleted, List<String> deletedTypes, Long since, Long until,
 		boolean compartment, List<String> compartmentPaths, Long groupPid, List<Long> patientPids,
-		List<String> elements, String matchesOfJob, boolean latestOnly, boolean referenced, String scopeOfJob) {
+		List<String> elements, String matchesOfJob, boolean latestOnly, boolean referenced, String scopeOfJob,
+		KeyRange keyRange) {
+
+	/**
+	 * Keys {@code after < RES_ID <= upTo}; a null bound is open. Ranges of one type are numbered from 1, and the
+	 * number goes into the partition's name and its files' names ({@code Encounter.2-1.ndjson}).
+	 */
+	public record KeyRange(int index, Long after, Long upTo) {}
 
 	private static final ObjectMapper MAPPER = new ObjectMapper();
 	private static final TypeReference<List<ExportFilter>> LIST = new TypeReference<>() {};
@@ -49,18 +58,27 @@ public record ExportFilter(String type, boolean deleted, List<String> deletedTyp
 			boolean compartment, List<String> compartmentPaths, Long groupPid, List<Long> patientPids,
 			List<String> elements, String matchesOfJob, boolean latestOnly, boolean referenced) {
 		this(type, deleted, deletedTypes, since, until, compartment, compartmentPaths, groupPid, patientPids, elements,
-				matchesOfJob, latestOnly, referenced, null);
+				matchesOfJob, latestOnly, referenced, null, null);
 	}
 
 	/** The same filter, reading the compartment scope that job {@code jobId}'s plan recorded. */
 	public ExportFilter withScopeOf(String jobId) {
 		return new ExportFilter(type, deleted, deletedTypes, since, until, compartment, compartmentPaths, groupPid,
-				patientPids, elements, matchesOfJob, latestOnly, referenced, jobId);
+				patientPids, elements, matchesOfJob, latestOnly, referenced, jobId, keyRange);
 	}
 
-	/** The partition's name, unique within a job: the type, or "deleted". */
+	/** The same filter, only the keys of {@code range}. */
+	public ExportFilter withKeyRange(KeyRange range) {
+		return new ExportFilter(type, deleted, deletedTypes, since, until, compartment, compartmentPaths, groupPid,
+				patientPids, elements, matchesOfJob, latestOnly, referenced, scopeOfJob, range);
+	}
+
+	/** The partition's name, unique within a job: the type (with its range's number), or "deleted". */
 	public String partitionName() {
-		return deleted ? DELETED_PARTITION : type;
+		if (deleted) {
+			return DELETED_PARTITION;
+		}
+		return keyRange == null ? type : type + "." + keyRange.index();
 	}
 
 	public String toJson() {

@@ -26,8 +26,9 @@ import javax.sql.DataSource;
 import java.time.Clock;
 
 /**
- * The export job: plan (which types, how many) → one partition per type (and one for deletions)
- * on the worker pool → manifest.
+ * The export job: plan (which types, how many) → one partition per type (a large type cut into key ranges,
+ * {@code hapi.bulk.export.partition-size}; one partition for deletions) on the worker pool or the cluster →
+ * manifest.
  */
 @Configuration(proxyBeanMethods = false)
 public class ExportJobConfig {
@@ -83,7 +84,8 @@ public class ExportJobConfig {
 				Clock.systemUTC());
 		return frame.build(BulkJobDefinition.named(JOB_NAME, "bulkExport")
 				.plan(new ExportPlanTasklet(hapiBulkStoredResourceReader, scopeResolver, compartment, table,
-						fhirContext, typeFilterMatches, compartmentScope, export.includeReferencedResources()),
+						fhirContext, typeFilterMatches, compartmentScope, export.includeReferencedResources(),
+						export.partitionSize()),
 						new WriteSettleListener(table, openTransactions, export.writeSettleTime(), Clock.systemUTC()))
 				.worker(WORKER_STEP, new ExportTypeTasklet(hapiBulkStoredResourceReader, fileStore, table, jobFiles,
 						new ExportTypeTasklet.ExportLimits(export.pageSize(), export.pageBytes().toBytes(),

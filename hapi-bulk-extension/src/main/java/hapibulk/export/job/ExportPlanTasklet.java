@@ -45,9 +45,20 @@ class ExportPlanTasklet implements Tasklet {
 	private final CompartmentScope compartmentScope;
 	private final boolean includeReferencedResources;
 
+	private final long partitionSize;
+
 	ExportPlanTasklet(StoredResourceReader reader, ExportScopeResolver scopeResolver, PatientCompartment compartment,
 			BulkJobTable table, FhirContext fhirContext, TypeFilterMatches typeFilterMatches,
 			CompartmentScope compartmentScope, boolean includeReferencedResources) {
+		this(reader, scopeResolver, compartment, table, fhirContext, typeFilterMatches, compartmentScope,
+				includeReferencedResources, Long.MAX_VALUE);
+	}
+
+	/** @param partitionSize a type with more resources is cut into key ranges of about this many, one partition each */
+	ExportPlanTasklet(StoredResourceReader reader, ExportScopeResolver scopeResolver, PatientCompartment compartment,
+			BulkJobTable table, FhirContext fhirContext, TypeFilterMatches typeFilterMatches,
+			CompartmentScope compartmentScope, boolean includeReferencedResources, long partitionSize) {
+		this.partitionSize = partitionSize;
 		this.compartmentScope = compartmentScope;
 		this.includeReferencedResources = includeReferencedResources;
 		this.fhirContext = fhirContext;
@@ -75,7 +86,7 @@ class ExportPlanTasklet implements Tasklet {
 				if (request.patientBlocks() && !filter.deleted()) {
 					blockMembers.add(blockMember(filter));
 				} else {
-					plan.add(filter);
+					plan.addAll(keyRanges(filter, count));
 				}
 			}
 		}
@@ -92,6 +103,31 @@ class ExportPlanTasklet implements Tasklet {
 		}
 		table.setProgressTotal(jobId, total);
 		return RepeatStatus.FINISHED;
+	}
+
+	/**
+	 * A type of more than {@code partitionSize} resources as key ranges of about equal counts (the boundaries are
+	 * the keys at every n-th resource the filter selects now), so that several workers share it; each range writes
+	 * its own part files. Otherwise the filter itself. Resources written later still fall in some range: the first
+	 * and last ranges are open.
+	 */
+	private List<ExportFilter> keyRanges(ExportFilter filter, long count) {
+		if (filter.deleted() || count <= partitionSize) {
+			return List.of(filter);
+		}
+		long ranges = (count + partitionSize - 1) / partitionSize;
+		List<ExportFilter> split = new ArrayList<>();
+		Long after = null;
+		for (long range = 1; range < ranges; range++) {
+			Long upTo = reader.keyAt(filter, range * count / ranges);
+			if (upTo == null || (after != null && upTo <= after)) {
+				break;
+			}
+			split.add(filter.withKeyRange(new ExportFilter.KeyRange(split.size() + 1, after, upTo)));
+			after = upTo;
+		}
+		split.add(filter.withKeyRange(new ExportFilter.KeyRange(split.size() + 1, after, null)));
+		return split;
 	}
 
 	/** The patients whose blocks are written: every patient, or the level's, whatever their lastUpdated. */

@@ -393,7 +393,38 @@ public class StoredResourceReader {
 		return matcher.find() ? matcher.group(1) : null;
 	}
 
+	/**
+	 * The key below which {@code offset} of the filter's resources lie (keys ascending): a boundary for cutting
+	 * a large type into ranges of about equal counts; null when the filter selects no more than {@code offset}.
+	 */
+	public Long keyAt(ExportFilter filter, long offset) {
+		Sql where = where(filter);
+		List<Long> keys = jdbc.queryForList("SELECT r.RES_ID FROM HFJ_RESOURCE r WHERE " + where.sql()
+				+ " ORDER BY r.RES_ID OFFSET ? ROWS FETCH NEXT 1 ROWS ONLY", Long.class,
+				append(where.args(), offset - 1));
+		return keys.isEmpty() ? null : keys.get(0);
+	}
+
+	private static Object[] append(List<Object> args, Object last) {
+		List<Object> all = new ArrayList<>(args);
+		all.add(last);
+		return all.toArray();
+	}
+
+	/** The filter's conditions, within its key range when it has one. */
 	private static Sql where(ExportFilter filter) {
+		Sql where = conditions(filter);
+		ExportFilter.KeyRange range = filter.keyRange();
+		if (range != null && range.after() != null) {
+			where = where.and("r.RES_ID > ?", range.after());
+		}
+		if (range != null && range.upTo() != null) {
+			where = where.and("r.RES_ID <= ?", range.upTo());
+		}
+		return where;
+	}
+
+	private static Sql conditions(ExportFilter filter) {
 		Sql where = new Sql("r.RES_TYPE = ? AND r.RES_DELETED_AT IS NULL", filter.type());
 		if (filter.since() != null) {
 			where = where.and("r.RES_UPDATED > ?", new Timestamp(filter.since()));
