@@ -58,7 +58,8 @@ public class PartitionWorker implements MessageListener {
 			return;
 		}
 		log.info("Node {} runs partition {} (step execution {} version {}, {}{})", nodeId, partition.getStepName(),
-				partition.getId(), partition.getVersion(), partition.getStatus(), message.getMessageProperties().isRedelivered() ? ", handed out again" : "");
+				partition.getId(), partition.getVersion(), partition.getStatus(),
+				message.getMessageProperties().isRedelivered() ? ", handed out again" : "");
 		try {
 			StepExecution ended = handler.handle(request);
 			log.info("Node {} ended partition {}: {}", nodeId, ended.getStepName(), ended.getStatus());

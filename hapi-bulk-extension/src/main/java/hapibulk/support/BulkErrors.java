@@ -36,7 +36,7 @@ package hapibulk.support;
  * before its heartbeat (653)</li>
  * <li>700-719: cluster mode (remote partitioning over RabbitMQ, docs/cluster.md), all refusing start-up: a queue name
  * (700) or poll interval (701) out of bounds, the optional cluster libraries missing (702), no RabbitMQ
- * ConnectionFactory bean (703)</li>
+ * ConnectionFactory bean (703), an export partition size under 1 (704)</li>
  * </ul>
  */
 public final class BulkErrors {
