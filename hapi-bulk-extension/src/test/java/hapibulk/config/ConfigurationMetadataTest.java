@@ -4,6 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.context.ConfigurationPropertiesAutoConfiguration;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.boot.context.properties.bind.Name;
 
@@ -13,6 +20,7 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -110,6 +118,32 @@ class ConfigurationMetadataTest {
 
 		// then they are the same
 		assertThat(documented).as("docs/configuration.md").containsExactlyInAnyOrderElementsOf(settable);
+	}
+
+	@Test
+	void annotationForTheProcessor_leavesTheBoundValueAlone_inABootContext() {
+		// given Boot's @ConfigurationProperties post-processor, and BulkProperties made as BulkConfiguration makes it
+		new ApplicationContextRunner()
+				.withConfiguration(AutoConfigurations.of(ConfigurationPropertiesAutoConfiguration.class))
+				.withUserConfiguration(BoundLikeBulkConfiguration.class)
+				.withPropertyValues("hapi.bulk.retention=48h", "hapi.bulk.import.chunk-size=7")
+				// when the context starts
+				.run(context -> {
+					// then it starts, and the bean holds what the Binder bound
+					assertThat(context).hasNotFailed();
+					BulkProperties properties = context.getBean(BulkProperties.class);
+					assertThat(properties.retention()).isEqualTo(Duration.ofHours(48));
+					assertThat(properties.imports().chunkSize()).isEqualTo(7);
+				});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class BoundLikeBulkConfiguration {
+
+		@Bean
+		BulkProperties hapiBulkProperties(Environment environment) {
+			return Binder.get(environment).bindOrCreate(BulkProperties.PREFIX, BulkProperties.class);
+		}
 	}
 
 	private static void bound(String prefix, Class<?> type) {
