@@ -182,6 +182,15 @@ public final class BulkErrorRegister {
 				"Poll the kick-off's `Content-Location` (`$bulk-status`).");
 		use(503, NO_STATUS, "The server does not start: HAPI partitioning is on, which the extension does not support yet.",
 				"Turn partitioning or the extension off.");
+
+		// 650-669: node leases (several nodes on one database)
+		use(650, NO_STATUS, "The server does not start: `hapi.bulk.cluster.node-id` is blank or longer than 200 characters.",
+				"Fix the setting, or leave it unset for a generated id.");
+		use(651, NO_STATUS, "The server does not start: `hapi.bulk.cluster.lease-duration` is under 1 s.", "Set 1 s or more.");
+		use(652, NO_STATUS, "Logged (ERROR): another running process has registered this node id.",
+				"Give every node its own `node-id`.");
+		use(653, NO_STATUS, "Logged (WARN): a heartbeat came after this node's lease had expired (database away, or a long pause).",
+				"Nothing if rare; if it repeats, look for long pauses or raise `lease-duration`.");
 	}
 
 	private BulkErrorRegister() {}
