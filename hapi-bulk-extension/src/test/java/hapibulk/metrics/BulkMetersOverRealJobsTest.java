@@ -98,16 +98,17 @@ class BulkMetersOverRealJobsTest {
 
 	@Test
 	@Order(1)
-	void kickOffsBeyondTheLimit_andPollsTooSoon_areCountedAsRefused() {
+	void kickOffsBeyondTheLimit_andPollsTooSoon_areCountedAsRefused() throws IOException {
 		// given: an export and an import that hold the only places (rows no execution runs; the watchdog
 		// leaves such rows alone for a minute)
 		BulkJob heldExport = holdPlace(BulkJobKind.EXPORT);
 		BulkJob heldImport = holdPlace(BulkJobKind.IMPORT);
+		Path input = Files.writeString(inputs.resolve("refused.ndjson"), "{\"resourceType\":\"Patient\"}\n");
 		try {
 			// when
 			Answer export = client.get("Patient/$export?_type=Patient", kickOffHeaders());
 			Answer imports = client.post("$import", importBody(List.of(Map.entry("Patient",
-							inputs.resolve("refused.ndjson").toUri().toString()))),
+							input.toUri().toString()))),
 					"Prefer", "respond-async", "Content-Type", "application/json");
 			Answer firstPoll = client.get("$bulk-status?job=" + heldExport.id());
 			Answer secondPoll = client.get("$bulk-status?job=" + heldExport.id());
