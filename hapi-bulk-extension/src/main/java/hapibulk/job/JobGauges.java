@@ -25,15 +25,16 @@ public final class JobGauges {
 		Memo<List<BulkJob>> active = new Memo<>(table::findActive, Duration.ofSeconds(1), clock);
 		for (BulkJobKind kind : BulkJobKind.values()) {
 			for (BulkJobState state : List.of(BulkJobState.ACCEPTED, BulkJobState.RUNNING)) {
-				metrics.gauge("jobs.active", "Bulk jobs queued (accepted) or running now",
+				metrics.gauge("jobs.active", "Bulk jobs queued (accepted) or running now", null,
 						new String[] {"kind", JobMeters.kind(kind), "state", state == BulkJobState.ACCEPTED ? "queued"
 								: "running"},
 						() -> count(active.get(), kind).getOrDefault(state, 0L));
 			}
 		}
 		Memo<OptionalLong> held = new Memo<>(fileStore::totalBytesHeld, Duration.ofSeconds(10), clock);
-		metrics.gauge("storage.held", "Bytes the bulk file store holds", new String[] {}, () -> orNaN(held.get()));
-		metrics.gauge("storage.free", "Bytes free where bulk files are written", new String[] {},
+		metrics.gauge("storage.held", "Bytes the bulk file store holds", "bytes", new String[] {},
+				() -> orNaN(held.get()));
+		metrics.gauge("storage.free", "Bytes free where bulk files are written", "bytes", new String[] {},
 				() -> orNaN(fileStore.usableSpace()));
 	}
 

@@ -136,15 +136,16 @@ public final class BulkMetrics {
 	 * A value read when the registry is scraped (jobs queued, bytes held). {@code source} is kept strongly,
 	 * so the gauge lives as long as the registry.
 	 */
-	public <T> void gauge(String name, String description, String[] tags, T source, ToDoubleFunction<T> value) {
+	public <T> void gauge(String name, String description, String baseUnit, String[] tags, T source,
+			ToDoubleFunction<T> value) {
 		if (registry != null) {
-			Gauge.builder(PREFIX + name, source, value).description(description).tags(tags).strongReference(true)
-					.register(registry);
+			Gauge.builder(PREFIX + name, source, value).description(description).baseUnit(baseUnit).tags(tags)
+					.strongReference(true).register(registry);
 		}
 	}
 
 	/** {@link #gauge} of a supplier. */
-	public void gauge(String name, String description, String[] tags, Supplier<Number> value) {
-		gauge(name, description, tags, value, supplier -> supplier.get().doubleValue());
+	public void gauge(String name, String description, String baseUnit, String[] tags, Supplier<Number> value) {
+		gauge(name, description, baseUnit, tags, value, supplier -> supplier.get().doubleValue());
 	}
 }
