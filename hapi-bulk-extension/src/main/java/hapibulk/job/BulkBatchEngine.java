@@ -4,6 +4,7 @@ import hapibulk.metrics.BulkMetrics;
 import hapibulk.metrics.ChunkTimer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.StepExecution;
@@ -14,6 +15,7 @@ import org.springframework.batch.core.JobParameters;
 import org.springframework.batch.core.explore.JobExplorer;
 import org.springframework.batch.core.explore.support.JobExplorerFactoryBean;
 import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.job.AbstractJob;
 import org.springframework.batch.core.launch.support.TaskExecutorJobLauncher;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.repository.support.JobRepositoryFactoryBean;
@@ -162,6 +164,11 @@ public class BulkBatchEngine implements DisposableBean {
 		String jobId = parameters.getString(BulkJobKeys.BULK_JOB_ID);
 		if (jobId != null && !liveJobs.add(jobId)) {
 			throw new JobExecutionAlreadyRunningException("Bulk job " + jobId + " already runs in this process");
+		}
+		if (job instanceof AbstractJob observable) {
+			// Actuator's BatchObservabilityBeanPostProcessor gives every Job bean the host's ObservationRegistry,
+			// which records spring.batch.job meters on the host's registry: our jobs are not observed.
+			observable.setObservationRegistry(ObservationRegistry.NOOP);
 		}
 		launching.set(jobId);
 		try {
