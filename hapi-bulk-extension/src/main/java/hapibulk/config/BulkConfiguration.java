@@ -36,6 +36,9 @@ import hapibulk.job.ChunkRetryOnTransientErrors;
 import hapibulk.job.ExpiredJobSweeper;
 import hapibulk.job.JobWatchdog;
 import hapibulk.job.InterruptedJobRestarter;
+import hapibulk.job.JobMeters;
+import hapibulk.metrics.BulkMetrics;
+import hapibulk.metrics.RequestMeters;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.storage.LocalFileStore;
 import org.springframework.batch.core.Job;
@@ -65,7 +68,7 @@ import java.util.List;
  * names carry a {@code hapiBulk} prefix, because HAPI's starter forbids bean overriding.
  */
 @Configuration(proxyBeanMethods = false)
-@Import({ExportJobConfig.class, ImportJobConfig.class, BulkAuthConfiguration.class})
+@Import({ExportJobConfig.class, ImportJobConfig.class, BulkAuthConfiguration.class, BulkMetricsConfiguration.class})
 public class BulkConfiguration {
 
 	@Bean
@@ -88,9 +91,9 @@ public class BulkConfiguration {
 
 	@Bean
 	public BulkBatchEngine hapiBulkBatchEngine(DataSource dataSource, PlatformTransactionManager transactionManager,
-			BulkProperties properties, BulkSchemaInitializer schema) throws Exception {
+			BulkProperties properties, BulkSchemaInitializer schema, BulkMetrics metrics) throws Exception {
 		return new BulkBatchEngine(dataSource, transactionManager, properties.concurrentJobs(),
-				properties.workerThreads(), schema, properties.recovery());
+				properties.workerThreads(), schema, properties.recovery(), metrics);
 	}
 
 	/** This node's lease: registered before any job row of this node can exist. */
@@ -144,8 +147,8 @@ public class BulkConfiguration {
 
 	@Bean
 	public BulkJobStateListener hapiBulkJobStateListener(BulkJobTable table, BulkJobService jobService,
-			BulkAudit audit) {
-		return new BulkJobStateListener(table, jobService, audit);
+			BulkAudit audit, BulkMetrics metrics) {
+		return new BulkJobStateListener(table, jobService, audit, new JobMeters(metrics, Clock.systemUTC()));
 	}
 
 	@Bean
@@ -176,13 +179,18 @@ public class BulkConfiguration {
 			BulkFileStore fileStore, BulkProperties properties, ImportJobService importJobService,
 			BulkAuthorization authorization, BulkAudit audit, BulkAuthConfiguration.AuthInterceptors authInterceptors,
 			ListableBeanFactory beanFactory, RestfulServerStartupGate startupGate,
-			ObjectProvider<IFulltextSearchSvc> fullTextSearch, ServerBaseUrl baseUrl, SearchReach searchReach) {
+			ObjectProvider<IFulltextSearchSvc> fullTextSearch, ServerBaseUrl baseUrl, SearchReach searchReach,
+			BulkMetrics metrics) {
 		List<Object> interceptors = new ArrayList<>(List.of(new BulkCapabilityStatementInterceptor(),
 				new ExportCapabilityStatementInterceptor(compartment, properties.export().includeReferencedResources(),
 						() -> fullTextSearch.getIfAvailable() != null && !fullTextSearch.getIfAvailable().isDisabled()),
 				new hapibulk.support.BulkExceptionAnswers(List.of("$export", BulkImportProvider.OPERATION,
 						BulkStatusProvider.OPERATION, BulkFileProvider.OPERATION))));
 		interceptors.addAll(authInterceptors.interceptors());
+		if (metrics.isOn()) {
+			interceptors.add(new RequestMeters(metrics, java.util.Map.of("$export", "export",
+					BulkImportProvider.OPERATION, "import"), BulkStatusProvider.OPERATION));
+		}
 		return new BulkServerRegistrar(List.of(
 				new BulkExportProvider(new ExportRequestParser(fhirContext, compartment, typeFilters,
 						properties.export().includeReferencedResources(), properties.export().maxTypeFilterLength(),

@@ -1,7 +1,10 @@
 package hapibulk.job;
 
+import hapibulk.metrics.BulkMetrics;
+import hapibulk.metrics.ChunkTimer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.StepExecution;
@@ -12,6 +15,7 @@ import org.springframework.batch.core.JobParameters;
 import org.springframework.batch.core.explore.JobExplorer;
 import org.springframework.batch.core.explore.support.JobExplorerFactoryBean;
 import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.job.AbstractJob;
 import org.springframework.batch.core.launch.support.TaskExecutorJobLauncher;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.repository.support.JobRepositoryFactoryBean;
@@ -41,6 +45,7 @@ public class BulkBatchEngine implements DisposableBean {
 
 	private final PlatformTransactionManager transactionManager;
 	private final MeterRegistry meterRegistry = new SimpleMeterRegistry();
+	private final BulkMetrics metrics;
 	private final JobRepository jobRepository;
 	private final JobExplorer jobExplorer;
 	private final TaskExecutorJobLauncher jobLauncher;
@@ -61,13 +66,19 @@ public class BulkBatchEngine implements DisposableBean {
 	 */
 	public BulkBatchEngine(DataSource dataSource, PlatformTransactionManager transactionManager, int concurrentJobs,
 			int workerThreads, BulkSchemaInitializer schema) throws Exception {
-		this(dataSource, transactionManager, concurrentJobs, workerThreads, schema, RecoverySettings.defaults());
+		this(dataSource, transactionManager, concurrentJobs, workerThreads, schema, RecoverySettings.defaults(),
+				BulkMetrics.none());
 	}
 
-	/** @param recovery how the job repository retries its own writes while the database is away */
+	/**
+	 * @param recovery how the job repository retries its own writes while the database is away
+	 * @param metrics  where every step's chunks are timed (our {@code hapi.bulk.*} meters, not Spring Batch's)
+	 */
 	public BulkBatchEngine(DataSource dataSource, PlatformTransactionManager transactionManager, int concurrentJobs,
-			int workerThreads, BulkSchemaInitializer schema, RecoverySettings recovery) throws Exception {
+			int workerThreads, BulkSchemaInitializer schema, RecoverySettings recovery, BulkMetrics metrics)
+			throws Exception {
 		this.transactionManager = transactionManager;
+		this.metrics = metrics;
 
 		JobRepositoryFactoryBean repositoryFactory = new JobRepositoryFactoryBean();
 		repositoryFactory.setDataSource(dataSource);
@@ -115,9 +126,19 @@ public class BulkBatchEngine implements DisposableBean {
 		return new JobBuilder(name, jobRepository).meterRegistry(meterRegistry);
 	}
 
-	/** A step builder on our repository and private meters: build every step of ours with it. */
+	/**
+	 * A step builder on our repository and private meters, its chunks timed on the host's registry when
+	 * there is one: build every step of ours with it.
+	 */
 	public StepBuilder stepBuilder(String name) {
-		return new StepBuilder(name, jobRepository).meterRegistry(meterRegistry);
+		StepBuilder builder = new StepBuilder(name, jobRepository).meterRegistry(meterRegistry);
+		return metrics.isOn() ? builder.listener(new ChunkTimer(metrics, name)) : builder;
+	}
+
+	/** Whether jobs can still be launched and run here: the pools are up (not shut down with the context). */
+	public boolean isRunning() {
+		return !launchExecutor.getThreadPoolExecutor().isShutdown() && !workerExecutor.getThreadPoolExecutor().isShutdown()
+				&& !writerExecutor.getThreadPoolExecutor().isShutdown();
 	}
 
 	/** The bounded pool that partitions of every job share. */
@@ -143,6 +164,11 @@ public class BulkBatchEngine implements DisposableBean {
 		String jobId = parameters.getString(BulkJobKeys.BULK_JOB_ID);
 		if (jobId != null && !liveJobs.add(jobId)) {
 			throw new JobExecutionAlreadyRunningException("Bulk job " + jobId + " already runs in this process");
+		}
+		if (job instanceof AbstractJob observable) {
+			// Actuator's BatchObservabilityBeanPostProcessor gives every Job bean the host's ObservationRegistry,
+			// which records spring.batch.job meters on the host's registry: our jobs are not observed.
+			observable.setObservationRegistry(ObservationRegistry.NOOP);
 		}
 		launching.set(jobId);
 		try {

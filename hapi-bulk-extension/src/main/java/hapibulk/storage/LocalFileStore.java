@@ -109,6 +109,28 @@ public class LocalFileStore implements BulkFileStore {
 	}
 
 	@Override
+	public OptionalLong totalBytesHeld() {
+		try (Stream<Path> paths = Files.walk(directory)) {
+			long total = 0;
+			for (Path path : paths.filter(Files::isRegularFile).toList()) {
+				total += sizeOrZero(path);
+			}
+			return OptionalLong.of(total);
+		} catch (IOException | UncheckedIOException e) {
+			return OptionalLong.empty();
+		}
+	}
+
+	/** A file deleted while the directory is walked (an expired job) counts for nothing. */
+	private static long sizeOrZero(Path file) {
+		try {
+			return Files.size(file);
+		} catch (IOException e) {
+			return 0;
+		}
+	}
+
+	@Override
 	public OptionalLong usableSpace() {
 		try {
 			return OptionalLong.of(Files.getFileStore(directory).getUsableSpace());
