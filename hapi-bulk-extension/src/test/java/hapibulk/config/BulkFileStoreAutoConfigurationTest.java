@@ -7,6 +7,7 @@ import hapibulk.storage.s3.S3FileStore;
 import hapibulk.testsupport.TestHapiServerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -65,7 +66,7 @@ class BulkFileStoreAutoConfigurationTest {
 	@Configuration(proxyBeanMethods = false)
 	static class HostStore {
 		@Bean
-		BulkFileStore hostFileStore(@org.springframework.beans.factory.annotation.Value("${hapi.bulk.file-directory}") Path files) {
+		BulkFileStore hostFileStore(@Value("${hapi.bulk.file-directory}") Path files) {
 			return new LocalFileStore(files.resolve("host"));
 		}
 	}
