@@ -60,6 +60,31 @@ class S3FileStoreTest extends BulkFileStoreContract {
 	}
 
 	@Test
+	void deleteAll_ofAJobWithManySegmentObjects_removesThemAll() throws IOException {
+		// given: 20 part files of 3 segments each (s3proxy once timed out deleting the folders it lists as keys)
+		String prefix = "many-" + stores.incrementAndGet() + "/";
+		S3Settings settings = server.settings(prefix, DataSize.ofMegabytes(1));
+		S3FileStore store = new S3FileStore(S3Clients.create(settings), settings);
+		for (int file = 1; file <= 20; file++) {
+			long length = 0;
+			for (int chunk = 0; chunk < 3; chunk++) {
+				try (BulkFileAppender appender = store.openAppender("job1", "Type" + file + "-1.ndjson", length)) {
+					append(appender, "{\"chunk\":" + chunk + "}\n");
+					length = appender.commit();
+				}
+			}
+		}
+		assertThat(server.keys(prefix)).hasSize(60);
+
+		// when
+		store.deleteAll("job1");
+
+		// then
+		assertThat(server.keys(prefix)).isEmpty();
+		assertThat(store.bytesHeld("job1")).isZero();
+	}
+
+	@Test
 	void settings_withoutABucket_orWithAKmsKeyButNoKms_areRefused() {
 		S3Settings noBucket = new S3Settings(null, "", null, server.endpoint(), true, "a", "b",
 				S3Settings.ServerSideEncryption.NONE, null, DataSize.ofMegabytes(8));

@@ -9,6 +9,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.ByteArrayInputStream;
@@ -58,7 +59,8 @@ public class S3FileStore implements BulkFileStore, AutoCloseable {
 		try {
 			delete(segments(filePrefix).beyond(committedLength).stream().map(SegmentChain.Segment::key).toList());
 		} catch (SdkException e) {
-			throw new IOException("Cannot open part file " + filePrefix + " in bucket " + bucket, e);
+			throw new IOException("Cannot open part file " + filePrefix + " in bucket " + bucket + ": "
+					+ e.getMessage(), e);
 		}
 		return new SegmentAppender(filePrefix, committedLength);
 	}
@@ -90,9 +92,13 @@ public class S3FileStore implements BulkFileStore, AutoCloseable {
 	@Override
 	public void deleteAll(String jobId) throws IOException {
 		try {
-			delete(objects(prefix + StoredNames.requireSafe(jobId) + "/").stream().map(S3Object::key).toList());
+			// Keys ending in "/" are folder markers some S3-compatible servers list (s3proxy's filesystem back end
+			// times out deleting them); we never write one.
+			delete(objects(prefix + StoredNames.requireSafe(jobId) + "/").stream().map(S3Object::key)
+					.filter(key -> !key.endsWith("/")).toList());
 		} catch (SdkException e) {
-			throw new IOException("Cannot delete the files of job " + jobId + " in bucket " + bucket, e);
+			throw new IOException("Cannot delete the files of job " + jobId + " in bucket " + bucket + ": "
+					+ e.getMessage(), e);
 		}
 	}
 
@@ -101,7 +107,8 @@ public class S3FileStore implements BulkFileStore, AutoCloseable {
 		try {
 			return objects(prefix + StoredNames.requireSafe(jobId) + "/").stream().mapToLong(S3Object::size).sum();
 		} catch (SdkException e) {
-			throw new IOException("Cannot list the files of job " + jobId + " in bucket " + bucket, e);
+			throw new IOException("Cannot list the files of job " + jobId + " in bucket " + bucket + ": "
+					+ e.getMessage(), e);
 		}
 	}
 
@@ -133,11 +140,17 @@ public class S3FileStore implements BulkFileStore, AutoCloseable {
 		return objects;
 	}
 
-	private void delete(List<String> keys) {
+	private void delete(List<String> keys) throws IOException {
 		for (int from = 0; from < keys.size(); from += DELETE_BATCH) {
 			List<ObjectIdentifier> batch = keys.subList(from, Math.min(keys.size(), from + DELETE_BATCH)).stream()
 					.map(key -> ObjectIdentifier.builder().key(key).build()).toList();
-			s3.deleteObjects(request -> request.bucket(bucket).delete(Delete.builder().objects(batch).quiet(true).build()));
+			// Quiet: the answer lists only the keys that could not be deleted.
+			List<S3Error> errors = s3.deleteObjects(request -> request.bucket(bucket)
+					.delete(Delete.builder().objects(batch).quiet(true).build())).errors();
+			if (!errors.isEmpty()) {
+				throw new IOException(errors.size() + " objects could not be deleted, the first " + errors.get(0).key()
+						+ ": " + errors.get(0).code() + " " + errors.get(0).message());
+			}
 		}
 	}
 
@@ -155,7 +168,8 @@ public class S3FileStore implements BulkFileStore, AutoCloseable {
 				try {
 					return s3.getObject(request -> request.bucket(bucket).key(key));
 				} catch (SdkException e) {
-					throw new UncheckedIOException(new IOException("Cannot read " + key + " in bucket " + bucket, e));
+					throw new UncheckedIOException(new IOException("Cannot read " + key + " in bucket " + bucket + ": "
+							+ e.getMessage(), e));
 				}
 			}
 		};
@@ -226,7 +240,7 @@ public class S3FileStore implements BulkFileStore, AutoCloseable {
 						RequestBody.fromContentProvider(() -> new ByteArrayInputStream(bytes, 0, length), length,
 								"application/octet-stream"));
 			} catch (SdkException e) {
-				throw new IOException("Cannot store " + key + " in bucket " + bucket, e);
+				throw new IOException("Cannot store " + key + " in bucket " + bucket + ": " + e.getMessage(), e);
 			}
 			position += length;
 			buffered = 0;
