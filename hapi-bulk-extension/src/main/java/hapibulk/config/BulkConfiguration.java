@@ -40,11 +40,12 @@ import hapibulk.job.JobMeters;
 import hapibulk.metrics.BulkMetrics;
 import hapibulk.metrics.RequestMeters;
 import hapibulk.storage.BulkFileStore;
-import hapibulk.storage.LocalFileStore;
+import hapibulk.storage.BulkFileStores;
 import org.springframework.batch.core.Job;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -113,9 +114,11 @@ public class BulkConfiguration {
 		return new BulkJobFiles(new JdbcTemplate(dataSource));
 	}
 
+	/** Local files or S3 ({@code hapi.bulk.storage.type}); a host's own {@link BulkFileStore} bean replaces it. */
 	@Bean
+	@ConditionalOnMissingBean(BulkFileStore.class)
 	public BulkFileStore hapiBulkFileStore(BulkProperties properties) {
-		return new LocalFileStore(properties.fileDirectory());
+		return BulkFileStores.create(properties.storage(), properties.fileDirectory());
 	}
 
 	@Bean

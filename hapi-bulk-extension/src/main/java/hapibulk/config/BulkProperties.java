@@ -39,7 +39,8 @@ import java.time.Duration;
  *                       and every URL handed out start with it, whatever the request's Host says; unset, they
  *                       follow the request (see ServerBaseUrl)
  * @param recovery       retries on database errors and the job watchdog ({@code hapi.bulk.recovery.*})
- * @param storage        room for bulk files ({@code hapi.bulk.storage.*})
+ * @param storage        where bulk files live (local or S3, encrypted or not) and the room they may take
+ *                       ({@code hapi.bulk.storage.*})
  * @param cluster        node leases, for several nodes on one database (hapi.bulk.cluster.*)
  */
 @ConfigurationProperties(BulkProperties.PREFIX)

@@ -19,9 +19,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class HostFrameworksTest {
 
-	/** Spring Batch (and its retry library), Nimbus JOSE+JWT, and Micrometer, which Spring Batch needs. */
+	/**
+	 * Spring Batch (and its retry library), Nimbus JOSE+JWT, Micrometer, which Spring Batch needs, and the
+	 * AWS SDK's S3 client (with Reactive Streams, its one outside dependency) for {@code hapi.bulk.storage.type=s3}.
+	 */
 	private static final Set<String> BROUGHT_GROUPS = Set.of("org.springframework.batch", "org.springframework.retry",
-			"com.nimbusds", "io.micrometer", "org.hdrhistogram", "org.latencyutils");
+			"com.nimbusds", "io.micrometer", "org.hdrhistogram", "org.latencyutils", "software.amazon.awssdk",
+			"org.reactivestreams");
 
 	@Test
 	void runtimeDependencies_areOnlyWhatAHostLacks() throws IOException {
