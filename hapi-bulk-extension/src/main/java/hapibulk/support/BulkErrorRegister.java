@@ -191,6 +191,19 @@ public final class BulkErrorRegister {
 				"Give every node its own `node-id`.");
 		use(653, NO_STATUS, "Logged (WARN): a heartbeat came after this node's lease had expired (database away, or a long pause).",
 				"Nothing if rare; if it repeats, look for long pauses or raise `lease-duration`.");
+
+		// 670-699: storage back ends and encryption at rest
+		use(670, NO_STATUS, "The server does not start: `hapi.bulk.storage.encryption-key` is not base64 of 32 bytes.",
+				"Make one with `openssl rand -base64 32`.");
+		use(671, NO_STATUS, "The server does not start: `hapi.bulk.storage.type=s3` without `s3.bucket`.", "Set `s3.bucket`.");
+		use(672, NO_STATUS, "The server does not start: `s3.kms-key-id` is set but `s3.sse` is not `kms`.",
+				"Set `s3.sse=kms`, or leave the key id out.");
+		use(673, NO_STATUS, "The server does not start: `s3.access-key-id` without `s3.secret-access-key` (or the reverse).",
+				"Set both, or neither (the SDK's default credential chain).");
+		use(674, NO_STATUS, "An encrypted file's record does not authenticate (a wrong key, or a damaged file): its job fails, "
+				+ "or its download stops.", "Restore the key the file was written with; run the job again.");
+		use(675, NO_STATUS, "The server does not start: `encryption-key` together with `type=s3`.",
+				"Use `s3.sse` for objects in S3.");
 	}
 
 	private BulkErrorRegister() {}

@@ -3,6 +3,7 @@ package hapibulk.job;
 import hapibulk.config.BulkConfiguration;
 import hapibulk.storage.LocalFileStore;
 import hapibulk.storage.StorageSettings;
+import hapibulk.storage.s3.S3Settings;
 import hapibulk.testsupport.TestHapiServerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,8 +63,8 @@ class BulkHealthIndicatorTest {
 					// given: a minimum free space above what the disk has
 					LocalFileStore store = new LocalFileStore(dir.resolve("other"));
 					long free = store.usableSpace().orElseThrow();
-					StorageSettings demanding = new StorageSettings(DataSize.ofBytes(free + DataSize.ofGigabytes(1024).toBytes()),
-							DataSize.ofBytes(0));
+					StorageSettings demanding = new StorageSettings(StorageSettings.StorageType.LOCAL, null,
+							S3Settings.defaults(), DataSize.ofBytes(free + DataSize.ofGigabytes(1024).toBytes()), DataSize.ofBytes(0));
 					// when
 					Health full = new BulkHealthIndicator(engine, table, store, demanding).health();
 					// then

@@ -6,21 +6,21 @@ import org.springframework.util.unit.DataSize;
 import java.net.URI;
 
 /**
- * {@code hapi.bulk.storage.s3.*}: the bucket that holds bulk files when {@code hapi.bulk.storage.type=s3}.
+ * hapi.bulk.storage.s3.*: the bucket that holds bulk files when hapi.bulk.storage.type=s3.
  *
  * @param bucket          the bucket (must exist; the extension never creates one)
- * @param prefix          a key prefix for every object ({@code hapi-bulk/}); empty: the bucket's root
- * @param region          the bucket's region; unset: the SDK's region chain ({@code AWS_REGION}, profile, instance),
- *                        or {@code us-east-1} when an endpoint is set (most S3-compatible servers ignore it)
- * @param endpoint        an S3-compatible server ({@code http://127.0.0.1:9000}); unset: AWS
- * @param pathStyleAccess whether buckets are addressed as {@code endpoint/bucket/key} instead of
- *                        {@code bucket.endpoint/key} (most S3-compatible servers need it)
- * @param accessKeyId     static credentials; unset: the SDK's default chain (environment {@code AWS_ACCESS_KEY_ID}
- *                        / {@code AWS_SECRET_ACCESS_KEY}, system properties, profiles, container and instance roles)
- * @param secretAccessKey the secret of {@code accessKeyId}
- * @param sse             server-side encryption of every object: {@code none}, {@code s3} (SSE-S3, AES256) or
- *                        {@code kms} (SSE-KMS, with {@code kmsKeyId} or the account's default KMS key)
- * @param kmsKeyId        the KMS key (id, alias or ARN) for {@code sse=kms}
+ * @param prefix          a key prefix for every object (hapi-bulk/); empty: the bucket's root
+ * @param region          the bucket's region; unset: the SDK's region chain (AWS_REGION, profile, instance),
+ *                        or us-east-1 when an endpoint is set (most S3-compatible servers ignore it)
+ * @param endpoint        an S3-compatible server (http://127.0.0.1:9000); unset: AWS
+ * @param pathStyleAccess whether buckets are addressed as endpoint/bucket/key instead of
+ *                        bucket.endpoint/key (most S3-compatible servers need it)
+ * @param accessKeyId     static credentials; unset: the SDK's default chain (environment AWS_ACCESS_KEY_ID
+ *                        / AWS_SECRET_ACCESS_KEY, system properties, profiles, container and instance roles)
+ * @param secretAccessKey the secret of accessKeyId
+ * @param sse             server-side encryption of every object: none, s3 (SSE-S3, AES256) or
+ *                        kms (SSE-KMS, with kmsKeyId or the account's default KMS key)
+ * @param kmsKeyId        the KMS key (id, alias or ARN) for sse=kms
  * @param segmentSize     the most one segment object holds; a chunk writing more is stored as several
  *                        (bounds the memory a writing partition holds)
  */
