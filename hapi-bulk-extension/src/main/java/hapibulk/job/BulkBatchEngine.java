@@ -77,12 +77,12 @@ public class BulkBatchEngine implements DisposableBean {
 	public BulkBatchEngine(DataSource dataSource, PlatformTransactionManager transactionManager, int concurrentJobs,
 			int workerThreads, BulkSchemaInitializer schema, RecoverySettings recovery, BulkMetrics metrics)
 			throws Exception {
-		this.transactionManager = transactionManager;
+		this.transactionManager = ConnectionLossTolerantTransactions.of(transactionManager);
 		this.metrics = metrics;
 
 		JobRepositoryFactoryBean repositoryFactory = new JobRepositoryFactoryBean();
 		repositoryFactory.setDataSource(dataSource);
-		repositoryFactory.setTransactionManager(transactionManager);
+		repositoryFactory.setTransactionManager(this.transactionManager);
 		// JPA transaction managers refuse SERIALIZABLE; job ids are unique anyway.
 		repositoryFactory.setIsolationLevelForCreate("ISOLATION_DEFAULT");
 		repositoryFactory.afterPropertiesSet();
@@ -90,7 +90,7 @@ public class BulkBatchEngine implements DisposableBean {
 
 		JobExplorerFactoryBean explorerFactory = new JobExplorerFactoryBean();
 		explorerFactory.setDataSource(dataSource);
-		explorerFactory.setTransactionManager(transactionManager);
+		explorerFactory.setTransactionManager(this.transactionManager);
 		explorerFactory.afterPropertiesSet();
 		this.jobExplorer = explorerFactory.getObject();
 
