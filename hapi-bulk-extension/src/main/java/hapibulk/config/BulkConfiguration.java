@@ -3,6 +3,7 @@ package hapibulk.config;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.dao.IFulltextSearchSvc;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
+import hapibulk.admin.BulkJobsProvider;
 import hapibulk.audit.BulkAudit;
 import hapibulk.auth.BulkAuthorization;
 import hapibulk.auth.SearchReach;
@@ -158,12 +159,13 @@ public class BulkConfiguration {
 			BulkFileStore fileStore, BulkProperties properties, ImportJobService importJobService,
 			BulkAuthorization authorization, BulkAudit audit, BulkAuthConfiguration.AuthInterceptors authInterceptors,
 			ListableBeanFactory beanFactory, RestfulServerStartupGate startupGate,
-			ObjectProvider<IFulltextSearchSvc> fullTextSearch, ServerBaseUrl baseUrl, SearchReach searchReach) {
+			ObjectProvider<IFulltextSearchSvc> fullTextSearch, ServerBaseUrl baseUrl, SearchReach searchReach,
+			BulkJobTable table, BulkBatchEngine engine) {
 		List<Object> interceptors = new ArrayList<>(List.of(new BulkCapabilityStatementInterceptor(),
 				new ExportCapabilityStatementInterceptor(compartment, properties.export().includeReferencedResources(),
 						() -> fullTextSearch.getIfAvailable() != null && !fullTextSearch.getIfAvailable().isDisabled()),
 				new hapibulk.support.BulkExceptionAnswers(List.of("$export", BulkImportProvider.OPERATION,
-						BulkStatusProvider.OPERATION, BulkFileProvider.OPERATION))));
+						BulkStatusProvider.OPERATION, BulkFileProvider.OPERATION, BulkJobsProvider.OPERATION))));
 		interceptors.addAll(authInterceptors.interceptors());
 		return new BulkServerRegistrar(List.of(
 				new BulkExportProvider(new ExportRequestParser(fhirContext, compartment, typeFilters,
@@ -175,7 +177,9 @@ public class BulkConfiguration {
 						baseUrl),
 				new BulkStatusProvider(jobService, properties.retryAfter(), properties.requiresAccessToken(),
 						Clock.systemUTC(), authorization, audit, baseUrl),
-				new BulkFileProvider(jobService, fileStore, authorization, audit)),
+				new BulkFileProvider(jobService, fileStore, authorization, audit),
+				new BulkJobsProvider(table, engine, fileStore, authorization, audit, baseUrl, properties.retryAfter(),
+						Clock.systemUTC())),
 				interceptors, beanFactory, startupGate, baseUrl);
 	}
 

@@ -4,6 +4,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -90,7 +91,7 @@ public class BulkJobProgress {
 				rs -> {
 					long total = rs.getLong("TOTAL");
 					Long knownTotal = rs.wasNull() ? null : total;
-					result.computeIfAbsent(rs.getString("JOB_ID"), id -> new java.util.ArrayList<>())
+					result.computeIfAbsent(rs.getString("JOB_ID"), id -> new ArrayList<>())
 							.add(new TypeProgress(rs.getString("RES_TYPE"), rs.getLong("DONE"), knownTotal));
 				});
 		return result;
