@@ -1,5 +1,6 @@
 package hapibulk.config;
 
+import hapibulk.admin.AdminPageSettings;
 import hapibulk.audit.AuditSettings;
 import hapibulk.auth.AuthSettings;
 import hapibulk.imports.ImportSettings;
@@ -31,6 +32,7 @@ import java.time.Duration;
  *                       unset, they follow the request (see ServerBaseUrl)
  * @param recovery       retries on database errors and the job watchdog ({@code hapi.bulk.recovery.*})
  * @param storage        room for bulk files ({@code hapi.bulk.storage.*})
+ * @param adminPage      the operators' job page ({@code hapi.bulk.admin-page.*}, off by default)
  */
 public record BulkProperties(
 		@DefaultValue("false") boolean enabled,
@@ -46,7 +48,8 @@ public record BulkProperties(
 		@DefaultValue AuditSettings audit,
 		@DefaultValue RecoverySettings recovery,
 		@DefaultValue StorageSettings storage,
-		String serverBaseUrl) {
+		String serverBaseUrl,
+		@DefaultValue AdminPageSettings adminPage) {
 
 	public static final String PREFIX = "hapi.bulk";
 
