@@ -40,10 +40,10 @@ class JobProgressTest {
 		BulkJob running = job(BulkJobKind.IMPORT, BulkJobState.RUNNING, 700, 0);
 
 		// when
-		JobProgress reading = JobProgress.of(running, List.of(new TypeProgress("Patient", 500, 500),
+		JobProgress reading = JobProgress.of(running, List.of(new TypeProgress("Patient", 500, 500L),
 				new TypeProgress("Encounter", 200, null)), STARTED, null, STARTED.plusSeconds(10));
-		JobProgress read = JobProgress.of(running, List.of(new TypeProgress("Patient", 500, 500),
-				new TypeProgress("Encounter", 200, 200)), STARTED, null, STARTED.plusSeconds(10));
+		JobProgress read = JobProgress.of(running, List.of(new TypeProgress("Patient", 500, 500L),
+				new TypeProgress("Encounter", 200, 200L)), STARTED, null, STARTED.plusSeconds(10));
 
 		// then: no percentage and no estimate from a guessed total
 		assertThat(reading.total()).isNull();
