@@ -23,6 +23,8 @@ public class BulkJobTable {
 	private static final String COLUMNS = "JOB_ID, KIND, STATE, OWNER, REQUEST_URL, REQUEST_JSON, TRANSACTION_TIME,"
 			+ " CREATED_AT, EXPIRES_AT, EXECUTION_ID, PROGRESS_DONE, PROGRESS_TOTAL, MANIFEST_JSON, ERROR_MESSAGE, SEPARATE_STATUS,"
 			+ " PARTIAL_MANIFESTS, OUTPUT_ORGANIZED_BY";
+	/** What {@link #map} reads: the inserted columns, and those the job sets as it goes. */
+	private static final String READ_COLUMNS = COLUMNS + ", STARTED_AT";
 
 	private static final RowMapper<BulkJob> ROW_MAPPER = BulkJobTable::map;
 
@@ -57,7 +59,7 @@ public class BulkJobTable {
 	 * @return up to {@code count + 1} jobs from {@code offset}; the extra one tells that a next page exists
 	 */
 	public List<Listed> list(List<BulkJobState> states, BulkJobKind kind, int offset, int count) {
-		StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + ", STARTED_AT, FINISHED_AT FROM " + TABLE + " WHERE 1=1");
+		StringBuilder sql = new StringBuilder("SELECT " + READ_COLUMNS + ", FINISHED_AT FROM " + TABLE + " WHERE 1=1");
 		List<Object> arguments = new ArrayList<>();
 		if (!states.isEmpty()) {
 			sql.append(" AND STATE IN (").append(String.join(",", states.stream().map(state -> "?").toList())).append(")");
@@ -76,7 +78,7 @@ public class BulkJobTable {
 
 	/** One job in any state, with its times, for administrators. */
 	public Optional<Listed> findListed(String id) {
-		return jdbc.query("SELECT " + COLUMNS + ", STARTED_AT, FINISHED_AT FROM " + TABLE + " WHERE JOB_ID = ?",
+		return jdbc.query("SELECT " + READ_COLUMNS + ", FINISHED_AT FROM " + TABLE + " WHERE JOB_ID = ?",
 				(rs, row) -> new Listed(map(rs, row), instant(rs, "STARTED_AT"), instant(rs, "FINISHED_AT")), id)
 				.stream().findFirst();
 	}
@@ -91,7 +93,7 @@ public class BulkJobTable {
 	}
 
 	public Optional<BulkJob> find(String id) {
-		List<BulkJob> rows = jdbc.query("SELECT " + COLUMNS + " FROM " + TABLE + " WHERE JOB_ID = ?", ROW_MAPPER, id);
+		List<BulkJob> rows = jdbc.query("SELECT " + READ_COLUMNS + " FROM " + TABLE + " WHERE JOB_ID = ?", ROW_MAPPER, id);
 		return rows.stream().findFirst();
 	}
 
@@ -104,7 +106,7 @@ public class BulkJobTable {
 
 	/** Jobs queued or running, as far as the table knows: what the watchdog checks against Spring Batch. */
 	public List<BulkJob> findActive() {
-		return jdbc.query("SELECT " + COLUMNS + " FROM " + TABLE + " WHERE STATE IN (?, ?)", ROW_MAPPER,
+		return jdbc.query("SELECT " + READ_COLUMNS + " FROM " + TABLE + " WHERE STATE IN (?, ?)", ROW_MAPPER,
 				BulkJobState.ACCEPTED.name(), BulkJobState.RUNNING.name());
 	}
 
@@ -121,7 +123,7 @@ public class BulkJobTable {
 
 	/** Finished jobs whose files are past their expiry. */
 	public List<BulkJob> findExpired(Instant now) {
-		return jdbc.query("SELECT " + COLUMNS + " FROM " + TABLE + " WHERE STATE IN (?, ?) AND EXPIRES_AT < ?", ROW_MAPPER,
+		return jdbc.query("SELECT " + READ_COLUMNS + " FROM " + TABLE + " WHERE STATE IN (?, ?) AND EXPIRES_AT < ?", ROW_MAPPER,
 				BulkJobState.COMPLETED.name(), BulkJobState.FAILED.name(), now.toEpochMilli());
 	}
 
@@ -214,7 +216,8 @@ public class BulkJobTable {
 				rs.getString("MANIFEST_JSON"),
 				rs.getString("ERROR_MESSAGE"),
 				new StatusOptions(rs.getBoolean("SEPARATE_STATUS"), rs.getBoolean("PARTIAL_MANIFESTS"),
-						rs.getString("OUTPUT_ORGANIZED_BY")));
+						rs.getString("OUTPUT_ORGANIZED_BY")),
+				instant(rs, "STARTED_AT"));
 	}
 
 	private static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -113,7 +113,7 @@ public class BulkStatusProvider {
 		switch (job.state()) {
 			case ACCEPTED, RUNNING -> {
 				response.setStatus(jobStatus(response, job, 202));
-				response.setHeader("X-Progress", job.progressText());
+				response.setHeader("X-Progress", job.progressText(clock.instant()));
 				response.setHeader("Retry-After", retryAfterSeconds());
 				if (manifestPage.isPresent() && !manifestPage.get().isEmpty()) {
 					writeManifest(response, pageManifest(job, manifestPage.get(), request, pageNumber));

@@ -58,4 +58,17 @@ class JobProgressTest {
 		return new BulkJob("j", kind, state, null, "http://localhost/fhir/$export", "{}", STARTED, STARTED, null, null,
 				done, total, null, null, new StatusOptions(false, false, null));
 	}
+
+	@Test
+	void xProgress_addsTheTimeLeft_onlyOnceFivePercentIsDone() {
+		// given: 100 s in
+		BulkJob tenth = new BulkJob("j", BulkJobKind.EXPORT, BulkJobState.RUNNING, null, "u", "{}", STARTED, STARTED, null,
+				null, 1_000, 10_000, null, null, new StatusOptions(false, false, null), STARTED);
+		BulkJob early = new BulkJob("j", BulkJobKind.EXPORT, BulkJobState.RUNNING, null, "u", "{}", STARTED, STARTED, null,
+				null, 40, 10_000, null, null, new StatusOptions(false, false, null), STARTED);
+
+		// then
+		assertThat(tenth.progressText(STARTED.plusSeconds(100))).isEqualTo("10% (1000 of 10000 resources), about 15 min left");
+		assertThat(early.progressText(STARTED.plusSeconds(100))).isEqualTo("0% (40 of 10000 resources)");
+	}
 }

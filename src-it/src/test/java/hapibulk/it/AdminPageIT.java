@@ -107,7 +107,8 @@ class AdminPageIT {
 		// when: the operator opens the page and cancels the queued export
 		browser.get("http://localhost:" + port + "/bulk-admin/");
 		assertThat(browser.getTitle()).isEqualTo("Bulk jobs");
-		assertThat(await(Duration.ofSeconds(60), driver -> state(queuedId))).isEqualToIgnoringCase("accepted");
+		String queuedState = await(Duration.ofSeconds(60), driver -> state(queuedId));
+		assertThat(queuedState).isEqualToIgnoringCase("accepted");
 		assertThat(rowText(importId, ".job")).contains("import");
 		await(Duration.ofSeconds(30), driver -> {
 			row(queuedId).findElement(By.cssSelector("button.cancel")).click();
