@@ -150,18 +150,21 @@ class AdminPageIT {
 		System.out.println("[hapi-bulk-it] job page screenshot: " + screenshot.toAbsolutePath());
 	}
 
+	/** The state shown in a job's row; throws while the row is not (or no longer) there, for {@link #await} to retry. */
 	private String state(String jobId) {
-		return rowText(jobId, ".state");
+		return row(jobId).findElement(By.cssSelector(".state")).getText();
 	}
 
 	private String typeCount(String jobId, String type) {
-		List<WebElement> cells = row(jobId).findElements(By.cssSelector(".types > span"));
-		for (int i = 0; i + 1 < cells.size(); i++) {
-			if (cells.get(i).getText().equals(type) && cells.get(i).getAttribute("class").contains("type-name")) {
-				return cells.get(i + 1).getText();
+		return await(Duration.ofSeconds(10), driver -> {
+			List<WebElement> cells = row(jobId).findElements(By.cssSelector(".types > span"));
+			for (int i = 0; i + 1 < cells.size(); i++) {
+				if (cells.get(i).getText().equals(type) && cells.get(i).getAttribute("class").contains("type-name")) {
+					return cells.get(i + 1).getText();
+				}
 			}
-		}
-		throw new AssertionError("No progress of " + type + " in the row of " + jobId);
+			throw new AssertionError("No progress of " + type + " in the row of " + jobId);
+		});
 	}
 
 	private String rowText(String jobId, String selector) {
