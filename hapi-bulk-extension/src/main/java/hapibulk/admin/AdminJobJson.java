@@ -40,7 +40,9 @@ final class AdminJobJson {
 		time(node, "createdAt", job.createdAt());
 		time(node, "startedAt", listed.startedAt());
 		time(node, "finishedAt", listed.finishedAt());
-		time(node, "expiresAt", job.state().isActive() ? null : job.expiresAt());
+		// only a finished job's files expire (a cancelled or deleted job has none left)
+		boolean holdsFiles = job.state() == BulkJobState.COMPLETED || job.state() == BulkJobState.FAILED;
+		time(node, "expiresAt", holdsFiles ? job.expiresAt() : null);
 		if (listed.startedAt() != null) {
 			Instant end = listed.finishedAt() != null ? listed.finishedAt() : now;
 			node.put("durationSeconds", Math.max(0, end.toEpochMilli() - listed.startedAt().toEpochMilli()) / 1000.0);
