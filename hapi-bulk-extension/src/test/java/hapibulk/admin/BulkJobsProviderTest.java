@@ -115,11 +115,14 @@ class BulkJobsProviderTest {
 		// when
 		RestfulServerClient.Answer refused = client.get("$bulk-jobs", bearer(ownerToken));
 		RestfulServerClient.Answer patients = client.get("Patient", bearer(adminToken));
+		RestfulServerClient.Answer export = client.get("$export",
+				RestfulServerClient.kickOffHeaders("Authorization", "Bearer " + adminToken));
 
 		// then
 		assertThat(refused.status()).isEqualTo(403);
 		assertThat(refused.body()).contains("BULK-0625");
 		assertThat(patients.status()).isEqualTo(403);
+		assertThat(export.status()).as(export.body()).isEqualTo(403);
 	}
 
 	@Test
