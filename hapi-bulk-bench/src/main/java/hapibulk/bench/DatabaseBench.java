@@ -236,7 +236,7 @@ final class DatabaseBench {
 				// The latency clients carry no tokens; the server's own AuditEvents would be extra data.
 				"hapi.bulk.auth.mode", "none",
 				"hapi.bulk.audit.store-events", "false",
-				// As the README advises: without it a type's pages walk every type's keys.
+				// As docs/performance.md advises: without it a type's pages walk every type's keys.
 				"hapi.bulk.export.create-type-index", "true",
 				// Patient and Group exports hold what their compartments reference (the IG's ONC use).
 				"hapi.bulk.export.include-referenced-resources", "true",

@@ -58,22 +58,6 @@ public class BulkAuthorization {
 		return grant.unrestricted() || (grant.scopes() != null && grant.scopes().admin());
 	}
 
-	/** {@code $import} needs a scope that lets it create resources ({@code system/*.write}, v2 {@code .c}/{@code .cud}). */
-	public void requireImport(RequestDetails request) {
-		AccessGrant grant = grant(request);
-		if (!grant.unrestricted() && (grant.patientScoped() || !grant.scopes().mayCreateAny())) {
-			throw forbidden(311, "$import needs a write scope (system/*.write, or system/*.cud or .c)");
-		}
-	}
-
-	/** Whether an import may write resources of this type (a create permission on it). */
-	public void requireWrite(RequestDetails request, String type) {
-		AccessGrant grant = grant(request);
-		if (!grant.unrestricted() && !grant.scopes().allows(Permission.CREATE, type)) {
-			throw forbidden(312, "The access token's scopes do not allow writing " + type);
-		}
-	}
-
 	public static ForbiddenOperationException forbidden(int code, String message) {
 		return new ForbiddenOperationException(BulkErrors.code(code) + message);
 	}

@@ -24,12 +24,15 @@ import hapibulk.imports.ImportSources;
 import hapibulk.imports.job.ImportJobConfig;
 import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkFileProvider;
+import hapibulk.job.BulkJobFrame;
 import hapibulk.job.BulkJobFiles;
 import hapibulk.job.BulkJobService;
 import hapibulk.job.BulkJobStateListener;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkSchemaInitializer;
 import hapibulk.job.BulkStatusProvider;
+import hapibulk.job.ClusterSettings;
+import hapibulk.job.NodeLease;
 import hapibulk.job.ChunkRetryOnTransientErrors;
 import hapibulk.job.ExpiredJobSweeper;
 import hapibulk.job.JobWatchdog;
@@ -91,9 +94,16 @@ public class BulkConfiguration {
 				properties.workerThreads(), schema, properties.recovery());
 	}
 
+	/** This node's lease: registered before any job row of this node can exist. */
 	@Bean
-	public BulkJobTable hapiBulkJobTable(DataSource dataSource, BulkSchemaInitializer schema) {
-		return new BulkJobTable(new JdbcTemplate(dataSource));
+	public NodeLease hapiBulkNodeLease(DataSource dataSource, BulkProperties properties, BulkSchemaInitializer schema) {
+		ClusterSettings cluster = properties.cluster();
+		return new NodeLease(new JdbcTemplate(dataSource), cluster.nodeIdOrGenerated(), cluster.leaseDuration());
+	}
+
+	@Bean
+	public BulkJobTable hapiBulkJobTable(DataSource dataSource, BulkSchemaInitializer schema, NodeLease lease) {
+		return new BulkJobTable(new JdbcTemplate(dataSource), lease.nodeId());
 	}
 
 	@Bean
@@ -118,12 +128,19 @@ public class BulkConfiguration {
 		return new ChunkRetryOnTransientErrors(engine, properties.recovery());
 	}
 
+	/** The plan → partitions → manifest shape both jobs are built in. */
+	@Bean
+	public BulkJobFrame hapiBulkJobFrame(BulkBatchEngine engine, BulkJobStateListener stateListener,
+			ChunkRetryOnTransientErrors chunkRetry, BulkProperties properties) {
+		return new BulkJobFrame(engine, stateListener, chunkRetry, properties.workerThreads());
+	}
+
 	@Bean
 	public JobWatchdog hapiBulkJobWatchdog(BulkBatchEngine engine, BulkJobTable table, BulkJobService jobService,
 			@Qualifier(ExportJobConfig.JOB_BEAN) Job exportJob, @Qualifier(ImportJobConfig.JOB_BEAN) Job importJob,
-			BulkProperties properties) {
+			BulkProperties properties, NodeLease lease) {
 		return new JobWatchdog(engine, table, jobService, List.of(exportJob, importJob), properties.recovery(),
-				Clock.systemUTC());
+				Clock.systemUTC(), lease);
 	}
 
 	@Bean
@@ -134,8 +151,9 @@ public class BulkConfiguration {
 
 	@Bean
 	public InterruptedJobRestarter hapiBulkInterruptedJobRestarter(BulkBatchEngine engine, BulkJobTable table,
-			@Qualifier(ExportJobConfig.JOB_BEAN) Job exportJob, @Qualifier(ImportJobConfig.JOB_BEAN) Job importJob) {
-		return new InterruptedJobRestarter(engine, table, List.of(exportJob, importJob));
+			@Qualifier(ExportJobConfig.JOB_BEAN) Job exportJob, @Qualifier(ImportJobConfig.JOB_BEAN) Job importJob,
+			NodeLease lease) {
+		return new InterruptedJobRestarter(engine, table, List.of(exportJob, importJob), lease);
 	}
 
 	@Bean

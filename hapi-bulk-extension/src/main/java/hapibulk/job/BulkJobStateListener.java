@@ -46,6 +46,12 @@ public class BulkJobStateListener implements JobExecutionListener {
 	@Override
 	public void afterJob(JobExecution execution) {
 		String jobId = jobId(execution);
+		if (table.takenOverByAnotherNode(jobId)) {
+			// This node's lease expired while it ran (a long pause): the job and its files are another node's now.
+			LOG.warn("Bulk job {} was taken over by another node; this node's execution {} ended {}", jobId,
+					execution.getId(), execution.getStatus());
+			return;
+		}
 		if (execution.getStatus() == BatchStatus.FAILED) {
 			// Files first: once a client reads FAILED, nothing of the job is left to fill the disk.
 			jobService.deleteFiles(jobId);

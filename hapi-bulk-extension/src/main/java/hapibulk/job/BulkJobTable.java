@@ -29,16 +29,24 @@ public class BulkJobTable {
 	private static final RowMapper<BulkJob> ROW_MAPPER = BulkJobTable::map;
 
 	private final JdbcTemplate jdbc;
+	/** The node whose rows this table inserts (see NodeLease); null where no node runs jobs (some tests). */
+	private final String nodeId;
 	private final Clock clock;
 	private final BulkJobProgress typeProgress;
 
 	public BulkJobTable(JdbcTemplate jdbc) {
-		this(jdbc, Clock.systemUTC());
+		this(jdbc, null);
+	}
+
+	/** @param nodeId the node inserted rows are run by: the kick-off's node launches the job */
+	public BulkJobTable(JdbcTemplate jdbc, String nodeId) {
+		this(jdbc, nodeId, Clock.systemUTC());
 	}
 
 	/** @param clock stamps {@code FINISHED_AT} */
-	public BulkJobTable(JdbcTemplate jdbc, Clock clock) {
+	public BulkJobTable(JdbcTemplate jdbc, String nodeId, Clock clock) {
 		this.jdbc = jdbc;
+		this.nodeId = nodeId;
 		this.clock = clock;
 		this.typeProgress = new BulkJobProgress(jdbc);
 	}
@@ -84,12 +92,24 @@ public class BulkJobTable {
 	}
 
 	public void insert(BulkJob job) {
-		jdbc.update("INSERT INTO " + TABLE + " (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		jdbc.update("INSERT INTO " + TABLE + " (" + COLUMNS + ", NODE_ID) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 				job.id(), job.kind().name(), job.state().name(), job.owner(), job.requestUrl(), job.requestJson(),
 				millis(job.transactionTime()), millis(job.createdAt()), millis(job.expiresAt()), job.executionId(),
 				job.progressDone(), job.progressTotal(), job.manifestJson(), job.errorMessage(),
 				job.statusOptions().separateStatus(), job.statusOptions().partialManifests(),
-				job.statusOptions().outputOrganizedBy());
+				job.statusOptions().outputOrganizedBy(), nodeId);
+	}
+
+	/**
+	 * Whether another node has taken the job over from this one (its lease had expired): what this node's
+	 * executions of it still do must then leave the row and the files alone.
+	 */
+	public boolean takenOverByAnotherNode(String id) {
+		if (nodeId == null) {
+			return false;
+		}
+		List<String> runner = jdbc.queryForList("SELECT NODE_ID FROM " + TABLE + " WHERE JOB_ID = ?", String.class, id);
+		return !runner.isEmpty() && runner.get(0) != null && !runner.get(0).equals(nodeId);
 	}
 
 	public Optional<BulkJob> find(String id) {

@@ -82,6 +82,10 @@ public class BulkSchemaInitializer {
 		jdbc.execute("CREATE TABLE IF NOT EXISTS BULK_EXPORT_SCOPE (JOB_ID VARCHAR(64) NOT NULL,"
 				+ " RES_TYPE VARCHAR(100) NOT NULL, RES_ID BIGINT NOT NULL)");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS BULK_EXPORT_SCOPE_IDX ON BULK_EXPORT_SCOPE (JOB_ID, RES_TYPE, RES_ID)");
+		// Node leases, and which node runs each job (see NodeLease).
+		jdbc.execute(NodeLease.createTableSql());
+		jdbc.execute("ALTER TABLE " + BulkJobTable.TABLE + " ADD COLUMN IF NOT EXISTS NODE_ID VARCHAR("
+				+ ClusterSettings.MAX_NODE_ID_LENGTH + ")");
 		// Client assertion ids seen by the token endpoint (replay protection shared by restarts and nodes).
 		jdbc.execute(JtiReplayGuard.createTableSql());
 	}

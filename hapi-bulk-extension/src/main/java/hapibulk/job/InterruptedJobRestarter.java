@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Batch cannot restart them otherwise) and restarts the ones whose job the client still waits for.
  * Restarted steps resume from the position they committed last.
  * <p>
- * Assumes one server process per database; several nodes sharing one need a lease first. Runs on
+ * Several nodes may share the database: only executions this node wins a {@link NodeLease#claim} for are
+ * touched (its own from before a restart, and those of nodes whose lease has expired); a live node's are
+ * left alone. Jobs of nodes that die later are taken over by the {@link JobWatchdog}. Runs on
  * {@code ContextRefreshedEvent}, after the providers and auth rules are registered (once all
  * singletons exist), so restarting jobs never holds the server's registration up.
  */
@@ -30,12 +32,14 @@ public class InterruptedJobRestarter implements ApplicationListener<ContextRefre
 	private final BulkBatchEngine engine;
 	private final BulkJobTable table;
 	private final List<Job> jobs;
+	private final NodeLease lease;
 	private final AtomicBoolean done = new AtomicBoolean();
 
-	public InterruptedJobRestarter(BulkBatchEngine engine, BulkJobTable table, List<Job> jobs) {
+	public InterruptedJobRestarter(BulkBatchEngine engine, BulkJobTable table, List<Job> jobs, NodeLease lease) {
 		this.engine = engine;
 		this.table = table;
 		this.jobs = jobs;
+		this.lease = lease;
 	}
 
 	@Override
@@ -48,14 +52,23 @@ public class InterruptedJobRestarter implements ApplicationListener<ContextRefre
 	public void restartInterrupted() {
 		for (Job job : jobs) {
 			for (JobExecution execution : engine.jobExplorer().findRunningJobExecutions(job.getName())) {
-				markFailed(execution);
 				String jobId = execution.getJobParameters().getString(BulkJobKeys.BULK_JOB_ID);
+				if (engine.isLive(jobId) || !claimed(jobId)) {
+					// Launched by this process since it started, or run by a live node, or just taken by another.
+					continue;
+				}
+				markFailed(execution);
 				boolean wanted = table.find(jobId).map(row -> row.state().isActive()).orElse(false);
 				if (wanted) {
 					restart(job, execution, jobId);
 				}
 			}
 		}
+	}
+
+	/** An execution of a job without a row (none ever runs it) is anyone's to mark failed. */
+	private boolean claimed(String jobId) {
+		return lease.claim(jobId) || table.find(jobId).isEmpty();
 	}
 
 	private void markFailed(JobExecution execution) {

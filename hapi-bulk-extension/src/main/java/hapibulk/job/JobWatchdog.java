@@ -6,14 +6,10 @@ import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.Job;
 import org.springframework.batch.core.JobExecution;
 import org.springframework.batch.core.repository.JobExecutionAlreadyRunningException;
-import org.springframework.context.SmartLifecycle;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Every {@code hapi.bulk.recovery.watchdog-interval}, reconciles our job rows with Spring Batch: a row
@@ -22,9 +18,11 @@ import java.util.concurrent.TimeUnit;
  * it gives its export or import slot back. Without this, a database outage at the wrong moment leaves a
  * job at "73%" forever, holding a slot until someone DELETEs it.
  * <p>
- * Like {@link InterruptedJobRestarter}, it assumes one server process per database.
+ * With several nodes on one database it reconciles only the rows this node runs, and takes over (through
+ * {@link NodeLease#claim}) those of nodes whose lease has expired: their lost executions are restarted
+ * here from the positions they committed. A live node's rows are left alone.
  */
-public class JobWatchdog implements SmartLifecycle {
+public class JobWatchdog extends PeriodicTask {
 
 	private static final Logger LOG = LoggerFactory.getLogger(JobWatchdog.class);
 
@@ -34,16 +32,18 @@ public class JobWatchdog implements SmartLifecycle {
 	private final List<Job> jobs;
 	private final RecoverySettings settings;
 	private final Clock clock;
-	private ScheduledExecutorService scheduler;
+	private final NodeLease lease;
 
 	public JobWatchdog(BulkBatchEngine engine, BulkJobTable table, BulkJobService jobService, List<Job> jobs,
-			RecoverySettings settings, Clock clock) {
+			RecoverySettings settings, Clock clock, NodeLease lease) {
+		super("bulk-job-watchdog", settings.watchdogInterval());
 		this.engine = engine;
 		this.table = table;
 		this.jobService = jobService;
 		this.jobs = jobs;
 		this.settings = settings;
 		this.clock = clock;
+		this.lease = lease;
 	}
 
 	/** What one pass did, for logs and tests. */
@@ -54,7 +54,8 @@ public class JobWatchdog implements SmartLifecycle {
 		int restarted = 0;
 		int failed = 0;
 		for (BulkJob row : table.findActive()) {
-			if (engine.isLive(row.id())) {
+			if (engine.isLive(row.id()) || !lease.claim(row.id())) {
+				// Running here, or run by a live node (or just taken over by another survivor).
 				continue;
 			}
 			Outcome outcome = reconcile(row);
@@ -126,39 +127,13 @@ public class JobWatchdog implements SmartLifecycle {
 		return interval.compareTo(Duration.ofMinutes(1)) > 0 ? interval : Duration.ofMinutes(1);
 	}
 
-	private void pass() {
+	@Override
+	protected void runOnce() {
 		try {
 			reconcile();
 		} catch (RuntimeException e) {
 			// The database may still be away: the next pass tries again.
 			LOG.warn("Bulk job watchdog pass failed; will retry: {}", e.toString());
 		}
-	}
-
-	@Override
-	public synchronized void start() {
-		long millis = settings.watchdogInterval().toMillis();
-		if (millis <= 0) {
-			return;
-		}
-		scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-			Thread thread = new Thread(runnable, "bulk-job-watchdog");
-			thread.setDaemon(true);
-			return thread;
-		});
-		scheduler.scheduleWithFixedDelay(this::pass, millis, millis, TimeUnit.MILLISECONDS);
-	}
-
-	@Override
-	public synchronized void stop() {
-		if (scheduler != null) {
-			scheduler.shutdownNow();
-			scheduler = null;
-		}
-	}
-
-	@Override
-	public synchronized boolean isRunning() {
-		return scheduler != null;
 	}
 }

@@ -3,8 +3,14 @@ package hapibulk.support;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.parser.DataFormatException;
+import ca.uhn.fhir.rest.api.Constants;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import ca.uhn.fhir.rest.server.servlet.ServletRestfulResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.hl7.fhir.instance.model.api.IBaseOperationOutcome;
@@ -13,15 +19,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.Writer;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * Renders every error of the bulk operations: a 4xx as the OperationOutcome it carries, in the content
+ * Shapes every error of the bulk operations before HAPI renders it: a 4xx as the OperationOutcome it carries, in the content
  * type the client asked for ({@link MediaTypes#outcomeContentType}); anything else (a 5xx, or an
  * exception no provider expected) as a 500 with a stable code and a correlation id, never its message,
  * which may hold SQL, file paths or host names. The details go to the log under that id.
@@ -41,12 +49,21 @@ public class BulkExceptionAnswers {
 		this.operations = List.copyOf(operations);
 	}
 
-	@Hook(Pointcut.SERVER_HANDLE_EXCEPTION)
-	public boolean handle(RequestDetails request, BaseServerResponseException exception,
-			HttpServletRequest servletRequest, HttpServletResponse response) throws IOException {
+	/**
+	 * Converts the failure before HAPI renders it, rather than writing the answer in
+	 * {@code SERVER_HANDLE_EXCEPTION}: an interceptor that answers there leaves HAPI to log every refused request
+	 * at ERROR with its stack trace (HAPI-2544), so operators would see one per 4xx.
+	 */
+	@Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
+	public BaseServerResponseException answer(RequestDetails request, Throwable thrown,
+			HttpServletRequest servletRequest, HttpServletResponse response) {
 		if (!isBulkRequest(request, servletRequest) || response.isCommitted()) {
-			return true;
+			return null;
 		}
+		// As HAPI maps them: a DataFormatException (an unparseable parameter) is a 400, other failures 500.
+		BaseServerResponseException exception = thrown instanceof BaseServerResponseException known ? known
+				: thrown instanceof DataFormatException unparseable ? new InvalidRequestException(unparseable)
+						: new InternalErrorException(thrown);
 		int status = exception.getStatusCode();
 		IBaseOperationOutcome outcome;
 		if (status >= 500 && !percentDecodable(servletRequest.getQueryString())) {
@@ -68,12 +85,49 @@ public class BulkExceptionAnswers {
 					+ "The server could not handle this request; quote correlation id " + correlationId
 					+ " to its operator");
 		}
-		// No reset: headers set before the failure (WWW-Authenticate by an interceptor) stay.
-		for (Map.Entry<String, List<String>> header : exception.getResponseHeaders().entrySet()) {
-			header.getValue().forEach(value -> response.addHeader(header.getKey(), value));
+		BaseServerResponseException answer = BaseServerResponseException.newInstance(status,
+				"Bulk request refused with " + status);
+		answer.setOperationOutcome(outcome);
+		// Headers such as WWW-Authenticate and Retry-After go with the answer.
+		exception.getResponseHeaders().forEach((name, values) -> values.forEach(v -> answer.addResponseHeader(name, v)));
+		answerInJson(request, servletRequest);
+		return answer;
+	}
+
+	/**
+	 * HAPI renders the outcome in the encoding {@code _format} names, before {@code Accept}: a bulk client's
+	 * {@code Accept} names NDJSON or nothing, and its error is JSON whatever else the host would pick (XML, HTML).
+	 * HAPI labels FHIR JSON {@code application/fhir+json} always; a client that asked for {@code application/json}
+	 * gets that label (some JSON clients parse nothing else).
+	 */
+	private static void answerInJson(RequestDetails request, HttpServletRequest servletRequest) {
+		Map<String, String[]> parameters = request.getParameters() == null ? new HashMap<>()
+				: new HashMap<>(request.getParameters());
+		parameters.put(Constants.PARAM_FORMAT, new String[] {Constants.CT_FHIR_JSON_NEW});
+		request.setParameters(parameters);
+		String contentType = MediaTypes.outcomeContentType(servletRequest.getHeader(Constants.HEADER_ACCEPT));
+		if (!contentType.equals(Constants.CT_FHIR_JSON_NEW) && request instanceof ServletRequestDetails servlet
+				&& servlet.getResponse() instanceof ServletRestfulResponse hapiResponse) {
+			ContentTypeLabel relabelled = new ContentTypeLabel(servlet, contentType);
+			relabelled.getHeaders().putAll(hapiResponse.getHeaders());
+			servlet.setResponse(relabelled);
 		}
-		OperationOutcomes.write(request, response, status, outcome);
-		return false;
+	}
+
+	/** HAPI's servlet response, writing under another content type. */
+	private static final class ContentTypeLabel extends ServletRestfulResponse {
+		private final String contentType;
+
+		ContentTypeLabel(ServletRequestDetails request, String contentType) {
+			super(request);
+			this.contentType = contentType;
+		}
+
+		@Override
+		public Writer getResponseWriter(int status, String hapiContentType, String charset, boolean gzip)
+				throws IOException {
+			return super.getResponseWriter(status, contentType, charset, gzip);
+		}
 	}
 
 	/** HAPI's own 400s (a body it could not parse) carry an outcome that quotes the Java exception too. */

@@ -1,104 +1,168 @@
 package hapibulk.support;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.exceptions.AuthenticationException;
 import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
-import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import hapibulk.testsupport.RestfulServerClient;
+import hapibulk.testsupport.RestfulServerClient.Answer;
+import org.hl7.fhir.r4.model.Parameters;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.mock.web.MockHttpServletRequest;
-import org.springframework.mock.web.MockHttpServletResponse;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/**
+ * Errors of the bulk operations as HAPI's real {@link RestfulServer} renders them with the interceptor registered:
+ * the answer a client sees, and what the operator's log holds.
+ */
 class BulkExceptionAnswersTest {
 
-	private final BulkExceptionAnswers answers = new BulkExceptionAnswers(List.of("$export", "$bulk-status"));
+	/** Stands in for a bulk operation: fails with whatever the test puts here. */
+	public static class FailingOperations {
+		RuntimeException failure;
+
+		@Operation(name = "$export", idempotent = true)
+		public Parameters export() {
+			throw failure;
+		}
+
+		@Operation(name = "$other", idempotent = true)
+		public Parameters other() {
+			throw failure;
+		}
+	}
+
+	final FailingOperations operations = new FailingOperations();
+	final ListAppender<ILoggingEvent> log = new ListAppender<>();
+	final Logger rootLogger = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+	RestfulServerClient client;
+
+	@BeforeEach
+	void startServer() {
+		RestfulServer server = new RestfulServer(FhirContext.forR4Cached());
+		server.registerProvider(operations);
+		server.registerInterceptor(new BulkExceptionAnswers(List.of("$export")));
+		client = new RestfulServerClient(server);
+		log.start();
+		rootLogger.addAppender(log);
+	}
+
+	@AfterEach
+	void release() {
+		rootLogger.detachAppender(log);
+	}
 
 	@Test
-	void unexpectedException_becomes500WithCodeAndCorrelationId_withoutItsMessage() throws Exception {
+	void unexpectedException_becomes500WithCodeAndCorrelationId_withoutItsMessage() {
 		// given an exception no provider expected, whose message holds internals
-		MockHttpServletRequest servletRequest = new MockHttpServletRequest("GET", "/fhir/$export");
-		MockHttpServletResponse response = new MockHttpServletResponse();
-		ServletRequestDetails request = request(servletRequest, "$export");
-		InternalErrorException exception = new InternalErrorException(
-				new IllegalStateException("could not execute INSERT INTO BULK_JOB at /var/lib/hapi on db.internal"));
+		operations.failure = new IllegalStateException("could not execute INSERT INTO BULK_JOB at /var/lib/hapi on db.internal");
 
 		// when
-		boolean continueWithHapi = answers.handle(request, exception, servletRequest, response);
+		Answer answer = client.get("$export", "Accept", "application/fhir+json");
 
 		// then
-		assertThat(continueWithHapi).isFalse();
-		assertThat(response.getStatus()).isEqualTo(500);
-		assertThat(response.getContentAsString()).contains("BULK-0127").contains("correlation id")
-				.doesNotContain("INSERT").doesNotContain("/var/lib").doesNotContain("db.internal")
-				.doesNotContain("IllegalStateException");
+		assertThat(answer.status()).isEqualTo(500);
+		assertThat(answer.body()).contains("BULK-0127").contains("correlation id").doesNotContain("INSERT")
+				.doesNotContain("/var/lib").doesNotContain("db.internal").doesNotContain("IllegalStateException");
+		String correlationId = answer.body().replaceAll("(?s).*correlation id ([0-9a-f-]{36}).*", "$1");
+		assertThat(errorsLogged()).as("one ERROR, ours, naming the correlation id").singleElement()
+				.satisfies(event -> assertThat(event.getFormattedMessage()).contains(correlationId));
 	}
 
 	@Test
-	void clientError_keepsItsMessage_inTheContentTypeAskedFor() throws Exception {
+	void clientError_keepsItsMessage_inTheContentTypeAskedFor_andIsNotLoggedAsAnError() {
 		// given
-		MockHttpServletRequest servletRequest = new MockHttpServletRequest("GET", "/fhir/$bulk-status");
-		servletRequest.addHeader("Accept", "application/json");
-		MockHttpServletResponse response = new MockHttpServletResponse();
+		operations.failure = new InvalidRequestException("BULK-0208: page");
 
 		// when
-		answers.handle(request(servletRequest, "$bulk-status"), new InvalidRequestException("BULK-0208: page"),
-				servletRequest, response);
+		Answer answer = client.get("$export", "Accept", "application/json");
 
 		// then
-		assertThat(response.getStatus()).isEqualTo(400);
-		assertThat(response.getContentType()).startsWith("application/json");
-		assertThat(response.getContentAsString()).contains("BULK-0208: page");
+		assertThat(answer.status()).isEqualTo(400);
+		assertThat(answer.contentType()).isEqualTo("application/json");
+		assertThat(answer.body()).contains("BULK-0208: page");
+		assertThat(errorsLogged()).isEmpty();
 	}
 
 	@Test
-	void clientError_quotingAJavaException_losesTheClassName() throws Exception {
+	void clientError_isJson_whateverElseTheClientAccepts() {
+		// given a kick-off whose Accept names XML (refused; its answer is still JSON, as every bulk error)
+		operations.failure = new InvalidRequestException("BULK-0103: Accept");
+
+		// when
+		Answer answer = client.get("$export", "Accept", "application/fhir+xml");
+
+		// then
+		assertThat(answer.status()).isEqualTo(400);
+		assertThat(answer.contentType()).isEqualTo("application/fhir+json");
+		assertThat(answer.body()).startsWith("{").contains("BULK-0103");
+	}
+
+	@Test
+	void headersOfTheFailure_goWithTheAnswer() {
+		// given
+		AuthenticationException unauthenticated = new AuthenticationException("BULK-0310: no token");
+		unauthenticated.addResponseHeader("WWW-Authenticate", "Bearer");
+		operations.failure = unauthenticated;
+
+		// when
+		Answer answer = client.get("$export", "Accept", "application/fhir+json");
+
+		// then
+		assertThat(answer.status()).isEqualTo(401);
+		assertThat(answer.header("WWW-Authenticate")).isEqualTo("Bearer");
+		assertThat(errorsLogged()).isEmpty();
+	}
+
+	@Test
+	void clientError_quotingAJavaException_losesTheClassName() {
 		// given HAPI's own parse error of a body (found by the fuzz test)
-		MockHttpServletRequest servletRequest = new MockHttpServletRequest("POST", "/fhir/$export");
-		MockHttpServletResponse response = new MockHttpServletResponse();
+		operations.failure = new InvalidRequestException("HAPI-1821: Invalid attribute value \"99999999999\": "
+				+ "java.lang.NumberFormatException: For input string: \"99999999999\"");
 
 		// when
-		answers.handle(request(servletRequest, "$export"), new InvalidRequestException("HAPI-1821: Invalid attribute"
-				+ " value \"99999999999\": java.lang.NumberFormatException: For input string: \"99999999999\""),
-				servletRequest, response);
+		Answer answer = client.get("$export", "Accept", "application/fhir+json");
 
 		// then
-		assertThat(response.getStatus()).isEqualTo(400);
-		assertThat(response.getContentAsString()).contains("For input string").doesNotContain("java.")
-				.doesNotContain("Exception");
+		assertThat(answer.status()).isEqualTo(400);
+		assertThat(answer.body()).contains("For input string").doesNotContain("java.").doesNotContain("Exception");
 	}
 
 	@Test
-	void undecodableQueryString_is400() throws Exception {
-		// given HAPI's failure to decode %ZZ, before it knew the operation
-		MockHttpServletRequest servletRequest = new MockHttpServletRequest("GET", "/fhir/$export");
-		servletRequest.setQueryString("_since=%ZZ");
-		MockHttpServletResponse response = new MockHttpServletResponse();
-
-		// when
-		answers.handle(request(servletRequest, null), new InternalErrorException(new IllegalArgumentException("x")),
-				servletRequest, response);
+	void undecodableQueryString_is400() {
+		// when HAPI fails to decode %ZZ itself, before it knows the operation
+		Answer answer = client.get("$export?_since=%ZZ", "Accept", "application/fhir+json");
 
 		// then
-		assertThat(response.getStatus()).isEqualTo(400);
-		assertThat(response.getContentAsString()).contains("BULK-0139");
+		assertThat(answer.status()).isEqualTo(400);
+		assertThat(answer.body()).contains("BULK-0139");
 	}
 
 	@Test
-	void otherOperations_areLeftToHapi() throws Exception {
-		MockHttpServletRequest servletRequest = new MockHttpServletRequest("GET", "/fhir/Patient/1");
-		assertThat(answers.handle(request(servletRequest, null), new InternalErrorException("x"), servletRequest,
-				new MockHttpServletResponse())).isTrue();
+	void otherOperations_areLeftToHapi() {
+		// given
+		operations.failure = new InternalErrorException("HAPI's own words");
+
+		// when
+		Answer answer = client.get("$other", "Accept", "application/fhir+json");
+
+		// then
+		assertThat(answer.status()).isEqualTo(500);
+		assertThat(answer.body()).contains("HAPI's own words").doesNotContain("BULK-0127");
 	}
 
-	private static ServletRequestDetails request(MockHttpServletRequest servletRequest, String operation) {
-		ServletRequestDetails request = new ServletRequestDetails();
-		request.setServer(new RestfulServer(FhirContext.forR4Cached()));
-		request.setServletRequest(servletRequest);
-		request.setOperation(operation);
-		return request;
+	private List<ILoggingEvent> errorsLogged() {
+		return log.list.stream().filter(event -> event.getLevel() == Level.ERROR).toList();
 	}
 }

@@ -10,8 +10,11 @@ import org.springframework.mock.web.MockServletContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Requests to the test host's real {@link RestfulServer} (our providers and interceptors registered on it as
@@ -23,14 +26,42 @@ public final class RestfulServerClient {
 	public static final String BASE = "http://localhost/fhir";
 
 	private final RestfulServer server;
+	/** Sent with every request (an {@code Authorization} header), before the request's own. */
+	private final List<String> defaultHeaders;
 
 	public RestfulServerClient(RestfulServer server) {
-		this.server = server;
+		this(server, List.of());
 		try {
 			server.init(new MockServletConfig(new MockServletContext(), "fhir"));
 		} catch (ServletException e) {
 			throw new IllegalStateException(e);
 		}
+	}
+
+	private RestfulServerClient(RestfulServer server, List<String> defaultHeaders) {
+		this.server = server;
+		this.defaultHeaders = List.copyOf(defaultHeaders);
+	}
+
+	/** This client, sending these header pairs with every request as well (the server is not initialized again). */
+	public RestfulServerClient withHeaders(String... headers) {
+		List<String> all = new ArrayList<>(defaultHeaders);
+		all.addAll(List.of(headers));
+		return new RestfulServerClient(server, all);
+	}
+
+	/** A form POST ({@code application/x-www-form-urlencoded}), its fields handed over as a container does. */
+	public Answer postForm(String path, Map<String, String> fields) {
+		MockHttpServletRequest request = request("POST", path);
+		request.setContentType("application/x-www-form-urlencoded");
+		StringBuilder body = new StringBuilder();
+		fields.forEach((name, value) -> {
+			request.addParameter(name, value);
+			body.append(body.isEmpty() ? "" : "&").append(URLEncoder.encode(name, StandardCharsets.UTF_8)).append('=')
+					.append(URLEncoder.encode(value, StandardCharsets.UTF_8));
+		});
+		request.setContent(body.toString().getBytes(StandardCharsets.UTF_8));
+		return service(request);
 	}
 
 	/** An answer: status, headers, body. */
@@ -66,9 +97,7 @@ public final class RestfulServerClient {
 		int question = relative.indexOf('?');
 		String path = question < 0 ? relative : relative.substring(0, question);
 		String query = question < 0 ? null : relative.substring(question + 1);
-		MockHttpServletRequest request = new MockHttpServletRequest(method, "/fhir/" + path);
-		request.setServletPath("/fhir");
-		request.setPathInfo("/" + path);
+		MockHttpServletRequest request = request(method, path);
 		request.setQueryString(query);
 		if (query != null) {
 			// What a container hands over for a POST (HAPI parses a GET's query string itself).
@@ -93,6 +122,20 @@ public final class RestfulServerClient {
 				request.setContentType("application/fhir+json");
 			}
 		}
+		return service(request);
+	}
+
+	private MockHttpServletRequest request(String method, String path) {
+		MockHttpServletRequest request = new MockHttpServletRequest(method, "/fhir/" + path);
+		request.setServletPath("/fhir");
+		request.setPathInfo("/" + path);
+		for (int i = 0; i + 1 < defaultHeaders.size(); i += 2) {
+			request.addHeader(defaultHeaders.get(i), defaultHeaders.get(i + 1));
+		}
+		return request;
+	}
+
+	private Answer service(MockHttpServletRequest request) {
 		MockHttpServletResponse response = new MockHttpServletResponse();
 		try {
 			server.service(request, response);
@@ -110,7 +153,7 @@ public final class RestfulServerClient {
 
 	/** Header pairs of a conformant kick-off. */
 	public static String[] kickOffHeaders(String... more) {
-		List<String> all = new java.util.ArrayList<>(List.of("Accept", "application/fhir+json", "Prefer", "respond-async"));
+		List<String> all = new ArrayList<>(List.of("Accept", "application/fhir+json", "Prefer", "respond-async"));
 		all.addAll(List.of(more));
 		return all.toArray(String[]::new);
 	}

@@ -8,23 +8,19 @@ import hapibulk.export.PatientCompartment;
 import hapibulk.export.TypeFilters;
 import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJobFiles;
-import hapibulk.job.BulkJobStateListener;
+import hapibulk.job.BulkJobDefinition;
+import hapibulk.job.BulkJobFrame;
 import hapibulk.job.BulkJobTable;
-import hapibulk.job.ChunkRetryOnTransientErrors;
-import hapibulk.job.PlannedPartitionSplitter;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.job.BulkJobKeys;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.Job;
 import org.springframework.batch.core.JobExecution;
 import org.springframework.batch.core.JobExecutionListener;
-import org.springframework.batch.core.Step;
-import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.transaction.PlatformTransactionManager;
 
 import javax.sql.DataSource;
 import java.time.Clock;
@@ -76,62 +72,45 @@ public class ExportJobConfig {
 	}
 
 	@Bean(name = JOB_BEAN)
-	public Job hapiBulkExportJob(BulkBatchEngine engine, BulkJobTable table, BulkJobStateListener stateListener,
-			ChunkRetryOnTransientErrors chunkRetry,
+	public Job hapiBulkExportJob(BulkJobFrame frame, BulkBatchEngine engine, BulkJobTable table,
 			StoredResourceReader hapiBulkStoredResourceReader, ExportScopeResolver scopeResolver,
 			PatientCompartment compartment, BulkFileStore fileStore, BulkProperties properties, FhirContext fhirContext,
-			TypeFilterMatches typeFilterMatches, BulkJobFiles jobFiles, DataSource dataSource) {
+			TypeFilterMatches typeFilterMatches, BulkJobFiles jobFiles, DataSource dataSource) throws Exception {
 		CompartmentScope compartmentScope = new CompartmentScope(new JdbcTemplate(dataSource), compartment);
-		JobRepository repository = engine.jobRepository();
-		PlatformTransactionManager transactionManager = engine.transactionManager();
 		BulkProperties.Export export = properties.export();
 
 		OpenTransactions openTransactions = new OpenTransactions(new JdbcTemplate(dataSource), export.writeWaitLimit(),
 				Clock.systemUTC());
-		Step plan = engine.stepBuilder("bulkExportPlanStep")
-				.tasklet(new ExportPlanTasklet(hapiBulkStoredResourceReader, scopeResolver, compartment, table,
+		return frame.build(BulkJobDefinition.named(JOB_NAME, "bulkExport")
+				.plan(new ExportPlanTasklet(hapiBulkStoredResourceReader, scopeResolver, compartment, table,
 						fhirContext, typeFilterMatches, compartmentScope, export.includeReferencedResources()),
-						transactionManager)
-				.listener(new WriteSettleListener(table, openTransactions, export.writeSettleTime(), Clock.systemUTC()))
-				.exceptionHandler(chunkRetry).listener(chunkRetry)
-				.build();
-		Step worker = engine.stepBuilder(WORKER_STEP)
-				.tasklet(new ExportTypeTasklet(hapiBulkStoredResourceReader, fileStore, table, jobFiles,
+						new WriteSettleListener(table, openTransactions, export.writeSettleTime(), Clock.systemUTC()))
+				.worker(WORKER_STEP, new ExportTypeTasklet(hapiBulkStoredResourceReader, fileStore, table, jobFiles,
 						new ExportTypeTasklet.ExportLimits(export.pageSize(), export.pageBytes().toBytes(),
-								export.maxResourcesPerFile(), export.maxFileBytes().toBytes())),
-						transactionManager)
-				.exceptionHandler(chunkRetry).listener(chunkRetry)
-				.build();
-		Step partitions = engine.stepBuilder("bulkExportPartitionStep")
-				.partitioner(worker)
-				.splitter(new PlannedPartitionSplitter(repository, WORKER_STEP, ExportPlanTasklet::partitions))
-				.taskExecutor(engine.workerExecutor())
-				.gridSize(properties.workerThreads())
-				.build();
-		Step manifest = engine.stepBuilder("bulkExportManifestStep")
-				.tasklet(new ExportManifestTasklet(repository, table, jobFiles, fileStore, typeFilterMatches, WORKER_STEP,
-						properties.requiresAccessToken(), properties.retention(), Clock.systemUTC()), transactionManager)
-				.exceptionHandler(chunkRetry).listener(chunkRetry)
-				.build();
-		return engine.jobBuilder(JOB_NAME)
-				.listener(stateListener)
-				.listener(new JobExecutionListener() {
-					@Override
-					public void afterJob(JobExecution execution) {
-						// A cancelled export no longer needs its _typeFilter matches (a completed one dropped them).
-						String jobId = execution.getJobParameters().getString(BulkJobKeys.BULK_JOB_ID);
-						if (execution.getStatus() == BatchStatus.STOPPED) {
-							typeFilterMatches.forget(jobId);
-						}
-						// A failed export keeps its compartment scope for a restart.
-						if (execution.getStatus() == BatchStatus.STOPPED || execution.getStatus() == BatchStatus.COMPLETED) {
-							compartmentScope.forget(jobId);
-						}
-					}
-				})
-				.start(plan)
-				.next(partitions)
-				.next(manifest)
-				.build();
+								export.maxResourcesPerFile(), export.maxFileBytes().toBytes())))
+				.partitions(ExportPlanTasklet::partitions)
+				.manifest(new ExportManifestTasklet(engine.jobRepository(), table, jobFiles, fileStore, typeFilterMatches,
+						WORKER_STEP, properties.requiresAccessToken(), properties.retention(), Clock.systemUTC()))
+				.listener(forgetScratchTables(typeFilterMatches, compartmentScope))
+				.build());
+	}
+
+	/** Drops the rows the plan wrote for matching and scoping once the export no longer needs them. */
+	private static JobExecutionListener forgetScratchTables(TypeFilterMatches typeFilterMatches,
+			CompartmentScope compartmentScope) {
+		return new JobExecutionListener() {
+			@Override
+			public void afterJob(JobExecution execution) {
+				// A cancelled export no longer needs its _typeFilter matches (a completed one dropped them).
+				String jobId = execution.getJobParameters().getString(BulkJobKeys.BULK_JOB_ID);
+				if (execution.getStatus() == BatchStatus.STOPPED) {
+					typeFilterMatches.forget(jobId);
+				}
+				// A failed export keeps its compartment scope for a restart.
+				if (execution.getStatus() == BatchStatus.STOPPED || execution.getStatus() == BatchStatus.COMPLETED) {
+					compartmentScope.forget(jobId);
+				}
+			}
+		};
 	}
 }

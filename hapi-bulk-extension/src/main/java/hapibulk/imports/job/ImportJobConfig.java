@@ -1,6 +1,5 @@
 package hapibulk.imports.job;
 
-import hapibulk.job.PlannedPartitionSplitter;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
@@ -8,14 +7,13 @@ import hapibulk.config.BulkProperties;
 import hapibulk.imports.ImportSettings;
 import hapibulk.imports.ImportSources;
 import hapibulk.job.BulkBatchEngine;
-import hapibulk.job.BulkJobStateListener;
+import hapibulk.job.BulkJobDefinition;
+import hapibulk.job.BulkJobFrame;
 import hapibulk.job.BulkJobTable;
-import hapibulk.job.ChunkRetryOnTransientErrors;
 import hapibulk.storage.BulkFileStore;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import org.springframework.batch.core.Job;
-import org.springframework.batch.core.Step;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.support.transaction.ResourcelessTransactionManager;
 import org.springframework.context.annotation.Bean;
@@ -53,8 +51,7 @@ public class ImportJobConfig {
 	}
 
 	@Bean(name = JOB_BEAN)
-	public Job hapiBulkImportJob(BulkBatchEngine engine, BulkJobTable table, BulkJobStateListener stateListener,
-			ChunkRetryOnTransientErrors chunkRetry,
+	public Job hapiBulkImportJob(BulkJobFrame frame, BulkBatchEngine engine, BulkJobTable table,
 			ImportSources hapiBulkImportSources, BulkFileStore fileStore, BulkProperties properties,
 			FhirContext fhirContext, DaoRegistry daoRegistry, EntityManagerFactory entityManagerFactory,
 			PartitionSettings partitionSettings, CancelledInputCloser hapiBulkImportInputCloser) throws Exception {
@@ -62,10 +59,6 @@ public class ImportJobConfig {
 		PlatformTransactionManager transactionManager = engine.transactionManager();
 		ImportSettings settings = properties.imports();
 
-		Step plan = engine.stepBuilder("bulkImportPlanStep")
-				.tasklet(new ImportPlanTasklet(table, hapiBulkImportSources), transactionManager)
-				.exceptionHandler(chunkRetry).listener(chunkRetry)
-				.build();
 		EntityManager entityManager = SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory);
 		// Keys are looked up by type and id only, which is right only when HAPI keeps one partition.
 		StoredIdPrefetch prefetch = partitionSettings.isPartitioningEnabled() ? null
@@ -78,32 +71,15 @@ public class ImportJobConfig {
 				fileStore, table, repository, transaction, settings.chunkSize(),
 				Math.toIntExact(Math.min(Integer.MAX_VALUE - 16, settings.maxLineLength().toBytes())),
 				settings.maxErrorLines(), hapiBulkImportInputCloser);
-		// The tasklet opens its own transactions on HAPI's manager (writes, then the cursor).
-		Step worker = engine.stepBuilder(WORKER_STEP)
-				.tasklet(inputTasklet, new ResourcelessTransactionManager())
-				.listener(inputTasklet)
-				.exceptionHandler(chunkRetry).listener(chunkRetry)
-				.build();
-		WaveOrderedPartitionHandler handler = new WaveOrderedPartitionHandler();
-		handler.setStep(worker);
-		handler.setTaskExecutor(engine.workerExecutor());
-		handler.setGridSize(properties.workerThreads());
-		handler.afterPropertiesSet();
-		Step partitions = engine.stepBuilder("bulkImportPartitionStep")
-				.partitioner(worker)
-				.splitter(new PlannedPartitionSplitter(repository, WORKER_STEP, ImportPlanTasklet::partitions))
-				.partitionHandler(handler)
-				.build();
-		Step manifest = engine.stepBuilder("bulkImportManifestStep")
-				.tasklet(new ImportManifestTasklet(repository, table, WORKER_STEP, properties.requiresAccessToken(),
-						properties.retention(), Clock.systemUTC()), transactionManager)
-				.exceptionHandler(chunkRetry).listener(chunkRetry)
-				.build();
-		return engine.jobBuilder(JOB_NAME)
-				.listener(stateListener)
-				.start(plan)
-				.next(partitions)
-				.next(manifest)
-				.build();
+		return frame.build(BulkJobDefinition.named(JOB_NAME, "bulkImport")
+				.plan(new ImportPlanTasklet(table, hapiBulkImportSources))
+				// The tasklet opens its own transactions on HAPI's manager (writes, then the cursor).
+				.worker(WORKER_STEP, inputTasklet, new ResourcelessTransactionManager(), inputTasklet)
+				.partitions(ImportPlanTasklet::partitions)
+				// Referenced types first (see ImportTypeOrder).
+				.waves(partition -> ImportCursor.from(partition).partition().wave())
+				.manifest(new ImportManifestTasklet(repository, table, WORKER_STEP, properties.requiresAccessToken(),
+						properties.retention(), Clock.systemUTC()))
+				.build());
 	}
 }

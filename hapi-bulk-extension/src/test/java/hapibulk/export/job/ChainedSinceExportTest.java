@@ -10,12 +10,15 @@ import hapibulk.audit.BulkAudit;
 import hapibulk.config.BulkConfiguration;
 import hapibulk.export.ExportJobService;
 import hapibulk.export.ExportRequest;
+import hapibulk.imports.ImportJobService;
+import hapibulk.imports.ImportRequest;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobState;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
 import hapibulk.job.ManifestJson;
 import hapibulk.testsupport.JsonCompare;
+import hapibulk.testsupport.SyntheaData;
 import hapibulk.testsupport.TestDatabase;
 import hapibulk.testsupport.TestHapiServerConfig;
 import org.hl7.fhir.r4.model.Basic;
@@ -32,10 +35,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,19 +56,27 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Chained {@code _since} exports while HAPI writes in long transactions (as an import slice or a
- * large transaction Bundle does: lastUpdated stamped at the start, committed seconds later), over a
- * real HAPI JPA server (H2, or PostgreSQL with -Ppostgres).
+ * large transaction Bundle does: lastUpdated stamped at the start, committed seconds later), and while
+ * a real {@code $import} job runs, over a real HAPI JPA server (H2, or PostgreSQL with -Ppostgres).
  */
 @SpringJUnitConfig(classes = {TestHapiServerConfig.class, BulkConfiguration.class})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ChainedSinceExportTest {
 
 	static final Path files = tempDirectory();
+	static final Path inputs = tempDirectory();
+	/** Imported by the $import test (types no other test of this class writes, and what their references need). */
+	static final List<String> IMPORTED_TYPES = List.of("Organization", "Location", "Practitioner", "Patient", "Encounter",
+			"Condition");
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
 		registry.add("hapi.bulk.file-directory", () -> files.toString());
 		registry.add("hapi.bulk.export.page-size", () -> "20");
+		registry.add("hapi.bulk.import.directory", () -> inputs.toString());
+		// small slices, two at a time: many commits spread over the import's run, as the measured case
+		registry.add("hapi.bulk.import.chunk-size", () -> "50");
+		registry.add("hapi.bulk.import.parallel-writes", () -> "2");
 	}
 
 	@Autowired
@@ -76,6 +89,8 @@ class ChainedSinceExportTest {
 	BulkAudit audit;
 	@Autowired
 	PlatformTransactionManager transactionManager;
+	@Autowired
+	ImportJobService importJobService;
 
 	@Test
 	void export_whileAWriteStampedBeforeItIsOpen_waitsForItsCommitAndHoldsIt() throws Exception {
@@ -175,6 +190,49 @@ class ChainedSinceExportTest {
 		assertThat(timesExported.values()).containsOnly(1);
 		assertThat(afterTransactionTime).isEmpty();
 		assertThat(ownKickOffAudits).isEmpty();
+	}
+
+	@Test
+	void chainedSinceExports_whileARealImportRuns_holdEveryImportedResourceExactlyOnce() throws Exception {
+		// given: Synthea's files for five types in the import directory
+		List<ImportRequest.Input> inputFiles = new ArrayList<>();
+		Set<String> importedIds = new HashSet<>();
+		for (String type : IMPORTED_TYPES) {
+			Path file = Files.copy(SyntheaData.tenPatients().resolve(type + ".000.ndjson"), inputs.resolve(type + ".ndjson"),
+					StandardCopyOption.REPLACE_EXISTING);
+			inputFiles.add(new ImportRequest.Input(type, file.toUri().toString()));
+			SyntheaData.lines(type).forEach(line -> importedIds.add(type + "/" + JsonCompare.tree(line).get("id").asText()));
+		}
+
+		// when: the $import job runs, and exports are chained back to back, each _since the previous
+		// transactionTime, until one starts after the import finished
+		BulkJob importJob = importJobService.submit(new ImportRequest(null, null, null, inputFiles,
+				"http://localhost/fhir/$import"), null);
+		String types = String.join(",", IMPORTED_TYPES);
+		List<BulkJob> exports = new ArrayList<>();
+		Instant since = null;
+		boolean importDone = false;
+		while (!importDone) {
+			importDone = !table.find(importJob.id()).orElseThrow().state().isActive();
+			String url = "http://localhost/fhir/$export?_type=" + types + (since == null ? "" : "&_since=" + since);
+			BulkJob export = awaitDone(exportJobService.submit(ExportRequest.system(IMPORTED_TYPES, since, url), false).id());
+			exports.add(export);
+			since = export.transactionTime();
+		}
+
+		// then: the import stored every line, and the exports together hold each imported resource exactly once
+		assertThat(table.find(importJob.id()).orElseThrow().state()).isEqualTo(BulkJobState.COMPLETED);
+		Map<String, Integer> timesExported = new HashMap<>();
+		for (BulkJob export : exports) {
+			lines(export).keySet().forEach(key -> timesExported.merge(key, 1, Integer::sum));
+		}
+		long exportsHoldingSome = exports.stream().filter(export -> !lines(export).isEmpty()).count();
+		System.out.printf("chained-since-import db=%s imported=%d exports=%d exports_with_data=%d exported=%d%n",
+				TestDatabase.isPostgres() ? "postgres" : "h2", importedIds.size(), exports.size(), exportsHoldingSome,
+				timesExported.size());
+		assertThat(exportsHoldingSome).as("the import's resources spread over several exports").isGreaterThan(1);
+		assertThat(timesExported.keySet()).containsExactlyInAnyOrderElementsOf(importedIds);
+		assertThat(timesExported.values()).containsOnly(1);
 	}
 
 	private final List<Long> exportMillis = new ArrayList<>();
