@@ -31,20 +31,20 @@ record JobListQuery(String job, List<BulkJobState> states, BulkJobKind kind, int
 	static JobListQuery parse(Map<String, String[]> parameters) {
 		for (Map.Entry<String, String[]> parameter : parameters.entrySet()) {
 			if (!NAMES.contains(parameter.getKey())) {
-				throw bad(620, "Unknown parameter '" + parameter.getKey() + "'; $bulk-jobs takes " + String.join(", ",
+				throw bad(BulkErrors.code(620) + "Unknown parameter '" + parameter.getKey() + "'; $bulk-jobs takes " + String.join(", ",
 						List.of("job", "state", "kind", "_count", "page")));
 			}
 			if (parameter.getValue().length > 1) {
-				throw bad(627, "The parameter '" + parameter.getKey() + "' may be given only once");
+				throw bad(BulkErrors.code(627) + "The parameter '" + parameter.getKey() + "' may be given only once");
 			}
 		}
 		String job = value(parameters, "job");
 		if (job != null && parameters.keySet().stream().anyMatch(name -> !name.equals("job") && !name.startsWith("_"))) {
-			throw bad(628, "job shows one job; it takes no state, kind or page");
+			throw bad(BulkErrors.code(628) + "job shows one job; it takes no state, kind or page");
 		}
 		return new JobListQuery(job, states(value(parameters, "state")), kind(value(parameters, "kind")),
-				number(value(parameters, "_count"), DEFAULT_COUNT, MAX_COUNT, 623, "_count"),
-				number(value(parameters, "page"), 1, Integer.MAX_VALUE, 624, "page"));
+				number(value(parameters, "_count"), DEFAULT_COUNT, MAX_COUNT, BulkErrors.code(623) + "_count"),
+				number(value(parameters, "page"), 1, Integer.MAX_VALUE, BulkErrors.code(624) + "page"));
 	}
 
 	int offset() {
@@ -60,7 +60,7 @@ record JobListQuery(String job, List<BulkJobState> states, BulkJobKind kind, int
 			try {
 				states.add(BulkJobState.valueOf(part.strip().toUpperCase(Locale.ROOT)));
 			} catch (IllegalArgumentException e) {
-				throw bad(621, "Unknown state '" + part.strip() + "'; states are "
+				throw bad(BulkErrors.code(621) + "Unknown state '" + part.strip() + "'; states are "
 						+ Arrays.toString(BulkJobState.values()).toLowerCase(Locale.ROOT));
 			}
 		}
@@ -74,11 +74,12 @@ record JobListQuery(String job, List<BulkJobState> states, BulkJobKind kind, int
 		try {
 			return BulkJobKind.valueOf(text.strip().toUpperCase(Locale.ROOT));
 		} catch (IllegalArgumentException e) {
-			throw bad(622, "Unknown kind '" + text + "'; kinds are export and import");
+			throw bad(BulkErrors.code(622) + "Unknown kind '" + text + "'; kinds are export and import");
 		}
 	}
 
-	private static int number(String text, int absent, int max, int code, String name) {
+	/** @param name the parameter's name, after its error code */
+	private static int number(String text, int absent, int max, String name) {
 		if (text == null) {
 			return absent;
 		}
@@ -90,7 +91,7 @@ record JobListQuery(String job, List<BulkJobState> states, BulkJobKind kind, int
 		} catch (NumberFormatException e) {
 			// answered below
 		}
-		throw bad(code, name + " must be a whole number from 1 to " + max);
+		throw bad(name + " must be a whole number from 1 to " + max);
 	}
 
 	/** A parameter's value; an empty one counts as absent. */
@@ -99,7 +100,7 @@ record JobListQuery(String job, List<BulkJobState> states, BulkJobKind kind, int
 		return values == null || values.length == 0 || values[0].isBlank() ? null : values[0];
 	}
 
-	private static InvalidRequestException bad(int code, String message) {
-		return new InvalidRequestException(BulkErrors.code(code) + message);
+	private static InvalidRequestException bad(String message) {
+		return new InvalidRequestException(message);
 	}
 }
