@@ -49,6 +49,15 @@ public class BulkAuthorization {
 		return grant.unrestricted() || (owner != null && Objects.equals(owner, grant.clientId()));
 	}
 
+	/**
+	 * Whether the caller is an administrator of bulk jobs: anyone in mode none, else a token holding
+	 * {@link ScopeSet#ADMIN_SCOPE}. Being one allows seeing and cancelling any job, and nothing of the data.
+	 */
+	public boolean isAdmin(RequestDetails request) {
+		AccessGrant grant = grant(request);
+		return grant.unrestricted() || (grant.scopes() != null && grant.scopes().admin());
+	}
+
 	public static ForbiddenOperationException forbidden(int code, String message) {
 		return new ForbiddenOperationException(BulkErrors.code(code) + message);
 	}

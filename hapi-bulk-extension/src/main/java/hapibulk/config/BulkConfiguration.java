@@ -3,6 +3,7 @@ package hapibulk.config;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.dao.IFulltextSearchSvc;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
+import hapibulk.admin.BulkJobsProvider;
 import hapibulk.audit.BulkAudit;
 import hapibulk.auth.BulkAuthorization;
 import hapibulk.auth.SearchReach;
@@ -183,12 +184,12 @@ public class BulkConfiguration {
 			BulkAuthorization authorization, BulkAudit audit, BulkAuthConfiguration.AuthInterceptors authInterceptors,
 			ListableBeanFactory beanFactory, RestfulServerStartupGate startupGate,
 			ObjectProvider<IFulltextSearchSvc> fullTextSearch, ServerBaseUrl baseUrl, SearchReach searchReach,
-			BulkMetrics metrics) {
+			BulkMetrics metrics, BulkJobTable table, BulkBatchEngine engine) {
 		List<Object> interceptors = new ArrayList<>(List.of(new BulkCapabilityStatementInterceptor(),
 				new ExportCapabilityStatementInterceptor(compartment, properties.export().includeReferencedResources(),
 						() -> fullTextSearch.getIfAvailable() != null && !fullTextSearch.getIfAvailable().isDisabled()),
 				new hapibulk.support.BulkExceptionAnswers(List.of("$export", BulkImportProvider.OPERATION,
-						BulkStatusProvider.OPERATION, BulkFileProvider.OPERATION))));
+						BulkStatusProvider.OPERATION, BulkFileProvider.OPERATION, BulkJobsProvider.OPERATION))));
 		interceptors.addAll(authInterceptors.interceptors());
 		if (metrics.isOn()) {
 			interceptors.add(new RequestMeters(metrics, java.util.Map.of("$export", "export",
@@ -204,7 +205,9 @@ public class BulkConfiguration {
 						baseUrl),
 				new BulkStatusProvider(jobService, properties.retryAfter(), properties.requiresAccessToken(),
 						Clock.systemUTC(), authorization, audit, baseUrl),
-				new BulkFileProvider(jobService, fileStore, authorization, audit)),
+				new BulkFileProvider(jobService, fileStore, authorization, audit),
+				new BulkJobsProvider(table, engine, fileStore, authorization, audit, baseUrl, properties.retryAfter(),
+						Clock.systemUTC())),
 				interceptors, beanFactory, startupGate, baseUrl);
 	}
 

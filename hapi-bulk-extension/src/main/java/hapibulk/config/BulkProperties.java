@@ -1,5 +1,6 @@
 package hapibulk.config;
 
+import hapibulk.admin.AdminPageSettings;
 import hapibulk.audit.AuditSettings;
 import hapibulk.auth.AuthSettings;
 import hapibulk.imports.ImportSettings;
@@ -42,6 +43,7 @@ import java.time.Duration;
  * @param storage        where bulk files live (local or S3, encrypted or not) and the room they may take
  *                       ({@code hapi.bulk.storage.*})
  * @param cluster        node leases, for several nodes on one database (hapi.bulk.cluster.*)
+ * @param adminPage      the operators' job page ({@code hapi.bulk.admin-page.*}, off by default)
  */
 @ConfigurationProperties(BulkProperties.PREFIX)
 public record BulkProperties(
@@ -59,7 +61,8 @@ public record BulkProperties(
 		@DefaultValue @NestedConfigurationProperty RecoverySettings recovery,
 		@DefaultValue @NestedConfigurationProperty StorageSettings storage,
 		String serverBaseUrl,
-		@DefaultValue @NestedConfigurationProperty ClusterSettings cluster) {
+		@DefaultValue @NestedConfigurationProperty ClusterSettings cluster,
+		@DefaultValue @NestedConfigurationProperty AdminPageSettings adminPage) {
 
 	public static final String PREFIX = "hapi.bulk";
 

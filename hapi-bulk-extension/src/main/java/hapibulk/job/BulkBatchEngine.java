@@ -28,7 +28,11 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.transaction.PlatformTransactionManager;
 
 import javax.sql.DataSource;
+import java.time.Instant;
 import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -235,6 +239,23 @@ public class BulkBatchEngine implements DisposableBean {
 
 	private boolean handedOver(String jobId) {
 		return handedOver.contains(jobId);
+	}
+
+	/** The step executions of a job execution, in the order they started (empty when Spring Batch has none). */
+	public List<StepProgress> steps(long executionId) {
+		JobExecution execution = jobExplorer.getJobExecution(executionId);
+		if (execution == null) {
+			return List.of();
+		}
+		return execution.getStepExecutions().stream()
+				.sorted(Comparator.comparing(StepExecution::getId))
+				.map(step -> new StepProgress(step.getStepName(), step.getStatus().name(), step.getWriteCount(),
+						step.getCommitCount(), instant(step.getStartTime()), instant(step.getEndTime())))
+				.toList();
+	}
+
+	private static Instant instant(LocalDateTime time) {
+		return time == null ? null : time.atZone(ZoneId.systemDefault()).toInstant();
 	}
 
 	/** Asks a running execution to stop; its steps see it at their next chunk boundary. */

@@ -10,6 +10,8 @@ import org.springframework.batch.core.JobExecutionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Instant;
+import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +42,8 @@ public class BulkJobStateListener implements JobExecutionListener {
 	@Override
 	public void beforeJob(JobExecution execution) {
 		table.transition(jobId(execution), BulkJobState.ACCEPTED, BulkJobState.RUNNING);
+		table.markStarted(jobId(execution), execution.getStartTime() == null ? Instant.now()
+				: execution.getStartTime().atZone(ZoneId.systemDefault()).toInstant());
 	}
 
 	@Override

@@ -183,6 +183,25 @@ public final class BulkErrorRegister {
 		use(503, NO_STATUS, "The server does not start: HAPI partitioning is on, which the extension does not support yet.",
 				"Turn partitioning or the extension off.");
 
+		// 620-649: the administrators' job API ($bulk-jobs)
+		use(620, 400, "`$bulk-jobs` with a parameter it does not know.",
+				"Use `job`, `state`, `kind`, `_count` and `page` only.");
+		use(621, 400, "A `$bulk-jobs` `state` that names no job state.",
+				"Use `accepted`, `running`, `completed`, `failed`, `cancelled` or `deleted` (comma-separated).");
+		use(622, 400, "A `$bulk-jobs` `kind` that is neither `export` nor `import`.",
+				"Send `export` or `import`.");
+		use(623, 400, "A `$bulk-jobs` `_count` that is not a whole number from 1 to 100.",
+				"Send a number from 1 to 100.");
+		use(624, 400, "A `$bulk-jobs` `page` that is not a whole number from 1.",
+				"Send a page number from 1 (or follow `next`).");
+		use(625, 403, "`$bulk-jobs` with a token that lacks the `system/bulk-admin` scope.",
+				"Register the client with `system/bulk-admin` and ask for it (see administration.md).");
+		use(626, 404, "`$bulk-jobs?job=` names no job.",
+				"Check the job id.");
+		use(627, 400, "A `$bulk-jobs` parameter given twice.",
+				"Give it once; several states go in one comma-separated `state`.");
+		use(628, 400, "`$bulk-jobs` with `job` and also `state`, `kind` or `page`.",
+				"Ask for one job, or for a list.");
 		// 650-669: node leases (several nodes on one database)
 		use(650, NO_STATUS, "The server does not start: `hapi.bulk.cluster.node-id` is blank or longer than 200 characters.",
 				"Fix the setting, or leave it unset for a generated id.");

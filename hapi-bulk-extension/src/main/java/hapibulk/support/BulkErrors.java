@@ -31,6 +31,9 @@ package hapibulk.support;
  * token's scopes do not cover</li>
  * <li>5xx: start-up and the host: refused while starting 501, HAPI's bulk poll operations 502, partitioned host
  * 503 (501-519)</li>
+ * <li>620-649: the administrators' job API ({@code $bulk-jobs}): 620 an unknown parameter, 621 an unknown
+ * state, 622 an unknown kind, 623 a bad {@code _count}, 624 a bad {@code page}, 625 no admin scope (403), 626 no
+ * such job (404), 627 a repeated parameter, 628 {@code job} with list parameters</li>
  * <li>410-439: reliability: the database away for a status lookup (410 timeout, 411 error), a kick-off (412)
  * or a cancel (416); no room for files (413); a client's file quota (414); a job given up after its retries (415)</li>
  * <li>650-669: several nodes on one database (see docs/cluster.md): start-up settings refused, a node id (650) or
