@@ -1,17 +1,13 @@
 package hapibulk.bench;
 
-import hapibulk.storage.BulkFileAppender;
 import hapibulk.storage.BulkFileStore;
-
-import java.io.IOException;
-import java.util.Optional;
-import java.util.OptionalLong;
+import hapibulk.storage.ForwardingFileStore;
 
 /**
  * The host's own {@link BulkFileStore} (the extension's backs off): local files or S3, switched between
  * measured exports, so both run in one process on one database.
  */
-final class SwitchableFileStore implements BulkFileStore {
+final class SwitchableFileStore extends ForwardingFileStore {
 
 	private volatile BulkFileStore current;
 
@@ -24,27 +20,7 @@ final class SwitchableFileStore implements BulkFileStore {
 	}
 
 	@Override
-	public BulkFileAppender openAppender(String jobId, String fileName, long committedLength) throws IOException {
-		return current.openAppender(jobId, fileName, committedLength);
-	}
-
-	@Override
-	public Optional<StoredFile> find(String jobId, String fileName) {
-		return current.find(jobId, fileName);
-	}
-
-	@Override
-	public void deleteAll(String jobId) throws IOException {
-		current.deleteAll(jobId);
-	}
-
-	@Override
-	public long bytesHeld(String jobId) throws IOException {
-		return current.bytesHeld(jobId);
-	}
-
-	@Override
-	public OptionalLong usableSpace() {
-		return current.usableSpace();
+	protected BulkFileStore delegate() {
+		return current;
 	}
 }

@@ -16,7 +16,6 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * Encrypts the files of another store at rest with AES-256-GCM (the JDK's {@code javax.crypto}). A GCM
@@ -31,7 +30,7 @@ import java.util.OptionalLong;
  * what the manifest counts and hashes); the committed length a writer restarts from is mapped to the
  * record boundary on disk by walking the record headers.
  */
-public class EncryptedFileStore implements BulkFileStore {
+public class EncryptedFileStore extends ForwardingFileStore {
 
 	static final int RECORD_BYTES = 1 << 20;
 	private static final int LENGTH_BYTES = 4;
@@ -50,6 +49,11 @@ public class EncryptedFileStore implements BulkFileStore {
 	}
 
 	/** The key of {@code hapi.bulk.storage.encryption-key}: base64 of 32 bytes. */
+	@Override
+	protected BulkFileStore delegate() {
+		return stored;
+	}
+
 	public static SecretKey key(String base64) {
 		byte[] bytes;
 		try {
@@ -88,21 +92,6 @@ public class EncryptedFileStore implements BulkFileStore {
 				return new OpeningInputStream(file.open(), jobId, fileName);
 			}
 		});
-	}
-
-	@Override
-	public void deleteAll(String jobId) throws IOException {
-		stored.deleteAll(jobId);
-	}
-
-	@Override
-	public long bytesHeld(String jobId) throws IOException {
-		return stored.bytesHeld(jobId);
-	}
-
-	@Override
-	public OptionalLong usableSpace() {
-		return stored.usableSpace();
 	}
 
 	/** Where the record that starts at plaintext offset {@code plaintextOffset} starts in the stored file. */

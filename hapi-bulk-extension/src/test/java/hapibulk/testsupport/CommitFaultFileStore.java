@@ -2,11 +2,10 @@ package hapibulk.testsupport;
 
 import hapibulk.storage.BulkFileAppender;
 import hapibulk.storage.BulkFileStore;
+import hapibulk.storage.ForwardingFileStore;
 import org.springframework.dao.TransientDataAccessResourceException;
 
 import java.io.IOException;
-import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -15,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The failure is a transient database error, so the step runs the chunk again from its committed cursor,
  * the path a restart after a crash takes too.
  */
-public final class CommitFaultFileStore implements BulkFileStore {
+public final class CommitFaultFileStore extends ForwardingFileStore {
 
 	private final BulkFileStore delegate;
 	private final AtomicInteger commitsBeforeFault = new AtomicInteger(-1);
@@ -23,6 +22,11 @@ public final class CommitFaultFileStore implements BulkFileStore {
 
 	public CommitFaultFileStore(BulkFileStore delegate) {
 		this.delegate = delegate;
+	}
+
+	@Override
+	protected BulkFileStore delegate() {
+		return delegate;
 	}
 
 	/** The commit after the next {@code commits} stores its bytes, then fails once. */
@@ -63,23 +67,4 @@ public final class CommitFaultFileStore implements BulkFileStore {
 		};
 	}
 
-	@Override
-	public Optional<StoredFile> find(String jobId, String fileName) {
-		return delegate.find(jobId, fileName);
-	}
-
-	@Override
-	public void deleteAll(String jobId) throws IOException {
-		delegate.deleteAll(jobId);
-	}
-
-	@Override
-	public long bytesHeld(String jobId) throws IOException {
-		return delegate.bytesHeld(jobId);
-	}
-
-	@Override
-	public OptionalLong usableSpace() {
-		return delegate.usableSpace();
-	}
 }
