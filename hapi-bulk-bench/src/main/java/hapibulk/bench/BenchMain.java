@@ -1,7 +1,7 @@
 package hapibulk.bench;
 
 /**
- * The benchmark's entry point (README, "The benchmark"): every database named in
+ * The benchmark's entry point (docs/performance.md, "The benchmark"): every database named in
  * {@code bench.databases}, then the summary lines, the table and {@code results.json}.
  */
 public final class BenchMain {

@@ -5,9 +5,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The benchmark's parameters, from {@code -Dbench.*} system properties (the bench module's pom passes them). */
+/**
+ * The benchmark's parameters, from {@code -Dbench.*} system properties (the bench module's pom passes them).
+ * {@code storages} ({@code bench.storage}): {@code local} (default), or {@code local,s3} to measure our system
+ * export to S3 too (s3proxy in this process), against the same export to local files.
+ */
 record BenchSettings(int resources, int importResources, List<String> databases, int runs, int threads, Path dir,
-		Path datasets, List<String> contenders, List<String> operations, boolean latency) {
+		Path datasets, List<String> contenders, List<String> operations, boolean latency, List<String> storages) {
 
 	/** Whether this contender is measured ({@code bench.contenders}, default all; e.g. ours,floor while profiling). */
 	boolean runs(Contenders.Role role) {
@@ -29,7 +33,8 @@ record BenchSettings(int resources, int importResources, List<String> databases,
 				Path.of(System.getProperty("bench.datasets", "src-it/datasets/synthea-10-patients")),
 				List.of(System.getProperty("bench.contenders", "builtin,ours,floor").split(",")),
 				List.of(System.getProperty("bench.operations", "export,import").split(",")),
-				Boolean.parseBoolean(System.getProperty("bench.latency", "true")));
+				Boolean.parseBoolean(System.getProperty("bench.latency", "true")),
+				List.of(System.getProperty("bench.storage", "local").split(",")));
 	}
 
 	Map<String, Object> asMap() {
@@ -41,6 +46,7 @@ record BenchSettings(int resources, int importResources, List<String> databases,
 		map.put("threads", threads);
 		map.put("contenders", contenders);
 		map.put("operations", operations);
+		map.put("storage", storages);
 		map.put("cores", Runtime.getRuntime().availableProcessors());
 		map.put("max_heap_mb", Runtime.getRuntime().maxMemory() / (1024 * 1024));
 		map.put("java", System.getProperty("java.version"));

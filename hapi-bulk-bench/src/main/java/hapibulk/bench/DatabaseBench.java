@@ -24,6 +24,9 @@ import hapibulk.export.job.StoredResourceReader;
 import hapibulk.job.BulkJobService;
 import hapibulk.imports.ImportJobService;
 import hapibulk.job.BulkJobTable;
+import hapibulk.storage.BulkFileStore;
+import hapibulk.storage.LocalFileStore;
+import hapibulk.storage.s3.S3FileStore;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -109,6 +112,9 @@ final class DatabaseBench {
 			}
 			if (settings.measures("export") && settings.runs(Role.OURS)) {
 				measureCompartmentExports(context, exports.get(Role.OURS));
+				if (settings.storages().contains("s3")) {
+					measureS3Export(context, dir, exports.get(Role.OURS));
+				}
 			}
 
 			if (settings.latency()) {
@@ -180,6 +186,28 @@ final class DatabaseBench {
 		}
 	}
 
+	/**
+	 * Our system export again, its files in S3 (s3proxy on loopback in this process, filesystem back end),
+	 * held against the same export to local files by the time per exported resource.
+	 */
+	private void measureS3Export(AnnotationConfigApplicationContext context, Path dir, Measured local) throws Exception {
+		SwitchableFileStore store = context.getBean(SwitchableFileStore.class);
+		BulkFileStore localStore = new LocalFileStore(dir.resolve("ours-files"));
+		try (BenchS3Server s3 = new BenchS3Server(dir.resolve("s3")); S3FileStore s3Store = s3.store()) {
+			store.use(s3Store);
+			OursExport export = new OursExport(context.getBean(ExportJobService.class),
+					context.getBean(BulkJobTable.class), context.getBean(BulkJobService.class));
+			Measured measured = measure("export-s3 OURS", run -> export.export(SyntheaCopies.DEPENDENCY_ORDER, run),
+					export::cleanUp);
+			Map<Role, Measured> byRole = BenchResults.newRoleMap();
+			byRole.put(Role.OURS, measured);
+			results.add(new Row("export-s3", kind, (int) measured.resources(), byRole));
+			results.addPerResourceRatio(kind, "export-s3", measured, local);
+		} finally {
+			store.use(localStore);
+		}
+	}
+
 	/** One timed run; the set-up in {@code run} that precedes the timing is the data generation only. */
 	interface TimedRun {
 		Outcome run(int run) throws Exception;
@@ -227,7 +255,7 @@ final class DatabaseBench {
 		return count == null ? 0 : count;
 	}
 
-	private static AnnotationConfigApplicationContext context(BenchDatabase database, Path dir, String filesUrl) {
+	private AnnotationConfigApplicationContext context(BenchDatabase database, Path dir, String filesUrl) {
 		AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
 		Map<String, Object> properties = new HashMap<>(Map.of(
 				"hapi.bulk.file-directory", dir.resolve("ours-files").toString(),
@@ -236,7 +264,7 @@ final class DatabaseBench {
 				// The latency clients carry no tokens; the server's own AuditEvents would be extra data.
 				"hapi.bulk.auth.mode", "none",
 				"hapi.bulk.audit.store-events", "false",
-				// As the README advises: without it a type's pages walk every type's keys.
+				// As docs/performance.md advises: without it a type's pages walk every type's keys.
 				"hapi.bulk.export.create-type-index", "true",
 				// Patient and Group exports hold what their compartments reference (the IG's ONC use).
 				"hapi.bulk.export.include-referenced-resources", "true",
@@ -246,6 +274,11 @@ final class DatabaseBench {
 				.forEach(name -> properties.put(name, System.getProperty(name)));
 		context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("bench", properties));
 		context.registerBean(BenchDatabase.class, () -> database);
+		if (settings.storages().contains("s3")) {
+			// Registered before the extension's configuration: its own store backs off (a host's bean wins).
+			context.registerBean(SwitchableFileStore.class,
+					() -> new SwitchableFileStore(new LocalFileStore(dir.resolve("ours-files"))));
+		}
 		context.register(BenchHapiConfig.class, BulkConfiguration.class);
 		context.refresh();
 		return context;

@@ -11,7 +11,11 @@ public enum AuditAction {
 	JOB_CANCELLED("job-cancelled", "D"),
 	IMPORT_STARTED("import-started", "C"),
 	IMPORT_FINISHED("import-finished", "C"),
-	ACCESS_REFUSED("access-refused", "E");
+	ACCESS_REFUSED("access-refused", "E"),
+	/** An administrator looked at one job in detail ({@code $bulk-jobs?job=}). */
+	ADMIN_JOB_VIEWED("admin-job-viewed", "R"),
+	/** An administrator cancelled (or deleted) a job of another client. */
+	ADMIN_JOB_CANCELLED("admin-job-cancelled", "D");
 
 	private final String code;
 	private final String fhirAction;

@@ -80,9 +80,9 @@ public record AuthSettings(
 	}
 
 	/**
-	 * @param issuer   the {@code iss} every access token must carry
+	 * @param issuer   the iss every access token must carry
 	 * @param jwksUrl  where the issuer publishes its signing keys
-	 * @param audience the {@code aud} tokens must name (required: without it a token the issuer made for any
+	 * @param audience the aud tokens must name (required: without it a token the issuer made for any
 	 *                 other resource server would be accepted here)
 	 */
 	public record External(String issuer, String jwksUrl, String audience) {}
@@ -93,7 +93,7 @@ public record AuthSettings(
 	 *
 	 * @param perAddressPerMinute token requests one address may make per minute (then 429)
 	 * @param perClientPerMinute  token requests naming one registered client may make per minute (then 429)
-	 * @param jwksRefetchInterval a client's JWKS is fetched again for an unknown {@code kid} at most once in this time
+	 * @param jwksRefetchInterval a client's JWKS is fetched again for an unknown kid at most once in this time
 	 * @param refusalAuditInterval one AuditEvent per client and reason in this time; further refusals are counted
 	 *                            and the count goes into the next one
 	 */

@@ -38,7 +38,7 @@ import java.util.function.Consumer;
 public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor {
 
 	/** Operations whose providers do their own checks. */
-	static final List<String> BULK_SERVER_OPERATIONS = List.of("$export", "$bulk-status", "$bulk-file");
+	static final List<String> BULK_SERVER_OPERATIONS = List.of("$export", "$bulk-status", "$bulk-file", "$bulk-jobs");
 
 	private final SearchReach searchReach;
 

@@ -10,38 +10,67 @@ import java.util.TreeSet;
 /**
  * The scopes a client holds: what it may do to which resource types. Texts are kept as granted, so
  * a token's {@code scope} echoes what the client asked for (v1 stays v1).
+ *
+ * @param admin whether {@link #ADMIN_SCOPE} is held: the job administration API, and no FHIR data
  */
-public record ScopeSet(List<SmartScope> scopes, List<String> texts) {
+public record ScopeSet(List<SmartScope> scopes, List<String> texts, boolean admin) {
+
+	/**
+	 * The administrators' scope: see and cancel every bulk job ({@code $bulk-jobs}, {@code DELETE $bulk-status}).
+	 * Deliberately not shaped like a SMART resource scope, so that nothing that reads scopes as resource types
+	 * (here or in another server) takes it for access to data.
+	 */
+	public static final String ADMIN_SCOPE = "system/bulk-admin";
 
 	public ScopeSet {
 		scopes = List.copyOf(scopes);
 		texts = List.copyOf(texts);
 	}
 
+	public ScopeSet(List<SmartScope> scopes, List<String> texts) {
+		this(scopes, texts, false);
+	}
+
 	/** Parses a space (or comma) separated scope string; any scope this server does not know fails it. */
 	public static ScopeSet parse(String text, Set<String> knownTypes) throws InvalidScopeException {
 		List<SmartScope> scopes = new ArrayList<>();
 		Set<String> texts = new LinkedHashSet<>();
+		boolean admin = false;
 		for (String part : split(text)) {
+			if (part.equals(ADMIN_SCOPE)) {
+				admin = true;
+				continue;
+			}
 			SmartScope scope = SmartScope.parse(part, knownTypes)
 					.orElseThrow(() -> new InvalidScopeException("Unknown or unsupported scope '" + part + "'"));
 			scopes.add(scope);
 			texts.add(part);
 		}
-		return new ScopeSet(scopes, List.copyOf(texts));
+		return withAdmin(scopes, List.copyOf(texts), admin);
+	}
+
+	/** The admin scope's text goes last, so that texts and scopes keep their positions. */
+	private static ScopeSet withAdmin(List<SmartScope> scopes, List<String> texts, boolean admin) {
+		List<String> allTexts = new ArrayList<>(texts);
+		if (admin) {
+			allTexts.add(ADMIN_SCOPE);
+		}
+		return new ScopeSet(scopes, allTexts, admin);
 	}
 
 	/** Like {@link #parse}, but skips what it does not understand (scopes in a foreign server's token). */
 	public static ScopeSet parseLenient(String text, Set<String> knownTypes) {
 		List<SmartScope> scopes = new ArrayList<>();
 		List<String> texts = new ArrayList<>();
+		boolean admin = false;
 		for (String part : split(text)) {
+			admin |= part.equals(ADMIN_SCOPE);
 			SmartScope.parse(part, knownTypes).ifPresent(scope -> {
 				scopes.add(scope);
 				texts.add(part);
 			});
 		}
-		return new ScopeSet(scopes, texts);
+		return withAdmin(scopes, texts, admin);
 	}
 
 	static List<String> split(String text) {
@@ -56,7 +85,8 @@ public record ScopeSet(List<SmartScope> scopes, List<String> texts) {
 
 	/**
 	 * What of {@code requested} this (registered) set allows: a requested scope it covers whole is
-	 * kept as written, one it covers in part is narrowed (written in v2 syntax), others are dropped.
+	 * kept as written, one it covers in part is narrowed (written in v2 syntax), others are dropped. The admin
+	 * scope is granted only to a client registered with it.
 	 */
 	public ScopeSet grant(ScopeSet requested) {
 		List<SmartScope> granted = new ArrayList<>();
@@ -75,7 +105,7 @@ public record ScopeSet(List<SmartScope> scopes, List<String> texts) {
 				});
 			}
 		}
-		return new ScopeSet(granted, List.copyOf(texts));
+		return withAdmin(granted, List.copyOf(texts), admin && requested.admin);
 	}
 
 	/** Whether this set allows everything {@code scope} asks for. */
@@ -90,8 +120,9 @@ public record ScopeSet(List<SmartScope> scopes, List<String> texts) {
 		return true;
 	}
 
+	/** Whether nothing at all is held (neither data scopes nor the admin scope). */
 	public boolean isEmpty() {
-		return scopes.isEmpty();
+		return scopes.isEmpty() && !admin;
 	}
 
 	public boolean allows(Permission permission, String type) {

@@ -3,6 +3,7 @@ package hapibulk.auth;
 import hapibulk.audit.AuditAction;
 import hapibulk.audit.AuditRecord;
 import hapibulk.audit.BulkAudit;
+import hapibulk.metrics.BulkMetrics;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -29,10 +30,12 @@ public class TokenEndpoint {
 	private final RateLimiter perAddress;
 	private final RateLimiter perClient;
 	private final TokenRefusals refusals;
+	private final BulkMetrics metrics;
 
+	/** @param metrics counts issued tokens ({@code hapi.bulk.tokens.issued}); refusals count themselves */
 	public TokenEndpoint(ClientAssertionVerifier assertions, AccessTokens tokens, Set<String> knownTypes,
 			BulkAudit audit, RegisteredClients clients, RateLimiter perAddress, RateLimiter perClient,
-			TokenRefusals refusals) {
+			TokenRefusals refusals, BulkMetrics metrics) {
 		this.assertions = assertions;
 		this.tokens = tokens;
 		this.knownTypes = knownTypes;
@@ -41,6 +44,7 @@ public class TokenEndpoint {
 		this.perAddress = perAddress;
 		this.perClient = perClient;
 		this.refusals = refusals;
+		this.metrics = metrics;
 	}
 
 	/** The RFC 6749 §5.1 success body. */
@@ -93,6 +97,7 @@ public class TokenEndpoint {
 					tokens.lifetime().toSeconds(), granted.text().orElseThrow());
 			audit.record(new AuditRecord(AuditAction.TOKEN_ISSUED, clientId, address, "token", true,
 					details("scope", response.scope(), "patient", client.patient())));
+			metrics.tokenIssued();
 			return response;
 		} catch (OAuthError e) {
 			refusals.refused(clientId, claimed, address, e);

@@ -3,6 +3,7 @@ package hapibulk.auth;
 import hapibulk.audit.AuditAction;
 import hapibulk.audit.AuditRecord;
 import hapibulk.audit.BulkAudit;
+import hapibulk.metrics.BulkMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,14 +31,21 @@ public class TokenRefusals {
 	private final Clock clock;
 	private final Map<String, Window> windows = new ConcurrentHashMap<>();
 	private final AtomicLong total = new AtomicLong();
+	private final BulkMetrics metrics;
 
 	/** @param notAudited refusals of this key counted but not audited since {@code start} */
 	private record Window(Instant start, long notAudited, long carried) {}
 
 	public TokenRefusals(BulkAudit audit, Duration interval, Clock clock) {
+		this(audit, interval, clock, BulkMetrics.none());
+	}
+
+	/** @param metrics counts every refusal by its OAuth error ({@code hapi.bulk.tokens.refused}) */
+	public TokenRefusals(BulkAudit audit, Duration interval, Clock clock, BulkMetrics metrics) {
 		this.audit = audit;
 		this.interval = interval;
 		this.clock = clock;
+		this.metrics = metrics;
 	}
 
 	/**
@@ -46,6 +54,8 @@ public class TokenRefusals {
 	 */
 	public void refused(String clientId, String claimed, String address, OAuthError error) {
 		total.incrementAndGet();
+		// A rate-limited request is invalid_request to the client, but a reason of its own to an operator.
+		metrics.tokenRefused(error.status() == 429 ? "too_many_requests" : error.error());
 		Instant now = clock.instant();
 		String key = (claimed == null ? "-" : claimed) + "|" + error.error();
 		Window window = windows.compute(key, (k, old) -> {

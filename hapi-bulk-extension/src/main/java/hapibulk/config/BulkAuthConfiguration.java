@@ -22,6 +22,7 @@ import hapibulk.auth.RateLimiter;
 import hapibulk.auth.SearchReach;
 import hapibulk.auth.TokenRefusals;
 import hapibulk.job.BulkSchemaInitializer;
+import hapibulk.metrics.BulkMetrics;
 import hapibulk.support.ServerBaseUrl;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import org.slf4j.Logger;
@@ -78,7 +79,7 @@ public class BulkAuthConfiguration {
 	@Bean
 	public AuthInterceptors hapiBulkAuthInterceptors(BulkProperties properties, FhirContext fhirContext,
 			DataSource dataSource, BulkSchemaInitializer schema, BulkAudit audit, ServerBaseUrl baseUrl,
-			SearchReach searchReach) {
+			SearchReach searchReach, BulkMetrics metrics) {
 		AuthSettings auth = properties.auth();
 		Set<String> types = fhirContext.getResourceTypes();
 		List<Object> interceptors = new ArrayList<>();
@@ -101,7 +102,8 @@ public class BulkAuthConfiguration {
 				interceptors.add(new SmartEndpointsInterceptor(new TokenEndpoint(assertions, tokens, types, audit, clients,
 						new RateLimiter(limits.perAddressPerMinute(), 100_000, Clock.systemUTC()),
 						new RateLimiter(limits.perClientPerMinute(), 100_000, Clock.systemUTC()),
-						new TokenRefusals(audit, limits.refusalAuditInterval(), Clock.systemUTC())), baseUrl));
+						new TokenRefusals(audit, limits.refusalAuditInterval(), Clock.systemUTC(), metrics), metrics),
+						baseUrl));
 				interceptors.add(new SmartCapabilityStatementInterceptor(baseUrl));
 				verifier = tokens::verify;
 				if (clients.size() == 0) {

@@ -15,5 +15,5 @@ import org.springframework.context.annotation.Import;
 		"org.springframework.boot.autoconfigure.orm.jpa.HibernateJpaAutoConfiguration"})
 @ConditionalOnClass(RestfulServer.class)
 @ConditionalOnProperty(prefix = BulkProperties.PREFIX, name = "enabled", havingValue = "true")
-@Import(BulkConfiguration.class)
+@Import({BulkConfiguration.class, BulkAdminPageConfiguration.class})
 public class BulkAutoConfiguration {}

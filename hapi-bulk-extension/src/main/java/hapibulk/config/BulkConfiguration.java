@@ -3,6 +3,7 @@ package hapibulk.config;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.dao.IFulltextSearchSvc;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
+import hapibulk.admin.BulkJobsProvider;
 import hapibulk.audit.BulkAudit;
 import hapibulk.auth.BulkAuthorization;
 import hapibulk.auth.SearchReach;
@@ -39,12 +40,16 @@ import hapibulk.job.ChunkRetryOnTransientErrors;
 import hapibulk.job.ExpiredJobSweeper;
 import hapibulk.job.JobWatchdog;
 import hapibulk.job.InterruptedJobRestarter;
+import hapibulk.job.JobMeters;
+import hapibulk.metrics.BulkMetrics;
+import hapibulk.metrics.RequestMeters;
 import hapibulk.storage.BulkFileStore;
-import hapibulk.storage.LocalFileStore;
+import hapibulk.storage.BulkFileStores;
 import org.springframework.batch.core.Job;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -68,7 +73,8 @@ import java.util.List;
  * names carry a {@code hapiBulk} prefix, because HAPI's starter forbids bean overriding.
  */
 @Configuration(proxyBeanMethods = false)
-@Import({ExportJobConfig.class, ImportJobConfig.class, BulkAuthConfiguration.class, ClusterConfiguration.class})
+@Import({ExportJobConfig.class, ImportJobConfig.class, BulkAuthConfiguration.class, BulkMetricsConfiguration.class,
+		ClusterConfiguration.class})
 public class BulkConfiguration {
 
 	@Bean
@@ -91,9 +97,9 @@ public class BulkConfiguration {
 
 	@Bean
 	public BulkBatchEngine hapiBulkBatchEngine(DataSource dataSource, PlatformTransactionManager transactionManager,
-			BulkProperties properties, BulkSchemaInitializer schema) throws Exception {
+			BulkProperties properties, BulkSchemaInitializer schema, BulkMetrics metrics) throws Exception {
 		return new BulkBatchEngine(dataSource, transactionManager, properties.concurrentJobs(),
-				properties.workerThreads(), schema, properties.recovery());
+				properties.workerThreads(), schema, properties.recovery(), metrics);
 	}
 
 	/** This node's lease: registered before any job row of this node can exist. */
@@ -113,9 +119,11 @@ public class BulkConfiguration {
 		return new BulkJobFiles(new JdbcTemplate(dataSource));
 	}
 
+	/** Local files or S3 ({@code hapi.bulk.storage.type}); a host's own {@link BulkFileStore} bean replaces it. */
 	@Bean
+	@ConditionalOnMissingBean(BulkFileStore.class)
 	public BulkFileStore hapiBulkFileStore(BulkProperties properties) {
-		return new LocalFileStore(properties.fileDirectory());
+		return BulkFileStores.create(properties.storage(), properties.fileDirectory());
 	}
 
 	@Bean
@@ -157,8 +165,8 @@ public class BulkConfiguration {
 
 	@Bean
 	public BulkJobStateListener hapiBulkJobStateListener(BulkJobTable table, BulkJobService jobService,
-			BulkAudit audit) {
-		return new BulkJobStateListener(table, jobService, audit);
+			BulkAudit audit, BulkMetrics metrics) {
+		return new BulkJobStateListener(table, jobService, audit, new JobMeters(metrics, Clock.systemUTC()));
 	}
 
 	@Bean
@@ -189,13 +197,18 @@ public class BulkConfiguration {
 			BulkFileStore fileStore, BulkProperties properties, ImportJobService importJobService,
 			BulkAuthorization authorization, BulkAudit audit, BulkAuthConfiguration.AuthInterceptors authInterceptors,
 			ListableBeanFactory beanFactory, RestfulServerStartupGate startupGate,
-			ObjectProvider<IFulltextSearchSvc> fullTextSearch, ServerBaseUrl baseUrl, SearchReach searchReach) {
+			ObjectProvider<IFulltextSearchSvc> fullTextSearch, ServerBaseUrl baseUrl, SearchReach searchReach,
+			BulkMetrics metrics, BulkJobTable table, BulkBatchEngine engine) {
 		List<Object> interceptors = new ArrayList<>(List.of(new BulkCapabilityStatementInterceptor(),
 				new ExportCapabilityStatementInterceptor(compartment, properties.export().includeReferencedResources(),
 						() -> fullTextSearch.getIfAvailable() != null && !fullTextSearch.getIfAvailable().isDisabled()),
 				new hapibulk.support.BulkExceptionAnswers(List.of("$export", BulkImportProvider.OPERATION,
-						BulkStatusProvider.OPERATION, BulkFileProvider.OPERATION))));
+						BulkStatusProvider.OPERATION, BulkFileProvider.OPERATION, BulkJobsProvider.OPERATION))));
 		interceptors.addAll(authInterceptors.interceptors());
+		if (metrics.isOn()) {
+			interceptors.add(new RequestMeters(metrics, java.util.Map.of("$export", "export",
+					BulkImportProvider.OPERATION, "import"), BulkStatusProvider.OPERATION));
+		}
 		return new BulkServerRegistrar(List.of(
 				new BulkExportProvider(new ExportRequestParser(fhirContext, compartment, typeFilters,
 						properties.export().includeReferencedResources(), properties.export().maxTypeFilterLength(),
@@ -206,7 +219,9 @@ public class BulkConfiguration {
 						baseUrl),
 				new BulkStatusProvider(jobService, properties.retryAfter(), properties.requiresAccessToken(),
 						Clock.systemUTC(), authorization, audit, baseUrl),
-				new BulkFileProvider(jobService, fileStore, authorization, audit)),
+				new BulkFileProvider(jobService, fileStore, authorization, audit),
+				new BulkJobsProvider(table, engine, fileStore, authorization, audit, baseUrl, properties.retryAfter(),
+						Clock.systemUTC())),
 				interceptors, beanFactory, startupGate, baseUrl);
 	}
 

@@ -44,8 +44,7 @@ public class ImportRequestParser {
 		}
 		String text = new String(body, StandardCharsets.UTF_8).strip();
 		if (text.isEmpty()) {
-			throw new InvalidRequestException(BulkErrors.code(211)
-					+ "$import needs a body: a Parameters resource or the JSON of an import request");
+			throw unreadableBody("$import needs a body: a Parameters resource or the JSON of an import request");
 		}
 		Fields fields = text.startsWith("<") || isFhirParameters(text) ? fromParameters(text, contentType) : fromJson(text);
 		return validate(fields, requestUrl);
@@ -59,7 +58,7 @@ public class ImportRequestParser {
 		try {
 			return "Parameters".equals(JSON.readTree(text).path("resourceType").asText());
 		} catch (IOException e) {
-			throw new InvalidRequestException(BulkErrors.code(211) + "The $import body is not valid JSON: "
+			throw unreadableBody("The $import body is not valid JSON: "
 					+ e.getMessage());
 		}
 	}
@@ -71,7 +70,7 @@ public class ImportRequestParser {
 					? fhirContext.newXmlParser() : fhirContext.newJsonParser();
 			parameters = parser.parseResource(Parameters.class, text);
 		} catch (DataFormatException e) {
-			throw new InvalidRequestException(BulkErrors.code(211) + "Unreadable Parameters body: " + e.getMessage());
+			throw unreadableBody("Unreadable Parameters body: " + e.getMessage());
 		}
 		String inputFormat = null;
 		String inputSource = null;
@@ -102,11 +101,11 @@ public class ImportRequestParser {
 		try {
 			root = JSON.readTree(text);
 		} catch (IOException e) {
-			throw new InvalidRequestException(BulkErrors.code(211) + "The $import body is not valid JSON: "
+			throw unreadableBody("The $import body is not valid JSON: "
 					+ e.getMessage());
 		}
 		if (!root.isObject()) {
-			throw new InvalidRequestException(BulkErrors.code(211) + "The $import body must be a JSON object");
+			throw unreadableBody("The $import body must be a JSON object");
 		}
 		List<ImportRequest.Input> inputs = new ArrayList<>();
 		root.path("input").forEach(input -> inputs.add(new ImportRequest.Input(text(input, "type"), text(input, "url"))));
@@ -151,5 +150,10 @@ public class ImportRequestParser {
 
 	private static String text(JsonNode node, String field) {
 		return node.hasNonNull(field) && node.get(field).isValueNode() ? node.get(field).asText() : null;
+	}
+
+	/** BULK-0211: a body that cannot be read as an import request, whatever its form. */
+	private static InvalidRequestException unreadableBody(String why) {
+		return new InvalidRequestException(BulkErrors.code(211) + why);
 	}
 }

@@ -16,8 +16,8 @@ import java.util.List;
  * @param allowedSources     URL prefixes that http(s) inputs must lie under; empty: no http(s) input is
  *                           fetched (no requests into the operator's network on a client's behalf)
  * @param sourceCredentials  credentials sent to sources under a prefix (basic or bearer)
- * @param directory          the only directory {@code file:} inputs may name (with what lies under it);
- *                           unset: no {@code file:} input
+ * @param directory          the only directory file: inputs may name (with what lies under it);
+ *                           unset: no file: input
  * @param chunkSize          lines read per chunk (one restart point)
  * @param parallelWrites     slices of a chunk stored at once, each in its own transaction; 0 means
  *                           one per worker thread

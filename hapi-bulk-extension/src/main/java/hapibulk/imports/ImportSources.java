@@ -218,7 +218,7 @@ public class ImportSources implements AutoCloseable {
 			case "file" -> {
 				return localFile(parse(url));
 			}
-			default -> throw new InvalidRequestException(BulkErrors.code(216) + "Unsupported input URL scheme '"
+			default -> throw SourceUrls.unusableUrl("Unsupported input URL scheme '"
 					+ scheme + "' in " + url + ": use https, http or file");
 		}
 	}
@@ -270,7 +270,7 @@ public class ImportSources implements AutoCloseable {
 			if (e instanceof BaseServerResponseException response) {
 				throw response;
 			}
-			throw new InvalidRequestException(BulkErrors.code(219) + "The input " + url + " cannot be read: "
+			throw unreadable("The input " + url + " cannot be read: "
 					+ (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
 		}
 	}
@@ -341,8 +341,7 @@ public class ImportSources implements AutoCloseable {
 	/** The file a {@code file:} URL names, if it is a regular file under the import directory (links resolved). */
 	private Path localFile(URI uri) {
 		if (settings.directory() == null) {
-			throw new ForbiddenOperationException(BulkErrors.code(218)
-					+ "file: inputs are not allowed on this server (hapi.bulk.import.directory is not set)");
+			throw outsideDirectory("file: inputs are not allowed on this server (hapi.bulk.import.directory is not set)");
 		}
 		Path file;
 		Path directory;
@@ -350,24 +349,24 @@ public class ImportSources implements AutoCloseable {
 			directory = settings.directory().toRealPath();
 			file = Path.of(uri).normalize();
 		} catch (IOException | IllegalArgumentException e) {
-			throw new InvalidRequestException(BulkErrors.code(216) + "Unusable file: URL " + uri + ": " + e.getMessage());
+			throw SourceUrls.unusableUrl("Unusable file: URL " + uri + ": " + e.getMessage());
 		}
 		if (!file.startsWith(directory) && !file.startsWith(settings.directory().toAbsolutePath().normalize())) {
-			throw new ForbiddenOperationException(BulkErrors.code(218) + "The input " + uri
+			throw outsideDirectory("The input " + uri
 					+ " is outside the import directory (hapi.bulk.import.directory)");
 		}
 		Path real;
 		try {
 			real = file.toRealPath();
 		} catch (IOException e) {
-			throw new InvalidRequestException(BulkErrors.code(219) + "The input " + uri + " cannot be read: no such file");
+			throw unreadable("The input " + uri + " cannot be read: no such file");
 		}
 		if (!real.startsWith(directory)) {
-			throw new ForbiddenOperationException(BulkErrors.code(218) + "The input " + uri
+			throw outsideDirectory("The input " + uri
 					+ " leads outside the import directory (hapi.bulk.import.directory)");
 		}
 		if (!Files.isRegularFile(real)) {
-			throw new InvalidRequestException(BulkErrors.code(219) + "The input " + uri + " is not a file");
+			throw unreadable("The input " + uri + " is not a file");
 		}
 		return real;
 	}
@@ -376,11 +375,11 @@ public class ImportSources implements AutoCloseable {
 		try {
 			URI uri = new URI(url);
 			if (uri.getScheme() == null || !uri.isAbsolute()) {
-				throw new InvalidRequestException(BulkErrors.code(216) + "The input URL " + url + " is not absolute");
+				throw SourceUrls.unusableUrl("The input URL " + url + " is not absolute");
 			}
 			return uri;
 		} catch (java.net.URISyntaxException e) {
-			throw new InvalidRequestException(BulkErrors.code(216) + "Malformed input URL " + url);
+			throw SourceUrls.unusableUrl("Malformed input URL " + url);
 		}
 	}
 
@@ -401,5 +400,15 @@ public class ImportSources implements AutoCloseable {
 	public void close() {
 		probes.shutdownNow();
 		stallTimer.shutdownNow();
+	}
+
+	/** BULK-0218: a {@code file:} input this server may not read (no import directory, or outside it). */
+	private static ForbiddenOperationException outsideDirectory(String message) {
+		return new ForbiddenOperationException(BulkErrors.code(218) + message);
+	}
+
+	/** BULK-0219: an input that is allowed but cannot be read now. */
+	private static InvalidRequestException unreadable(String message) {
+		return new InvalidRequestException(BulkErrors.code(219) + message);
 	}
 }

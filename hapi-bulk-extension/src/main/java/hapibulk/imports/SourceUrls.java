@@ -34,17 +34,17 @@ final class SourceUrls {
 		try {
 			uri = new URI(url);
 		} catch (URISyntaxException e) {
-			throw new InvalidRequestException(BulkErrors.code(216) + "Malformed input URL " + url);
+			throw unusableUrl("Malformed input URL " + url);
 		}
 		String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
 		if (!scheme.equals("http") && !scheme.equals("https") || uri.isOpaque()) {
-			throw new InvalidRequestException(BulkErrors.code(216) + "The input URL " + url + " is not an http(s) URL");
+			throw unusableUrl("The input URL " + url + " is not an http(s) URL");
 		}
 		if (uri.getRawUserInfo() != null) {
 			throw refused(url, "user info (user:password@) is not allowed in input URLs");
 		}
 		if (uri.getHost() == null) {
-			throw new InvalidRequestException(BulkErrors.code(216) + "The input URL " + url + " has no valid host");
+			throw unusableUrl("The input URL " + url + " has no valid host");
 		}
 		String host = uri.getHost().toLowerCase(Locale.ROOT);
 		int port = uri.getPort() == defaultPort(scheme) ? -1 : uri.getPort();
@@ -137,5 +137,10 @@ final class SourceUrls {
 
 	private static ForbiddenOperationException refused(String url, String why) {
 		return new ForbiddenOperationException(BulkErrors.code(230) + "The input " + url + " is refused: " + why);
+	}
+
+	/** BULK-0216: an input URL that is malformed or of a scheme the import does not read. */
+	static InvalidRequestException unusableUrl(String message) {
+		return new InvalidRequestException(BulkErrors.code(216) + message);
 	}
 }

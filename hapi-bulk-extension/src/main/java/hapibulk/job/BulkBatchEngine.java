@@ -1,7 +1,10 @@
 package hapibulk.job;
 
+import hapibulk.metrics.BulkMetrics;
+import hapibulk.metrics.ChunkTimer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.StepExecution;
@@ -12,6 +15,7 @@ import org.springframework.batch.core.JobParameters;
 import org.springframework.batch.core.explore.JobExplorer;
 import org.springframework.batch.core.explore.support.JobExplorerFactoryBean;
 import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.job.AbstractJob;
 import org.springframework.batch.core.launch.support.TaskExecutorJobLauncher;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.repository.support.JobRepositoryFactoryBean;
@@ -24,7 +28,11 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.transaction.PlatformTransactionManager;
 
 import javax.sql.DataSource;
+import java.time.Instant;
 import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -41,6 +49,7 @@ public class BulkBatchEngine implements DisposableBean {
 
 	private final PlatformTransactionManager transactionManager;
 	private final MeterRegistry meterRegistry = new SimpleMeterRegistry();
+	private final BulkMetrics metrics;
 	private final JobRepository jobRepository;
 	private final JobExplorer jobExplorer;
 	private final TaskExecutorJobLauncher jobLauncher;
@@ -61,17 +70,23 @@ public class BulkBatchEngine implements DisposableBean {
 	 */
 	public BulkBatchEngine(DataSource dataSource, PlatformTransactionManager transactionManager, int concurrentJobs,
 			int workerThreads, BulkSchemaInitializer schema) throws Exception {
-		this(dataSource, transactionManager, concurrentJobs, workerThreads, schema, RecoverySettings.defaults());
+		this(dataSource, transactionManager, concurrentJobs, workerThreads, schema, RecoverySettings.defaults(),
+				BulkMetrics.none());
 	}
 
-	/** @param recovery how the job repository retries its own writes while the database is away */
+	/**
+	 * @param recovery how the job repository retries its own writes while the database is away
+	 * @param metrics  where every step's chunks are timed (our {@code hapi.bulk.*} meters, not Spring Batch's)
+	 */
 	public BulkBatchEngine(DataSource dataSource, PlatformTransactionManager transactionManager, int concurrentJobs,
-			int workerThreads, BulkSchemaInitializer schema, RecoverySettings recovery) throws Exception {
-		this.transactionManager = transactionManager;
+			int workerThreads, BulkSchemaInitializer schema, RecoverySettings recovery, BulkMetrics metrics)
+			throws Exception {
+		this.transactionManager = ConnectionLossTolerantTransactions.of(transactionManager);
+		this.metrics = metrics;
 
 		JobRepositoryFactoryBean repositoryFactory = new JobRepositoryFactoryBean();
 		repositoryFactory.setDataSource(dataSource);
-		repositoryFactory.setTransactionManager(transactionManager);
+		repositoryFactory.setTransactionManager(this.transactionManager);
 		// JPA transaction managers refuse SERIALIZABLE; job ids are unique anyway.
 		repositoryFactory.setIsolationLevelForCreate("ISOLATION_DEFAULT");
 		repositoryFactory.afterPropertiesSet();
@@ -79,7 +94,7 @@ public class BulkBatchEngine implements DisposableBean {
 
 		JobExplorerFactoryBean explorerFactory = new JobExplorerFactoryBean();
 		explorerFactory.setDataSource(dataSource);
-		explorerFactory.setTransactionManager(transactionManager);
+		explorerFactory.setTransactionManager(this.transactionManager);
 		explorerFactory.afterPropertiesSet();
 		this.jobExplorer = explorerFactory.getObject();
 
@@ -115,9 +130,19 @@ public class BulkBatchEngine implements DisposableBean {
 		return new JobBuilder(name, jobRepository).meterRegistry(meterRegistry);
 	}
 
-	/** A step builder on our repository and private meters: build every step of ours with it. */
+	/**
+	 * A step builder on our repository and private meters, its chunks timed on the host's registry when
+	 * there is one: build every step of ours with it.
+	 */
 	public StepBuilder stepBuilder(String name) {
-		return new StepBuilder(name, jobRepository).meterRegistry(meterRegistry);
+		StepBuilder builder = new StepBuilder(name, jobRepository).meterRegistry(meterRegistry);
+		return metrics.isOn() ? builder.listener(new ChunkTimer(metrics, name)) : builder;
+	}
+
+	/** Whether jobs can still be launched and run here: the pools are up (not shut down with the context). */
+	public boolean isRunning() {
+		return !launchExecutor.getThreadPoolExecutor().isShutdown() && !workerExecutor.getThreadPoolExecutor().isShutdown()
+				&& !writerExecutor.getThreadPoolExecutor().isShutdown();
 	}
 
 	/** The bounded pool that partitions of every job share. */
@@ -143,6 +168,11 @@ public class BulkBatchEngine implements DisposableBean {
 		String jobId = parameters.getString(BulkJobKeys.BULK_JOB_ID);
 		if (jobId != null && !liveJobs.add(jobId)) {
 			throw new JobExecutionAlreadyRunningException("Bulk job " + jobId + " already runs in this process");
+		}
+		if (job instanceof AbstractJob observable) {
+			// Actuator's BatchObservabilityBeanPostProcessor gives every Job bean the host's ObservationRegistry,
+			// which records spring.batch.job meters on the host's registry: our jobs are not observed.
+			observable.setObservationRegistry(ObservationRegistry.NOOP);
 		}
 		launching.set(jobId);
 		try {
@@ -209,6 +239,23 @@ public class BulkBatchEngine implements DisposableBean {
 
 	private boolean handedOver(String jobId) {
 		return handedOver.contains(jobId);
+	}
+
+	/** The step executions of a job execution, in the order they started (empty when Spring Batch has none). */
+	public List<StepProgress> steps(long executionId) {
+		JobExecution execution = jobExplorer.getJobExecution(executionId);
+		if (execution == null) {
+			return List.of();
+		}
+		return execution.getStepExecutions().stream()
+				.sorted(Comparator.comparing(StepExecution::getId))
+				.map(step -> new StepProgress(step.getStepName(), step.getStatus().name(), step.getWriteCount(),
+						step.getCommitCount(), instant(step.getStartTime()), instant(step.getEndTime())))
+				.toList();
+	}
+
+	private static Instant instant(LocalDateTime time) {
+		return time == null ? null : time.atZone(ZoneId.systemDefault()).toInstant();
 	}
 
 	/** Asks a running execution to stop; its steps see it at their next chunk boundary. */

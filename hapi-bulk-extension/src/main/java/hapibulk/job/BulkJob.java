@@ -13,6 +13,7 @@ import java.time.Instant;
  * @param executionId    the current Spring Batch job execution (changes when a job is restarted)
  * @param manifestJson   the stored manifest once the job completed, file names relative
  * @param statusOptions  how the status URL answers, as the kick-off asked
+ * @param startedAt      when its first execution started (null while queued; set by the job, never inserted)
  */
 public record BulkJob(
 		String id,
@@ -29,9 +30,30 @@ public record BulkJob(
 		long progressTotal,
 		String manifestJson,
 		String errorMessage,
-		StatusOptions statusOptions) {
+		StatusOptions statusOptions,
+		Instant startedAt) {
 
-	/** Progress for {@code X-Progress}; under 100 characters as the IG asks. */
+	/** A job not started yet (a new row). */
+	public BulkJob(String id, BulkJobKind kind, BulkJobState state, String owner, String requestUrl, String requestJson,
+			Instant transactionTime, Instant createdAt, Instant expiresAt, Long executionId, long progressDone,
+			long progressTotal, String manifestJson, String errorMessage, StatusOptions statusOptions) {
+		this(id, kind, state, owner, requestUrl, requestJson, transactionTime, createdAt, expiresAt, executionId,
+				progressDone, progressTotal, manifestJson, errorMessage, statusOptions, null);
+	}
+
+	/** Progress for {@code X-Progress}, with an estimate of the time left once 5% is done; under 100 characters. */
+	public String progressText(Instant now) {
+		String text = progressText();
+		if (state != BulkJobState.RUNNING || startedAt == null || progressTotal <= 0 || progressDone >= progressTotal
+				|| progressDone * 20 < progressTotal) {
+			return text;
+		}
+		long elapsedMillis = Math.max(0, now.toEpochMilli() - startedAt.toEpochMilli());
+		long secondsLeft = Math.round(elapsedMillis / 1000.0 * (progressTotal - progressDone) / progressDone);
+		return text + ", about " + (secondsLeft < 120 ? secondsLeft + " s" : (secondsLeft + 30) / 60 + " min") + " left";
+	}
+
+	/** Progress for {@code X-Progress}, from counts only (an import's lines are unknown until read). */
 	public String progressText() {
 		if (kind == BulkJobKind.IMPORT && state == BulkJobState.RUNNING) {
 			// An import's total is not known before its files are read.

@@ -10,6 +10,8 @@ import org.springframework.batch.core.JobExecutionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Instant;
+import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,16 +29,21 @@ public class BulkJobStateListener implements JobExecutionListener {
 	private final BulkJobTable table;
 	private final BulkJobService jobService;
 	private final BulkAudit audit;
+	private final JobMeters meters;
 
-	public BulkJobStateListener(BulkJobTable table, BulkJobService jobService, BulkAudit audit) {
+	/** @param meters counts the job once it ended (state, duration, the manifest's counts) */
+	public BulkJobStateListener(BulkJobTable table, BulkJobService jobService, BulkAudit audit, JobMeters meters) {
 		this.table = table;
 		this.jobService = jobService;
 		this.audit = audit;
+		this.meters = meters;
 	}
 
 	@Override
 	public void beforeJob(JobExecution execution) {
 		table.transition(jobId(execution), BulkJobState.ACCEPTED, BulkJobState.RUNNING);
+		table.markStarted(jobId(execution), execution.getStartTime() == null ? Instant.now()
+				: execution.getStartTime().atZone(ZoneId.systemDefault()).toInstant());
 	}
 
 	@Override
@@ -57,6 +64,7 @@ public class BulkJobStateListener implements JobExecutionListener {
 			LOG.warn("Bulk job {} failed: {}", jobId, execution.getAllFailureExceptions());
 		}
 		table.find(jobId).ifPresent(job -> {
+			meters.ended(job);
 			if (job.state() == BulkJobState.CANCELLED || job.state() == BulkJobState.FAILED) {
 				// A failed job's partial files help no one and may be what filled the disk; its row keeps the reason.
 				jobService.deleteFiles(jobId);

@@ -63,6 +63,11 @@ public class BulkSchemaInitializer {
 		jdbc.execute("ALTER TABLE " + BulkJobTable.TABLE
 				+ " ADD COLUMN IF NOT EXISTS PARTIAL_MANIFESTS BOOLEAN DEFAULT FALSE NOT NULL");
 		jdbc.execute("ALTER TABLE " + BulkJobTable.TABLE + " ADD COLUMN IF NOT EXISTS OUTPUT_ORGANIZED_BY VARCHAR(64)");
+		jdbc.execute("ALTER TABLE " + BulkJobTable.TABLE + " ADD COLUMN IF NOT EXISTS STARTED_AT BIGINT");
+		jdbc.execute("ALTER TABLE " + BulkJobTable.TABLE + " ADD COLUMN IF NOT EXISTS FINISHED_AT BIGINT");
+		// Progress per resource type (see BulkJobProgress).
+		jdbc.execute(BulkJobProgress.createTableSql());
+		jdbc.execute("CREATE INDEX IF NOT EXISTS BULK_JOB_CREATED_IDX ON " + BulkJobTable.TABLE + " (CREATED_AT)");
 		// Files a running job has finished, for partial manifests (see BulkJobFiles).
 		jdbc.execute("CREATE TABLE IF NOT EXISTS " + BulkJobFiles.TABLE + " (JOB_ID VARCHAR(64) NOT NULL,"
 				+ " FILE_NAME VARCHAR(255) NOT NULL, KIND VARCHAR(16) NOT NULL, RES_TYPE VARCHAR(100),"

@@ -69,9 +69,11 @@ public class BulkStatusProvider {
 			ServletRequestDetails request) throws IOException {
 		BulkRequestParameters.requireSingle(request, "job", "page");
 		int pageNumber = BulkRequestParameters.pageNumber(page == null ? null : page.getValueAsString());
-		// Another client's job is answered exactly like an unknown one: no hint that it exists.
+		// Another client's job is answered exactly like an unknown one: no hint that it exists. An administrator
+		// may cancel any job (but reads only its own: the manifest's files are data).
+		boolean adminCancel = request.getRequestType() == RequestTypeEnum.DELETE && authorization.isAdmin(request);
 		Optional<BulkJob> found = jobService.findVisible(jobId == null ? null : jobId.getValueAsString())
-				.filter(job -> authorization.mayAccessJob(request, job.owner()));
+				.filter(job -> adminCancel || authorization.mayAccessJob(request, job.owner()));
 		if (found.isEmpty()) {
 			OperationOutcomes.write(request, 404, "error", "not-found",
 					BulkErrors.code(201) + "No bulk job with this id: it never existed, was cancelled or has expired");
@@ -80,8 +82,14 @@ public class BulkStatusProvider {
 		BulkJob job = found.get();
 		if (request.getRequestType() == RequestTypeEnum.DELETE) {
 			jobService.cancel(job);
-			audit.record(AuditRecord.of(AuditAction.JOB_CANCELLED, job.owner(), request, OPERATION, true,
-					Map.of("job", job.id(), "kind", job.kind().name(), "state", job.state().name())));
+			if (authorization.mayAccessJob(request, job.owner())) {
+				audit.record(AuditRecord.of(AuditAction.JOB_CANCELLED, job.owner(), request, OPERATION, true,
+						Map.of("job", job.id(), "kind", job.kind().name(), "state", job.state().name())));
+			} else {
+				audit.record(AuditRecord.of(AuditAction.ADMIN_JOB_CANCELLED, authorization.owner(request), request,
+						OPERATION, true, Map.of("job", job.id(), "owner", String.valueOf(job.owner()), "kind", job.kind().name(),
+								"state", job.state().name())));
+			}
 			OperationOutcomes.write(request, 202, "information", "informational",
 					job.state().isActive() ? "Bulk job cancelled" : "Bulk job and its files deleted");
 			return;
@@ -105,7 +113,7 @@ public class BulkStatusProvider {
 		switch (job.state()) {
 			case ACCEPTED, RUNNING -> {
 				response.setStatus(jobStatus(response, job, 202));
-				response.setHeader("X-Progress", job.progressText());
+				response.setHeader("X-Progress", job.progressText(clock.instant()));
 				response.setHeader("Retry-After", retryAfterSeconds());
 				if (manifestPage.isPresent() && !manifestPage.get().isEmpty()) {
 					writeManifest(response, pageManifest(job, manifestPage.get(), request, pageNumber));

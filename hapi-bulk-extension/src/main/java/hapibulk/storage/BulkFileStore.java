@@ -24,6 +24,11 @@ public interface BulkFileStore {
 	/** Bytes the files of a job take now (0 when it has none). */
 	long bytesHeld(String jobId) throws IOException;
 
+	/** Bytes the files of every job take now; empty when the back end cannot tell cheaply. */
+	default OptionalLong totalBytesHeld() {
+		return OptionalLong.empty();
+	}
+
 	/** Bytes still free where new files go; empty when the back end cannot tell (object stores). */
 	default OptionalLong usableSpace() {
 		return OptionalLong.empty();

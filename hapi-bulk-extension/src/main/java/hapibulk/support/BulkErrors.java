@@ -2,7 +2,9 @@ package hapibulk.support;
 
 /**
  * Stable error codes for every message a client can see, so that operators can search logs and
- * documentation for them. Codes are never reused: add new ones at the end of a range.
+ * documentation for them. Codes are never reused: add new ones at the end of a range. Every code is
+ * registered with its HTTP status, meaning and what to do in {@link BulkErrorRegister} (and so in
+ * docs/errors.md), and given out in one place only ({@code BulkErrorRegisterTest}).
  * <ul>
  * <li>1xx: kick-off requests (headers and parameters)</li>
  * <li>1xx: export kick-off requests (headers and parameters)</li>
@@ -12,8 +14,8 @@ package hapibulk.support;
  * rights (no create or update scope on a type, patient scope), 225/226 error lines a line's rights refuse
  * (update, create), 227/228 an input stopped by a limit (error lines, decompressed size), 229 too many
  * inputs, 230 a source URL refused after normalization</li>
- * <li>3xx: job execution (301); authorization from 310: authentication 310/320/321, import scopes 311/312,
- * export scopes 330-334</li>
+ * <li>3xx: job execution (301); authorization from 310: authentication 310/320/321, import scopes 311/312
+ * (retired), export scopes 330-334</li>
  * <li>127-139 (conformance): 127 any unexpected error of a bulk endpoint (500, with a correlation id),
  * 128-129 a {@code _typeFilter} the server cannot run, 130 a kick-off URL too long for the job table,
  * 131-132 a POST body that is not {@code Parameters} or has a parameter without a name, 133 a single-valued
@@ -29,6 +31,9 @@ package hapibulk.support;
  * token's scopes do not cover</li>
  * <li>5xx: start-up and the host: refused while starting 501, HAPI's bulk poll operations 502, partitioned host
  * 503 (501-519)</li>
+ * <li>620-649: the administrators' job API ({@code $bulk-jobs}): 620 an unknown parameter, 621 an unknown
+ * state, 622 an unknown kind, 623 a bad {@code _count}, 624 a bad {@code page}, 625 no admin scope (403), 626 no
+ * such job (404), 627 a repeated parameter, 628 {@code job} with list parameters</li>
  * <li>410-439: reliability: the database away for a status lookup (410 timeout, 411 error), a kick-off (412)
  * or a cancel (416); no room for files (413); a client's file quota (414); a job given up after its retries (415)</li>
  * <li>650-669: several nodes on one database (see docs/cluster.md): start-up settings refused, a node id (650) or

@@ -67,4 +67,26 @@ class ScopeSetTest {
 		assertThat(granted.allows(Permission.DELETE, "Patient")).isFalse();
 		assertThat(granted.mayRead("Patient")).isTrue();
 	}
+
+	@Test
+	void adminScope_isGrantedOnlyToAClientRegisteredWithIt_andAllowsNoData() throws Exception {
+		// given
+		ScopeSet operator = ScopeSet.parse("system/bulk-admin", TYPES);
+		ScopeSet analytics = ScopeSet.parse("system/*.rs", TYPES);
+
+		// when
+		ScopeSet granted = operator.grant(ScopeSet.parse("system/bulk-admin system/*.rs", TYPES));
+		ScopeSet refused = analytics.grant(ScopeSet.parse("system/bulk-admin", TYPES));
+
+		// then
+		assertThat(operator.isEmpty()).isFalse();
+		assertThat(granted.admin()).isTrue();
+		assertThat(granted.texts()).containsExactly("system/bulk-admin");
+		assertThat(granted.mayRead("Patient")).isFalse();
+		assertThat(granted.readsAllTypes()).isFalse();
+		assertThat(granted.mayCreateAny()).isFalse();
+		assertThat(refused.admin()).isFalse();
+		assertThat(refused.isEmpty()).isTrue();
+		assertThat(ScopeSet.parseLenient("openid system/bulk-admin", TYPES).admin()).isTrue();
+	}
 }

@@ -4,6 +4,8 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import hapibulk.audit.BulkAudit;
+import hapibulk.metrics.BulkMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,5 +51,32 @@ class TokenRefusalsTest {
 		assertThat(auditLog.list).hasSize(3);
 		assertThat(auditLog.list.get(2).getFormattedMessage()).contains("\"refusals-not-audited\":\"499\"")
 				.contains("\"claimed-client\":\"c1\"");
+	}
+
+	@Test
+	void refused_isCountedByReason_evenWhenNotAudited_andARateLimitIsAReasonOfItsOwn() {
+		// given
+		ClientAssertionVerifierTest.MovableClock clock = new ClientAssertionVerifierTest.MovableClock();
+		SimpleMeterRegistry registry = new SimpleMeterRegistry();
+		TokenRefusals refusals = new TokenRefusals(new BulkAudit(null, clock), Duration.ofMinutes(1), clock,
+				BulkMetrics.on(registry));
+
+		// when: 3 bad signatures (audited once), one missing assertion, 2 requests over the rate limit
+		for (int i = 0; i < 3; i++) {
+			refusals.refused(null, "c1", "10.0.0.1", OAuthError.invalidClient("bad signature"));
+		}
+		refusals.refused(null, null, "10.0.0.2", OAuthError.invalidRequest("client_assertion is missing"));
+		refusals.refused(null, null, "10.0.0.3", OAuthError.tooManyRequests("slow down", Duration.ofSeconds(5)));
+		refusals.refused(null, null, "10.0.0.3", OAuthError.tooManyRequests("slow down", Duration.ofSeconds(5)));
+
+		// then: one counter per reason, no client or address among the tags
+		assertThat(registry.get("hapi.bulk.tokens.refused").tag("reason", "invalid_client").counter().count())
+				.isEqualTo(3);
+		assertThat(registry.get("hapi.bulk.tokens.refused").tag("reason", "invalid_request").counter().count())
+				.isEqualTo(1);
+		assertThat(registry.get("hapi.bulk.tokens.refused").tag("reason", "too_many_requests").counter().count())
+				.isEqualTo(2);
+		assertThat(registry.getMeters()).allSatisfy(meter -> assertThat(meter.getId().getTags())
+				.allMatch(tag -> tag.getKey().equals("reason")));
 	}
 }

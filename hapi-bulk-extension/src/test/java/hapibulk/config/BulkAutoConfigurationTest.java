@@ -49,6 +49,17 @@ class BulkAutoConfigurationTest {
 	}
 
 	@Test
+	void adminPage_isServedOnlyWhenEnabled() {
+		runner().withPropertyValues("hapi.bulk.enabled=true").run(context ->
+				assertThat(context).hasNotFailed().doesNotHaveBean("hapiBulkAdminPage"));
+		runner().withPropertyValues("hapi.bulk.enabled=true", "hapi.bulk.admin-page.enabled=true").run(context -> {
+			assertThat(context).hasNotFailed().hasBean("hapiBulkAdminPage");
+			assertThat(context.getBean("hapiBulkAdminPage", org.springframework.boot.web.servlet.ServletRegistrationBean.class)
+					.getUrlMappings()).containsExactly("/bulk-admin/*");
+		});
+	}
+
+	@Test
 	void withoutTheProperty_addsNothing() {
 		runner().run(context -> {
 			assertThat(context).hasNotFailed()

@@ -20,14 +20,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class HostFrameworksTest {
 
-	/** Spring Batch (and its retry library), Nimbus JOSE+JWT, and Micrometer, which Spring Batch needs. */
+	/**
+	 * Spring Batch (and its retry library), Nimbus JOSE+JWT, Micrometer, which Spring Batch needs, and the
+	 * AWS SDK's S3 client (with Reactive Streams, its one outside dependency) for {@code hapi.bulk.storage.type=s3}.
+	 */
 	private static final Set<String> BROUGHT_GROUPS = Set.of("org.springframework.batch", "org.springframework.retry",
-			"com.nimbusds", "io.micrometer", "org.hdrhistogram", "org.latencyutils");
+			"com.nimbusds", "io.micrometer", "org.hdrhistogram", "org.latencyutils", "software.amazon.awssdk",
+			"org.reactivestreams");
 	/**
 	 * Reached only through the optional cluster dependencies (Spring Integration's reactor-core), which Maven lists
-	 * without the optional mark; they never reach a host through us, and every HAPI host has them anyway.
+	 * without the optional mark; they never reach a host through us, and every HAPI host has it anyway.
 	 */
-	private static final Set<String> UNDER_OPTIONAL_ONLY = Set.of("org.reactivestreams", "org.slf4j");
+	private static final Set<String> UNDER_OPTIONAL_ONLY = Set.of("org.slf4j");
 
 	@Test
 	void runtimeDependencies_areOnlyWhatAHostLacks() throws IOException {

@@ -9,12 +9,15 @@ import hapibulk.imports.ImportRequest;
 import hapibulk.testsupport.TestHapiServerConfig;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.batch.core.configuration.annotation.BatchObservabilityBeanPostProcessor;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import java.nio.file.Files;
@@ -50,11 +53,28 @@ class BulkBatchMetersTest {
 
 	@Test
 	void exportAndImport_underAHostPrometheusRegistry_recordNoSpringBatchMeterThere() throws Exception {
+		exportAndImport_recordNoSpringBatchMeterOnTheHost(new ApplicationContextRunner());
+	}
+
+	/**
+	 * Actuator's BatchObservationAutoConfiguration adds this post-processor, which gives every Job bean the host's
+	 * ObservationRegistry: observed, our jobs would record {@code spring.batch.job} on the host's registry.
+	 */
+	@Test
+	void exportAndImport_underActuatorsBatchObservability_recordNoSpringBatchMeterThere() throws Exception {
+		ObservationRegistry observations = ObservationRegistry.create();
+		observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(hostRegistry));
+		exportAndImport_recordNoSpringBatchMeterOnTheHost(new ApplicationContextRunner()
+				.withBean(ObservationRegistry.class, () -> observations)
+				.withBean(BatchObservabilityBeanPostProcessor.class));
+	}
+
+	private void exportAndImport_recordNoSpringBatchMeterOnTheHost(ApplicationContextRunner host) throws Exception {
 		// given
 		Path inputs = Files.createDirectories(dir.resolve("inputs"));
 		Path patients = Files.writeString(inputs.resolve("Patient.ndjson"),
 				"{\"resourceType\":\"Patient\",\"id\":\"meters-1\",\"active\":true}\n");
-		new ApplicationContextRunner()
+		host
 				.withAllowCircularReferences(true)
 				.withUserConfiguration(TestHapiServerConfig.class, BulkConfiguration.class)
 				.withPropertyValues("hapi.bulk.file-directory=" + dir.resolve("files"),

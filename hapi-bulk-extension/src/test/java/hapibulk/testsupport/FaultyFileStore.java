@@ -2,11 +2,11 @@ package hapibulk.testsupport;
 
 import hapibulk.storage.BulkFileAppender;
 import hapibulk.storage.BulkFileStore;
+import hapibulk.storage.ForwardingFileStore;
 import hapibulk.storage.LocalFileStore;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * A real {@link LocalFileStore} with faults to inject: a disk that is full after N more bytes, a free-space
  * figure of the test's choosing, or another directory (a small real filesystem).
  */
-public final class FaultyFileStore implements BulkFileStore {
+public final class FaultyFileStore extends ForwardingFileStore {
 
 	private volatile BulkFileStore delegate;
 	private volatile long budget = Long.MAX_VALUE;
@@ -23,6 +23,11 @@ public final class FaultyFileStore implements BulkFileStore {
 
 	public FaultyFileStore(Path directory) {
 		this.delegate = new LocalFileStore(directory);
+	}
+
+	@Override
+	protected BulkFileStore delegate() {
+		return delegate;
 	}
 
 	/** Appends fail with "No space left on device" once {@code bytes} more have been written. */
@@ -67,21 +72,6 @@ public final class FaultyFileStore implements BulkFileStore {
 				appender.close();
 			}
 		};
-	}
-
-	@Override
-	public Optional<StoredFile> find(String jobId, String fileName) {
-		return delegate.find(jobId, fileName);
-	}
-
-	@Override
-	public void deleteAll(String jobId) throws IOException {
-		delegate.deleteAll(jobId);
-	}
-
-	@Override
-	public long bytesHeld(String jobId) throws IOException {
-		return delegate.bytesHeld(jobId);
 	}
 
 	@Override

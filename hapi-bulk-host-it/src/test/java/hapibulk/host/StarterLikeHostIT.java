@@ -47,7 +47,7 @@ class StarterLikeHostIT {
 			"Procedure", "DocumentReference");
 	private static final Set<String> OUR_OPERATIONS = Set.of("export", "import", "bulk-status", "bulk-file");
 	private static final Set<String> HAPIS_OPERATIONS = Set.of("export-poll-status", "import-poll-status");
-	/** The WARNs README documents: auth mode none, and HAPI's own bulk providers taken over. */
+	/** The WARNs docs/operations.md documents: auth mode none, and HAPI's own bulk providers taken over. */
 	private static final List<Pattern> DOCUMENTED_WARNINGS = List.of(
 			Pattern.compile("hapi\\.bulk\\.auth\\.mode=none: NO AUTHORIZATION.*"),
 			Pattern.compile("hapi-bulk replaced HAPI's own bulk data providers.*"));

@@ -19,6 +19,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -70,6 +73,31 @@ class JavaJarSystemExportIT {
 			long lines = new String(in.readAllBytes()).lines().count();
 			assertThat(lines).isEqualTo(output.get("count").asLong());
 		}
+	}
+
+	/** Right after the first export (the download test before it starts no job): the meters say what it did. */
+	@Test
+	@Order(2)
+	void actuatorPrometheus_countsTheExportsResourcesPerType_andHealthShowsOnlyItsStatus() {
+		HttpResponse<String> scrape = server.http().get("http://localhost:" + port + "/actuator/prometheus");
+		assertThat(scrape.statusCode()).isEqualTo(200);
+		Map<String, Double> resources = new TreeMap<>();
+		Pattern line = Pattern.compile(
+				"hapi_bulk_resources_total\\{[^}]*kind=\"export\"[^}]*type=\"([A-Za-z]+)\"[^}]*} (\\S+)");
+		scrape.body().lines().map(line::matcher).filter(Matcher::matches)
+				.forEach(match -> resources.put(match.group(1), Double.parseDouble(match.group(2))));
+		Map<String, Double> expected = new TreeMap<>();
+		export.manifest().get("output").forEach(output -> expected.merge(output.get("type").asText(),
+				output.get("count").asDouble(), Double::sum));
+		assertThat(resources).isEqualTo(expected).isNotEmpty();
+		// Spring Batch's meters of our jobs stay off the host's registry (Actuator's observability included).
+		assertThat(scrape.body()).doesNotContain("spring_batch_job_name=\"bulkExportJob\"");
+
+		HttpResponse<String> health = server.http().get("http://localhost:" + port + "/actuator/health");
+		assertThat(health.statusCode()).isEqualTo(200);
+		assertThat(FhirHttp.json(health).get("status").asText()).isEqualTo("UP");
+		assertThat(FhirHttp.json(health).has("components")).isFalse();
+		assertThat(server.http().get("http://localhost:" + port + "/actuator/env").statusCode()).isEqualTo(404);
 	}
 
 	@Test

@@ -36,8 +36,10 @@ class KillDuringExportIT {
 		Path workDir = Files.createTempDirectory(Path.of("target"), "kill-it-");
 		int port = WarProcess.freePort();
 		database = ItDatabase.fresh(workDir);
+		// One node id for both starts: the restarted server resumes its own jobs at once (with a new id it would
+		// wait for the killed one's lease to expire; NodeTakeoverTest covers that).
 		String[] slowExport = {"--hapi.bulk.export.page-size=2", "--hapi.bulk.worker-threads=1",
-				"--hapi.bulk.retry-after=1s"};
+				"--hapi.bulk.retry-after=1s", "--hapi.bulk.cluster.node-id=kill-export-it"};
 		server = WarProcess.start(workDir, port, database, slowExport);
 		SyntheaDataset dataset = SyntheaDataset.tenPatients();
 		dataset.loadInto(server.http());

@@ -54,8 +54,10 @@ class KillDuringImportIT {
 		}
 		int port = WarProcess.freePort();
 		database = ItDatabase.fresh(workDir);
+		// One node id for both starts: the restarted server resumes its own jobs at once (see KillDuringExportIT).
 		String[] slowImport = {"--hapi.bulk.import.chunk-size=5", "--hapi.bulk.worker-threads=1",
-				"--hapi.bulk.retry-after=1s", "--hapi.bulk.import.allowed-sources=" + files.url("")};
+				"--hapi.bulk.retry-after=1s", "--hapi.bulk.import.allowed-sources=" + files.url(""),
+				"--hapi.bulk.cluster.node-id=kill-import-it"};
 		server = WarProcess.start(workDir, port, database, slowImport);
 		SyntheaDataset dataset = SyntheaDataset.tenPatients();
 

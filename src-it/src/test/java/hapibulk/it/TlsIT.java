@@ -19,7 +19,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The WAR over HTTPS as the README configures it ({@code server.ssl.enabled-protocols=TLSv1.2,TLSv1.3}):
+ * The WAR over HTTPS as docs/security.md configures it ({@code server.ssl.enabled-protocols=TLSv1.2,TLSv1.3}):
  * a TLS 1.1 handshake is refused, TLS 1.2 works. The server's and the probing client's JVMs get
  * TLS 1.0/1.1 re-enabled at the JDK level, so that the refusal is the server's configuration and
  * not merely the JDK's default.

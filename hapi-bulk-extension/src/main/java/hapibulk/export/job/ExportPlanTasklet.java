@@ -78,11 +78,11 @@ class ExportPlanTasklet implements Tasklet {
 
 		List<ExportFilter> plan = new ArrayList<>();
 		List<ExportFilter> blockMembers = new ArrayList<>();
-		long total = 0;
+		Map<String, Long> totals = new LinkedHashMap<>();
 		for (ExportFilter filter : filters(jobId, request, job.transactionTime())) {
 			long count = reader.count(filter);
 			if (count > 0) {
-				total += count;
+				totals.merge(progressType(filter, request.patientBlocks()), count, Long::sum);
 				if (request.patientBlocks() && !filter.deleted()) {
 					blockMembers.add(blockMember(filter));
 				} else {
@@ -101,7 +101,7 @@ class ExportPlanTasklet implements Tasklet {
 		if (request.allowPartialManifests()) {
 			jobContext.putString(PARTIAL_MANIFESTS, "true");
 		}
-		table.setProgressTotal(jobId, total);
+		table.planTotals(jobId, totals);
 		return RepeatStatus.FINISHED;
 	}
 
@@ -128,6 +128,14 @@ class ExportPlanTasklet implements Tasklet {
 		}
 		split.add(filter.withKeyRange(new ExportFilter.KeyRange(split.size() + 1, after, null)));
 		return split;
+	}
+
+	/**
+	 * Under which name a partition's resources count in the job's progress per type: its type, or the work
+	 * that is not one type's (deletions; the blocks of patients, which hold every member type).
+	 */
+	static String progressType(ExportFilter filter, boolean patientBlocks) {
+		return filter.deleted() ? "(deleted)" : patientBlocks ? "(patient blocks)" : filter.type();
 	}
 
 	/** The patients whose blocks are written: every patient, or the level's, whatever their lastUpdated. */

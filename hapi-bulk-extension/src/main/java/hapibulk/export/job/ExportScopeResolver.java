@@ -36,8 +36,7 @@ public class ExportScopeResolver {
 		Map<String, Long> known = new LinkedHashMap<>();
 		for (String patientId : request.patientIds()) {
 			reader.findPid("Patient", patientId).ifPresentOrElse(pid -> known.put(patientId, pid),
-					() -> unusable.put(patientId, BulkErrors.code(115) + "patient Patient/" + patientId
-							+ " is not known to this server"));
+					() -> unusable.put(patientId, unknownPatient(patientId)));
 		}
 		if (request.level() == ExportLevel.GROUP && !known.isEmpty()) {
 			Long groupPid = reader.findPid("Group", request.groupId()).orElse(null);
@@ -47,8 +46,7 @@ public class ExportScopeResolver {
 			Set<Long> members = new HashSet<>(reader.groupMembersAmong(groupPid, known.values()));
 			known.forEach((patientId, pid) -> {
 				if (!members.contains(pid)) {
-					unusable.put(patientId, BulkErrors.code(116) + "patient Patient/" + patientId
-							+ " is not a member of Group/" + request.groupId());
+					unusable.put(patientId, notMembers(request.groupId(), List.of("Patient/" + patientId)));
 				}
 			});
 		}
@@ -68,8 +66,7 @@ public class ExportScopeResolver {
 				throw new ResourceNotFoundException(BulkErrors.code(114) + "Patient/" + patientId + " is not known to this server");
 			}
 			if (pid == null) {
-				throw new InvalidRequestException(BulkErrors.code(115) + "patient Patient/" + patientId
-						+ " is not known to this server");
+				throw new InvalidRequestException(unknownPatient(patientId));
 			}
 			patientPids.put(patientId, pid);
 		}
@@ -80,10 +77,19 @@ public class ExportScopeResolver {
 					.map(patient -> "Patient/" + patient.getKey())
 					.toList();
 			if (!outsiders.isEmpty()) {
-				throw new InvalidRequestException(BulkErrors.code(116) + "Not members of Group/" + request.groupId()
-						+ ": " + outsiders);
+				throw new InvalidRequestException(notMembers(request.groupId(), outsiders));
 			}
 		}
 		return new ExportScope(groupPid, List.copyOf(patientPids.values()));
+	}
+
+	/** BULK-0115, whether refused or, under lenient handling, reported: one code for one condition. */
+	private static String unknownPatient(String patientId) {
+		return BulkErrors.code(115) + "patient Patient/" + patientId + " is not known to this server";
+	}
+
+	/** BULK-0116, whether refused or, under lenient handling, reported. */
+	private static String notMembers(String groupId, List<String> patients) {
+		return BulkErrors.code(116) + "Not members of Group/" + groupId + ": " + patients;
 	}
 }

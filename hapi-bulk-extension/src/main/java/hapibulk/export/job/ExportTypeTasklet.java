@@ -52,7 +52,8 @@ class ExportTypeTasklet implements Tasklet {
 		Chunk chunk = PatientBlockExporter.isBlockPartition(context) ? blockExporter.exportChunk(context, cursor)
 				: exportChunk(cursor);
 		chunk.cursor().writeTo(context);
-		table.addProgress(cursor.jobId(), chunk.resources());
+		boolean blocks = PatientBlockExporter.isBlockPartition(context);
+		table.addProgress(cursor.jobId(), ExportPlanTasklet.progressType(cursor.filter(), blocks), chunk.resources());
 		contribution.incrementWriteCount(chunk.resources());
 		if (finishedFiles.isOn(context)) {
 			finishedFiles.register(cursor, chunk.cursor(), !chunk.more(), PatientBlockExporter.isBlockPartition(context));

@@ -12,7 +12,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * rows, so a system export reads the table once per type; with it a page reads its own rows only.
  * <p>
  * Created at start-up when {@code hapi.bulk.export.create-type-index} is on (after every singleton,
- * so HAPI's own schema exists by then). On a large existing table the README's
+ * so HAPI's own schema exists by then). On a large existing table docs/performance.md's
  * {@code CREATE INDEX CONCURRENTLY} is kinder: a plain create blocks writes while it runs.
  * {@link StoredResourceReader} uses the index whenever it exists, however it was made.
  */

@@ -163,7 +163,12 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 			}
 			contribution.incrementWriteCount(Math.toIntExact(next.stored() - cursor.stored()));
 		}
-		return end || stop != null ? RepeatStatus.FINISHED : RepeatStatus.CONTINUABLE;
+		if (end || stop != null) {
+			// Its lines are all counted now: the type's total may become known (see BulkJobProgress).
+			transaction.executeWithoutResult(status -> table.inputRead(cursor.jobId(), cursor.partition().type()));
+			return RepeatStatus.FINISHED;
+		}
+		return RepeatStatus.CONTINUABLE;
 	}
 
 	private Item parse(IParser parser, ImportPartition partition, Line line) {
@@ -290,7 +295,7 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 				writes.run();
 				to.writeTo(step.getExecutionContext());
 				jobRepository.updateExecutionContext(step);
-				table.addProgress(to.jobId(), lines);
+				table.addProgress(to.jobId(), to.partition().type(), lines);
 			});
 		} catch (RuntimeException e) {
 			from.writeTo(step.getExecutionContext());

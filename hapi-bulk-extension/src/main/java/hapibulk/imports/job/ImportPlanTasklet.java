@@ -52,6 +52,9 @@ class ImportPlanTasklet implements Tasklet {
 					request.inputSource(), rights));
 		}
 		stepExecution.getJobExecution().getExecutionContext().putString(PLAN, ImportPartition.listToJson(plan));
+		Map<String, Integer> inputsPerType = new LinkedHashMap<>();
+		plan.forEach(partition -> inputsPerType.merge(partition.type(), 1, Integer::sum));
+		table.planInputs(jobId, inputsPerType);
 		return RepeatStatus.FINISHED;
 	}
 

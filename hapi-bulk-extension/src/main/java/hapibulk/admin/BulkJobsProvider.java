@@ -1,0 +1,136 @@
+package hapibulk.admin;
+
+import ca.uhn.fhir.rest.annotation.Operation;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import hapibulk.audit.AuditAction;
+import hapibulk.audit.AuditRecord;
+import hapibulk.audit.BulkAudit;
+import hapibulk.auth.BulkAuthorization;
+import hapibulk.auth.ScopeSet;
+import hapibulk.job.BulkBatchEngine;
+import hapibulk.job.BulkJobProgress.TypeProgress;
+import hapibulk.job.BulkJobTable;
+import hapibulk.storage.BulkFileStore;
+import hapibulk.support.BulkErrors;
+import hapibulk.support.ServerBaseUrl;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The administrators' view of every bulk job: {@code GET [base]/$bulk-jobs} lists them (newest first,
+ * filtered by state and kind, paged), {@code GET [base]/$bulk-jobs?job=ID} shows one with its Spring Batch
+ * steps. Allowed to anyone in auth mode none, else only to a token with {@value ScopeSet#ADMIN_SCOPE}.
+ * Reads our job table (and, for one job, Spring Batch's step executions); changes nothing.
+ */
+public class BulkJobsProvider {
+
+	public static final String OPERATION = "$bulk-jobs";
+
+	private final BulkJobTable table;
+	private final BulkBatchEngine engine;
+	private final BulkFileStore fileStore;
+	private final BulkAuthorization authorization;
+	private final BulkAudit audit;
+	private final ServerBaseUrl baseUrl;
+	private final Duration retryAfter;
+	private final Clock clock;
+
+	public BulkJobsProvider(BulkJobTable table, BulkBatchEngine engine, BulkFileStore fileStore,
+			BulkAuthorization authorization, BulkAudit audit, ServerBaseUrl baseUrl, Duration retryAfter, Clock clock) {
+		this.table = table;
+		this.engine = engine;
+		this.fileStore = fileStore;
+		this.authorization = authorization;
+		this.audit = audit;
+		this.baseUrl = baseUrl;
+		this.retryAfter = retryAfter;
+		this.clock = clock;
+	}
+
+	@Operation(name = OPERATION, manualResponse = true, idempotent = true)
+	public void jobs(ServletRequestDetails request) throws IOException {
+		if (!authorization.isAdmin(request)) {
+			audit.record(AuditRecord.of(AuditAction.ACCESS_REFUSED, authorization.owner(request), request, OPERATION,
+					false, Map.of("reason", "no " + ScopeSet.ADMIN_SCOPE + " scope")));
+			throw BulkAuthorization.forbidden(625, "$bulk-jobs needs the " + ScopeSet.ADMIN_SCOPE + " scope");
+		}
+		JobListQuery query = JobListQuery.parse(request.getParameters());
+		String serverBase = baseUrl.of(request);
+		Instant now = clock.instant();
+		ObjectNode body;
+		boolean active;
+		if (query.job() != null) {
+			BulkJobTable.Listed listed = table.findListed(query.job()).orElseThrow(() -> new ResourceNotFoundException(
+					BulkErrors.code(626) + "No bulk job with this id"));
+			body = AdminJobJson.detail(AdminJobJson.job(listed, table.typeProgress().find(listed.job().id()),
+							bytesHeld(listed), serverBase, now), listed.job(),
+					listed.job().executionId() == null ? List.of() : engine.steps(listed.job().executionId()));
+			active = listed.job().state().isActive();
+			audit.record(AuditRecord.of(AuditAction.ADMIN_JOB_VIEWED, authorization.owner(request), request, OPERATION,
+					true, Map.of("job", listed.job().id(), "owner", String.valueOf(listed.job().owner()))));
+		} else {
+			List<BulkJobTable.Listed> rows = table.list(query.states(), query.kind(), query.offset(), query.count());
+			boolean more = rows.size() > query.count();
+			List<BulkJobTable.Listed> page = more ? rows.subList(0, query.count()) : rows;
+			Map<String, List<TypeProgress>> types = table.typeProgress()
+					.findAll(page.stream().map(listed -> listed.job().id()).collect(Collectors.toList()));
+			body = AdminJobJson.MAPPER.createObjectNode();
+			body.put("page", query.page());
+			body.put("count", query.count());
+			ArrayNode jobs = body.putArray("jobs");
+			page.forEach(listed -> jobs.add(AdminJobJson.job(listed, types.getOrDefault(listed.job().id(), List.of()),
+					bytesHeld(listed), serverBase, now)));
+			if (more) {
+				body.put("next", nextPage(serverBase, query));
+			}
+			active = page.stream().anyMatch(listed -> listed.job().state().isActive());
+		}
+		HttpServletResponse response = request.getServletResponse();
+		response.setStatus(200);
+		if (active) {
+			// How often a page that watches running jobs should ask again.
+			response.setHeader("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
+		}
+		response.setHeader("Cache-Control", "no-store");
+		response.setContentType("application/json");
+		response.setCharacterEncoding("UTF-8");
+		try (Writer writer = response.getWriter()) {
+			writer.write(body.toString());
+		}
+	}
+
+	private Long bytesHeld(BulkJobTable.Listed listed) {
+		if (!listed.job().state().isVisible()) {
+			return 0L;
+		}
+		try {
+			return fileStore.bytesHeld(listed.job().id());
+		} catch (IOException e) {
+			return null;
+		}
+	}
+
+	private static String nextPage(String serverBase, JobListQuery query) {
+		StringBuilder url = new StringBuilder(serverBase + "/" + OPERATION + "?_count=" + query.count());
+		if (!query.states().isEmpty()) {
+			url.append("&state=").append(query.states().stream().map(state -> state.name().toLowerCase(Locale.ROOT))
+					.collect(Collectors.joining(",")));
+		}
+		if (query.kind() != null) {
+			url.append("&kind=").append(query.kind().name().toLowerCase(Locale.ROOT));
+		}
+		return url.append("&page=").append(query.page() + 1).toString();
+	}
+}

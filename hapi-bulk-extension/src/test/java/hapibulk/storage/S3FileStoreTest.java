@@ -1,0 +1,110 @@
+package hapibulk.storage;
+
+import hapibulk.storage.s3.S3Clients;
+import hapibulk.storage.s3.S3FileStore;
+import hapibulk.storage.s3.S3Settings;
+import hapibulk.testsupport.S3TestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.util.unit.DataSize;
+
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The store contract on a real S3 server (s3proxy on loopback), and how part files lie in the bucket. */
+class S3FileStoreTest extends BulkFileStoreContract {
+
+	private static final AtomicInteger stores = new AtomicInteger();
+	private static S3TestServer server;
+
+	@BeforeAll
+	static void startServer() {
+		server = S3TestServer.start();
+	}
+
+	@AfterAll
+	static void stopServer() {
+		server.close();
+	}
+
+	/** Each store under a prefix of its own; small segments, so that chunks span several. */
+	@Override
+	BulkFileStore store() {
+		S3Settings settings = server.settings("bulk-" + stores.incrementAndGet(), DataSize.ofKilobytes(512));
+		return new S3FileStore(S3Clients.create(settings), settings);
+	}
+
+	@Test
+	void aPartFile_isOneSegmentObjectPerCommit_keyedByItsStartOffset() throws IOException {
+		// given
+		String prefix = "layout-" + stores.incrementAndGet();
+		S3Settings settings = server.settings(prefix + "/", DataSize.ofMegabytes(1));
+
+		// when
+		try (S3FileStore store = new S3FileStore(S3Clients.create(settings), settings);
+				BulkFileAppender appender = store.openAppender("job1", "Patient-1.ndjson", 0)) {
+			append(appender, "{\"a\":1}\n");
+			appender.commit();
+			append(appender, "{\"b\":2}\n");
+			appender.commit();
+		}
+
+		// then
+		assertThat(server.keys(prefix + "/")).containsExactly(
+				prefix + "/job1/Patient-1.ndjson/00000000000000000000",
+				prefix + "/job1/Patient-1.ndjson/00000000000000000008");
+	}
+
+	@Test
+	void deleteAll_ofAJobWithManySegmentObjects_removesThemAll() throws IOException {
+		// given: 20 part files of 3 segments each (s3proxy once timed out deleting the folders it lists as keys)
+		String prefix = "many-" + stores.incrementAndGet() + "/";
+		S3Settings settings = server.settings(prefix, DataSize.ofMegabytes(1));
+		S3FileStore store = new S3FileStore(S3Clients.create(settings), settings);
+		for (int file = 1; file <= 20; file++) {
+			long length = 0;
+			for (int chunk = 0; chunk < 3; chunk++) {
+				try (BulkFileAppender appender = store.openAppender("job1", "Type" + file + "-1.ndjson", length)) {
+					append(appender, "{\"chunk\":" + chunk + "}\n");
+					length = appender.commit();
+				}
+			}
+		}
+		assertThat(server.keys(prefix)).hasSize(60);
+
+		// when
+		store.deleteAll("job1");
+
+		// then
+		assertThat(server.keys(prefix)).isEmpty();
+		assertThat(store.bytesHeld("job1")).isZero();
+	}
+
+	@Test
+	void settings_withoutABucket_orWithAKmsKeyButNoKms_areRefused() {
+		S3Settings noBucket = new S3Settings(null, "", null, server.endpoint(), true, "a", "b",
+				S3Settings.ServerSideEncryption.NONE, null, DataSize.ofMegabytes(8));
+		S3Settings kmsKeyWithoutKms = new S3Settings("b", "", null, server.endpoint(), true, "a", "b",
+				S3Settings.ServerSideEncryption.S3, "alias/bulk", DataSize.ofMegabytes(8));
+		S3Settings keyWithoutSecret = new S3Settings("b", "", null, server.endpoint(), true, "a", null,
+				S3Settings.ServerSideEncryption.NONE, null, DataSize.ofMegabytes(8));
+
+		assertThatThrownBy(() -> S3Clients.create(noBucket)).hasMessageContaining("BULK-0671");
+		assertThatThrownBy(() -> S3Clients.create(kmsKeyWithoutKms)).hasMessageContaining("BULK-0672");
+		assertThatThrownBy(() -> S3Clients.create(keyWithoutSecret)).hasMessageContaining("BULK-0673");
+	}
+
+	@Test
+	void aBucketThatDoesNotExist_failsTheAppend_withIOException() {
+		S3Settings settings = new S3Settings("no-such-bucket", "", "us-east-1", server.endpoint(), true,
+				S3TestServer.ACCESS_KEY, S3TestServer.SECRET_KEY, S3Settings.ServerSideEncryption.NONE, null,
+				DataSize.ofMegabytes(8));
+		S3FileStore store = new S3FileStore(S3Clients.create(settings), settings);
+
+		assertThatThrownBy(() -> store.openAppender("job1", "Patient-1.ndjson", 0)).isInstanceOf(IOException.class);
+	}
+}
