@@ -19,7 +19,7 @@ import java.util.UUID;
  *                      node silent for longer is taken for dead and its jobs are taken over
  * @param enabled       whether partitions are sent to the nodes' shared RabbitMQ queue, for any node to run;
  *                      false (default): every job runs all its partitions on the node that runs the job
- * @param worker        with {@code enabled}: whether this node also runs partitions from the queue; false makes
+ * @param worker        with enabled: whether this node also runs partitions from the queue; false makes
  *                      an accept-only node (it plans jobs and writes manifests, others do the partitions)
  * @param queue         the durable RabbitMQ queue the nodes share for partition requests
  * @param pollInterval  how often the node that runs a job looks in the job repository for finished partitions

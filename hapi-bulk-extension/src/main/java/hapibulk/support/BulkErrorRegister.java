@@ -223,6 +223,17 @@ public final class BulkErrorRegister {
 				+ "or its download stops.", "Restore the key the file was written with; run the job again.");
 		use(675, NO_STATUS, "The server does not start: `encryption-key` together with `type=s3`.",
 				"Use `s3.sse` for objects in S3.");
+
+		// 700-719: cluster mode (remote partitions over RabbitMQ) and key ranges
+		use(700, NO_STATUS, "The server does not start: the cluster is on and `hapi.bulk.cluster.queue` is blank or longer than 255 characters.",
+				"Fix the queue name, or leave it unset.");
+		use(701, NO_STATUS, "The server does not start: the cluster is on and `hapi.bulk.cluster.poll-interval` is under 10 ms.",
+				"Set 10 ms or more.");
+		use(702, NO_STATUS, "The server does not start: the cluster is on but `spring-batch-integration` or `spring-rabbit` is missing.",
+				"Add both to the host, or turn the cluster off.");
+		use(703, NO_STATUS, "The server does not start: the cluster is on but there is no single RabbitMQ `ConnectionFactory` bean.",
+				"Set `spring.rabbitmq.*` (Spring Boot), or declare one `ConnectionFactory` bean.");
+		use(704, NO_STATUS, "The server does not start: `hapi.bulk.export.partition-size` is under 1.", "Set 1 or more.");
 	}
 
 	private BulkErrorRegister() {}
