@@ -19,8 +19,9 @@ import hapibulk.job.ManifestJson;
 import hapibulk.storage.BulkFileAppender;
 import hapibulk.storage.LocalFileStore;
 import hapibulk.testsupport.HapiLoader;
+import hapibulk.testsupport.InterceptedCommits;
+import hapibulk.testsupport.JsonCompare;
 import hapibulk.testsupport.SyntheaData;
-import org.hl7.fhir.r4.model.Bundle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -273,11 +274,7 @@ class ClusterPartitioningTest {
 	}
 
 	private static String id(String line) {
-		try {
-			return new ObjectMapper().readTree(line).get("id").asText();
-		} catch (IOException e) {
-			throw new UncheckedIOException(e);
-		}
+		return JsonCompare.tree(line).get("id").asText();
 	}
 
 	@Configuration(proxyBeanMethods = false)
@@ -302,29 +299,15 @@ class ClusterPartitioningTest {
 
 		@Override
 		public BulkFileAppender openAppender(String jobId, String fileName, long committedLength) throws IOException {
-			BulkFileAppender appender = super.openAppender(jobId, fileName, committedLength);
-			return new BulkFileAppender() {
-				@Override
-				public void append(byte[] bytes, int offset, int length) throws IOException {
-					appender.append(bytes, offset, length);
+			return InterceptedCommits.around(super.openAppender(jobId, fileName, committedLength), real -> {
+				STALLED.countDown();
+				try {
+					RELEASED.await();
+				} catch (InterruptedException e) {
+					Thread.currentThread().interrupt();
 				}
-
-				@Override
-				public long commit() throws IOException {
-					STALLED.countDown();
-					try {
-						RELEASED.await();
-					} catch (InterruptedException e) {
-						Thread.currentThread().interrupt();
-					}
-					throw new IOException("the killed worker never commits");
-				}
-
-				@Override
-				public void close() throws IOException {
-					appender.close();
-				}
-			};
+				throw new IOException("the killed worker never commits");
+			});
 		}
 	}
 }

@@ -2,7 +2,6 @@ package hapibulk.job;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import hapibulk.config.BulkConfiguration;
 import hapibulk.export.ExportJobService;
 import hapibulk.export.ExportRequest;
@@ -10,6 +9,8 @@ import hapibulk.export.job.ExportJobConfig;
 import hapibulk.storage.BulkFileAppender;
 import hapibulk.storage.LocalFileStore;
 import hapibulk.testsupport.HapiLoader;
+import hapibulk.testsupport.InterceptedCommits;
+import hapibulk.testsupport.JsonCompare;
 import hapibulk.testsupport.SyntheaData;
 import hapibulk.testsupport.TestHapiServerConfig;
 import org.hl7.fhir.r4.model.Bundle;
@@ -399,11 +400,7 @@ class NodeTakeoverTest {
 	}
 
 	private static String id(String line) {
-		try {
-			return new ObjectMapper().readTree(line).get("id").asText();
-		} catch (IOException e) {
-			throw new UncheckedIOException(e);
-		}
+		return JsonCompare.tree(line).get("id").asText();
 	}
 
 	private static Path temp() {
@@ -455,35 +452,21 @@ class NodeTakeoverTest {
 
 		@Override
 		public BulkFileAppender openAppender(String jobId, String fileName, long committedLength) throws IOException {
-			BulkFileAppender appender = super.openAppender(jobId, fileName, committedLength);
-			return new BulkFileAppender() {
-				@Override
-				public void append(byte[] bytes, int offset, int length) throws IOException {
-					appender.append(bytes, offset, length);
-				}
-
-				@Override
-				public long commit() throws IOException {
-					if (commits.incrementAndGet() == pauseAt) {
-						paused.countDown();
-						try {
-							released.await();
-						} catch (InterruptedException e) {
-							Thread.currentThread().interrupt();
-							throw new IOException("interrupted while paused", e);
-						}
-						if (failOnRelease) {
-							throw new IOException("node A's disk went away while it was paused");
-						}
+			return InterceptedCommits.around(super.openAppender(jobId, fileName, committedLength), real -> {
+				if (commits.incrementAndGet() == pauseAt) {
+					paused.countDown();
+					try {
+						released.await();
+					} catch (InterruptedException e) {
+						Thread.currentThread().interrupt();
+						throw new IOException("interrupted while paused", e);
 					}
-					return appender.commit();
+					if (failOnRelease) {
+						throw new IOException("node A's disk went away while it was paused");
+					}
 				}
-
-				@Override
-				public void close() throws IOException {
-					appender.close();
-				}
-			};
+				return real.commit();
+			});
 		}
 	}
 }

@@ -42,29 +42,15 @@ public final class CommitFaultFileStore extends ForwardingFileStore {
 
 	@Override
 	public BulkFileAppender openAppender(String jobId, String fileName, long committedLength) throws IOException {
-		BulkFileAppender appender = delegate.openAppender(jobId, fileName, committedLength);
-		return new BulkFileAppender() {
-			@Override
-			public void append(byte[] bytes, int offset, int length) throws IOException {
-				appender.append(bytes, offset, length);
+		return InterceptedCommits.around(delegate.openAppender(jobId, fileName, committedLength), real -> {
+			long length = real.commit();
+			if (commitsBeforeFault.getAndDecrement() == 0) {
+				faults.incrementAndGet();
+				throw new TransientDataAccessResourceException("Injected: the database went away after chunk lines"
+						+ " reached the store, before the chunk's transaction committed");
 			}
-
-			@Override
-			public long commit() throws IOException {
-				long length = appender.commit();
-				if (commitsBeforeFault.getAndDecrement() == 0) {
-					faults.incrementAndGet();
-					throw new TransientDataAccessResourceException("Injected: the database went away after chunk lines"
-							+ " reached the store, before the chunk's transaction committed");
-				}
-				return length;
-			}
-
-			@Override
-			public void close() throws IOException {
-				appender.close();
-			}
-		};
+			return length;
+		});
 	}
 
 }

@@ -2,7 +2,6 @@ package hapibulk.export.job;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import hapibulk.config.BulkConfiguration;
 import hapibulk.export.ExportJobService;
 import hapibulk.export.ExportRequest;
@@ -12,6 +11,7 @@ import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
 import hapibulk.job.ManifestJson;
 import hapibulk.testsupport.HapiLoader;
+import hapibulk.testsupport.JsonCompare;
 import hapibulk.testsupport.SyntheaData;
 import hapibulk.testsupport.TestHapiServerConfig;
 import org.hl7.fhir.r4.model.Bundle;
@@ -106,11 +106,7 @@ class KeyRangeExportTest {
 	}
 
 	private static String id(String line) {
-		try {
-			return new ObjectMapper().readTree(line).get("id").asText();
-		} catch (IOException e) {
-			throw new UncheckedIOException(e);
-		}
+		return JsonCompare.tree(line).get("id").asText();
 	}
 
 	private static Path temp() {
