@@ -68,7 +68,8 @@ public class ClusterConfiguration {
 		container.setConcurrentConsumers(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
 		container.setMissingQueuesFatal(false);
 		container.setDefaultRequeueRejected(true);
-		container.setMessageListener(new PartitionWorker(engine.jobExplorer(), frame.workerSteps(), lease.nodeId()));
+		container.setMessageListener(new PartitionWorker(engine.jobExplorer(), engine.jobRepository(),
+				frame.workerSteps(), lease.nodeId()));
 		return container;
 	}
 

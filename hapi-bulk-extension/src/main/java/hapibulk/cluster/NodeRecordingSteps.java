@@ -3,22 +3,26 @@ package hapibulk.cluster;
 import org.springframework.batch.core.JobInterruptedException;
 import org.springframework.batch.core.Step;
 import org.springframework.batch.core.StepExecution;
+import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.NoSuchStepException;
 import org.springframework.batch.core.step.StepLocator;
 
 import java.util.Collection;
 
 /**
- * The worker steps, each recording this node in a partition's execution context before running it: stored
- * with the partition's first update, it tells an operator (and the cluster test) which node ran which part.
+ * The worker steps, each recording this node in a partition's execution context before running it, stored at
+ * once: it tells an operator (and the cluster test) which node ran which part, and a node taking over a dead
+ * node's job that this partition runs on a live node ({@code LostExecutionTakeover}).
  */
 final class NodeRecordingSteps implements StepLocator {
 
 	private final StepLocator steps;
+	private final JobRepository jobRepository;
 	private final String nodeId;
 
-	NodeRecordingSteps(StepLocator steps, String nodeId) {
+	NodeRecordingSteps(StepLocator steps, JobRepository jobRepository, String nodeId) {
 		this.steps = steps;
+		this.jobRepository = jobRepository;
 		this.nodeId = nodeId;
 	}
 
@@ -49,6 +53,7 @@ final class NodeRecordingSteps implements StepLocator {
 			@Override
 			public void execute(StepExecution partition) throws JobInterruptedException {
 				partition.getExecutionContext().putString(PartitionWorker.NODE_KEY, nodeId);
+				jobRepository.updateExecutionContext(partition);
 				step.execute(partition);
 			}
 		};

@@ -1,5 +1,6 @@
 package hapibulk.cluster;
 
+import hapibulk.job.RemotePartitions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.AmqpRejectAndDontRequeueException;
@@ -7,6 +8,7 @@ import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageListener;
 import org.springframework.batch.core.StepExecution;
 import org.springframework.batch.core.explore.JobExplorer;
+import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.NoSuchStepException;
 import org.springframework.batch.core.step.StepLocator;
 import org.springframework.batch.integration.partition.StepExecutionRequest;
@@ -28,7 +30,7 @@ import java.nio.charset.StandardCharsets;
 public class PartitionWorker implements MessageListener {
 
 	/** The execution-context key under which a partition records the node that last ran it. */
-	public static final String NODE_KEY = "hapi.bulk.partition.node";
+	public static final String NODE_KEY = RemotePartitions.NODE_KEY;
 
 	private static final Logger log = LoggerFactory.getLogger(PartitionWorker.class);
 
@@ -36,11 +38,12 @@ public class PartitionWorker implements MessageListener {
 	private final StepExecutionRequestHandler handler = new StepExecutionRequestHandler();
 	private final String nodeId;
 
-	public PartitionWorker(JobExplorer jobExplorer, StepLocator workerSteps, String nodeId) {
+	public PartitionWorker(JobExplorer jobExplorer, JobRepository jobRepository, StepLocator workerSteps,
+			String nodeId) {
 		this.jobExplorer = jobExplorer;
 		this.nodeId = nodeId;
 		handler.setJobExplorer(jobExplorer);
-		handler.setStepLocator(new NodeRecordingSteps(workerSteps, nodeId));
+		handler.setStepLocator(new NodeRecordingSteps(workerSteps, jobRepository, nodeId));
 	}
 
 	@Override

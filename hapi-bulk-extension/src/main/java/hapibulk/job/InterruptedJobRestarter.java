@@ -2,21 +2,18 @@ package hapibulk.job;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.batch.core.BatchStatus;
-import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.Job;
 import org.springframework.batch.core.JobExecution;
-import org.springframework.batch.core.StepExecution;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.event.ContextRefreshedEvent;
 
-import java.time.LocalDateTime;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * On start-up, finds our job executions that a dead process left STARTED, marks them FAILED (Spring
- * Batch cannot restart them otherwise) and restarts the ones whose job the client still waits for.
+ * Batch cannot restart them otherwise; partitions still running on live workers are stopped first,
+ * {@link LostExecutionTakeover}) and restarts the ones whose job the client still waits for.
  * Restarted steps resume from the position they committed last.
  * <p>
  * Several nodes may share the database: only executions this node wins a {@link NodeLease#claim} for are
@@ -33,6 +30,7 @@ public class InterruptedJobRestarter implements ApplicationListener<ContextRefre
 	private final BulkJobTable table;
 	private final List<Job> jobs;
 	private final NodeLease lease;
+	private final LostExecutionTakeover takeover;
 	private final AtomicBoolean done = new AtomicBoolean();
 
 	public InterruptedJobRestarter(BulkBatchEngine engine, BulkJobTable table, List<Job> jobs, NodeLease lease) {
@@ -40,6 +38,7 @@ public class InterruptedJobRestarter implements ApplicationListener<ContextRefre
 		this.table = table;
 		this.jobs = jobs;
 		this.lease = lease;
+		this.takeover = new LostExecutionTakeover(engine, lease);
 	}
 
 	@Override
@@ -57,7 +56,10 @@ public class InterruptedJobRestarter implements ApplicationListener<ContextRefre
 					// Launched by this process since it started, or run by a live node, or just taken by another.
 					continue;
 				}
-				markFailed(execution);
+				if (!takeover.markFailedOnceStopped(execution, "Interrupted: the server stopped while it ran")) {
+					// Partitions of it still run on live workers (cluster mode): the watchdog restarts it once they stopped.
+					continue;
+				}
 				boolean wanted = table.find(jobId).map(row -> row.state().isActive()).orElse(false);
 				if (wanted) {
 					restart(job, execution, jobId);
@@ -69,23 +71,6 @@ public class InterruptedJobRestarter implements ApplicationListener<ContextRefre
 	/** An execution of a job without a row (none ever runs it) is anyone's to mark failed. */
 	private boolean claimed(String jobId) {
 		return lease.claim(jobId) || table.find(jobId).isEmpty();
-	}
-
-	private void markFailed(JobExecution execution) {
-		LocalDateTime now = LocalDateTime.now();
-		ExitStatus interrupted = ExitStatus.FAILED.addExitDescription("Interrupted: the server stopped while it ran");
-		for (StepExecution step : execution.getStepExecutions()) {
-			if (step.getStatus().isRunning()) {
-				step.setStatus(BatchStatus.FAILED);
-				step.setExitStatus(interrupted);
-				step.setEndTime(now);
-				engine.jobRepository().update(step);
-			}
-		}
-		execution.setStatus(BatchStatus.FAILED);
-		execution.setExitStatus(interrupted);
-		execution.setEndTime(now);
-		engine.jobRepository().update(execution);
 	}
 
 	private void restart(Job job, JobExecution interrupted, String jobId) {

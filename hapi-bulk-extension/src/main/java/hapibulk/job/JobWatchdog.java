@@ -33,6 +33,7 @@ public class JobWatchdog extends PeriodicTask {
 	private final RecoverySettings settings;
 	private final Clock clock;
 	private final NodeLease lease;
+	private final LostExecutionTakeover takeover;
 
 	public JobWatchdog(BulkBatchEngine engine, BulkJobTable table, BulkJobService jobService, List<Job> jobs,
 			RecoverySettings settings, Clock clock, NodeLease lease) {
@@ -44,6 +45,7 @@ public class JobWatchdog extends PeriodicTask {
 		this.settings = settings;
 		this.clock = clock;
 		this.lease = lease;
+		this.takeover = new LostExecutionTakeover(engine, lease);
 	}
 
 	/** What one pass did, for logs and tests. */
@@ -93,11 +95,16 @@ public class JobWatchdog extends PeriodicTask {
 				.findFirst().orElse(null);
 		int restarts = engine.jobExplorer().getJobExecutions(execution.getJobInstance()).size() - 1;
 		if (job == null || restarts >= settings.maxRestarts()) {
-			engine.markFailed(execution, "Given up by the watchdog after " + restarts + " restarts");
+			if (!takeover.markFailedOnceStopped(execution, "Given up by the watchdog after " + restarts + " restarts")) {
+				return Outcome.LEFT;
+			}
 			return fail(row, "The job was interrupted " + (restarts + 1) + " times (the database or the server went"
 					+ " away while it ran); kick it off again");
 		}
-		engine.markFailed(execution, "Lost (" + status + "); restarted by the watchdog");
+		if (!takeover.markFailedOnceStopped(execution, "Lost (" + status + "); restarted by the watchdog")) {
+			// Its partitions still running on live workers stop at their next chunk; a later pass restarts it.
+			return Outcome.LEFT;
+		}
 		try {
 			JobExecution restarted = engine.launch(job, execution.getJobParameters());
 			table.setExecution(row.id(), restarted.getId());

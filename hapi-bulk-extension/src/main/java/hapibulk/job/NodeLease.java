@@ -55,6 +55,17 @@ public class NodeLease extends PeriodicTask {
 		return nodeId;
 	}
 
+	public Duration leaseDuration() {
+		return leaseDuration;
+	}
+
+	/** Whether the node holds a lease that has not expired (by the database's clock). */
+	public boolean isLive(String node) {
+		Integer live = jdbc.queryForObject("SELECT COUNT(*) FROM " + TABLE + " WHERE NODE_ID = ? AND EXPIRES_AT >"
+				+ " CURRENT_TIMESTAMP", Integer.class, node);
+		return live != null && live > 0;
+	}
+
 	/**
 	 * Makes this node the one that runs the job, if the node named on its row is gone: its lease expired or
 	 * missing, no node named (a row from before leases), or this node itself. A live node's job is never

@@ -5,6 +5,7 @@ import org.hibernate.HibernateException;
 import org.hibernate.exception.JDBCConnectionException;
 import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.transaction.CannotCreateTransactionException;
@@ -22,8 +23,10 @@ import java.util.Map;
 
 /**
  * Tells a database that is away for a moment (connection lost or refused, pool timed out, serialization
- * failure, a socket error under a database call) from an error that would only repeat. The drivers and layers wrap it differently, so the whole
- * cause chain is looked at.
+ * failure, a socket error under a database call) from an error that would only repeat. A version conflict
+ * on a job or step execution is never transient, though Spring counts it among its concurrency failures: it
+ * means another node has taken the execution over, and retrying would overwrite that node's state. The
+ * drivers and layers wrap errors differently, so the whole cause chain is looked at.
  */
 public final class TransientDatabaseErrors {
 
@@ -33,6 +36,10 @@ public final class TransientDatabaseErrors {
 		Map<Throwable, Boolean> seen = new IdentityHashMap<>();
 		boolean database = false;
 		for (Throwable cause = error; cause != null && seen.put(cause, true) == null; cause = cause.getCause()) {
+			if (cause instanceof OptimisticLockingFailureException) {
+				// Another writer moved the execution (a node that took the job over): going on would make two.
+				return false;
+			}
 			if (cause instanceof IOException && database) {
 				// The driver lost its socket (EOF, reset): the network or the server went away.
 				return true;

@@ -15,6 +15,8 @@ import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobState;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
+import hapibulk.job.JobWatchdog;
+import hapibulk.job.NodeLease;
 import hapibulk.job.ManifestJson;
 import hapibulk.storage.BulkFileAppender;
 import hapibulk.storage.LocalFileStore;
@@ -73,6 +75,7 @@ class ClusterPartitioningTest {
 	AnnotationConfigApplicationContext worker1;
 	AnnotationConfigApplicationContext worker2;
 	AnnotationConfigApplicationContext doomed;
+	AnnotationConfigApplicationContext doomedManager;
 	final List<String> loaded = new ArrayList<>();
 	final Path inputs = temp("hapi-bulk-cluster-inputs");
 
@@ -92,7 +95,8 @@ class ClusterPartitioningTest {
 
 	@AfterAll
 	void stopCluster() {
-		for (AnnotationConfigApplicationContext node : new AnnotationConfigApplicationContext[] {doomed, worker2, worker1,
+		for (AnnotationConfigApplicationContext node : new AnnotationConfigApplicationContext[] {doomedManager, doomed, worker2,
+				worker1,
 				manager}) {
 			if (node != null) {
 				node.close();
@@ -150,6 +154,50 @@ class ClusterPartitioningTest {
 		assertThat(partitions).extracting(StepExecution::getStepName).contains(stalled.getStepName());
 		// and nothing the doomed worker wrote is lost or repeated
 		assertThat(exportedResources(job)).containsExactlyInAnyOrderElementsOf(loaded);
+	}
+
+	@Test
+	void managerKilledMidExport_itsPartitionsOnLiveWorkersStopFirst_thenASurvivorRestartsIt_everyResourceOnce()
+			throws Exception {
+		// given: an accept-only node with a short lease runs an export; the only worker listening commits slowly
+		containers().forEach(SimpleMessageListenerContainer::stop);
+		AnnotationConfigApplicationContext slowWorker = cluster.start("worker-slow", true, SlowCommitNode.class);
+		try {
+			// (a short write wait: the killed worker of another test of this class left a database transaction open)
+			doomedManager = cluster.start("manager-doomed", false, Map.of("hapi.bulk.cluster.lease-duration", "2s",
+					"hapi.bulk.export.write-wait-limit", "1s"));
+			String jobId = doomedManager.getBean(ExportJobService.class)
+					.submit(ExportRequest.system(TYPES, null, "http://localhost/fhir/$export"), false).id();
+			long firstExecution = await().atMost(Duration.ofMinutes(2)).until(
+					() -> manager.getBean(BulkJobTable.class).find(jobId).orElseThrow().executionId(), id -> id != null);
+			await().atMost(Duration.ofMinutes(2)).until(() -> partitions(firstExecution).stream()
+					.anyMatch(partition -> partition.getWriteCount() > 0));
+
+			// when: the node that accepted it dies, and a survivor's watchdog runs once its lease has expired
+			ClusterNodes.kill(doomedManager);
+			NodeLease survivor = manager.getBean(NodeLease.class);
+			await().atMost(Duration.ofSeconds(30)).until(() -> !survivor.isLive("manager-doomed"));
+			JobWatchdog watchdog = manager.getBean(JobWatchdog.class);
+			assertThat(watchdog.reconcile().restarted()).as("no restart while partitions run on a live worker").isZero();
+
+			// then: the execution is asked to stop, and the running partitions end at a chunk boundary, not FAILED
+			// under the worker that runs them
+			assertThat(jobExecution(firstExecution).getStatus()).isEqualTo(BatchStatus.STOPPING);
+			await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
+					.until(() -> watchdog.reconcile().restarted() == 1);
+			List<StepExecution> ranOnTheWorker = partitions(firstExecution).stream()
+					.filter(partition -> node(partition).equals("worker-slow")).toList();
+			assertThat(ranOnTheWorker).isNotEmpty().allSatisfy(partition -> assertThat(partition.getStatus())
+					.isIn(BatchStatus.STOPPED, BatchStatus.COMPLETED));
+
+			// and the restarted job completes with every resource exactly once
+			BulkJob job = awaitCompleted(jobId);
+			assertThat(job.executionId()).isNotEqualTo(firstExecution);
+			assertThat(exportedResources(job)).containsExactlyInAnyOrderElementsOf(loaded);
+		} finally {
+			slowWorker.close();
+			containers().forEach(SimpleMessageListenerContainer::start);
+		}
 	}
 
 	@Test
@@ -254,6 +302,10 @@ class ClusterPartitioningTest {
 				.toList();
 	}
 
+	private org.springframework.batch.core.JobExecution jobExecution(long executionId) {
+		return manager.getBean(BulkBatchEngine.class).jobExplorer().getJobExecution(executionId);
+	}
+
 	private static String node(StepExecution partition) {
 		return partition.getExecutionContext().getString(PartitionWorker.NODE_KEY, "none");
 	}
@@ -275,6 +327,28 @@ class ClusterPartitioningTest {
 
 	private static String id(String line) {
 		return JsonCompare.tree(line).get("id").asText();
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class SlowCommitNode {
+		@Bean
+		@Primary
+		LocalFileStore slowCommitFileStore(org.springframework.core.env.Environment environment) {
+			return new LocalFileStore(Path.of(environment.getProperty("hapi.bulk.file-directory"))) {
+				@Override
+				public BulkFileAppender openAppender(String jobId, String fileName, long committedLength)
+						throws IOException {
+					return InterceptedCommits.around(super.openAppender(jobId, fileName, committedLength), real -> {
+						try {
+							Thread.sleep(150);
+						} catch (InterruptedException e) {
+							Thread.currentThread().interrupt();
+						}
+						return real.commit();
+					});
+				}
+			};
+		}
 	}
 
 	@Configuration(proxyBeanMethods = false)
