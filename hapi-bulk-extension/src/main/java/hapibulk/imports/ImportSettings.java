@@ -30,6 +30,9 @@ import java.util.List;
  *                           inputs not reached by then are checked when the job reads them
  * @param maxInputSize       bytes read from one input, after decompression (a gzip bomb stops there)
  * @param maxErrorLines      error lines one input may report; then the input is stopped
+ * @param splitSize          a file: input larger than this (and not gzip) is read as parts of about this
+ *                           size, cut at line boundaries, each a partition of its own (several workers, or
+ *                           nodes, share one large input); 0: never split
  */
 public record ImportSettings(
 		@DefaultValue List<String> allowedSources,
@@ -44,7 +47,8 @@ public record ImportSettings(
 		@DefaultValue("1000") int maxInputs,
 		@DefaultValue("30s") Duration probeTimeout,
 		@DefaultValue("8GB") DataSize maxInputSize,
-		@DefaultValue("1000") int maxErrorLines) {
+		@DefaultValue("1000") int maxErrorLines,
+		@DefaultValue("256MB") DataSize splitSize) {
 
 	public ImportSettings {
 		allowedSources = allowedSources == null ? List.of() : List.copyOf(allowedSources);
@@ -55,7 +59,7 @@ public record ImportSettings(
 	public static ImportSettings of(List<String> allowedSources, Path directory) {
 		return new ImportSettings(allowedSources, List.of(), directory, 1000, 0, DataSize.ofMegabytes(16),
 				Duration.ofSeconds(10), Duration.ofSeconds(60), 4, 1000, Duration.ofSeconds(30),
-				DataSize.ofGigabytes(8), 1000);
+				DataSize.ofGigabytes(8), 1000, DataSize.ofMegabytes(256));
 	}
 
 	/**

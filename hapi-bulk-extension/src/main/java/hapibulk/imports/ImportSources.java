@@ -21,12 +21,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.ConcurrentHashMap;
@@ -293,6 +296,44 @@ public class ImportSources implements AutoCloseable {
 			return new Input(decoded, () -> raw.abort("aborted"), settings.maxInputSize().toBytes(), () -> {});
 		} catch (IOException | RuntimeException e) {
 			raw.close();
+			throw e;
+		}
+	}
+
+	/**
+	 * The size of an input that can be read in parts by byte range: a {@code file:} input that is not gzip.
+	 * Empty for anything else (http(s) inputs, gzip files), which is then read whole.
+	 */
+	public OptionalLong splittableSize(String url) {
+		if (!(source(url) instanceof Path file)) {
+			return OptionalLong.empty();
+		}
+		try (InputStream in = Files.newInputStream(file)) {
+			byte[] magic = in.readNBytes(2);
+			if (magic.length == 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
+				return OptionalLong.empty();
+			}
+			return OptionalLong.of(Files.size(file));
+		} catch (IOException e) {
+			throw unreadable("The input " + url + " cannot be read: " + e.getMessage());
+		}
+	}
+
+	/**
+	 * A part of a {@link #splittableSize splittable} input from byte {@code offset} on, positioned there
+	 * without reading what lies before; {@code max-input-size} counts the bytes read from there.
+	 */
+	public Input openAt(String url, long offset) throws IOException {
+		if (!(source(url) instanceof Path file)) {
+			throw new IOException("Only file: inputs are read in parts: " + url);
+		}
+		FileChannel channel = FileChannel.open(file);
+		try {
+			channel.position(offset);
+			InputStream in = new BufferedInputStream(Channels.newInputStream(channel), BUFFER_BYTES);
+			return new Input(in, channel, settings.maxInputSize().toBytes(), () -> {});
+		} catch (IOException | RuntimeException e) {
+			channel.close();
 			throw e;
 		}
 	}

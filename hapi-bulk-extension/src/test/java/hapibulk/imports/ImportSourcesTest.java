@@ -239,7 +239,7 @@ class ImportSourcesTest {
 		assertThat(Files.size(bomb)).isLessThan(1 << 20);
 		ImportSources sources = new ImportSources(new ImportSettings(List.of(), List.of(), directory, 1000, 0,
 				DataSize.ofMegabytes(1), Duration.ofSeconds(2), Duration.ofSeconds(2), 4, 1000, Duration.ofSeconds(5),
-				DataSize.ofMegabytes(2), 1000));
+				DataSize.ofMegabytes(2), 1000, DataSize.ofMegabytes(256)));
 
 		// when
 		long[] read = {0};
@@ -282,6 +282,6 @@ class ImportSourcesTest {
 	private static ImportSettings settings(List<String> allowed, List<ImportSettings.SourceCredential> credentials,
 			Duration readTimeout, Duration probeTimeout, DataSize maxInputSize) {
 		return new ImportSettings(allowed, credentials, null, 1000, 0, DataSize.ofMegabytes(1), Duration.ofSeconds(2),
-				readTimeout, 4, 1000, probeTimeout, maxInputSize, 1000);
+				readTimeout, 4, 1000, probeTimeout, maxInputSize, 1000, DataSize.ofMegabytes(256));
 	}
 }

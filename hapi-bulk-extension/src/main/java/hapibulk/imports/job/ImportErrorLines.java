@@ -18,6 +18,7 @@ final class ImportErrorLines {
 	static final String INPUT_URL = EXTENSION_BASE + "input-url";
 	static final String LINE_NUMBER = EXTENSION_BASE + "line-number";
 	static final String RESOURCE_ID = EXTENSION_BASE + "resource-id";
+	static final String BYTE_OFFSET = EXTENSION_BASE + "byte-offset";
 
 	private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -50,16 +51,31 @@ final class ImportErrorLines {
 		}
 	}
 
-	static byte[] line(ImportPartition partition, long lineNumber, String resourceId, Problem problem, String detail) {
+	/**
+	 * @param lineNumber the line's number in its input; in a part of a split input, its number in the part (the
+	 *                   lines before the part are not counted), so the line is named by {@code lineStart}
+	 * @param lineStart  the byte offset of the line's first byte in the input
+	 */
+	static byte[] line(ImportPartition partition, long lineNumber, long lineStart, String resourceId, Problem problem,
+			String detail) {
 		ObjectNode outcome = JSON.createObjectNode().put("resourceType", "OperationOutcome");
 		ArrayNode extensions = outcome.putArray("extension");
 		extensions.addObject().put("url", INPUT_URL).put("valueUri", partition.url());
-		extensions.addObject().put("url", LINE_NUMBER).put("valueInteger", lineNumber);
+		if (partition.isPart()) {
+			extensions.addObject().put("url", BYTE_OFFSET).put("valueDecimal", lineStart);
+		} else {
+			extensions.addObject().put("url", LINE_NUMBER).put("valueInteger", lineNumber);
+		}
 		if (resourceId != null) {
 			extensions.addObject().put("url", RESOURCE_ID).put("valueString", resourceId);
 		}
-		StringBuilder diagnostics = new StringBuilder(BulkErrors.code(problem.code)).append("Line ").append(lineNumber)
-				.append(" of ").append(partition.url());
+		StringBuilder diagnostics = new StringBuilder(BulkErrors.code(problem.code));
+		if (partition.isPart()) {
+			diagnostics.append("The line at byte ").append(lineStart);
+		} else {
+			diagnostics.append("Line ").append(lineNumber);
+		}
+		diagnostics.append(" of ").append(partition.url());
 		if (resourceId != null) {
 			diagnostics.append(" (").append(resourceId).append(")");
 		}

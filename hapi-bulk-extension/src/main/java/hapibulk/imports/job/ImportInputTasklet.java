@@ -102,7 +102,7 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 
 		/** The last error line of an input stopped by a limit, at line {@code number}. */
 		static Item stop(long number, long end, Problem why, String detail) {
-			return new Item(new Line(number, "", 0, end), null, null, why, detail);
+			return new Item(new Line(number, "", 0, end, end), null, null, why, detail);
 		}
 	}
 
@@ -128,7 +128,8 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 			long bytes = 0;
 			try {
 				while (items.size() < chunkSize && bytes < Math.max(maxLineBytes, MIN_CHUNK_BYTES)) {
-					Line line = reader.next();
+					// a part of a split input ends before the first line that starts in the next part
+					Line line = reader.offset() >= cursor.partition().rangeEnd() ? null : reader.next();
 					if (line == null) {
 						end = true;
 						break;
@@ -312,7 +313,8 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 		try (BulkFileAppender appender = fileStore.openAppender(cursor.jobId(), partition.errorFileName(),
 				cursor.errorBytes())) {
 			for (Item item : errors) {
-				byte[] line = ImportErrorLines.line(partition, item.line().number(), item.resourceId(), item.problem(),
+				byte[] line = ImportErrorLines.line(partition, item.line().number(), item.line().start(),
+						item.resourceId(), item.problem(),
 						item.detail());
 				appender.append(line, 0, line.length);
 			}
@@ -327,12 +329,34 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 			reader = null;
 		}
 		if (reader == null) {
-			ImportSources.Input input = sources.open(cursor.partition().url());
-			closer.watch(cursor.jobId(), input);
-			reader = new NdjsonLineReader(input, maxLineBytes, cursor.lineNumber(), cursor.byteOffset());
+			reader = open(cursor);
 			readers.put(step.getId(), reader);
 		}
 		return reader;
+	}
+
+	/**
+	 * A whole input from its start, skipping the lines already handled; a part of a split input from its saved
+	 * position, or, the first time, from the first line that starts in its range.
+	 */
+	private NdjsonLineReader open(ImportCursor cursor) throws IOException {
+		ImportPartition partition = cursor.partition();
+		if (!partition.isPart()) {
+			ImportSources.Input input = sources.open(partition.url());
+			closer.watch(cursor.jobId(), input);
+			return new NdjsonLineReader(input, maxLineBytes, cursor.lineNumber(), cursor.byteOffset());
+		}
+		boolean fresh = cursor.lineNumber() == 0 && cursor.byteOffset() < partition.rangeStart();
+		if (!fresh || partition.rangeStart() == 0) {
+			long from = Math.max(cursor.byteOffset(), partition.rangeStart());
+			ImportSources.Input input = sources.openAt(partition.url(), from);
+			closer.watch(cursor.jobId(), input);
+			return new NdjsonLineReader(input, maxLineBytes, cursor.lineNumber(), from, true);
+		}
+		ImportSources.Input input = sources.openAt(partition.url(), partition.rangeStart() - 1);
+		closer.watch(cursor.jobId(), input);
+		long lineStart = NdjsonLineReader.skipToLineStart(input, partition.rangeStart());
+		return new NdjsonLineReader(input, maxLineBytes, 0, lineStart, true);
 	}
 
 	@Override

@@ -18,11 +18,14 @@ import org.springframework.batch.repeat.RepeatStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Last step: one output entry per input ({@code type, inputUrl, count} of resources stored) and one
- * error entry per input that had bad lines ({@code type: OperationOutcome, inputUrl, url, count}),
+ * error entry per input (or part of a split input) that had bad lines ({@code type: OperationOutcome,
+ * inputUrl, url, count}),
  * from each partition's last committed cursor; then the job row is completed with the manifest.
  */
 class ImportManifestTasklet implements Tasklet {
@@ -48,7 +51,8 @@ class ImportManifestTasklet implements Tasklet {
 	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) {
 		JobExecution jobExecution = chunkContext.getStepContext().getStepExecution().getJobExecution();
 		String jobId = jobExecution.getJobParameters().getString(BulkJobKeys.BULK_JOB_ID);
-		List<ManifestFile> output = new ArrayList<>();
+		// one output entry per input: the parts of a split input add up (in the order of the request)
+		Map<Integer, ManifestFile> output = new LinkedHashMap<>();
 		List<ManifestFile> errors = new ArrayList<>();
 		for (ImportPartition partition : ImportPlanTasklet.plan(jobExecution.getExecutionContext())) {
 			StepExecution execution = jobRepository.getLastStepExecution(jobExecution.getJobInstance(),
@@ -57,14 +61,17 @@ class ImportManifestTasklet implements Tasklet {
 				throw new IllegalStateException("No execution of " + partition.name() + " of import " + jobId);
 			}
 			ImportCursor cursor = ImportCursor.from(execution.getExecutionContext());
-			output.add(new ManifestFile(partition.type(), null, cursor.stored(), 0, null, null, partition.url()));
+			output.merge(partition.index(), new ManifestFile(partition.type(), null, cursor.stored(), 0, null, null,
+					partition.url()), (before, part) -> new ManifestFile(before.type(), null,
+					before.count() + part.count(), 0, null, null, before.inputUrl()));
 			if (cursor.errors() > 0) {
 				errors.add(new ManifestFile("OperationOutcome", partition.errorFileName(), cursor.errors(),
 						cursor.errorBytes(), null, null, partition.url()));
 			}
 		}
 		BulkJob job = table.find(jobId).orElseThrow(() -> new IllegalStateException("No job row for " + jobId));
-		BulkManifest manifest = new BulkManifest(job.transactionTime(), job.requestUrl(), requiresAccessToken, output,
+		BulkManifest manifest = new BulkManifest(job.transactionTime(), job.requestUrl(), requiresAccessToken,
+				List.copyOf(output.values()),
 				List.of(), errors, null);
 		table.complete(jobId, ManifestJson.store(manifest), clock.instant().plus(retention));
 		return RepeatStatus.FINISHED;

@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One input of an import: a partition of the job.
+ * One input of an import, or one part of a large input: a partition of the job.
  *
  * @param index       the input's position in the request, from 1 (names its partition and error file)
  * @param type        the resource type every line must have
@@ -18,29 +18,51 @@ import java.util.List;
  * @param wave        when it runs (see {@link ImportTypeOrder})
  * @param inputSource stored as {@code meta.source} of every resource, or null
  * @param rights      what its lines may do (the kick-off's token's rights on {@code type})
+ * @param part        0: the whole input; from 1: the part of it whose lines start in [rangeStart, rangeEnd)
+ * @param rangeStart  the first byte of the part (its first line is the first that starts there or after)
+ * @param rangeEnd    the byte where the next part begins ({@link Long#MAX_VALUE}: the end of the input)
  */
-record ImportPartition(int index, String type, String url, int wave, String inputSource, WriteRights rights) {
+record ImportPartition(int index, String type, String url, int wave, String inputSource, WriteRights rights,
+		int part, long rangeStart, long rangeEnd) {
+
+	/** The whole input. */
+	ImportPartition(int index, String type, String url, int wave, String inputSource, WriteRights rights) {
+		this(index, type, url, wave, inputSource, rights, 0, 0, Long.MAX_VALUE);
+	}
+
+	/** The part of this input whose lines start in [start, end). */
+	ImportPartition part(int number, long start, long end) {
+		return new ImportPartition(index, type, url, wave, inputSource, rights, number, start, end);
+	}
+
+	boolean isPart() {
+		return part > 0;
+	}
 
 	private static final ObjectMapper MAPPER = new ObjectMapper();
 
 	String name() {
-		return "input-" + index;
+		return "input-" + index + (isPart() ? "." + part : "");
 	}
 
 	String errorFileName() {
-		return "errors-" + index + ".ndjson";
+		return "errors-" + index + (isPart() ? "." + part : "") + ".ndjson";
 	}
 
 	ObjectNode toJsonNode() {
 		return MAPPER.createObjectNode().put("index", index).put("type", type).put("url", url).put("wave", wave)
-				.put("inputSource", inputSource).put("mayCreate", rights.create()).put("mayUpdate", rights.update());
+				.put("inputSource", inputSource).put("mayCreate", rights.create()).put("mayUpdate", rights.update())
+				.put("part", part).put("rangeStart", rangeStart).put("rangeEnd", rangeEnd);
 	}
 
 	static ImportPartition fromJsonNode(JsonNode node) {
 		return new ImportPartition(node.get("index").asInt(), node.get("type").asText(), node.get("url").asText(),
 				node.get("wave").asInt(), node.hasNonNull("inputSource") ? node.get("inputSource").asText() : null,
 				// absent in a plan made by an earlier version, which stored every line
-				new WriteRights(node.path("mayCreate").asBoolean(true), node.path("mayUpdate").asBoolean(true)));
+				new WriteRights(node.path("mayCreate").asBoolean(true), node.path("mayUpdate").asBoolean(true)),
+				// absent in a plan made before inputs were split: the whole input
+				node.path("part").asInt(0), node.path("rangeStart").asLong(0),
+				node.path("rangeEnd").asLong(Long.MAX_VALUE));
 	}
 
 	static String listToJson(List<ImportPartition> partitions) {

@@ -21,8 +21,9 @@ import java.util.List;
 /**
  * First step (preflight): reads the request from the job row, checks once more that every input is
  * allowed (settings may have changed since the kick-off, or the job is being restarted), and plans
- * one partition per input with its wave. The plan goes into the job's execution context, so a
- * restarted job keeps it.
+ * one partition per input with its wave; a {@code file:} input larger than {@code split-size} (and not gzip)
+ * becomes several partitions, one per byte range, each reading the lines that start in its range. The plan
+ * goes into the job's execution context, so a restarted job keeps it.
  */
 class ImportPlanTasklet implements Tasklet {
 
@@ -48,14 +49,32 @@ class ImportPlanTasklet implements Tasklet {
 			sources.checkAllowed(input.url());
 			WriteRights rights = new WriteRights(request.permissions().mayCreate(input.type()),
 					request.permissions().mayUpdate(input.type()));
-			plan.add(new ImportPartition(index++, input.type(), input.url(), ImportTypeOrder.wave(input.type()),
-					request.inputSource(), rights));
+			ImportPartition whole = new ImportPartition(index++, input.type(), input.url(),
+					ImportTypeOrder.wave(input.type()), request.inputSource(), rights);
+			plan.addAll(split(whole));
 		}
 		stepExecution.getJobExecution().getExecutionContext().putString(PLAN, ImportPartition.listToJson(plan));
 		Map<String, Integer> inputsPerType = new LinkedHashMap<>();
 		plan.forEach(partition -> inputsPerType.merge(partition.type(), 1, Integer::sum));
 		table.planInputs(jobId, inputsPerType);
 		return RepeatStatus.FINISHED;
+	}
+
+	/** The input in parts of about {@code split-size} bytes, or whole when it is smaller or cannot be cut. */
+	private List<ImportPartition> split(ImportPartition input) {
+		long splitSize = sources.settings().splitSize().toBytes();
+		long size = splitSize <= 0 ? -1 : sources.splittableSize(input.url()).orElse(-1);
+		if (size <= splitSize) {
+			return List.of(input);
+		}
+		int parts = Math.toIntExact(Math.min(10_000, (size + splitSize - 1) / splitSize));
+		List<ImportPartition> split = new ArrayList<>(parts);
+		for (int part = 1; part <= parts; part++) {
+			long start = size / parts * (part - 1);
+			long end = part == parts ? Long.MAX_VALUE : size / parts * part;
+			split.add(input.part(part, start, end));
+		}
+		return split;
 	}
 
 	/** The worker partitions of the plan, by name, each with its starting cursor. */

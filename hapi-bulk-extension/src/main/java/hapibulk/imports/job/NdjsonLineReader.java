@@ -17,9 +17,10 @@ final class NdjsonLineReader implements Closeable {
 	 * @param number  the line's number in the input, from 1
 	 * @param text    the line without its line break; null when it was longer than the limit
 	 * @param bytes   the line's length in bytes, without the line break
+	 * @param start   the input's byte offset of the line's first byte
 	 * @param end     the input's byte offset just after the line and its line break
 	 */
-	record Line(long number, String text, long bytes, long end) {
+	record Line(long number, String text, long bytes, long start, long end) {
 		boolean tooLong() {
 			return text == null;
 		}
@@ -42,11 +43,36 @@ final class NdjsonLineReader implements Closeable {
 
 	/** Starts after {@code startLine} lines that end at {@code startOffset}; those bytes are skipped. */
 	NdjsonLineReader(InputStream in, int maxLineBytes, long startLine, long startOffset) throws IOException {
+		this(in, maxLineBytes, startLine, startOffset, false);
+	}
+
+	/** @param positioned whether {@code in} already starts at {@code startOffset} (nothing to skip) */
+	NdjsonLineReader(InputStream in, int maxLineBytes, long startLine, long startOffset, boolean positioned)
+			throws IOException {
 		this.in = in;
 		this.maxLineBytes = maxLineBytes;
-		in.skipNBytes(startOffset);
+		if (!positioned) {
+			in.skipNBytes(startOffset);
+		}
 		this.lineNumber = startLine;
 		this.offset = startOffset;
+	}
+
+	/**
+	 * Reads past the rest of the line that byte {@code offset - 1} belongs to: {@code in} starts at
+	 * {@code offset - 1}. Returns the offset of the first line that starts at or after {@code offset}, which is
+	 * where a part of an input that begins at {@code offset} begins (the line before belongs to the part before).
+	 */
+	static long skipToLineStart(InputStream in, long offset) throws IOException {
+		long position = offset - 1;
+		int b;
+		while ((b = in.read()) >= 0) {
+			position++;
+			if (b == '\n') {
+				break;
+			}
+		}
+		return position;
 	}
 
 	/** The stream it reads. */
@@ -54,7 +80,7 @@ final class NdjsonLineReader implements Closeable {
 		return in;
 	}
 
-		/** Lines consumed so far. */
+	/** Lines consumed so far. */
 	long lineNumber() {
 		return lineNumber;
 	}
@@ -68,6 +94,7 @@ final class NdjsonLineReader implements Closeable {
 	Line next() throws IOException {
 		int kept = 0;
 		long length = 0;
+		long lineStart = offset;
 		boolean sawAny = false;
 		while (true) {
 			if (position == limit) {
@@ -104,10 +131,10 @@ final class NdjsonLineReader implements Closeable {
 		}
 		lineNumber++;
 		if (length > maxLineBytes) {
-			return new Line(lineNumber, null, length, offset);
+			return new Line(lineNumber, null, length, lineStart, offset);
 		}
 		int textLength = kept > 0 && line[kept - 1] == '\r' ? kept - 1 : kept;
-		return new Line(lineNumber, new String(line, 0, textLength, StandardCharsets.UTF_8), length, offset);
+		return new Line(lineNumber, new String(line, 0, textLength, StandardCharsets.UTF_8), length, lineStart, offset);
 	}
 
 	private void ensureCapacity(int needed) {

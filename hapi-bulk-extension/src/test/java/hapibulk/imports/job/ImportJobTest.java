@@ -47,6 +47,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.junit.jupiter.SpringJUnitConfig;
 
 import java.io.IOException;
+import java.net.URI;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -55,6 +56,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
@@ -77,6 +79,7 @@ class ImportJobTest {
 	static final SourceServer sourceServer = new SourceServer(
 			"{\"resourceType\":\"Organization\",\"id\":\"from-http\"}\n");
 	static final int MAX_ERROR_LINES = 20;
+	static final String SPLIT_SIZE = "256KB";
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
@@ -90,6 +93,8 @@ class ImportJobTest {
 		registry.add("hapi.bulk.import.max-inputs", () -> "15");
 		registry.add("hapi.bulk.import.read-timeout", () -> "5m");
 		registry.add("hapi.bulk.import.allowed-sources", () -> sourceServer.url("/"));
+		// Synthea's larger files (Condition, DocumentReference, MedicationRequest, Procedure) are read in parts
+		registry.add("hapi.bulk.import.split-size", () -> SPLIT_SIZE);
 	}
 
 	@AfterAll
@@ -144,7 +149,14 @@ class ImportJobTest {
 		System.out.printf("[hapi-bulk-test] imported %d resources in %.1f s: %.0f resources/s%n", expected.size(),
 				seconds, expected.size() / seconds);
 
-		// then: the manifest counts every line of every input, no errors
+		// then: the large plain files were read in parts by byte range, each a partition of its own
+		long partitions = engine.jobExplorer().getJobExecution(job.executionId()).getStepExecutions().stream()
+				.filter(step -> step.getStepName().contains(":input-")).count();
+		long parts = reversed.stream().filter(input -> input.url().endsWith(".ndjson"))
+				.mapToLong(input -> Math.max(1, (sizeOf(input.url()) + (256 << 10) - 1) / (256 << 10))).sum();
+		assertThat(partitions).isEqualTo(parts + 1).isGreaterThan(reversed.size() + 20);
+
+		// and the manifest counts every line of every input (the parts of an input added up), no errors
 		BulkManifest manifest = ManifestJson.read(job.manifestJson());
 		assertThat(manifest.error()).isEmpty();
 		assertThat(manifest.output()).hasSize(reversed.size());
@@ -176,6 +188,61 @@ class ImportJobTest {
 		assertThat(idsOf(daoRegistry.getResourceDao("Patient").search(SearchParameterMap.newSynchronous(),
 				new SystemRequestDetails())).stream().filter(id -> expected.containsKey("Patient/" + id)).count())
 				.isEqualTo(SyntheaData.lines("Patient").size());
+	}
+
+	@Test
+	void aLargeInputReadInParts_storesEveryGoodLineOnce_andNamesEachBadLineByItsByteOffset() throws IOException {
+		// given: 5,000 Organizations, lines of different lengths so that the cuts fall anywhere, every 197th broken
+		StringBuilder text = new StringBuilder();
+		Set<Long> badLineStarts = new HashSet<>();
+		Set<String> goodIds = new HashSet<>();
+		for (int i = 0; i < 5000; i++) {
+			long start = text.toString().getBytes(StandardCharsets.UTF_8).length;
+			String id = "part-org-" + i;
+			if (i % 197 == 5) {
+				badLineStarts.add(start);
+				text.append("{\"resourceType\":\"Organization\",\"id\":\"").append(id).append("\",\"name\":\n");
+			} else {
+				goodIds.add(id);
+				text.append("{\"resourceType\":\"Organization\",\"id\":\"").append(id).append("\",\"name\":\"")
+						.append("é".repeat(i % 37)).append("x".repeat(i % 101)).append("\"}\n");
+			}
+		}
+		Path file = inputs.resolve("parts/organizations.ndjson");
+		Files.createDirectories(file.getParent());
+		Files.writeString(file, text);
+		assertThat(Files.size(file)).isGreaterThan(2L * (256 << 10));
+		String url = file.toUri().toString();
+
+		// when
+		BulkJob job = importAndWait(new ImportRequest(null, null, null,
+				List.of(new ImportRequest.Input("Organization", url)), "http://localhost/fhir/$import"));
+
+		// then: one output entry for the input, every good line stored once
+		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		assertThat(manifest.output()).singleElement().satisfies(output -> {
+			assertThat(output.count()).isEqualTo(goodIds.size());
+			assertThat(output.inputUrl()).isEqualTo(url);
+		});
+		SearchParameterMap all = SearchParameterMap.newSynchronous();
+		all.add("_id", new ca.uhn.fhir.rest.param.TokenOrListParam(null,
+				goodIds.stream().limit(500).toArray(String[]::new)));
+		assertThat(daoRegistry.getResourceDao("Organization").search(all, new SystemRequestDetails()).size())
+				.isEqualTo(500);
+		// and each bad line reported once, in the error file of its part, by the byte where it starts
+		assertThat(manifest.error()).hasSizeGreaterThan(1)
+				.allSatisfy(error -> assertThat(error.inputUrl()).isEqualTo(url));
+		List<Long> reported = new ArrayList<>();
+		for (BulkManifest.ManifestFile errorFile : manifest.error()) {
+			for (String line : Files.readAllLines(files.resolve(job.id()).resolve(errorFile.file()))) {
+				JsonNode outcome = JsonCompare.tree(line);
+				long offset = extension(outcome, ImportErrorLines.BYTE_OFFSET).get("valueDecimal").asLong();
+				reported.add(offset);
+				assertThat(outcome.at("/issue/0/diagnostics").asText()).startsWith("BULK-0240")
+						.contains("The line at byte " + offset + " of " + url);
+			}
+		}
+		assertThat(reported).containsExactlyInAnyOrderElementsOf(badLineStarts);
 	}
 
 	@Test
@@ -656,6 +723,14 @@ class ImportJobTest {
 	private static Path tempDirectory(String prefix) {
 		try {
 			return Files.createTempDirectory(prefix);
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
+	private static long sizeOf(String fileUrl) {
+		try {
+			return Files.size(Path.of(URI.create(fileUrl)));
 		} catch (IOException e) {
 			throw new UncheckedIOException(e);
 		}
