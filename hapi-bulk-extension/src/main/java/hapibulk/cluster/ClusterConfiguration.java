@@ -4,11 +4,14 @@ import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJobFrame;
 import hapibulk.job.ClusterSettings;
 import hapibulk.job.NodeLease;
+import hapibulk.job.PartitionWaves;
 import hapibulk.job.RemotePartitions;
 import hapibulk.support.BulkErrors;
 import org.springframework.amqp.core.AcknowledgeMode;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
+import org.springframework.batch.core.StepExecutionListener;
+import org.springframework.batch.core.partition.PartitionHandler;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -16,6 +19,9 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
+
+import java.time.Duration;
+import java.util.List;
 
 /**
  * Cluster mode ({@code hapi.bulk.cluster.enabled=true}): partitions go to a shared RabbitMQ queue and every
@@ -30,6 +36,9 @@ import org.springframework.core.env.Environment;
 		"org.springframework.amqp.rabbit.core.RabbitTemplate"})
 public class ClusterConfiguration {
 
+	/** How long a stopping worker waits for its partitions to reach their next chunk boundary. */
+	private static final Duration SHUTDOWN_WAIT = Duration.ofMinutes(2);
+
 	@Bean
 	public PartitionQueue hapiBulkPartitionQueue(ObjectProvider<ConnectionFactory> connectionFactory,
 			Environment environment) {
@@ -42,11 +51,26 @@ public class ClusterConfiguration {
 	}
 
 	@Bean
+	public NodeDrain hapiBulkNodeDrain(BulkBatchEngine engine, NodeLease lease) {
+		return new NodeDrain(engine.jobExplorer(), lease.nodeId());
+	}
+
+	@Bean
 	public RemotePartitions hapiBulkRemotePartitions(PartitionQueue hapiBulkPartitionQueue, BulkBatchEngine engine,
-			Environment environment) {
+			NodeDrain hapiBulkNodeDrain, Environment environment) {
 		ClusterSettings settings = settings(environment);
-		return (workerStepName, waves) -> new RemotePartitionHandler(hapiBulkPartitionQueue, engine.jobExplorer(),
-				workerStepName, waves, settings.pollInterval());
+		return new RemotePartitions() {
+			@Override
+			public PartitionHandler handler(String workerStepName, PartitionWaves waves) throws Exception {
+				return new RemotePartitionHandler(hapiBulkPartitionQueue, engine.jobExplorer(), workerStepName, waves,
+						settings.pollInterval());
+			}
+
+			@Override
+			public List<StepExecutionListener> workerListeners() {
+				return List.of(hapiBulkNodeDrain);
+			}
+		};
 	}
 
 	/**
@@ -58,7 +82,7 @@ public class ClusterConfiguration {
 	@ConditionalOnProperty(prefix = "hapi.bulk.cluster", name = "worker", havingValue = "true", matchIfMissing = true)
 	public SimpleMessageListenerContainer hapiBulkPartitionWorkers(PartitionQueue hapiBulkPartitionQueue,
 			ObjectProvider<ConnectionFactory> connectionFactory, BulkJobFrame frame, BulkBatchEngine engine,
-			NodeLease lease, Environment environment) {
+			NodeLease lease, NodeDrain hapiBulkNodeDrain, Environment environment) {
 		hapiBulkPartitionQueue.declareIfReachable();
 		SimpleMessageListenerContainer container = new SimpleMessageListenerContainer(connectionFactory.getObject());
 		container.setQueueNames(hapiBulkPartitionQueue.name());
@@ -68,8 +92,11 @@ public class ClusterConfiguration {
 		container.setConcurrentConsumers(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
 		container.setMissingQueuesFatal(false);
 		container.setDefaultRequeueRejected(true);
+		// Stops after the drain (which asks running partitions to end at their next chunk) and waits for them.
+		container.setPhase(NodeDrain.PHASE - 1);
+		container.setShutdownTimeout(SHUTDOWN_WAIT.toMillis());
 		container.setMessageListener(new PartitionWorker(engine.jobExplorer(), engine.jobRepository(),
-				frame.workerSteps(), lease.nodeId()));
+				frame.workerSteps(), hapiBulkNodeDrain, lease.nodeId()));
 		return container;
 	}
 

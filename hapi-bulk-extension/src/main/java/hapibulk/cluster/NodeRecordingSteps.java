@@ -2,6 +2,7 @@ package hapibulk.cluster;
 
 import org.springframework.batch.core.JobInterruptedException;
 import org.springframework.batch.core.Step;
+import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.StepExecution;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.NoSuchStepException;
@@ -18,11 +19,13 @@ final class NodeRecordingSteps implements StepLocator {
 
 	private final StepLocator steps;
 	private final JobRepository jobRepository;
+	private final NodeDrain drain;
 	private final String nodeId;
 
-	NodeRecordingSteps(StepLocator steps, JobRepository jobRepository, String nodeId) {
+	NodeRecordingSteps(StepLocator steps, JobRepository jobRepository, NodeDrain drain, String nodeId) {
 		this.steps = steps;
 		this.jobRepository = jobRepository;
+		this.drain = drain;
 		this.nodeId = nodeId;
 	}
 
@@ -54,7 +57,14 @@ final class NodeRecordingSteps implements StepLocator {
 			public void execute(StepExecution partition) throws JobInterruptedException {
 				partition.getExecutionContext().putString(PartitionWorker.NODE_KEY, nodeId);
 				jobRepository.updateExecutionContext(partition);
-				step.execute(partition);
+				// a partition handed back by a stopping node carries its HANDED_BACK exit code: start afresh
+				partition.setExitStatus(ExitStatus.EXECUTING);
+				drain.running(partition);
+				try {
+					step.execute(partition);
+				} finally {
+					drain.ended(partition);
+				}
 			}
 		};
 	}

@@ -4,8 +4,10 @@ import hapibulk.job.RemotePartitions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.AmqpRejectAndDontRequeueException;
+import org.springframework.amqp.ImmediateRequeueAmqpException;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageListener;
+import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.StepExecution;
 import org.springframework.batch.core.explore.JobExplorer;
 import org.springframework.batch.core.repository.JobRepository;
@@ -36,14 +38,16 @@ public class PartitionWorker implements MessageListener {
 
 	private final JobExplorer jobExplorer;
 	private final StepExecutionRequestHandler handler = new StepExecutionRequestHandler();
+	private final NodeDrain drain;
 	private final String nodeId;
 
 	public PartitionWorker(JobExplorer jobExplorer, JobRepository jobRepository, StepLocator workerSteps,
-			String nodeId) {
+			NodeDrain drain, String nodeId) {
 		this.jobExplorer = jobExplorer;
+		this.drain = drain;
 		this.nodeId = nodeId;
 		handler.setJobExplorer(jobExplorer);
-		handler.setStepLocator(new NodeRecordingSteps(workerSteps, jobRepository, nodeId));
+		handler.setStepLocator(new NodeRecordingSteps(workerSteps, jobRepository, drain, nodeId));
 	}
 
 	@Override
@@ -53,6 +57,9 @@ public class PartitionWorker implements MessageListener {
 			request = PartitionRequestText.read(new String(message.getBody(), StandardCharsets.UTF_8));
 		} catch (IllegalArgumentException e) {
 			throw new AmqpRejectAndDontRequeueException(e.getMessage(), e);
+		}
+		if (drain.draining()) {
+			throw new ImmediateRequeueAmqpException("Node " + nodeId + " is stopping: the request goes back to the queue");
 		}
 		StepExecution partition = jobExplorer.getStepExecution(request.getJobExecutionId(), request.getStepExecutionId());
 		if (partition == null || !partition.getStatus().isRunning()) {
@@ -66,6 +73,10 @@ public class PartitionWorker implements MessageListener {
 		try {
 			StepExecution ended = handler.handle(request);
 			log.info("Node {} ended partition {}: {}", nodeId, ended.getStepName(), ended.getStatus());
+			if (ended.getStatus() == BatchStatus.STARTING) {
+				throw new ImmediateRequeueAmqpException("Node " + nodeId + " stopped: partition " + ended.getStepName()
+						+ " goes back to the queue");
+			}
 		} catch (NoSuchStepException e) {
 			// This node does not know the step (an older or newer version of the extension): never loop on it.
 			throw new AmqpRejectAndDontRequeueException(e.getMessage(), e);

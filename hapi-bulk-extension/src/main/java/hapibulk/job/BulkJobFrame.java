@@ -57,7 +57,7 @@ public class BulkJobFrame {
 		Step plan = taskletStep(definition.planStepName(), definition.plan(), transactions, definition.planListeners());
 		Step worker = taskletStep(definition.workerStepName(), definition.worker(),
 				definition.workerTransactions() != null ? definition.workerTransactions() : transactions,
-				definition.workerListeners());
+				workerListeners(definition));
 		workerSteps.put(worker.getName(), worker);
 		Step partitions = engine.stepBuilder(definition.partitionStepName())
 				.partitioner(worker)
@@ -91,6 +91,15 @@ public class BulkJobFrame {
 				return step;
 			}
 		};
+	}
+
+	private List<StepExecutionListener> workerListeners(BulkJobDefinition definition) {
+		if (remote == null) {
+			return definition.workerListeners();
+		}
+		List<StepExecutionListener> listeners = new java.util.ArrayList<>(definition.workerListeners());
+		listeners.addAll(remote.workerListeners());
+		return listeners;
 	}
 
 	/** Runs the partitions wave by wave: sent to the cluster's nodes, or on this node's bounded worker pool. */

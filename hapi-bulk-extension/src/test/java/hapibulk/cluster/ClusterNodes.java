@@ -86,6 +86,8 @@ final class ClusterNodes {
 		// The 1,215 Encounters in five key ranges, each a partition of its own.
 		properties.put("hapi.bulk.export.partition-size", "300");
 		properties.put("hapi.bulk.export.write-settle-time", "0s");
+		// A node "killed" in this JVM leaves its open database transaction behind; exports need not wait for it.
+		properties.put("hapi.bulk.export.write-wait-limit", "2s");
 		properties.put("hapi.bulk.worker-threads", "2");
 		properties.put("hapi.bulk.import.directory", inputs.toString());
 		properties.put("hapi.bulk.recovery.watchdog-interval", "0s");

@@ -163,9 +163,7 @@ class ClusterPartitioningTest {
 		containers().forEach(SimpleMessageListenerContainer::stop);
 		AnnotationConfigApplicationContext slowWorker = cluster.start("worker-slow", true, SlowCommitNode.class);
 		try {
-			// (a short write wait: the killed worker of another test of this class left a database transaction open)
-			doomedManager = cluster.start("manager-doomed", false, Map.of("hapi.bulk.cluster.lease-duration", "2s",
-					"hapi.bulk.export.write-wait-limit", "1s"));
+			doomedManager = cluster.start("manager-doomed", false, Map.of("hapi.bulk.cluster.lease-duration", "2s"));
 			String jobId = doomedManager.getBean(ExportJobService.class)
 					.submit(ExportRequest.system(TYPES, null, "http://localhost/fhir/$export"), false).id();
 			long firstExecution = await().atMost(Duration.ofMinutes(2)).until(
@@ -198,6 +196,44 @@ class ClusterPartitioningTest {
 			slowWorker.close();
 			containers().forEach(SimpleMessageListenerContainer::start);
 		}
+	}
+
+	@Test
+	void workerShutDownNormallyMidExport_handsItsPartitionsBack_andAnotherWorkerFinishesThem_everyResourceOnce()
+			throws Exception {
+		// given: the only worker listening commits slowly, and has committed chunks of its partitions
+		containers().forEach(SimpleMessageListenerContainer::stop);
+		AnnotationConfigApplicationContext leaving = cluster.start("worker-leaving", true, SlowCommitNode.class);
+		String jobId;
+		List<Long> startedThere;
+		try {
+			jobId = submitExport();
+			await().atMost(Duration.ofMinutes(2)).until(() -> partitionsOf(jobId).stream()
+					.anyMatch(partition -> partition.getWriteCount() > 0));
+			startedThere = partitionsOf(jobId).stream().filter(partition -> node(partition).equals("worker-leaving")
+					&& partition.getStatus().isRunning()).map(StepExecution::getId).toList();
+		} finally {
+			// when: it is shut down as in a rolling deploy (its context closes: lifecycle stop, then beans), and
+			// the other workers listen again
+			leaving.close();
+			containers().forEach(SimpleMessageListenerContainer::start);
+		}
+
+		// then: the job completes in its first execution; the partitions the leaving worker was running were handed
+		// back and finished by the others (the same partition executions, resumed), none failed
+		BulkJob job = awaitCompleted(jobId);
+		List<StepExecution> partitions = partitions(job);
+		assertThat(engineRestarts(job)).isZero();
+		assertThat(startedThere).isNotEmpty();
+		assertThat(partitions).allSatisfy(partition -> {
+			assertThat(partition.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+			assertThat(partition.getExitStatus().getExitCode()).isEqualTo("COMPLETED");
+		});
+		assertThat(partitions).filteredOn(partition -> startedThere.contains(partition.getId()))
+				.hasSameSizeAs(startedThere)
+				.extracting(ClusterPartitioningTest::node).allMatch(node -> node.equals("worker-1") || node.equals("worker-2"));
+		// and every resource is exported exactly once
+		assertThat(exportedResources(job)).containsExactlyInAnyOrderElementsOf(loaded);
 	}
 
 	@Test
@@ -300,6 +336,12 @@ class ClusterPartitioningTest {
 				.getStepExecutions().stream()
 				.filter(step -> step.getStepName().startsWith(workerStep))
 				.toList();
+	}
+
+	/** Executions of the job's instance beyond its first. */
+	private int engineRestarts(BulkJob job) {
+		org.springframework.batch.core.JobExecution execution = jobExecution(job.executionId());
+		return manager.getBean(BulkBatchEngine.class).jobExplorer().getJobExecutions(execution.getJobInstance()).size() - 1;
 	}
 
 	private org.springframework.batch.core.JobExecution jobExecution(long executionId) {
