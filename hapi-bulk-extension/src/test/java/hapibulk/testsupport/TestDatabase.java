@@ -58,6 +58,9 @@ public record TestDatabase(String kind, String url, String user) {
 		config.setUsername(user);
 		config.setPassword("");
 		config.setMaximumPoolSize(10);
+		// Connections on demand: the cluster tests run several nodes (two pools each) in one JVM, and
+		// PostgreSQL allows 100 clients in all.
+		config.setMinimumIdle(1);
 		return new HikariDataSource(config);
 	}
 
