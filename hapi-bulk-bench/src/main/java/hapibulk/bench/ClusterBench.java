@@ -108,8 +108,9 @@ final class ClusterBench {
 				}
 				int size = Math.min(settings.importResources(), settings.resources());
 				for (int run = 1; run <= settings.runs() && size > 0; run++) {
-					// Fresh ids every run (copies numbered apart from the export data's and each other's), made untimed.
-					DataSet set = copies.write(dir.resolve("import-data"), size, 5000 + 100 * count + run);
+					// Fresh ids every run, made untimed: copies numbered apart from the export data's and from each
+					// other's (a run takes up to 100 copies), so no run updates what an earlier one stored.
+					DataSet set = copies.write(dir.resolve("import-data"), size, 5000 + 1000 * count + 100 * run);
 					add(probe.measure("import", count, run, idle, () -> {
 						long before = count(jdbc);
 						Outcome outcome = importer.importSet(set);
