@@ -70,6 +70,7 @@ final class ClusterBench {
 		try (NdjsonFileServer files = new NdjsonFileServer(dir);
 				BenchS3Server s3 = new BenchS3Server(dir.resolve("s3"));
 				AnnotationConfigApplicationContext context = acceptNode(database, dir, files.url(dir), s3, queue)) {
+			// For loading the export data here, as DatabaseBench does; the workers import with the WAR's own settings.
 			JpaStorageSettings storage = context.getBean(JpaStorageSettings.class);
 			storage.setMassIngestionMode(true);
 			storage.setEnforceReferentialIntegrityOnWrite(false);
@@ -77,7 +78,7 @@ final class ClusterBench {
 			FloorImport floorImport = new FloorImport(context.getBean(FhirContext.class), context.getBean(DaoRegistry.class),
 					context.getBean(EntityManagerFactory.class), context.getBean(PlatformTransactionManager.class),
 					settings.threads());
-			int exportSize = DatabaseBench.loadExportData(floorImport, dataSource, copies, settings.resources(), dir,
+			DatabaseBench.loadExportData(floorImport, dataSource, copies, settings.resources(), dir,
 					"postgres");
 			Map<String, String> workerSettings = workerSettings(s3, queue, files.url(dir));
 			Probe probe = new Probe(context, s3, workers);

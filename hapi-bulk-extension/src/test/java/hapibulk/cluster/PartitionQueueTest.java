@@ -4,6 +4,7 @@ import hapibulk.metrics.BulkMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
@@ -19,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The partition queue against the real RabbitMQ: every request sent is one message on the queue and one
  * count of {@code hapi.bulk.cluster.partitions.sent}, tagged with the worker step's name.
  */
+@Tag("cluster")
 class PartitionQueueTest {
 
 	private final String queueName = "hapi-bulk.test-" + UUID.randomUUID();
