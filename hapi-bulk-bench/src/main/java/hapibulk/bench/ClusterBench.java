@@ -41,6 +41,7 @@ import java.util.UUID;
  * with {@code java -jar}, on the same fresh PostgreSQL database, the same RabbitMQ queue (a name unique to the
  * run) and the same bucket of an S3 server in this JVM (s3proxy on loopback, every request counted). Workers
  * are added one by one, so the run with N workers follows the one with N-1 on the same nodes.
+ * {@code bench.operations} selects export, import or both, as for the per-database benchmark.
  */
 final class ClusterBench {
 
@@ -98,7 +99,7 @@ final class ClusterBench {
 				}
 				IdleRate idle = probe.idleRate();
 				log(String.format("%d workers idle: %s", count, idle.line()));
-				for (int run = 1; run <= settings.runs(); run++) {
+				for (int run = 1; run <= settings.runs() && settings.measures("export"); run++) {
 					int thisRun = run;
 					long stored = count(jdbc); // the export data, and what the imports before this run added
 					add(probe.measure("export", count, run, idle, () -> {
@@ -108,7 +109,7 @@ final class ClusterBench {
 					}, export::lastJobId, export::cleanUp));
 				}
 				int size = Math.min(settings.importResources(), settings.resources());
-				for (int run = 1; run <= settings.runs() && size > 0; run++) {
+				for (int run = 1; run <= settings.runs() && size > 0 && settings.measures("import"); run++) {
 					// Fresh ids every run, made untimed: copies numbered apart from the export data's and from each
 					// other's (a run takes up to 100 copies), so no run updates what an earlier one stored.
 					DataSet set = copies.write(dir.resolve("import-data"), size, 5000 + 1000 * count + 100 * run);
