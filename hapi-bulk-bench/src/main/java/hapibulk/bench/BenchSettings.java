@@ -8,10 +8,14 @@ import java.util.Map;
 /**
  * The benchmark's parameters, from {@code -Dbench.*} system properties (the bench module's pom passes them).
  * {@code storages} ({@code bench.storage}): {@code local} (default), or {@code local,s3} to measure our system
- * export to S3 too (s3proxy in this process), against the same export to local files.
+ * export to S3 too (s3proxy in this process), against the same export to local files. {@code cluster}
+ * ({@code bench.cluster}, e.g. {@code 1,2,3}; empty by default): the cluster benchmark with these numbers of
+ * worker processes, instead of the per-database benchmark ({@link ClusterBench}); {@code war} the sample WAR the
+ * workers run, {@code workerJvmArgs} their JVM options.
  */
 record BenchSettings(int resources, int importResources, List<String> databases, int runs, int threads, Path dir,
-		Path datasets, List<String> contenders, List<String> operations, boolean latency, List<String> storages) {
+		Path datasets, List<String> contenders, List<String> operations, boolean latency, List<String> storages,
+		List<Integer> cluster, Path war, String workerJvmArgs) {
 
 	/** Whether this contender is measured ({@code bench.contenders}, default all; e.g. ours,floor while profiling). */
 	boolean runs(Contenders.Role role) {
@@ -34,7 +38,11 @@ record BenchSettings(int resources, int importResources, List<String> databases,
 				List.of(System.getProperty("bench.contenders", "builtin,ours,floor").split(",")),
 				List.of(System.getProperty("bench.operations", "export,import").split(",")),
 				Boolean.parseBoolean(System.getProperty("bench.latency", "true")),
-				List.of(System.getProperty("bench.storage", "local").split(",")));
+				List.of(System.getProperty("bench.storage", "local").split(",")),
+				java.util.Arrays.stream(System.getProperty("bench.cluster", "").split(",")).map(String::trim)
+						.filter(count -> !count.isEmpty()).map(Integer::valueOf).toList(),
+				Path.of(System.getProperty("bench.war", "hapi-bulk-starter-war/target/hapi-bulk-starter.war")),
+				System.getProperty("bench.worker-jvm-args", "-Xmx1g"));
 	}
 
 	Map<String, Object> asMap() {
@@ -47,6 +55,11 @@ record BenchSettings(int resources, int importResources, List<String> databases,
 		map.put("contenders", contenders);
 		map.put("operations", operations);
 		map.put("storage", storages);
+		if (!cluster.isEmpty()) {
+			map.put("cluster_workers", cluster);
+			map.put("worker_jvm_args", workerJvmArgs);
+			map.put("partition_size", System.getProperty("hapi.bulk.export.partition-size", ClusterBench.PARTITION_SIZE));
+		}
 		map.put("cores", Runtime.getRuntime().availableProcessors());
 		map.put("max_heap_mb", Runtime.getRuntime().maxMemory() / (1024 * 1024));
 		map.put("java", System.getProperty("java.version"));

@@ -37,6 +37,12 @@ final class CpuMeter {
 		return ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class).getProcessCpuTime();
 	}
 
+	/** Busy CPU seconds of all cores since boot (negative if unknown): the cluster benchmark's machine total. */
+	static double machineBusySeconds() {
+		long ticks = machineBusyTicks();
+		return ticks < 0 ? -1 : ticks / TICKS_PER_SECOND;
+	}
+
 	/** Busy ticks of all cores since boot: every column of the "cpu" line but idle and iowait; -1 if unknown. */
 	private static long machineBusyTicks() {
 		try {

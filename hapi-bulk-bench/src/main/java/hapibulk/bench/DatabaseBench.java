@@ -81,16 +81,7 @@ final class DatabaseBench {
 			BuiltinBatch2Jobs batch2 = new BuiltinBatch2Jobs(context.getBean(IJobCoordinator.class),
 					context.getBean(IJobMaintenanceService.class));
 
-			// One Synthea copy through HAPI's write path, the rest copied in SQL (SqlReplicator says why).
-			DataSet firstCopy = copies.write(dir.resolve("export-data"), Math.min(settings.resources(), copies.resourcesPerCopy()), 0);
-			log("loading " + firstCopy.total() + " resources (import floor path)");
-			long started = System.nanoTime();
-			long loaded = floorImport.importSet(firstCopy).resources();
-			log(String.format("loaded %d resources in %.1f s", loaded, (System.nanoTime() - started) / 1e9));
-			started = System.nanoTime();
-			int copyCount = (settings.resources() + copies.resourcesPerCopy() - 1) / copies.resourcesPerCopy();
-			int exportSize = (int) new SqlReplicator(dataSource, kind.equals("postgres")).replicate(copyCount, settings.resources());
-			log(String.format("replicated to %d resources in %.1f s", exportSize, (System.nanoTime() - started) / 1e9));
+			int exportSize = loadExportData(floorImport, dataSource, copies, settings.resources(), dir, kind);
 			ExplainPlans.print(context.getBean(StoredResourceReader.class), kind);
 
 			List<ExportContender> exporters = List.of(new BuiltinExport(batch2),
@@ -156,6 +147,24 @@ final class DatabaseBench {
 		} finally {
 			database.drop();
 		}
+	}
+
+	/**
+	 * The export data: one Synthea copy through HAPI's write path (the import floor's), the rest copied in
+	 * SQL (SqlReplicator says why). Returns how many resources the database then holds.
+	 */
+	static int loadExportData(FloorImport floorImport, DataSource dataSource, SyntheaCopies copies, int resources,
+			Path dir, String kind) throws Exception {
+		DataSet firstCopy = copies.write(dir.resolve("export-data"), Math.min(resources, copies.resourcesPerCopy()), 0);
+		log(kind, "loading " + firstCopy.total() + " resources (import floor path)");
+		long started = System.nanoTime();
+		long loaded = floorImport.importSet(firstCopy).resources();
+		log(kind, String.format("loaded %d resources in %.1f s", loaded, (System.nanoTime() - started) / 1e9));
+		started = System.nanoTime();
+		int copyCount = (resources + copies.resourcesPerCopy() - 1) / copies.resourcesPerCopy();
+		int exportSize = (int) new SqlReplicator(dataSource, kind.equals("postgres")).replicate(copyCount, resources);
+		log(kind, String.format("replicated to %d resources in %.1f s", exportSize, (System.nanoTime() - started) / 1e9));
+		return exportSize;
 	}
 
 	/**
@@ -256,6 +265,21 @@ final class DatabaseBench {
 	}
 
 	private AnnotationConfigApplicationContext context(BenchDatabase database, Path dir, String filesUrl) {
+		return newContext(database, dir, filesUrl, Map.of(), context -> {
+			if (settings.storages().contains("s3")) {
+				// Registered before the extension's configuration: its own store backs off (a host's bean wins).
+				context.registerBean(SwitchableFileStore.class,
+						() -> new SwitchableFileStore(new LocalFileStore(dir.resolve("ours-files"))));
+			}
+		});
+	}
+
+	/**
+	 * A HAPI context with hapi-bulk on {@code database}, with the benchmark's settings, then {@code extra}
+	 * settings, then any {@code hapi.bulk.*} system property; {@code beans} registers a host's own beans first.
+	 */
+	static AnnotationConfigApplicationContext newContext(BenchDatabase database, Path dir, String filesUrl,
+			Map<String, String> extra, java.util.function.Consumer<AnnotationConfigApplicationContext> beans) {
 		AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
 		Map<String, Object> properties = new HashMap<>(Map.of(
 				"hapi.bulk.file-directory", dir.resolve("ours-files").toString(),
@@ -269,22 +293,23 @@ final class DatabaseBench {
 				// Patient and Group exports hold what their compartments reference (the IG's ONC use).
 				"hapi.bulk.export.include-referenced-resources", "true",
 				"hapi.bulk.import.allowed-sources", filesUrl));
+		properties.putAll(extra);
 		// Any hapi.bulk.* setting given to the benchmark's JVM (bench.jvm-args) tunes the extension under test.
 		System.getProperties().stringPropertyNames().stream().filter(name -> name.startsWith("hapi.bulk."))
 				.forEach(name -> properties.put(name, System.getProperty(name)));
 		context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("bench", properties));
 		context.registerBean(BenchDatabase.class, () -> database);
-		if (settings.storages().contains("s3")) {
-			// Registered before the extension's configuration: its own store backs off (a host's bean wins).
-			context.registerBean(SwitchableFileStore.class,
-					() -> new SwitchableFileStore(new LocalFileStore(dir.resolve("ours-files"))));
-		}
+		beans.accept(context);
 		context.register(BenchHapiConfig.class, BulkConfiguration.class);
 		context.refresh();
 		return context;
 	}
 
 	private void log(String message) {
+		log(kind, message);
+	}
+
+	private static void log(String kind, String message) {
 		System.out.println("[bench " + kind + "] " + message);
 	}
 }

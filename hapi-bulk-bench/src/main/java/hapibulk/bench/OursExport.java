@@ -59,6 +59,11 @@ final class OursExport implements ExportContender {
 		return new Outcome(job.progressDone(), "");
 	}
 
+	/** The job of the last completed run (null before one). */
+	String lastJobId() {
+		return lastJobId;
+	}
+
 	@Override
 	public void cleanUp() {
 		if (lastJobId != null) {

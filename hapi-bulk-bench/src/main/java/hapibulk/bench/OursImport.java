@@ -19,6 +19,7 @@ final class OursImport implements ImportContender {
 	private final ImportJobService importJobService;
 	private final BulkJobTable table;
 	private final NdjsonFileServer files;
+	private String lastJobId;
 
 	OursImport(ImportJobService importJobService, BulkJobTable table, NdjsonFileServer files) {
 		this.importJobService = importJobService;
@@ -49,6 +50,12 @@ final class OursImport implements ImportContender {
 		if (job.state() != BulkJobState.COMPLETED) {
 			throw new IllegalStateException("Import " + id + " ended " + job.state() + ": " + job.errorMessage());
 		}
+		lastJobId = id;
 		return new Outcome(job.progressDone(), "");
+	}
+
+	/** The job of the last completed run (null before one). */
+	String lastJobId() {
+		return lastJobId;
 	}
 }

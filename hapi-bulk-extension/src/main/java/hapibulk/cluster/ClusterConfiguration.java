@@ -6,6 +6,7 @@ import hapibulk.job.ClusterSettings;
 import hapibulk.job.NodeLease;
 import hapibulk.job.PartitionWaves;
 import hapibulk.job.RemotePartitions;
+import hapibulk.metrics.BulkMetrics;
 import hapibulk.support.BulkErrors;
 import org.springframework.amqp.core.AcknowledgeMode;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
@@ -41,13 +42,13 @@ public class ClusterConfiguration {
 
 	@Bean
 	public PartitionQueue hapiBulkPartitionQueue(ObjectProvider<ConnectionFactory> connectionFactory,
-			Environment environment) {
+			BulkMetrics metrics, Environment environment) {
 		ConnectionFactory rabbit = connectionFactory.getIfUnique();
 		if (rabbit == null) {
 			throw new IllegalStateException(BulkErrors.code(703) + "hapi.bulk.cluster.enabled=true needs one RabbitMQ "
 					+ "ConnectionFactory bean (Spring Boot makes it from spring.rabbitmq.*; see docs/cluster.md)");
 		}
-		return new PartitionQueue(rabbit, settings(environment).queue());
+		return new PartitionQueue(rabbit, settings(environment).queue(), metrics);
 	}
 
 	@Bean

@@ -1,5 +1,6 @@
 package hapibulk.cluster;
 
+import hapibulk.metrics.BulkMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.core.Queue;
@@ -14,6 +15,7 @@ import org.springframework.messaging.MessageChannel;
  * The channel Spring Batch's {@code MessageChannelPartitionHandler} sends partition requests into: each
  * request becomes a persistent message on the nodes' shared durable RabbitMQ queue (default exchange, routed
  * by the queue's name), so a request outlives a broker restart and waits there until some node takes it.
+ * Each request sent is counted ({@code hapi.bulk.cluster.partitions.sent}): the broker's load per job.
  */
 public class PartitionQueue implements MessageChannel {
 
@@ -22,12 +24,14 @@ public class PartitionQueue implements MessageChannel {
 	private final RabbitTemplate template;
 	private final RabbitAdmin admin;
 	private final String name;
+	private final BulkMetrics metrics;
 	private volatile boolean declared;
 
-	public PartitionQueue(ConnectionFactory connectionFactory, String name) {
+	public PartitionQueue(ConnectionFactory connectionFactory, String name, BulkMetrics metrics) {
 		this.template = new RabbitTemplate(connectionFactory);
 		this.admin = new RabbitAdmin(connectionFactory);
 		this.name = name;
+		this.metrics = metrics;
 	}
 
 	public String name() {
@@ -54,7 +58,9 @@ public class PartitionQueue implements MessageChannel {
 		if (!declared) {
 			declare();
 		}
-		template.convertAndSend("", name, PartitionRequestText.write((StepExecutionRequest) message.getPayload()));
+		StepExecutionRequest request = (StepExecutionRequest) message.getPayload();
+		template.convertAndSend("", name, PartitionRequestText.write(request));
+		metrics.partitionSent(request.getStepName());
 		return true;
 	}
 }

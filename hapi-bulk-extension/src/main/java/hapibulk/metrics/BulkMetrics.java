@@ -108,6 +108,18 @@ public final class BulkMetrics {
 		}
 	}
 
+	/**
+	 * A partition request sent to the cluster's queue (one RabbitMQ message); {@code step} is the worker step's
+	 * name, never a partition's.
+	 */
+	public void partitionSent(String step) {
+		if (registry != null) {
+			Counter.builder(PREFIX + "cluster.partitions.sent")
+					.description("Partition requests this node sent to the cluster's queue")
+					.tags("step", step).register(registry).increment();
+		}
+	}
+
 	/** A token request answered with an access token. */
 	public void tokenIssued() {
 		if (registry != null) {

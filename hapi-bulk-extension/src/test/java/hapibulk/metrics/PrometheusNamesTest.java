@@ -27,6 +27,7 @@ class PrometheusNamesTest {
 		metrics.tokenIssued();
 		metrics.tokenRefused("invalid_client");
 		metrics.statusThrottled();
+		metrics.partitionSent("bulkExportTypeStep");
 		metrics.gauge("jobs.active", "Bulk jobs", null, new String[] {"kind", "export", "state", "running"}, () -> 3);
 		metrics.gauge("storage.held", "Bytes held", "bytes", new String[] {}, () -> 1024);
 		String scrape = registry.scrape();
@@ -44,6 +45,7 @@ class PrometheusNamesTest {
 				"hapi_bulk_tokens_issued_total 1.0",
 				"hapi_bulk_tokens_refused_total{reason=\"invalid_client\"} 1.0",
 				"hapi_bulk_status_throttled_total 1.0",
+				"hapi_bulk_cluster_partitions_sent_total{step=\"bulkExportTypeStep\"} 1.0",
 				"hapi_bulk_jobs_active{kind=\"export\",state=\"running\"} 3.0",
 				"hapi_bulk_storage_held_bytes 1024.0");
 	}
