@@ -24,6 +24,14 @@ public interface BulkFileStore {
 	/** Bytes the files of a job take now (0 when it has none). */
 	long bytesHeld(String jobId) throws IOException;
 
+	/**
+	 * The SHA-256 of a file of {@code length} bytes if the store knows it without reading the file (it watched
+	 * the file being written); empty otherwise, and then the file is read to compute it.
+	 */
+	default Optional<String> sha256(String jobId, String fileName, long length) {
+		return Optional.empty();
+	}
+
 	/** Bytes the files of every job take now; empty when the back end cannot tell cheaply. */
 	default OptionalLong totalBytesHeld() {
 		return OptionalLong.empty();

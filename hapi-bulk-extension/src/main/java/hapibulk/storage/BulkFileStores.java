@@ -15,6 +15,11 @@ public final class BulkFileStores {
 	 * @param fileDirectory {@code hapi.bulk.file-directory}, where local files go
 	 */
 	public static BulkFileStore create(StorageSettings settings, Path fileDirectory) {
+		// Outermost, so the digests are of the bytes clients download (the plaintext of encrypted files).
+		return new DigestingFileStore(backEnd(settings, fileDirectory));
+	}
+
+	private static BulkFileStore backEnd(StorageSettings settings, Path fileDirectory) {
 		boolean encrypted = settings.encryptionKey() != null && !settings.encryptionKey().isBlank();
 		return switch (settings.type()) {
 			case LOCAL -> encrypted

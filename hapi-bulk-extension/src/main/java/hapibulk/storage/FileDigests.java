@@ -7,8 +7,12 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Optional;
 
-/** The SHA-256 that manifests give for each file, so a client can check what it downloaded. */
+/**
+ * The SHA-256 that manifests give for each file, so a client can check what it downloaded: the digest the
+ * store computed while the file was written ({@link DigestingFileStore}), or else the file read back.
+ */
 public final class FileDigests {
 
 	private FileDigests() {}
@@ -19,6 +23,10 @@ public final class FileDigests {
 	 */
 	public static String sha256(BulkFileStore fileStore, String jobId, String fileName, long expectedBytes)
 			throws IOException {
+		Optional<String> watched = fileStore.sha256(jobId, fileName, expectedBytes);
+		if (watched.isPresent()) {
+			return watched.get();
+		}
 		BulkFileStore.StoredFile stored = fileStore.find(jobId, fileName)
 				.orElseThrow(() -> new IllegalStateException("File " + fileName + " of job " + jobId + " is missing"));
 		if (stored.length() != expectedBytes) {

@@ -34,6 +34,11 @@ public abstract class ForwardingFileStore implements BulkFileStore {
 	}
 
 	@Override
+	public Optional<String> sha256(String jobId, String fileName, long length) {
+		return delegate().sha256(jobId, fileName, length);
+	}
+
+	@Override
 	public OptionalLong totalBytesHeld() {
 		return delegate().totalBytesHeld();
 	}

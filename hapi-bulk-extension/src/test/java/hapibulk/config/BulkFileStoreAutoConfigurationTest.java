@@ -1,6 +1,7 @@
 package hapibulk.config;
 
 import hapibulk.storage.BulkFileStore;
+import hapibulk.storage.DigestingFileStore;
 import hapibulk.storage.EncryptedFileStore;
 import hapibulk.storage.LocalFileStore;
 import hapibulk.storage.s3.S3FileStore;
@@ -36,10 +37,10 @@ class BulkFileStoreAutoConfigurationTest {
 
 	@Test
 	void byDefault_localFiles_andWithAKey_encryptedOnes() {
-		runner().run(context -> assertThat(context).hasNotFailed().getBean(BulkFileStore.class)
+		runner().run(context -> assertThat(backEnd(context.getBean(BulkFileStore.class)))
 				.isExactlyInstanceOf(LocalFileStore.class));
-		runner().withPropertyValues("hapi.bulk.storage.encryption-key=" + KEY).run(context -> assertThat(context)
-				.hasNotFailed().getBean(BulkFileStore.class).isExactlyInstanceOf(EncryptedFileStore.class));
+		runner().withPropertyValues("hapi.bulk.storage.encryption-key=" + KEY).run(context -> assertThat(
+				backEnd(context.getBean(BulkFileStore.class))).isExactlyInstanceOf(EncryptedFileStore.class));
 	}
 
 	@Test
@@ -48,7 +49,7 @@ class BulkFileStoreAutoConfigurationTest {
 				"hapi.bulk.storage.s3.endpoint=http://127.0.0.1:9", "hapi.bulk.storage.s3.access-key-id=a",
 				"hapi.bulk.storage.s3.secret-access-key=b", "hapi.bulk.storage.s3.sse=kms",
 				"hapi.bulk.storage.s3.kms-key-id=alias/bulk"};
-		runner().withPropertyValues(s3).run(context -> assertThat(context).hasNotFailed().getBean(BulkFileStore.class)
+		runner().withPropertyValues(s3).run(context -> assertThat(backEnd(context.getBean(BulkFileStore.class)))
 				.isExactlyInstanceOf(S3FileStore.class));
 		runner().withPropertyValues(s3).withPropertyValues("hapi.bulk.storage.encryption-key=" + KEY)
 				.run(context -> assertThat(context).hasFailed().getFailure().rootCause()
@@ -69,5 +70,11 @@ class BulkFileStoreAutoConfigurationTest {
 		BulkFileStore hostFileStore(@Value("${hapi.bulk.file-directory}") Path files) {
 			return new LocalFileStore(files.resolve("host"));
 		}
+	}
+
+	/** Our stores come wrapped in the digest-while-writing layer; the back end is inside. */
+	private static BulkFileStore backEnd(BulkFileStore store) {
+		assertThat(store).isExactlyInstanceOf(DigestingFileStore.class);
+		return ((DigestingFileStore) store).backEnd();
 	}
 }

@@ -21,7 +21,9 @@ import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -43,6 +45,11 @@ public class S3FileStore implements BulkFileStore, AutoCloseable {
 	private final String prefix;
 	private final Consumer<PutObjectRequest.Builder> encryption;
 	private final int segmentBytes;
+	/**
+	 * The length each part file had when this store last committed it, kept while nothing else may have been
+	 * stored beyond it: the next chunk of the same writer then needs no listing of the file's segments.
+	 */
+	private final Map<String, Long> committedHere = new ConcurrentHashMap<>();
 
 	public S3FileStore(S3Client s3, S3Settings settings) {
 		this.s3 = s3;
@@ -56,6 +63,11 @@ public class S3FileStore implements BulkFileStore, AutoCloseable {
 	@Override
 	public BulkFileAppender openAppender(String jobId, String fileName, long committedLength) throws IOException {
 		String filePrefix = filePrefix(StoredNames.requireSafe(jobId), StoredNames.requireSafe(fileName));
+		Long lastCommitted = committedHere.remove(filePrefix);
+		if (lastCommitted != null && lastCommitted == committedLength) {
+			// This store committed the file to exactly that length and stored nothing after: nothing to cut back.
+			return new SegmentAppender(filePrefix, committedLength);
+		}
 		try {
 			delete(segments(filePrefix).beyond(committedLength).stream().map(SegmentChain.Segment::key).toList());
 		} catch (SdkException e) {
@@ -91,6 +103,7 @@ public class S3FileStore implements BulkFileStore, AutoCloseable {
 
 	@Override
 	public void deleteAll(String jobId) throws IOException {
+		committedHere.keySet().removeIf(filePrefix -> filePrefix.startsWith(prefix + jobId + "/"));
 		try {
 			// Keys ending in "/" are folder markers some S3-compatible servers list (s3proxy's filesystem back end
 			// times out deleting them); we never write one.
@@ -211,6 +224,7 @@ public class S3FileStore implements BulkFileStore, AutoCloseable {
 			if (buffered > 0 || (position == 0 && !stored)) {
 				store();
 			}
+			committedHere.put(filePrefix, position);
 			return position;
 		}
 
@@ -229,6 +243,8 @@ public class S3FileStore implements BulkFileStore, AutoCloseable {
 		}
 
 		private void store() throws IOException {
+			// until this commit succeeds, a segment may lie past the length last committed here
+			committedHere.remove(filePrefix);
 			String key = filePrefix + String.format(OFFSET_FORMAT, position);
 			byte[] bytes = segment;
 			int length = buffered;
