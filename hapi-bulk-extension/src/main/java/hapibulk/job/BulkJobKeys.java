@@ -7,4 +7,7 @@ public final class BulkJobKeys {
 
 	/** Identifying job parameter: our public job id, so each kick-off is its own Spring Batch job instance. */
 	public static final String BULK_JOB_ID = "bulkJobId";
+
+	/** Partition execution-context entry: the id of the cluster node that last ran the partition. */
+	public static final String PARTITION_NODE = "hapi.bulk.partition.node";
 }
