@@ -47,11 +47,18 @@ final class ClusterNodes implements AutoCloseable {
 		this.sharedArguments = sharedArguments;
 	}
 
-	/** Starts one node per slot, all at once, and waits until every one answers. */
+	/**
+	 * Starts one node per slot and waits until every one answers: the first alone, since it makes the schema
+	 * of the fresh database (HAPI's Hibernate schema update is not safe with several processes at once: they
+	 * collide on its sequences and on its resource-type rows), then the others at once.
+	 */
 	static ClusterNodes start(Path workDir, ItDatabase database, List<String> sharedArguments, String... slots) {
 		ClusterNodes nodes = new ClusterNodes(workDir, database, sharedArguments);
 		for (String slot : slots) {
 			nodes.slots.put(slot, nodes.startInBackground("node-" + slot));
+			if (slot.equals(slots[0])) {
+				nodes.node(slot);
+			}
 		}
 		for (String slot : slots) {
 			nodes.node(slot);
