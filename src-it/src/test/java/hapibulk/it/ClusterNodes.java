@@ -83,12 +83,16 @@ final class ClusterNodes implements AutoCloseable {
 		return killed;
 	}
 
-	/** Stops the slot's node as an operator does (SIGTERM) and starts it again under the same node id. */
-	Node restart(String slot) throws InterruptedException {
+	/**
+	 * Stops the slot's node as an operator does (SIGTERM, waiting until it exited) and starts it again under the
+	 * same node id, in the background: the future completes once it answers.
+	 */
+	CompletableFuture<Node> restart(String slot) throws InterruptedException {
 		Node stopped = node(slot);
 		stopped.process().close();
-		slots.put(slot, startInBackground(stopped.id()));
-		return node(slot);
+		CompletableFuture<Node> restarted = startInBackground(stopped.id());
+		slots.put(slot, restarted);
+		return restarted;
 	}
 
 	private CompletableFuture<Node> startInBackground(String nodeId) {
