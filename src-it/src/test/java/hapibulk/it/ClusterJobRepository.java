@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What the nodes' shared database says about a job, read with plain JDBC as an operator would: which node runs
- * it ({@code BULK_JOB.NODE_ID}), how many Spring Batch executions it had, and its partitions still running.
+ * What the nodes' shared database says, read with plain JDBC as an operator would: which node runs a job
+ * ({@code BULK_JOB.NODE_ID}), its Spring Batch executions and steps, and the nodes' leases ({@code BULK_NODE}).
  */
 final class ClusterJobRepository {
 
@@ -24,6 +24,12 @@ final class ClusterJobRepository {
 	String runningNode(String jobId) {
 		List<String> nodes = strings("SELECT NODE_ID FROM BULK_JOB WHERE JOB_ID = ?", jobId);
 		return nodes.isEmpty() ? null : nodes.get(0);
+	}
+
+	/** The incarnation of a node's lease (new at every start of the node), or null before its first start. */
+	String leaseIncarnation(String nodeId) {
+		List<String> incarnations = strings("SELECT INCARNATION FROM BULK_NODE WHERE NODE_ID = ?", nodeId);
+		return incarnations.isEmpty() ? null : incarnations.get(0);
 	}
 
 	/** The job's Spring Batch executions, oldest first, each as "id:status". */

@@ -77,9 +77,16 @@ final class ClusterNodes implements AutoCloseable {
 
 	/** Kills the slot's node (SIGKILL) and starts a new process with a new node id there, in the background. */
 	Node killAndReplace(String slot) throws InterruptedException {
+		Node killed = kill(slot);
+		slots.put(slot, startInBackground("node-" + slot + "-r" + (++replacements)));
+		return killed;
+	}
+
+	/** Kills the slot's node (SIGKILL) and leaves the slot empty (the last scenarios need no replacement). */
+	Node kill(String slot) throws InterruptedException {
 		Node killed = node(slot);
 		killed.process().kill();
-		slots.put(slot, startInBackground("node-" + slot + "-r" + (++replacements)));
+		slots.put(slot, CompletableFuture.failedFuture(new IllegalStateException(killed.id() + " was killed")));
 		return killed;
 	}
 
