@@ -81,7 +81,9 @@ class ClusterIT {
 				"--spring.rabbitmq.port=5672",
 				"--spring.rabbitmq.username=guest",
 				"--spring.rabbitmq.password=guest",
-				"--spring.datasource.hikari.maximum-pool-size=10",
+				// PostgreSQL's 100 connections are shared with other tests' servers: few per node, few kept idle
+				"--spring.datasource.hikari.maximum-pool-size=8",
+				"--spring.datasource.hikari.minimum-idle=2",
 				"--hapi.bulk.worker-threads=2",
 				"--hapi.bulk.export.partition-size=2000",
 				"--hapi.bulk.export.page-size=250",

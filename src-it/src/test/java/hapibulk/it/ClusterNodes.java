@@ -54,16 +54,21 @@ final class ClusterNodes implements AutoCloseable {
 	 */
 	static ClusterNodes start(Path workDir, ItDatabase database, List<String> sharedArguments, String... slots) {
 		ClusterNodes nodes = new ClusterNodes(workDir, database, sharedArguments);
-		for (String slot : slots) {
-			nodes.slots.put(slot, nodes.startInBackground("node-" + slot));
-			if (slot.equals(slots[0])) {
+		try {
+			for (String slot : slots) {
+				nodes.slots.put(slot, nodes.startInBackground("node-" + slot));
+				if (slot.equals(slots[0])) {
+					nodes.node(slot);
+				}
+			}
+			for (String slot : slots) {
 				nodes.node(slot);
 			}
+			return nodes;
+		} catch (RuntimeException e) {
+			nodes.close();
+			throw e;
 		}
-		for (String slot : slots) {
-			nodes.node(slot);
-		}
-		return nodes;
 	}
 
 	/** The node in a slot, waiting for it if it is still starting. */
