@@ -107,6 +107,9 @@ class ClusterIT {
 		if (s3 != null) {
 			s3.close();
 		}
+		if (jobs != null) {
+			jobs.close();
+		}
 		if (database != null) {
 			database.drop().run();
 		}

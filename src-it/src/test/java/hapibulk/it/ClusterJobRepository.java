@@ -12,12 +12,25 @@ import java.util.List;
  * What the nodes' shared database says, read with plain JDBC as an operator would: which node runs a job
  * ({@code BULK_JOB.NODE_ID}), its Spring Batch executions and steps, and the nodes' leases ({@code BULK_NODE}).
  */
-final class ClusterJobRepository {
+final class ClusterJobRepository implements AutoCloseable {
 
-	private final ItDatabase database;
+	/**
+	 * One connection, held from the start: PostgreSQL's 100 connections are shared with other tests' servers,
+	 * and a check that cannot connect midway would fail the scenario for nothing.
+	 */
+	private final Connection connection;
 
 	ClusterJobRepository(ItDatabase database) {
-		this.database = database;
+		try {
+			this.connection = DriverManager.getConnection(database.url(), database.user(), "");
+		} catch (SQLException e) {
+			throw new IllegalStateException("Cannot connect to " + database.url(), e);
+		}
+	}
+
+	@Override
+	public void close() throws SQLException {
+		connection.close();
 	}
 
 	/** The node that runs (or ran) the job. */
@@ -55,8 +68,7 @@ final class ClusterJobRepository {
 	}
 
 	private List<String> strings(String sql, String parameter) {
-		try (Connection connection = DriverManager.getConnection(database.url(), database.user(), "");
-				PreparedStatement statement = connection.prepareStatement(sql)) {
+		try (PreparedStatement statement = connection.prepareStatement(sql)) {
 			statement.setString(1, parameter);
 			List<String> values = new ArrayList<>();
 			try (ResultSet rows = statement.executeQuery()) {
