@@ -270,8 +270,9 @@ class ClusterIT {
 		Instant killedAt = Instant.now();
 		cluster.kill("a");
 		String successor = awaitTakeover(jobId, accepting.id());
-		log("$export: killed the accepting node %s (SIGKILL) at %d%%; %s claimed the job %.1f s later (lease 6 s, renewed every 2 s)",
-				accepting.id(), percent, successor, Duration.between(killedAt, Instant.now()).toMillis() / 1000.0);
+		log("$export: killed the accepting node %s (SIGKILL) at %d%%; %s claimed the job %.1f s later"
+				+ " (lease 6 s, renewed every 2 s)", accepting.id(), percent, successor,
+				Duration.between(killedAt, Instant.now()).toMillis() / 1000.0);
 		JsonNode manifest = new BulkExportClient(polled.http()).awaitManifest(statusUrl, JOB_TIMEOUT);
 		log("$export after the takeover: manifest %d s after the kill", seconds(killedAt));
 
