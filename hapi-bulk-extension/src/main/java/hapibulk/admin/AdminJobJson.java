@@ -66,6 +66,9 @@ final class AdminJobJson {
 			node.put("commits", step.commits());
 			time(node, "startedAt", step.startedAt());
 			time(node, "finishedAt", step.finishedAt());
+			if (step.node() != null) {
+				node.put("node", step.node());
+			}
 		}
 		// The job id is what the server's log lines of this job carry.
 		job.put("correlationId", row.id());

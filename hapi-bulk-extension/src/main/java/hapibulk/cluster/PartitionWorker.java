@@ -1,6 +1,6 @@
 package hapibulk.cluster;
 
-import hapibulk.job.RemotePartitions;
+import hapibulk.job.BulkJobKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.AmqpRejectAndDontRequeueException;
@@ -32,7 +32,7 @@ import java.nio.charset.StandardCharsets;
 public class PartitionWorker implements MessageListener {
 
 	/** The execution-context key under which a partition records the node that last ran it. */
-	public static final String NODE_KEY = RemotePartitions.NODE_KEY;
+	public static final String NODE_KEY = BulkJobKeys.PARTITION_NODE;
 
 	private static final Logger log = LoggerFactory.getLogger(PartitionWorker.class);
 

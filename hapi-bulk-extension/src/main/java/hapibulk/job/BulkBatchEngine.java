@@ -250,7 +250,8 @@ public class BulkBatchEngine implements DisposableBean {
 		return execution.getStepExecutions().stream()
 				.sorted(Comparator.comparing(StepExecution::getId))
 				.map(step -> new StepProgress(step.getStepName(), step.getStatus().name(), step.getWriteCount(),
-						step.getCommitCount(), instant(step.getStartTime()), instant(step.getEndTime())))
+						step.getCommitCount(), instant(step.getStartTime()), instant(step.getEndTime()),
+						step.getExecutionContext().getString(BulkJobKeys.PARTITION_NODE, null)))
 				.toList();
 	}
 

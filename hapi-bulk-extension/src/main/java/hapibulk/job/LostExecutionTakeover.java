@@ -92,8 +92,8 @@ public class LostExecutionTakeover {
 	}
 
 	private static String node(StepExecution partition) {
-		return partition.getExecutionContext().containsKey(RemotePartitions.NODE_KEY)
-				? partition.getExecutionContext().getString(RemotePartitions.NODE_KEY) : null;
+		return partition.getExecutionContext().containsKey(BulkJobKeys.PARTITION_NODE)
+				? partition.getExecutionContext().getString(BulkJobKeys.PARTITION_NODE) : null;
 	}
 
 	private static String jobId(JobExecution execution) {

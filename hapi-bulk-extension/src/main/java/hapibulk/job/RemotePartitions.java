@@ -12,13 +12,6 @@ import java.util.List;
  */
 public interface RemotePartitions {
 
-	/**
-	 * The execution-context key under which a partition records the node that runs it, stored as the node takes
-	 * it: it tells an operator which node ran which part, and a node taking over a dead node's job which of its
-	 * partitions still run on live nodes ({@link LostExecutionTakeover}).
-	 */
-	String NODE_KEY = "hapi.bulk.partition.node";
-
 	/** @param workerStepName the worker step a node runs for each partition (see {@link BulkJobFrame#workerSteps}) */
 	PartitionHandler handler(String workerStepName, PartitionWaves waves) throws Exception;
 

@@ -10,6 +10,7 @@ import java.time.Instant;
  * @param status  Spring Batch's status (STARTED, COMPLETED, FAILED, STOPPED, ...)
  * @param written what the step reported writing (resources or stored lines)
  * @param commits chunks committed
+ * @param node    in cluster mode, the node that last ran this partition; null for other steps and single nodes
  */
 public record StepProgress(String name, String status, long written, long commits, Instant startedAt,
-		Instant finishedAt) {}
+		Instant finishedAt, String node) {}

@@ -1,0 +1,84 @@
+package hapibulk.it;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the nodes' shared database says, read with plain JDBC as an operator would: which node runs a job
+ * ({@code BULK_JOB.NODE_ID}), its Spring Batch executions and steps, and the nodes' leases ({@code BULK_NODE}).
+ */
+final class ClusterJobRepository implements AutoCloseable {
+
+	/**
+	 * One connection, held from the start: PostgreSQL's 100 connections are shared with other tests' servers,
+	 * and a check that cannot connect midway would fail the scenario for nothing.
+	 */
+	private final Connection connection;
+
+	ClusterJobRepository(ItDatabase database) {
+		try {
+			this.connection = DriverManager.getConnection(database.url(), database.user(), "");
+		} catch (SQLException e) {
+			throw new IllegalStateException("Cannot connect to " + database.url(), e);
+		}
+	}
+
+	@Override
+	public void close() throws SQLException {
+		connection.close();
+	}
+
+	/** The node that runs (or ran) the job. */
+	String runningNode(String jobId) {
+		List<String> nodes = strings("SELECT NODE_ID FROM BULK_JOB WHERE JOB_ID = ?", jobId);
+		return nodes.isEmpty() ? null : nodes.get(0);
+	}
+
+	/** The incarnation of a node's lease (new at every start of the node), or null before its first start. */
+	String leaseIncarnation(String nodeId) {
+		List<String> incarnations = strings("SELECT INCARNATION FROM BULK_NODE WHERE NODE_ID = ?", nodeId);
+		return incarnations.isEmpty() ? null : incarnations.get(0);
+	}
+
+	/** The job's Spring Batch executions, oldest first, each as "id:status". */
+	List<String> executions(String jobId) {
+		return strings("SELECT e.JOB_EXECUTION_ID || ':' || e.STATUS FROM BATCH_JOB_EXECUTION e"
+				+ " JOIN BATCH_JOB_EXECUTION_PARAMS p ON p.JOB_EXECUTION_ID = e.JOB_EXECUTION_ID"
+				+ " WHERE p.PARAMETER_NAME = 'bulkJobId' AND p.PARAMETER_VALUE = ? ORDER BY e.JOB_EXECUTION_ID", jobId);
+	}
+
+	/** Step executions of the job (any execution) in a running state, as "step:status". */
+	List<String> runningSteps(String jobId) {
+		return strings("SELECT s.STEP_NAME || ':' || s.STATUS FROM BATCH_STEP_EXECUTION s"
+				+ " JOIN BATCH_JOB_EXECUTION_PARAMS p ON p.JOB_EXECUTION_ID = s.JOB_EXECUTION_ID"
+				+ " WHERE p.PARAMETER_NAME = 'bulkJobId' AND p.PARAMETER_VALUE = ?"
+				+ " AND s.STATUS IN ('STARTING', 'STARTED', 'STOPPING')", jobId);
+	}
+
+	/** Step executions of the job (any execution) that ended FAILED, as "step:exit message". */
+	List<String> failedSteps(String jobId) {
+		return strings("SELECT s.STEP_NAME || ': ' || COALESCE(s.EXIT_MESSAGE, '') FROM BATCH_STEP_EXECUTION s"
+				+ " JOIN BATCH_JOB_EXECUTION_PARAMS p ON p.JOB_EXECUTION_ID = s.JOB_EXECUTION_ID"
+				+ " WHERE p.PARAMETER_NAME = 'bulkJobId' AND p.PARAMETER_VALUE = ? AND s.STATUS = 'FAILED'", jobId);
+	}
+
+	private List<String> strings(String sql, String parameter) {
+		try (PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setString(1, parameter);
+			List<String> values = new ArrayList<>();
+			try (ResultSet rows = statement.executeQuery()) {
+				while (rows.next()) {
+					values.add(rows.getString(1));
+				}
+			}
+			return values;
+		} catch (SQLException e) {
+			throw new IllegalStateException(sql, e);
+		}
+	}
+}
