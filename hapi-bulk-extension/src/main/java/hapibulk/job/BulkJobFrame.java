@@ -11,6 +11,7 @@ import org.springframework.batch.core.step.builder.TaskletStepBuilder;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.transaction.PlatformTransactionManager;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -97,7 +98,7 @@ public class BulkJobFrame {
 		if (remote == null) {
 			return definition.workerListeners();
 		}
-		List<StepExecutionListener> listeners = new java.util.ArrayList<>(definition.workerListeners());
+		List<StepExecutionListener> listeners = new ArrayList<>(definition.workerListeners());
 		listeners.addAll(remote.workerListeners());
 		return listeners;
 	}

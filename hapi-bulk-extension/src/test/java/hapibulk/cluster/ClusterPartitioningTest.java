@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
 import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.JobExecution;
 import org.springframework.batch.core.StepExecution;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -340,11 +341,11 @@ class ClusterPartitioningTest {
 
 	/** Executions of the job's instance beyond its first. */
 	private int engineRestarts(BulkJob job) {
-		org.springframework.batch.core.JobExecution execution = jobExecution(job.executionId());
+		JobExecution execution = jobExecution(job.executionId());
 		return manager.getBean(BulkBatchEngine.class).jobExplorer().getJobExecutions(execution.getJobInstance()).size() - 1;
 	}
 
-	private org.springframework.batch.core.JobExecution jobExecution(long executionId) {
+	private JobExecution jobExecution(long executionId) {
 		return manager.getBean(BulkBatchEngine.class).jobExplorer().getJobExecution(executionId);
 	}
 
