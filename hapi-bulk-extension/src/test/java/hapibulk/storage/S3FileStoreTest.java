@@ -85,6 +85,39 @@ class S3FileStoreTest extends BulkFileStoreContract {
 	}
 
 	@Test
+	void writersOpenAtOnce_eachKeepTheirOwnBytes_whenTheyReuseBuffersOfEarlierChunks() throws IOException {
+		// given: a first chunk of two part files, so that the next chunks' writers get those buffers back
+		String prefix = "reuse-" + stores.incrementAndGet() + "/";
+		S3Settings settings = server.settings(prefix, DataSize.ofMegabytes(1));
+		S3FileStore store = new S3FileStore(S3Clients.create(settings), settings);
+		long patients;
+		long observations;
+		try (BulkFileAppender patient = store.openAppender("job1", "Patient-1.ndjson", 0);
+				BulkFileAppender observation = store.openAppender("job1", "Observation-1.ndjson", 0)) {
+			append(patient, "{\"p\":\"a much longer first line of the first chunk\"}\n");
+			append(observation, "{\"o\":\"a much longer first line of the first chunk\"}\n");
+			patients = patient.commit();
+			observations = observation.commit();
+		}
+
+		// when: the next chunks write shorter lines, interleaved
+		try (BulkFileAppender patient = store.openAppender("job1", "Patient-1.ndjson", patients);
+				BulkFileAppender observation = store.openAppender("job1", "Observation-1.ndjson", observations)) {
+			append(patient, "{\"p\":2}\n");
+			append(observation, "{\"o\":2}\n");
+			append(patient, "{\"p\":3}\n");
+			observation.commit();
+			patient.commit();
+		}
+
+		// then
+		assertThat(read(store.find("job1", "Patient-1.ndjson").orElseThrow()))
+				.isEqualTo("{\"p\":\"a much longer first line of the first chunk\"}\n{\"p\":2}\n{\"p\":3}\n");
+		assertThat(read(store.find("job1", "Observation-1.ndjson").orElseThrow()))
+				.isEqualTo("{\"o\":\"a much longer first line of the first chunk\"}\n{\"o\":2}\n");
+	}
+
+	@Test
 	void settings_withoutABucket_orWithAKmsKeyButNoKms_areRefused() {
 		S3Settings noBucket = new S3Settings(null, "", null, server.endpoint(), true, "a", "b",
 				S3Settings.ServerSideEncryption.NONE, null, DataSize.ofMegabytes(8));

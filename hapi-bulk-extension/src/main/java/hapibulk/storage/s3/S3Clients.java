@@ -11,6 +11,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 
@@ -36,7 +37,12 @@ public final class S3Clients {
 				.forcePathStyle(settings.pathStyleAccess())
 				// S3-compatible servers often lack the newer checksum trailers; send them where S3 requires them.
 				.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-				.responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+				.responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+				// Over plain http the SDK signs every body; with chunked encoding it frames the body as aws-chunked,
+				// which servers must decode chunk by chunk (s3proxy spent more CPU on that than the export itself).
+				// Our bodies are byte arrays of known length, so one plain signed body costs the SDK one more pass
+				// over memory and every S3-compatible server reads it. Over https nothing is signed or framed anyway.
+				.serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build());
 		if (settings.endpoint() != null) {
 			builder.endpointOverride(settings.endpoint());
 		}

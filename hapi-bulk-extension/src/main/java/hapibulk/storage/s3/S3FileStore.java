@@ -39,6 +39,8 @@ public class S3FileStore implements BulkFileStore, AutoCloseable {
 
 	private static final int DELETE_BATCH = 1000;
 	private static final String OFFSET_FORMAT = "%020d";
+	/** Buffers kept for the next chunks: one per worker thread on the machines we run on. */
+	private static final int BUFFERS_KEPT = Math.max(2, Runtime.getRuntime().availableProcessors());
 
 	private final S3Client s3;
 	private final String bucket;
@@ -50,6 +52,7 @@ public class S3FileStore implements BulkFileStore, AutoCloseable {
 	 * stored beyond it: the next chunk of the same writer then needs no listing of the file's segments.
 	 */
 	private final Map<String, Long> committedHere = new ConcurrentHashMap<>();
+	private final SegmentBuffers buffers = new SegmentBuffers(BUFFERS_KEPT);
 
 	public S3FileStore(S3Client s3, S3Settings settings) {
 		this.s3 = s3;
@@ -191,8 +194,7 @@ public class S3FileStore implements BulkFileStore, AutoCloseable {
 	/** Buffers appended bytes and stores them as a segment at each commit, or whenever a segment is full. */
 	private final class SegmentAppender implements BulkFileAppender {
 		private final String filePrefix;
-		private final byte[] buffer = new byte[0];
-		private byte[] segment = buffer;
+		private byte[] segment = buffers.take();
 		private int buffered;
 		/** Where the buffered bytes start in the part file. */
 		private long position;
@@ -231,7 +233,8 @@ public class S3FileStore implements BulkFileStore, AutoCloseable {
 		@Override
 		public void close() {
 			buffered = 0;
-			segment = buffer;
+			buffers.giveBack(segment);
+			segment = new byte[0];
 		}
 
 		private void ensureRoom(int needed) {
