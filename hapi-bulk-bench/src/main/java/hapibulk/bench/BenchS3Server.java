@@ -3,24 +3,31 @@ package hapibulk.bench;
 import hapibulk.storage.s3.S3Clients;
 import hapibulk.storage.s3.S3FileStore;
 import hapibulk.storage.s3.S3Settings;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.shaded.org.eclipse.jetty.server.Server;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStoreContext;
 import org.springframework.util.unit.DataSize;
 
-import java.lang.reflect.Field;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 
 /**
- * An S3 server in this process (s3proxy on loopback, filesystem back end), and our store on it. Every
- * request it receives is counted by operation ({@link #requests()}).
+ * The benchmark's S3 server: s3proxy (filesystem back end) on loopback, in a JVM of its own
+ * ({@link S3ServerProcess}), as an object store is a service of its own beside a bulk node: its CPU is
+ * not the node's, and its garbage (it reads every signed body whole) is not collected in the node's heap.
+ * It still runs on the same cores. Every request it receives is counted by operation ({@link #requests()}).
  */
 final class BenchS3Server implements AutoCloseable {
 
@@ -28,29 +35,21 @@ final class BenchS3Server implements AutoCloseable {
 	private static final String PREFIX = "bulk/";
 	private static final String KEY = "bench-access-key";
 	private static final String SECRET = "bench-secret-key";
+	private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
 
-	private final S3Proxy proxy;
-	private final S3RequestCounter counter = new S3RequestCounter();
+	private final Process process;
+	private final int port;
+	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-	BenchS3Server(Path directory) throws Exception {
-		Files.createDirectories(directory.resolve(BUCKET));
-		Properties properties = new Properties();
-		properties.setProperty("jclouds.filesystem.basedir", directory.toString());
-		proxy = S3Proxy.builder()
-				.blobStore(ContextBuilder.newBuilder("filesystem").overrides(properties).build(BlobStoreContext.class)
-						.getBlobStore())
-				.endpoint(URI.create("http://127.0.0.1:0"))
-				.awsAuthentication(AuthenticationType.AWS_V2_OR_V4, KEY, SECRET)
-				.ignoreUnknownHeaders(true)
-				.build();
-		// s3proxy offers no hook for its HTTP side: the counter goes in front of its handler in its Jetty server.
-		Field server = S3Proxy.class.getDeclaredField("server");
-		server.setAccessible(true);
-		((Server) server.get(proxy)).insertHandler(counter);
-		proxy.start();
-		while (!"STARTED".equals(proxy.getState())) {
-			Thread.sleep(10);
-		}
+	BenchS3Server(Path directory) throws IOException, InterruptedException {
+		Files.createDirectories(directory);
+		port = freePort();
+		Path log = directory.resolve("s3-server.log");
+		process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+				"-cp", System.getProperty("java.class.path"), S3ServerProcess.class.getName(),
+				directory.resolve("data").toAbsolutePath().toString(), Integer.toString(port), BUCKET, KEY, SECRET)
+				.redirectErrorStream(true).start();
+		awaitStarted(log);
 	}
 
 	/** Our S3 store on this server, as {@code hapi.bulk.storage.type=s3} with default segment size would make it. */
@@ -74,7 +73,21 @@ final class BenchS3Server implements AutoCloseable {
 
 	/** Requests received so far, by operation: PUT, GET, LIST, DELETE, HEAD, POST. */
 	Map<String, Long> requests() {
-		return counter.snapshot();
+		HttpRequest request = HttpRequest.newBuilder(endpoint().resolve(S3RequestCounter.COUNTS_PATH))
+				.timeout(Duration.ofSeconds(30)).build();
+		try {
+			return S3RequestCounter.parse(http.send(request, HttpResponse.BodyHandlers.ofString()).body());
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(e);
+		}
+	}
+
+	/** CPU seconds the server's process has used since it started (negative when unknown). */
+	double cpuSeconds() {
+		return ProcessCpu.seconds(process.pid());
 	}
 
 	static List<String> operations() {
@@ -82,11 +95,56 @@ final class BenchS3Server implements AutoCloseable {
 	}
 
 	private URI endpoint() {
-		return URI.create("http://127.0.0.1:" + proxy.getPort());
+		return URI.create("http://127.0.0.1:" + port);
 	}
 
+	/** Waits for the server's "started" line; what it printed before goes to {@code log}. */
+	private void awaitStarted(Path log) throws IOException, InterruptedException {
+		BufferedReader output = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+		Thread reader = new Thread(() -> {
+			try {
+				for (String line = output.readLine(); line != null; line = output.readLine()) {
+					Files.writeString(log, line + System.lineSeparator(), StandardCharsets.UTF_8,
+							StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+				}
+			} catch (IOException ended) {
+				// the process is gone
+			}
+		}, "bench-s3-server-log");
+		reader.setDaemon(true);
+		reader.start();
+		long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+		while (System.nanoTime() < deadline) {
+			if (!process.isAlive()) {
+				throw new IllegalStateException("The S3 server exited with " + process.exitValue() + "; see " + log);
+			}
+			if (Files.exists(log) && Files.readString(log).lines().anyMatch("started"::equals)) {
+				return;
+			}
+			Thread.sleep(50);
+		}
+		close();
+		throw new IllegalStateException("The S3 server did not start within " + START_TIMEOUT + "; see " + log);
+	}
+
+	private static int freePort() {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
+	/** Closes its standard input, which ends it; forcibly after half a minute. */
 	@Override
-	public void close() throws Exception {
-		proxy.stop();
+	public void close() throws InterruptedException {
+		try {
+			process.getOutputStream().close();
+		} catch (IOException alreadyGone) {
+			// then it has ended
+		}
+		if (!process.waitFor(30, TimeUnit.SECONDS)) {
+			process.destroyForcibly().waitFor();
+		}
 	}
 }

@@ -39,7 +39,7 @@ import java.util.UUID;
  * processes. This JVM is the accept-only node ({@code hapi.bulk.cluster.worker=false}: it takes the
  * kick-offs, plans, sends the partitions and writes the manifests); the workers are the sample WAR started
  * with {@code java -jar}, on the same fresh PostgreSQL database, the same RabbitMQ queue (a name unique to the
- * run) and the same bucket of an S3 server in this JVM (s3proxy on loopback, every request counted). Workers
+ * run) and the same bucket of an S3 server in a process of its own (s3proxy on loopback, every request counted). Workers
  * are added one by one, so the run with N workers follows the one with N-1 on the same nodes.
  * {@code bench.operations} selects export, import or both, as for the per-database benchmark.
  */
@@ -308,11 +308,12 @@ final class ClusterBench {
 			return figures;
 		}
 
-		/** CPU seconds so far: this JVM, each worker, and the machine's busy total. */
+		/** CPU seconds so far: this JVM, each worker, the S3 server, and the machine's busy total. */
 		private Map<String, Double> cpu() {
 			Map<String, Double> cpu = new LinkedHashMap<>();
 			cpu.put("accept", ProcessCpu.seconds(ProcessHandle.current().pid()));
 			workers.forEach(worker -> cpu.put(worker.name(), worker.cpuSeconds()));
+			cpu.put("s3", s3.cpuSeconds());
 			cpu.put("machine", CpuMeter.machineBusySeconds());
 			return cpu;
 		}

@@ -30,17 +30,17 @@ final class ClusterReport {
 		figures.forEach(run -> System.out.println(run.line()));
 		figures.forEach(run -> System.out.println(run.perThousandLine()));
 		System.out.println();
-		System.out.println("| operation | workers | run | resources | s | resources/s | CPU s: accept / workers / postgres"
-				+ " / rabbitmq / other | partitions by node | per 1,000: messages | DB tx | DB table scans | DB rows written"
+		System.out.println("| operation | workers | run | resources | s | resources/s | CPU s: accept / workers / S3 server"
+				+ " / postgres / rabbitmq / other | partitions by node | per 1,000: messages | DB tx | DB table scans | DB rows written"
 				+ " | S3 PUT / GET / LIST / DELETE / HEAD | CPU s (all listed) |");
 		System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 		for (ClusterFigures run : figures) {
 			Map<String, Double> cpu = run.cpuSeconds();
 			System.out.println(String.format(Locale.ROOT,
-					"| %s | %d | %d | %d | %.1f | %.0f | %.1f / %.1f / %.1f / %.1f / %.1f | %s | %.2f | %.1f | %.1f | %.1f"
+					"| %s | %d | %d | %d | %.1f | %.0f | %.1f / %.1f / %.1f / %.1f / %.1f / %.1f | %s | %.2f | %.1f | %.1f | %.1f"
 							+ " | %.2f / %.2f / %.2f / %.2f / %.2f | %.3f |",
 					run.operation(), run.workers(), run.run(), run.resources(), run.seconds(), run.resourcesPerSecond(),
-					cpu.get("accept"), run.workerCpu(), cpu.get("postgres"), cpu.get("rabbitmq"), cpu.get("other"),
+					cpu.get("accept"), run.workerCpu(), cpu.get("s3"), cpu.get("postgres"), cpu.get("rabbitmq"), cpu.get("other"),
 					run.partitionsByNode(), run.perThousand(run.messages()), run.perThousand(run.own().transactions()),
 					run.perThousand(run.own().tableScans()), run.perThousand(run.own().rowsWritten()),
 					s3(run, "PUT"), s3(run, "GET"), s3(run, "LIST"), s3(run, "DELETE"), s3(run, "HEAD"),
