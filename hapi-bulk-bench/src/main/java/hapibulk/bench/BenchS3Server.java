@@ -45,6 +45,7 @@ final class BenchS3Server implements AutoCloseable {
 		Files.createDirectories(directory);
 		port = freePort();
 		Path log = directory.resolve("s3-server.log");
+		Files.deleteIfExists(log); // its "started" line is what this waits for
 		process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
 				"-cp", System.getProperty("java.class.path"), S3ServerProcess.class.getName(),
 				directory.resolve("data").toAbsolutePath().toString(), Integer.toString(port), BUCKET, KEY, SECRET)

@@ -25,6 +25,7 @@ import hapibulk.job.BulkJobService;
 import hapibulk.imports.ImportJobService;
 import hapibulk.job.BulkJobTable;
 import hapibulk.storage.BulkFileStore;
+import hapibulk.storage.DigestingFileStore;
 import hapibulk.storage.LocalFileStore;
 import hapibulk.storage.s3.S3FileStore;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
@@ -38,6 +39,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /**
@@ -201,7 +203,7 @@ final class DatabaseBench {
 	 * held against the same export to local files by the time per exported resource.
 	 */
 	private void measureS3Export(AnnotationConfigApplicationContext context, Path dir, Measured local) throws Exception {
-		SwitchableFileStore store = context.getBean(SwitchableFileStore.class);
+		SwitchableFileStore store = (SwitchableFileStore) context.getBean(DigestingFileStore.class).backEnd();
 		BulkFileStore localStore = new LocalFileStore(dir.resolve("ours-files"));
 		try (BenchS3Server s3 = new BenchS3Server(dir.resolve("s3")); S3FileStore s3Store = s3.store()) {
 			store.use(s3Store);
@@ -209,9 +211,13 @@ final class DatabaseBench {
 					context.getBean(BulkJobTable.class), context.getBean(BulkJobService.class));
 			Measured measured = measure("export-s3 OURS", run -> {
 				double serverBefore = s3.cpuSeconds();
+				Map<String, Long> requestsBefore = s3.requests();
 				Outcome outcome = export.export(SyntheaCopies.DEPENDENCY_ORDER, run);
-				return new Outcome(outcome.resources(), String.format(Locale.ROOT, "%s S3 server CPU s %.1f (in other)",
-						outcome.note(), s3.cpuSeconds() - serverBefore).trim());
+				Map<String, Long> requests = new TreeMap<>(s3.requests());
+				requests.replaceAll((operation, count) -> count - requestsBefore.getOrDefault(operation, 0L));
+				return new Outcome(outcome.resources(), String.format(Locale.ROOT,
+						"%s S3 server CPU s %.1f (in other), requests %s", outcome.note(), s3.cpuSeconds() - serverBefore,
+						requests).trim());
 			}, export::cleanUp);
 			Map<Role, Measured> byRole = BenchResults.newRoleMap();
 			byRole.put(Role.OURS, measured);
@@ -272,9 +278,10 @@ final class DatabaseBench {
 	private AnnotationConfigApplicationContext context(BenchDatabase database, Path dir, String filesUrl) {
 		return newContext(database, dir, filesUrl, Map.of(), context -> {
 			if (settings.storages().contains("s3")) {
-				// Registered before the extension's configuration: its own store backs off (a host's bean wins).
-				context.registerBean(SwitchableFileStore.class,
-						() -> new SwitchableFileStore(new LocalFileStore(dir.resolve("ours-files"))));
+				// Registered before the extension's configuration: its own store backs off (a host's bean wins). Wrapped
+				// as the extension wraps its own, so that manifests take the digests computed while writing.
+				context.registerBean(DigestingFileStore.class, () -> new DigestingFileStore(
+						new SwitchableFileStore(new LocalFileStore(dir.resolve("ours-files")))));
 			}
 		});
 	}

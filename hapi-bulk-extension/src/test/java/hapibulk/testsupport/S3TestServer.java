@@ -2,11 +2,7 @@ package hapibulk.testsupport;
 
 import hapibulk.storage.s3.S3Clients;
 import hapibulk.storage.s3.S3Settings;
-import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStore;
-import org.jclouds.blobstore.BlobStoreContext;
 import org.springframework.util.unit.DataSize;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -40,22 +36,9 @@ public final class S3TestServer implements AutoCloseable {
 	public static S3TestServer start() {
 		try {
 			Path directory = Files.createTempDirectory("hapi-bulk-s3");
-			Files.createDirectories(directory.resolve(BUCKET));
-			Properties properties = new Properties();
-			properties.setProperty("jclouds.filesystem.basedir", directory.toString());
-			BlobStore blobStore = ContextBuilder.newBuilder("filesystem").overrides(properties)
-					.build(BlobStoreContext.class).getBlobStore();
-			S3Proxy proxy = S3Proxy.builder().blobStore(blobStore).endpoint(URI.create("http://127.0.0.1:0"))
-					.awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
-					// The filesystem back end keeps no encryption; the SSE headers are accepted and ignored.
-					.ignoreUnknownHeaders(true).build();
-			proxy.start();
-			while (!"STARTED".equals(proxy.getState())) {
-				Thread.sleep(10);
-			}
-			return new S3TestServer(proxy, directory);
-		} catch (Exception e) {
-			throw new IllegalStateException("Cannot start s3proxy", e);
+			return new S3TestServer(S3ProxyLauncher.start(directory, BUCKET, ACCESS_KEY, SECRET_KEY), directory);
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
 		}
 	}
 

@@ -1,13 +1,10 @@
 package hapibulk.it;
 
-import org.gaul.s3proxy.AuthenticationType;
+import hapibulk.testsupport.S3ProxyLauncher;
 import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStoreContext;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,26 +30,7 @@ final class S3ProxyServer implements AutoCloseable {
 	}
 
 	static S3ProxyServer start(Path directory) {
-		try {
-			Files.createDirectories(directory.resolve(BUCKET));
-			java.util.Properties properties = new java.util.Properties();
-			properties.setProperty("jclouds.filesystem.basedir", directory.toAbsolutePath().toString());
-			S3Proxy proxy = S3Proxy.builder()
-					.blobStore(ContextBuilder.newBuilder("filesystem").overrides(properties)
-							.build(BlobStoreContext.class).getBlobStore())
-					.endpoint(URI.create("http://127.0.0.1:0"))
-					.awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
-					// the filesystem back end stores no encryption: the SSE headers are accepted and ignored
-					.ignoreUnknownHeaders(true)
-					.build();
-			proxy.start();
-			while (!"STARTED".equals(proxy.getState())) {
-				Thread.sleep(10);
-			}
-			return new S3ProxyServer(proxy, directory);
-		} catch (Exception e) {
-			throw new IllegalStateException("Cannot start s3proxy", e);
-		}
+		return new S3ProxyServer(S3ProxyLauncher.start(directory, BUCKET, ACCESS_KEY, SECRET_KEY), directory);
 	}
 
 	/** The node arguments of a store in this bucket under {@code prefix}. */

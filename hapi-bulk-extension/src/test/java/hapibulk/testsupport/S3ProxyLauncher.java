@@ -1,0 +1,45 @@
+package hapibulk.testsupport;
+
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStoreContext;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+
+/**
+ * Starts the tests' S3 server: s3proxy on a free loopback port over jclouds' filesystem back end in
+ * {@code directory}, one bucket, SigV4 credentials. It uses no AWS SDK class, so that the black-box tests
+ * (src-it), which talk to the server only through the nodes they start, can share it.
+ */
+public final class S3ProxyLauncher {
+
+	private S3ProxyLauncher() {}
+
+	/** A started server; its port is {@link S3Proxy#getPort()}. The caller stops it. */
+	public static S3Proxy start(Path directory, String bucket, String accessKey, String secretKey) {
+		try {
+			Files.createDirectories(directory.resolve(bucket));
+			Properties properties = new Properties();
+			properties.setProperty("jclouds.filesystem.basedir", directory.toAbsolutePath().toString());
+			S3Proxy proxy = S3Proxy.builder()
+					.blobStore(ContextBuilder.newBuilder("filesystem").overrides(properties)
+							.build(BlobStoreContext.class).getBlobStore())
+					.endpoint(URI.create("http://127.0.0.1:0"))
+					.awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
+					// The filesystem back end keeps no encryption; the SSE headers are accepted and ignored.
+					.ignoreUnknownHeaders(true)
+					.build();
+			proxy.start();
+			while (!"STARTED".equals(proxy.getState())) {
+				Thread.sleep(10);
+			}
+			return proxy;
+		} catch (Exception e) {
+			throw new IllegalStateException("Cannot start s3proxy in " + directory, e);
+		}
+	}
+}
