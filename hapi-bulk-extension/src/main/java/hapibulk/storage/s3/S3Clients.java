@@ -39,7 +39,7 @@ public final class S3Clients {
 				.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
 				.responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
 				// Over plain http the SDK signs every body; with chunked encoding it frames the body as aws-chunked,
-				// which servers must decode chunk by chunk (s3proxy spent more CPU on that than the export itself).
+				// which servers must decode chunk by chunk (s3proxy spent more CPU on it than the export on its JSON).
 				// Our bodies are byte arrays of known length, so one plain signed body costs the SDK one more pass
 				// over memory and every S3-compatible server reads it. Over https nothing is signed or framed anyway.
 				.serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build());

@@ -6,7 +6,7 @@ import java.util.Deque;
 /**
  * Segment buffers handed from one chunk's appender to the next. Without them every chunk grows a fresh
  * buffer to its size by doubling, and arrays of a megabyte and more are what the JVM's collector handles
- * worst (an export through S3 spent more on that than on the upload). At most {@code kept} buffers wait
+ * worst (in an export through S3 they were the largest allocation of all). At most {@code kept} buffers wait
  * here, so what the store holds between chunks stays below {@code kept} segment sizes.
  */
 final class SegmentBuffers {
