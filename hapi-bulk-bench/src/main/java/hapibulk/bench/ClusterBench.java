@@ -5,10 +5,10 @@ import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import hapibulk.bench.Contenders.Outcome;
 import hapibulk.bench.SyntheaCopies.DataSet;
-import hapibulk.cluster.PartitionWorker;
 import hapibulk.export.ExportJobService;
 import hapibulk.imports.ImportJobService;
 import hapibulk.job.BulkBatchEngine;
+import hapibulk.job.BulkJobKeys;
 import hapibulk.job.BulkJobService;
 import hapibulk.job.BulkJobTable;
 import io.micrometer.core.instrument.Counter;
@@ -337,7 +337,7 @@ final class ClusterBench {
 			JobExecution execution = engine.jobExplorer().getJobExecution(executionId);
 			for (StepExecution step : execution.getStepExecutions()) {
 				if (step.getStepName().contains(":")) {
-					byNode.merge(step.getExecutionContext().getString(PartitionWorker.NODE_KEY, "none"), 1L, Long::sum);
+					byNode.merge(step.getExecutionContext().getString(BulkJobKeys.PARTITION_NODE, "none"), 1L, Long::sum);
 				}
 			}
 			return byNode;

@@ -1,5 +1,6 @@
 package hapibulk.cluster;
 
+import hapibulk.job.BulkJobKeys;
 import org.springframework.batch.core.JobInterruptedException;
 import org.springframework.batch.core.Step;
 import org.springframework.batch.core.ExitStatus;
@@ -55,7 +56,7 @@ final class NodeRecordingSteps implements StepLocator {
 
 			@Override
 			public void execute(StepExecution partition) throws JobInterruptedException {
-				partition.getExecutionContext().putString(PartitionWorker.NODE_KEY, nodeId);
+				partition.getExecutionContext().putString(BulkJobKeys.PARTITION_NODE, nodeId);
 				jobRepository.updateExecutionContext(partition);
 				// a partition handed back by a stopping node carries its HANDED_BACK exit code: start afresh
 				partition.setExitStatus(ExitStatus.EXECUTING);

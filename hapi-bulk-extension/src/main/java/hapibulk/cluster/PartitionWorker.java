@@ -23,7 +23,7 @@ import java.nio.charset.StandardCharsets;
  * {@link StepExecutionRequestHandler}: the partition's step execution is read from the shared job repository
  * (with its saved position) and run by this node's worker step of that name. The listener container
  * acknowledges the request only after the step has ended, so a request of a node that dies goes back to the
- * queue. Each partition records the node that ran it in its execution context ({@link #NODE_KEY}).
+ * queue. Each partition records the node that ran it in its execution context ({@link BulkJobKeys#PARTITION_NODE}).
  * <p>
  * A request is run only while its partition is still to do (starting, started, stopping): a request handed out
  * again after its partition ended (its node died after the last commit, before the acknowledgement), or whose
@@ -32,7 +32,6 @@ import java.nio.charset.StandardCharsets;
 public class PartitionWorker implements MessageListener {
 
 	/** The execution-context key under which a partition records the node that last ran it. */
-	public static final String NODE_KEY = BulkJobKeys.PARTITION_NODE;
 
 	private static final Logger log = LoggerFactory.getLogger(PartitionWorker.class);
 

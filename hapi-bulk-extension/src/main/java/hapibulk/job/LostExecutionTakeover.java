@@ -92,8 +92,7 @@ public class LostExecutionTakeover {
 	}
 
 	private static String node(StepExecution partition) {
-		return partition.getExecutionContext().containsKey(BulkJobKeys.PARTITION_NODE)
-				? partition.getExecutionContext().getString(BulkJobKeys.PARTITION_NODE) : null;
+		return partition.getExecutionContext().getString(BulkJobKeys.PARTITION_NODE, null);
 	}
 
 	private static String jobId(JobExecution execution) {

@@ -12,6 +12,7 @@ import hapibulk.imports.ImportJobService;
 import hapibulk.imports.ImportRequest;
 import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJob;
+import hapibulk.job.BulkJobKeys;
 import hapibulk.job.BulkJobState;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
@@ -350,7 +351,7 @@ class ClusterPartitioningTest {
 	}
 
 	private static String node(StepExecution partition) {
-		return partition.getExecutionContext().getString(PartitionWorker.NODE_KEY, "none");
+		return partition.getExecutionContext().getString(BulkJobKeys.PARTITION_NODE, "none");
 	}
 
 	/** Every resource line of the manifest's files as Type/id, checking each file's count and SHA-256. */

@@ -234,7 +234,7 @@ public class S3FileStore implements BulkFileStore, AutoCloseable {
 		public void close() {
 			buffered = 0;
 			buffers.giveBack(segment);
-			segment = new byte[0];
+			segment = SegmentBuffers.NONE;
 		}
 
 		private void ensureRoom(int needed) {

@@ -11,7 +11,8 @@ import java.util.Deque;
  */
 final class SegmentBuffers {
 
-	private static final byte[] NONE = new byte[0];
+	/** What an appender holds when it holds no buffer. */
+	static final byte[] NONE = new byte[0];
 
 	private final int kept;
 	private final Deque<byte[]> free = new ArrayDeque<>();
