@@ -92,7 +92,8 @@ public record AuthSettings(
 	 * database or a client's JWKS host ({@code hapi.bulk.auth.token-limits.*}).
 	 *
 	 * @param perAddressPerMinute token requests one address may make per minute (then 429)
-	 * @param perClientPerMinute  token requests naming one registered client may make per minute (then 429)
+	 * @param perClientPerMinute  token requests one registered client may make per minute (then 429), counted
+	 *                            once its assertion verified, so that others naming it cannot use them up
 	 * @param jwksRefetchInterval a client's JWKS is fetched again for an unknown kid at most once in this time
 	 * @param refusalAuditInterval one AuditEvent per client and reason in this time; further refusals are counted
 	 *                            and the count goes into the next one

@@ -70,12 +70,9 @@ public class TokenEndpoint {
 			if (assertion == null || assertion.isBlank()) {
 				throw OAuthError.invalidRequest("client_assertion is missing");
 			}
-			// Only registered clients get a bucket (so the map stays small); unknown ones fail before any fetch.
+			// For the refusal audit only: an unsigned iss is no proof of who asks.
 			claimed = clients.find(ClientAssertionVerifier.claimedClient(assertion)).map(RegisteredClients.Registered::clientId)
 					.orElse(null);
-			if (claimed != null) {
-				limit(perClient, claimed, "client " + claimed);
-			}
 			String scope = form.get("scope");
 			if (scope == null || scope.isBlank()) {
 				// SMART: a token request without scopes is an invalid_scope error, not a malformed request.
@@ -83,6 +80,10 @@ public class TokenEndpoint {
 			}
 			RegisteredClients.Registered client = assertions.verify(assertion, tokenUrl);
 			clientId = client.clientId();
+			// Counted once the signature holds: client ids are not secret, so counting the assertions that merely
+			// name a client would let anyone use up its budget. Forged ones are bounded per address, and the
+			// JWKS refetches they may cause per refetch interval.
+			limit(perClient, clientId, "client " + clientId);
 			ScopeSet requested;
 			try {
 				requested = ScopeSet.parse(scope, knownTypes);

@@ -324,24 +324,38 @@ class AuthAttacksOverRestfulServerTest {
 	}
 
 	@Test
-	void token_floodOfOneClient_gets429WithRetryAfter() throws Exception {
-		// given: 40 requests a minute for a client; assertions with an unknown kid (each refused)
-		int refused = 0;
-		MockHttpServletResponse last = null;
-
-		// when
+	void token_assertionsOnlyNamingAClient_leaveItsBudget_whileItsOwnFloodGets429() throws Exception {
+		// given: 40 token requests a minute for a client, counted in one-minute windows: start early in one
+		awaitEarlyInAMinute();
+		// and: 45 assertions naming it, signed with a key it does not have (anyone can name a client)
 		for (int i = 0; i < 45; i++) {
-			last = token(assertion("flooder", TOKEN_URL, "unknown-kid"), "system/Patient.rs", "localhost",
-					"10.1.0." + i);
-			if (last.getStatus() == 401) {
-				refused++;
+			MockHttpServletResponse forged = token(assertion("flooder", TOKEN_URL, "unknown-kid"), "system/Patient.rs",
+					"localhost", "10.1.0." + i);
+			assertThat(forged.getStatus()).as("forged assertion %d", i).isEqualTo(401);
+		}
+
+		// when: the client itself asks 41 times
+		int issued = 0;
+		MockHttpServletResponse last = null;
+		for (int i = 0; i < 41; i++) {
+			last = token(assertion("flooder", TOKEN_URL), "system/Patient.rs", "localhost", "10.1.1." + i);
+			if (last.getStatus() == 200) {
+				issued++;
 			}
 		}
 
-		// then: forty refusals checked, the rest not even looked at
-		assertThat(refused).isEqualTo(40);
+		// then: the forged ones used none of its budget; past it, 429 with the wait
+		assertThat(issued).isEqualTo(40);
 		assertThat(last.getStatus()).isEqualTo(429);
 		assertThat(Long.parseLong(last.getHeader("Retry-After"))).isBetween(1L, 60L);
+	}
+
+	/** Waits for the next minute if this one is nearly over (the limiter's windows are calendar minutes). */
+	private static void awaitEarlyInAMinute() throws InterruptedException {
+		long intoMinute = System.currentTimeMillis() % 60_000;
+		if (intoMinute > 50_000) {
+			Thread.sleep(60_000 - intoMinute + 200);
+		}
 	}
 
 	// helpers
