@@ -96,6 +96,23 @@ public record ExportCursor(String jobId, ExportFilter filter, long lastPid, int 
 		return files;
 	}
 
+	/**
+	 * The parts finished between {@code before} and this cursor: those closed since, and the last one too when
+	 * the partition has ended.
+	 *
+	 * @param type as for {@link #files}
+	 */
+	public List<ManifestFile> finishedSince(ExportCursor before, boolean partitionEnded, String type) {
+		List<ManifestFile> files = files(type);
+		List<ManifestFile> finished = new ArrayList<>();
+		for (int i = before.partIndex() - 1; i < files.size(); i++) {
+			if (i < partIndex - 1 || partitionEnded) {
+				finished.add(files.get(i));
+			}
+		}
+		return finished;
+	}
+
 	private String fileName(int index) {
 		return filter.partitionName() + "-" + index + ".ndjson";
 	}

@@ -21,6 +21,7 @@ import org.springframework.batch.core.StepExecution;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.item.ExecutionContext;
 import org.springframework.batch.repeat.RepeatStatus;
 
 import java.io.ByteArrayOutputStream;
@@ -79,8 +80,11 @@ class ExportManifestTasklet implements Tasklet {
 				throw new IllegalStateException("No execution of partition " + filter.partitionName() + " of job " + jobId);
 			}
 			String type = blocks && !filter.deleted() ? null : filter.type();
-			for (ManifestFile file : ExportCursor.from(partition.getExecutionContext()).files(type)) {
-				(filter.deleted() ? deleted : output).add(file.withSha256(sha256(jobId, file)));
+			ExecutionContext context = partition.getExecutionContext();
+			for (ManifestFile file : ExportCursor.from(context).files(type)) {
+				// The digest its writer recorded, else the file read back (a restart resumed it midway).
+				String sha256 = PartDigests.recorded(context, file).orElse(null);
+				(filter.deleted() ? deleted : output).add(file.withSha256(sha256 != null ? sha256 : sha256(jobId, file)));
 			}
 		}
 		BulkJob job = table.find(jobId).orElseThrow(() -> new IllegalStateException("No job row for " + jobId));

@@ -2,6 +2,7 @@ package hapibulk.export.job;
 
 import hapibulk.job.BulkJobFiles;
 import hapibulk.job.BulkJobTable;
+import hapibulk.job.BulkManifest.ManifestFile;
 import hapibulk.storage.BulkFileStore;
 import org.springframework.batch.core.StepContribution;
 import org.springframework.batch.core.scope.context.ChunkContext;
@@ -10,6 +11,7 @@ import org.springframework.batch.item.ExecutionContext;
 import org.springframework.batch.repeat.RepeatStatus;
 
 import java.io.IOException;
+import java.util.List;
 
 /**
  * The worker of one partition (one resource type, the deletions, or the blocks of patients). Each call is one chunk in one transaction: read
@@ -55,8 +57,11 @@ class ExportTypeTasklet implements Tasklet {
 		boolean blocks = PatientBlockExporter.isBlockPartition(context);
 		table.addProgress(cursor.jobId(), ExportPlanTasklet.progressType(cursor.filter(), blocks), chunk.resources());
 		contribution.incrementWriteCount(chunk.resources());
+		ExportFilter filter = cursor.filter();
+		List<ManifestFile> finished = PartDigests.record(fileStore, context, cursor.jobId(),
+				chunk.cursor().finishedSince(cursor, !chunk.more(), blocks && !filter.deleted() ? null : filter.type()));
 		if (finishedFiles.isOn(context)) {
-			finishedFiles.register(cursor, chunk.cursor(), !chunk.more(), PatientBlockExporter.isBlockPartition(context));
+			finishedFiles.register(cursor.jobId(), filter.deleted(), finished);
 		}
 		return RepeatStatus.continueIf(chunk.more());
 	}

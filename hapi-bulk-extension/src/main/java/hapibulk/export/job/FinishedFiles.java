@@ -35,22 +35,14 @@ class FinishedFiles {
 	}
 
 	/**
-	 * @param before   the cursor before the chunk
-	 * @param after    the cursor the chunk commits
-	 * @param finished whether the partition has ended, which finishes its last part too
-	 * @param blocks   whether the parts hold patient blocks (files without one type)
+	 * @param finished the files the chunk finished ({@link ExportCursor#finishedSince}), with their digests where
+	 *                 known ({@link PartDigests})
 	 */
-	void register(ExportCursor before, ExportCursor after, boolean finished, boolean blocks) throws IOException {
-		ExportFilter filter = after.filter();
-		List<ManifestFile> files = after.files(blocks && !filter.deleted() ? null : filter.type());
-		BulkJobFiles.Kind kind = filter.deleted() ? BulkJobFiles.Kind.DELETED : BulkJobFiles.Kind.OUTPUT;
-		for (int i = before.partIndex() - 1; i < files.size(); i++) {
-			boolean closed = i < after.partIndex() - 1;
-			if (closed || finished) {
-				ManifestFile file = files.get(i);
-				jobFiles.register(after.jobId(), kind,
-						file.withSha256(FileDigests.sha256(fileStore, after.jobId(), file.file(), file.bytes())));
-			}
+	void register(String jobId, boolean deletions, List<ManifestFile> finished) throws IOException {
+		BulkJobFiles.Kind kind = deletions ? BulkJobFiles.Kind.DELETED : BulkJobFiles.Kind.OUTPUT;
+		for (ManifestFile file : finished) {
+			jobFiles.register(jobId, kind, file.sha256() != null ? file
+					: file.withSha256(FileDigests.sha256(fileStore, jobId, file.file(), file.bytes())));
 		}
 	}
 }
