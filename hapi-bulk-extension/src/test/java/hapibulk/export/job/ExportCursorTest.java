@@ -44,6 +44,20 @@ class ExportCursorTest {
 				.containsExactly(new ManifestFile("Bundle", "deleted-1.ndjson", 3, 30, null, null, null));
 	}
 
+	@Test
+	void aChunkFinishes_thePartsItClosed_andWhenThePartitionEnds_itsLastOne() {
+		ExportCursor before = ExportCursor.start("job1", filter("Patient")).withPart(10, 100);
+		ExportCursor after = before.nextPart(false).withPart(5, 60).nextPart(false).withPart(2, 30);
+
+		assertThat(after.finishedSince(before, false, "Patient")).extracting(ManifestFile::file)
+				.containsExactly("Patient-1.ndjson", "Patient-2.ndjson");
+		assertThat(after.finishedSince(before, true, "Patient")).extracting(ManifestFile::file)
+				.containsExactly("Patient-1.ndjson", "Patient-2.ndjson", "Patient-3.ndjson");
+		assertThat(after.finishedSince(after, false, "Patient")).isEmpty();
+		assertThat(after.finishedSince(after, true, "Patient")).extracting(ManifestFile::file)
+				.containsExactly("Patient-3.ndjson");
+	}
+
 	private static ExportFilter filter(String type) {
 		return new ExportFilter(type, false, List.of(), 1234L, null, true, List.of(type + ".subject"), 7L, List.of(1L, 2L),
 				List.of("id", "meta", "status"), "job1", false, false);
