@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -81,7 +82,7 @@ class PartDigestsTest {
 	}
 
 	private static List<ManifestFile> concat(List<ManifestFile> a, List<ManifestFile> b) {
-		return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
+		return Stream.concat(a.stream(), b.stream()).toList();
 	}
 
 	private static String sha256(String text) throws Exception {
