@@ -33,6 +33,10 @@ final class PartDigests {
 	 */
 	static List<ManifestFile> record(BulkFileStore fileStore, ExecutionContext context, String jobId,
 			List<ManifestFile> finished) {
+		if (finished.isEmpty()) {
+			// Most chunks finish no file: leave the context's text uncopied.
+			return finished;
+		}
 		StringBuilder recorded = new StringBuilder(context.getString(KEY, ""));
 		List<ManifestFile> files = new ArrayList<>(finished.size());
 		for (ManifestFile file : finished) {

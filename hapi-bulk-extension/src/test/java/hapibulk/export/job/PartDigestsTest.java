@@ -7,12 +7,16 @@ import hapibulk.storage.DigestingFileStore;
 import hapibulk.storage.LocalFileStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.batch.core.repository.dao.DefaultExecutionContextSerializer;
 import org.springframework.batch.item.ExecutionContext;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
@@ -36,9 +40,11 @@ class PartDigestsTest {
 		List<ManifestFile> recorded = PartDigests.record(worker, partition, "job1", List.of(first));
 		recorded = concat(recorded, PartDigests.record(worker, partition, "job1", List.of(second)));
 
-		// then: each with its digest, which the manifest's node finds in the context, at that length only
+		// then: each with its digest, which the manifest's node finds in the context as the job repository stored
+		// it, at that length only
 		assertThat(recorded).extracting(ManifestFile::sha256)
 				.containsExactly(sha256("{\"a\":1}\n{\"b\":2}\n"), sha256("{\"c\":3}\n"));
+		partition = throughTheJobRepository(partition);
 		assertThat(PartDigests.recorded(partition, first)).contains(sha256("{\"a\":1}\n{\"b\":2}\n"));
 		assertThat(PartDigests.recorded(partition, second)).contains(sha256("{\"c\":3}\n"));
 		assertThat(PartDigests.recorded(partition, withBytes(first, first.bytes() + 1))).isEmpty();
@@ -75,6 +81,14 @@ class PartDigestsTest {
 			}
 		}
 		return new ManifestFile("Patient", name, lines, length, null);
+	}
+
+	/** The context as another node reads it: stored by Spring Batch's default serializer and loaded again. */
+	private static ExecutionContext throughTheJobRepository(ExecutionContext context) throws IOException {
+		DefaultExecutionContextSerializer serializer = new DefaultExecutionContextSerializer();
+		ByteArrayOutputStream stored = new ByteArrayOutputStream();
+		serializer.serialize(new HashMap<>(context.toMap()), stored);
+		return new ExecutionContext(serializer.deserialize(new ByteArrayInputStream(stored.toByteArray())));
 	}
 
 	private static ManifestFile withBytes(ManifestFile file, long bytes) {
