@@ -49,7 +49,9 @@ public class BulkJobService {
 	/**
 	 * Runs the job-row reads of status, cancel and download requests, so that a request waits at most
 	 * {@code status-timeout} for a database that is away (the host's pool may wait 30 s for a connection).
-	 * Small and bounded: while the database hangs, further requests get 503 at once instead of piling up.
+	 * Bounded: while the database hangs, requests past the queue get 503 at once instead of piling up. The queue
+	 * holds a burst of pollers (50 clients polling every 100 ms while an export runs); a thread holds a database
+	 * connection only for its one-row read, so a few threads serve thousands of polls a second.
 	 */
 	private final ThreadPoolExecutor lookups;
 
@@ -71,7 +73,8 @@ public class BulkJobService {
 		this.recovery = recovery;
 		this.storage = storage;
 		this.retryAfter = retryAfter;
-		this.lookups = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(32), runnable -> {
+		this.lookups = new ThreadPoolExecutor(recovery.statusLookupThreads(), recovery.statusLookupThreads(), 30,
+				TimeUnit.SECONDS, new ArrayBlockingQueue<>(recovery.statusLookupQueue()), runnable -> {
 			Thread thread = new Thread(runnable, "bulk-status-lookup");
 			thread.setDaemon(true);
 			return thread;
@@ -138,7 +141,9 @@ public class BulkJobService {
 			try {
 				return lookup.get(recovery.statusTimeout().toMillis(), TimeUnit.MILLISECONDS);
 			} finally {
+				// A lookup given up on leaves the queue at once, so the queue holds only requests still waiting.
 				lookup.cancel(true);
+				lookups.remove((Runnable) lookup);
 			}
 		} catch (ExecutionException e) {
 			if (TransientDatabaseErrors.isTransient(e.getCause())) {

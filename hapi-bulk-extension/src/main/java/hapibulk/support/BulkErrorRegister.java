@@ -175,6 +175,8 @@ public final class BulkErrorRegister {
 		use(415, NO_STATUS, "A job stopped: the database was away for longer than its retries (its failure reason).",
 				"Kick off again.");
 		use(416, 503, "A cancel failed: the database is unavailable.", "Cancel again later.");
+		use(417, NO_STATUS, "The server does not start: `hapi.bulk.recovery.status-lookup-threads` or `status-lookup-queue` is under 1.",
+				"Set 1 or more.");
 
 		// 501-519: start-up and the host
 		use(501, 503, "The server is still starting (providers and authorization not registered yet).", "Retry in a second.");

@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
 
 /**
  * Shapes every error of the bulk operations before HAPI renders it: a 4xx as the OperationOutcome it carries, in the content
- * type the client asked for ({@link MediaTypes#outcomeContentType}); anything else (a 5xx, or an
+ * type the client asked for ({@link MediaTypes#outcomeContentType}); our own 503s as they are, with their
+ * {@code Retry-After}; anything else (another 5xx, or an
  * exception no provider expected) as a 500 with a stable code and a correlation id, never its message,
  * which may hold SQL, file paths or host names. The details go to the log under that id.
  */
@@ -71,6 +72,13 @@ public class BulkExceptionAnswers {
 			status = 400;
 			outcome = OperationOutcomes.of(request.getFhirContext(), "error", "invalid", BulkErrors.code(139)
 					+ "The query string is not valid percent-encoding (a '%' must start an escape such as %2C)");
+		} else if (exception instanceof ServiceUnavailableException) {
+			// Our own 503s (database away, executor full, disk short) carry a BULK code and no internals; clients
+			// retry on 503 + Retry-After, while a 500 tells them the request itself failed.
+			LOG.debug("Bulk request {} {} answered 503: {}", servletRequest.getMethod(), servletRequest.getRequestURI(),
+					exception.getMessage());
+			status = 503;
+			outcome = OperationOutcomes.of(request.getFhirContext(), "error", "transient", exception.getMessage());
 		} else if (status >= 400 && status < 500) {
 			outcome = exception.getOperationOutcome() != null ? withoutJavaExceptions(exception.getOperationOutcome())
 					: OperationOutcomes.of(request.getFhirContext(), "error", issueCode(status),

@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class JobLookupOutageTest {
 
 	private static final RecoverySettings ONE_SECOND = new RecoverySettings(8, Duration.ofSeconds(1),
-			Duration.ofSeconds(30), Duration.ofSeconds(30), 3, Duration.ofSeconds(1));
+			Duration.ofSeconds(30), Duration.ofSeconds(30), 3, Duration.ofSeconds(1), 4, 1000);
 
 	@Test
 	void findVisible_whenTheDatabaseHangs_answers503WithinTheStatusTimeout() {

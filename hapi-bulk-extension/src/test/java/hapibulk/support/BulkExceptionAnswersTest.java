@@ -110,6 +110,22 @@ class BulkExceptionAnswersTest {
 	}
 
 	@Test
+	void serviceUnavailable_staysA503_withItsCodeAndRetryAfter_notA500() {
+		// given: a kick-off refused for lack of disk space (the same holds for a job store that does not answer)
+		operations.failure = new ServiceUnavailableException("BULK-0413: The server is short of room for bulk files",
+				java.time.Duration.ofSeconds(60));
+
+		// when
+		Answer answer = client.get("$export", "Accept", "application/fhir+json");
+
+		// then
+		assertThat(answer.status()).isEqualTo(503);
+		assertThat(answer.header("Retry-After")).isEqualTo("60");
+		assertThat(answer.body()).contains("BULK-0413").contains("transient").doesNotContain("BULK-0127");
+		assertThat(errorsLogged()).isEmpty();
+	}
+
+	@Test
 	void headersOfTheFailure_goWithTheAnswer() {
 		// given
 		AuthenticationException unauthenticated = new AuthenticationException("BULK-0310: no token");
