@@ -25,7 +25,8 @@ final class ShownUrls {
 			if (uri.isOpaque()) {
 				return uri.getScheme() + ":" + beforeQuery(uri.getRawSchemeSpecificPart());
 			}
-			return new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), null, null, null) + nullToEmpty(uri.getRawPath());
+			return new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), null, null, null)
+					+ nullToEmpty(uri.getRawPath());
 		} catch (URISyntaxException | IllegalArgumentException e) {
 			// Not a URI we can take apart: keep what cannot hold a secret, the part before any '?', '#' or '@'.
 			String kept = beforeQuery(url);

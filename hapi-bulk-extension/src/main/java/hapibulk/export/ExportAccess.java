@@ -77,7 +77,8 @@ public class ExportAccess {
 		Set<String> permitted = new TreeSet<>();
 		for (String type : scopes.readableTypes()) {
 			// Like every export without _type, never the audit trail (ExportPlanTasklet): an auditor names it.
-			if (knownTypes.contains(type) && !type.equals(ScopeSet.AUDIT_TYPE) && (request.level() == ExportLevel.SYSTEM || compartment.contains(type)
+			if (knownTypes.contains(type) && !type.equals(ScopeSet.AUDIT_TYPE)
+					&& (request.level() == ExportLevel.SYSTEM || compartment.contains(type)
 					|| includeReferencedResources)) {
 				permitted.add(type);
 			}

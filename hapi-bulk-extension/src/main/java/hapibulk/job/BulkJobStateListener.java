@@ -78,7 +78,8 @@ public class BulkJobStateListener implements JobExecutionListener {
 				if (!completed) {
 					// As the status URL answers: a code and the correlation id. The reason (SQL, paths, host names) stays
 					// in the server's log under the job id; the audit trail is read by others than the operators.
-					details.put("code", BulkStatusProvider.FAILED_CODE.substring(0, BulkStatusProvider.FAILED_CODE.indexOf(':')));
+					String code = BulkStatusProvider.FAILED_CODE;
+					details.put("code", code.substring(0, code.indexOf(':')));
 					details.put("correlation-id", jobId);
 				}
 				AuditAction action = job.kind() == BulkJobKind.IMPORT ? AuditAction.IMPORT_FINISHED

@@ -32,7 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public class BulkStatusProvider {
 
 	public static final String OPERATION = "$bulk-status";
-	/** What a failed job answers (with its id as correlation id), and what its AuditEvent records instead of the reason. */
+	/** What a failed job answers (with its id as correlation id), and what its AuditEvent records, not the reason. */
 	public static final String FAILED_CODE = BulkErrors.code(202);
 	private static final Map<Integer, String> REASONS = Map.of(200, "OK", 202, "Accepted", 500, "Internal Server Error");
 

@@ -236,7 +236,8 @@ class ExportPlanTasklet implements Tasklet {
 		if (since != null) {
 			// At Patient and Group level: deletions of compartment types, of the exported patients' compartments.
 			List<String> deletedTypes = !inCompartment ? request.types()
-					: request.types().isEmpty() ? compartment.types().stream().filter(type -> !type.equals(ScopeSet.AUDIT_TYPE)).toList()
+					: request.types().isEmpty()
+							? compartment.types().stream().filter(type -> !type.equals(ScopeSet.AUDIT_TYPE)).toList()
 					: request.types().stream().filter(compartment::contains).toList();
 			if (!inCompartment || !deletedTypes.isEmpty()) {
 				filters.add(new ExportFilter("Bundle", true, deletedTypes, since, until, inCompartment,
