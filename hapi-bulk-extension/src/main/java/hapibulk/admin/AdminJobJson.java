@@ -16,7 +16,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 
-/** The JSON of {@code $bulk-jobs}: one object per job, and a page of them. */
+/**
+ * The JSON of {@code $bulk-jobs}: one object per job, and a page of them. Import sources never show their query or
+ * user info (signatures, passwords); patient ids (the kick-off's query, {@code Patient/[id]}) only in the detail.
+ */
 final class AdminJobJson {
 
 	static final ObjectMapper MAPPER = new ObjectMapper();
@@ -36,7 +39,8 @@ final class AdminJobJson {
 		node.put("level", level(job));
 		node.put("owner", job.owner());
 		node.put("state", job.state().name().toLowerCase(Locale.ROOT));
-		node.put("request", job.requestUrl());
+		// The list shows no patient ids: the kick-off's query and Patient/[id] only in the detail view.
+		node.put("request", ShownUrls.listedRequest(job.requestUrl()));
 		time(node, "createdAt", job.createdAt());
 		time(node, "startedAt", listed.startedAt());
 		time(node, "finishedAt", listed.finishedAt());
@@ -70,6 +74,8 @@ final class AdminJobJson {
 				node.put("node", step.node());
 			}
 		}
+		// The kick-off URL as it came (patient ids included): administrators look at one job on purpose, audited.
+		job.put("request", row.requestUrl());
 		// The job id is what the server's log lines of this job carry.
 		job.put("correlationId", row.id());
 		if (row.state() == BulkJobState.FAILED) {
@@ -112,7 +118,7 @@ final class AdminJobJson {
 		errors.put("count", manifest.error().stream().mapToLong(BulkManifest.ManifestFile::count).sum());
 		for (BulkManifest.ManifestFile error : manifest.error()) {
 			if (error.file() != null) {
-				errorFiles.addObject().put("count", error.count()).put("input", error.inputUrl())
+				errorFiles.addObject().put("count", error.count()).put("input", ShownUrls.source(error.inputUrl()))
 						.put("url", ManifestJson.fileUrl(serverBase, job.id(), error.file()));
 			}
 		}

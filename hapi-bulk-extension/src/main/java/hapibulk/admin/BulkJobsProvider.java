@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import hapibulk.audit.AuditAction;
 import hapibulk.audit.AuditRecord;
 import hapibulk.audit.BulkAudit;
+import hapibulk.audit.CoalescedAudit;
 import hapibulk.auth.BulkAuthorization;
 import hapibulk.auth.ScopeSet;
 import hapibulk.job.BulkBatchEngine;
@@ -32,11 +33,13 @@ import java.util.stream.Collectors;
  * The administrators' view of every bulk job: {@code GET [base]/$bulk-jobs} lists them (newest first,
  * filtered by state and kind, paged), {@code GET [base]/$bulk-jobs?job=ID} shows one with its Spring Batch
  * steps. Allowed to anyone in auth mode none, else only to a token with {@value ScopeSet#ADMIN_SCOPE}.
- * Reads our job table (and, for one job, Spring Batch's step executions); changes nothing.
+ * Reads our job table (and, for one job, Spring Batch's step executions); changes nothing. Every read is
+ * audited: a job's detail each time, the list coalesced per client ({@code hapi.bulk.audit.job-list-interval}).
  */
 public class BulkJobsProvider {
 
 	public static final String OPERATION = "$bulk-jobs";
+	static final String READS_NOT_STORED = "reads-not-stored";
 
 	private final BulkJobTable table;
 	private final BulkBatchEngine engine;
@@ -46,9 +49,12 @@ public class BulkJobsProvider {
 	private final ServerBaseUrl baseUrl;
 	private final Duration retryAfter;
 	private final Clock clock;
+	private final CoalescedAudit listReads;
 
+	/** @param listInterval one stored AuditEvent of list reads per client in this time ({@link CoalescedAudit}) */
 	public BulkJobsProvider(BulkJobTable table, BulkBatchEngine engine, BulkFileStore fileStore,
-			BulkAuthorization authorization, BulkAudit audit, ServerBaseUrl baseUrl, Duration retryAfter, Clock clock) {
+			BulkAuthorization authorization, BulkAudit audit, ServerBaseUrl baseUrl, Duration retryAfter,
+			Duration listInterval, Clock clock) {
 		this.table = table;
 		this.engine = engine;
 		this.fileStore = fileStore;
@@ -57,6 +63,7 @@ public class BulkJobsProvider {
 		this.baseUrl = baseUrl;
 		this.retryAfter = retryAfter;
 		this.clock = clock;
+		this.listReads = new CoalescedAudit(audit, listInterval, clock, READS_NOT_STORED);
 	}
 
 	@Operation(name = OPERATION, manualResponse = true, idempotent = true)
@@ -96,6 +103,10 @@ public class BulkJobsProvider {
 				body.put("next", nextPage(serverBase, query));
 			}
 			active = page.stream().anyMatch(listed -> listed.job().state().isActive());
+			// The page polls every few seconds: every read is in the log, one per client and interval is stored.
+			String reader = authorization.owner(request);
+			listReads.record(String.valueOf(reader), AuditRecord.of(AuditAction.ADMIN_JOBS_LISTED, reader, request,
+					OPERATION, true, Map.of("query", query.describe(), "jobs", Integer.toString(page.size()))));
 		}
 		HttpServletResponse response = request.getServletResponse();
 		response.setStatus(200);

@@ -47,6 +47,19 @@ record JobListQuery(String job, List<BulkJobState> states, BulkJobKind kind, int
 				number(value(parameters, "page"), 1, Integer.MAX_VALUE, BulkErrors.code(624) + "page"));
 	}
 
+	/** The filters and page, for the audit: {@code state=failed kind=import page=2 _count=20}. */
+	String describe() {
+		StringBuilder text = new StringBuilder();
+		if (!states.isEmpty()) {
+			text.append("state=").append(String.join(",", states.stream().map(s -> s.name().toLowerCase(Locale.ROOT)).toList()))
+					.append(' ');
+		}
+		if (kind != null) {
+			text.append("kind=").append(kind.name().toLowerCase(Locale.ROOT)).append(' ');
+		}
+		return text.append("page=").append(page).append(" _count=").append(count).toString();
+	}
+
 	int offset() {
 		return (int) Math.min(Integer.MAX_VALUE, (long) (page - 1) * count);
 	}

@@ -14,6 +14,8 @@ public enum AuditAction {
 	ACCESS_REFUSED("access-refused", "E"),
 	/** An administrator looked at one job in detail ({@code $bulk-jobs?job=}). */
 	ADMIN_JOB_VIEWED("admin-job-viewed", "R"),
+	/** An administrator read the job list ({@code $bulk-jobs}); stored coalesced per client and interval. */
+	ADMIN_JOBS_LISTED("admin-jobs-listed", "R"),
 	/** An administrator cancelled (or deleted) a job of another client. */
 	ADMIN_JOB_CANCELLED("admin-job-cancelled", "D");
 

@@ -28,6 +28,13 @@ public record AuditRecord(AuditAction action, String clientId, String address, S
 		return new AuditRecord(action, clientId, address(request), operation, success, details);
 	}
 
+	/** The same record with one more detail (last). */
+	public AuditRecord with(String key, String value) {
+		Map<String, String> more = new LinkedHashMap<>(details);
+		more.put(key, value);
+		return new AuditRecord(action, clientId, address, operation, success, more);
+	}
+
 	public static String address(RequestDetails request) {
 		return request instanceof ServletRequestDetails servlet && servlet.getServletRequest() != null
 				? servlet.getServletRequest().getRemoteAddr() : null;

@@ -47,12 +47,18 @@ public class BulkAudit implements AutoCloseable {
 		this.clock = clock;
 	}
 
+	/** The log line, and the stored AuditEvent. */
 	public void record(AuditRecord record) {
 		Date now = Date.from(clock.instant());
 		AUDIT_LOG.info(logLine(record, now));
 		if (daoRegistry != null && daoRegistry.isResourceTypeSupported("AuditEvent")) {
 			writer.execute(() -> store(record, now));
 		}
+	}
+
+	/** The log line only: for records of a flood whose AuditEvents are coalesced ({@link CoalescedAudit}). */
+	public void log(AuditRecord record) {
+		AUDIT_LOG.info(logLine(record, Date.from(clock.instant())));
 	}
 
 	static String logLine(AuditRecord record, Date now) {

@@ -95,8 +95,8 @@ public record AuthSettings(
 	 * @param perClientPerMinute  token requests one registered client may make per minute (then 429), counted
 	 *                            once its assertion verified, so that others naming it cannot use them up
 	 * @param jwksRefetchInterval a client's JWKS is fetched again for an unknown kid at most once in this time
-	 * @param refusalAuditInterval one AuditEvent per client and reason in this time; further refusals are counted
-	 *                            and the count goes into the next one
+	 * @param refusalAuditInterval one stored AuditEvent per claimed client, error, reason and address in this time;
+	 *                            further refusals are logged and counted, and the count goes into the next one
 	 */
 	public record TokenLimits(
 			@DefaultValue("60") int perAddressPerMinute,

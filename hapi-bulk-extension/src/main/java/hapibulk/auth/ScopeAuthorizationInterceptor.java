@@ -116,6 +116,10 @@ public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor {
 				writes = true;
 			}
 		}
+		if (grant.scopes().audit()) {
+			// The audit trail, for auditors (AuditTrailGuard keeps every other token away from it).
+			rule(rules, allow -> finish(allow.read().resourcesOfType(ScopeSet.AUDIT_TYPE), patient));
+		}
 		if (writes) {
 			rule(rules, allow -> allow.transaction().withAnyOperation().andApplyNormalRules());
 		}

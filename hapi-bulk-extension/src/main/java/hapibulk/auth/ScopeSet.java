@@ -12,8 +12,9 @@ import java.util.TreeSet;
  * a token's {@code scope} echoes what the client asked for (v1 stays v1).
  *
  * @param admin whether {@link #ADMIN_SCOPE} is held: the job administration API, and no FHIR data
+ * @param audit whether {@link #AUDIT_SCOPE} is held: reading (and exporting) the audit trail
  */
-public record ScopeSet(List<SmartScope> scopes, List<String> texts, boolean admin) {
+public record ScopeSet(List<SmartScope> scopes, List<String> texts, boolean admin, boolean audit) {
 
 	/**
 	 * The administrators' scope: see and cancel every bulk job ({@code $bulk-jobs}, {@code DELETE $bulk-status}).
@@ -22,13 +23,27 @@ public record ScopeSet(List<SmartScope> scopes, List<String> texts, boolean admi
 	 */
 	public static final String ADMIN_SCOPE = "system/bulk-admin";
 
+	/**
+	 * The auditors' scope: read, search and export AuditEvents (the audit trail holds every client's
+	 * addresses, URLs and patient bindings). Shaped like {@link #ADMIN_SCOPE}, for the same reason; data
+	 * scopes, {@code system/*.read} and {@code system/AuditEvent.rs} included, never reach the audit trail.
+	 */
+	public static final String AUDIT_SCOPE = "system/bulk-audit";
+
+	/** The type of the audit trail, which only {@link #AUDIT_SCOPE} reads and only the server writes. */
+	public static final String AUDIT_TYPE = "AuditEvent";
+
 	public ScopeSet {
 		scopes = List.copyOf(scopes);
 		texts = List.copyOf(texts);
 	}
 
 	public ScopeSet(List<SmartScope> scopes, List<String> texts) {
-		this(scopes, texts, false);
+		this(scopes, texts, false, false);
+	}
+
+	public ScopeSet(List<SmartScope> scopes, List<String> texts, boolean admin) {
+		this(scopes, texts, admin, false);
 	}
 
 	/** Parses a space (or comma) separated scope string; any scope this server does not know fails it. */
@@ -36,9 +51,11 @@ public record ScopeSet(List<SmartScope> scopes, List<String> texts, boolean admi
 		List<SmartScope> scopes = new ArrayList<>();
 		Set<String> texts = new LinkedHashSet<>();
 		boolean admin = false;
+		boolean audit = false;
 		for (String part : split(text)) {
-			if (part.equals(ADMIN_SCOPE)) {
-				admin = true;
+			if (part.equals(ADMIN_SCOPE) || part.equals(AUDIT_SCOPE)) {
+				admin |= part.equals(ADMIN_SCOPE);
+				audit |= part.equals(AUDIT_SCOPE);
 				continue;
 			}
 			SmartScope scope = SmartScope.parse(part, knownTypes)
@@ -46,16 +63,19 @@ public record ScopeSet(List<SmartScope> scopes, List<String> texts, boolean admi
 			scopes.add(scope);
 			texts.add(part);
 		}
-		return withAdmin(scopes, List.copyOf(texts), admin);
+		return withRoles(scopes, List.copyOf(texts), admin, audit);
 	}
 
-	/** The admin scope's text goes last, so that texts and scopes keep their positions. */
-	private static ScopeSet withAdmin(List<SmartScope> scopes, List<String> texts, boolean admin) {
+	/** The admin and audit scopes' texts go last, so that texts and scopes keep their positions. */
+	private static ScopeSet withRoles(List<SmartScope> scopes, List<String> texts, boolean admin, boolean audit) {
 		List<String> allTexts = new ArrayList<>(texts);
 		if (admin) {
 			allTexts.add(ADMIN_SCOPE);
 		}
-		return new ScopeSet(scopes, allTexts, admin);
+		if (audit) {
+			allTexts.add(AUDIT_SCOPE);
+		}
+		return new ScopeSet(scopes, allTexts, admin, audit);
 	}
 
 	/** Like {@link #parse}, but skips what it does not understand (scopes in a foreign server's token). */
@@ -63,14 +83,16 @@ public record ScopeSet(List<SmartScope> scopes, List<String> texts, boolean admi
 		List<SmartScope> scopes = new ArrayList<>();
 		List<String> texts = new ArrayList<>();
 		boolean admin = false;
+		boolean audit = false;
 		for (String part : split(text)) {
 			admin |= part.equals(ADMIN_SCOPE);
+			audit |= part.equals(AUDIT_SCOPE);
 			SmartScope.parse(part, knownTypes).ifPresent(scope -> {
 				scopes.add(scope);
 				texts.add(part);
 			});
 		}
-		return withAdmin(scopes, texts, admin);
+		return withRoles(scopes, texts, admin, audit);
 	}
 
 	static List<String> split(String text) {
@@ -86,7 +108,7 @@ public record ScopeSet(List<SmartScope> scopes, List<String> texts, boolean admi
 	/**
 	 * What of {@code requested} this (registered) set allows: a requested scope it covers whole is
 	 * kept as written, one it covers in part is narrowed (written in v2 syntax), others are dropped. The admin
-	 * scope is granted only to a client registered with it.
+	 * and audit scopes are granted only to a client registered with them.
 	 */
 	public ScopeSet grant(ScopeSet requested) {
 		List<SmartScope> granted = new ArrayList<>();
@@ -105,7 +127,7 @@ public record ScopeSet(List<SmartScope> scopes, List<String> texts, boolean admi
 				});
 			}
 		}
-		return withAdmin(granted, List.copyOf(texts), admin && requested.admin);
+		return withRoles(granted, List.copyOf(texts), admin && requested.admin, audit && requested.audit);
 	}
 
 	/** Whether this set allows everything {@code scope} asks for. */
@@ -120,12 +142,20 @@ public record ScopeSet(List<SmartScope> scopes, List<String> texts, boolean admi
 		return true;
 	}
 
-	/** Whether nothing at all is held (neither data scopes nor the admin scope). */
+	/** Whether nothing at all is held (neither data scopes nor the admin or audit scope). */
 	public boolean isEmpty() {
-		return scopes.isEmpty() && !admin;
+		return scopes.isEmpty() && !admin && !audit;
 	}
 
+	/**
+	 * Whether {@code permission} on {@code type} is held. Reading AuditEvents takes {@link #AUDIT_SCOPE}, whatever
+	 * the data scopes say; writing them no scope allows (the server refuses it, {@code AuditTrailGuard}), but the
+	 * answer here follows the data scopes so that an import kick-off reports such lines one by one.
+	 */
 	public boolean allows(Permission permission, String type) {
+		if (AUDIT_TYPE.equals(type) && (permission == Permission.READ || permission == Permission.SEARCH)) {
+			return audit;
+		}
 		return scopes.stream().anyMatch(s -> s.appliesTo(type) && s.permissions().contains(permission));
 	}
 
@@ -139,12 +169,15 @@ public record ScopeSet(List<SmartScope> scopes, List<String> texts, boolean admi
 				&& (s.permissions().contains(Permission.READ) || s.permissions().contains(Permission.SEARCH)));
 	}
 
-	/** The named types that may be read (without {@code *}). */
+	/** The named types that may be read (without {@code *}); AuditEvent only with {@link #AUDIT_SCOPE}. */
 	public Set<String> readableTypes() {
 		Set<String> types = new TreeSet<>();
 		scopes.stream().filter(s -> !s.resourceType().equals(SmartScope.ALL_TYPES))
 				.filter(s -> s.permissions().contains(Permission.READ) || s.permissions().contains(Permission.SEARCH))
 				.forEach(s -> types.add(s.resourceType()));
+		if (!audit) {
+			types.remove(AUDIT_TYPE);
+		}
 		return types;
 	}
 

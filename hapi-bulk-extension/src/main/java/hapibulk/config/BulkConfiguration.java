@@ -5,6 +5,7 @@ import ca.uhn.fhir.jpa.dao.IFulltextSearchSvc;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import hapibulk.admin.BulkJobsProvider;
 import hapibulk.audit.BulkAudit;
+import hapibulk.auth.AuditTrailGuard;
 import hapibulk.auth.BulkAuthorization;
 import hapibulk.auth.SearchReach;
 import hapibulk.cluster.ClusterConfiguration;
@@ -204,6 +205,8 @@ public class BulkConfiguration {
 						() -> fullTextSearch.getIfAvailable() != null && !fullTextSearch.getIfAvailable().isDisabled()),
 				new hapibulk.support.BulkExceptionAnswers(List.of("$export", BulkImportProvider.OPERATION,
 						BulkStatusProvider.OPERATION, BulkFileProvider.OPERATION, BulkJobsProvider.OPERATION))));
+		// The audit trail is append-only in every auth mode, and readable only with its scope when auth is on.
+		interceptors.add(new AuditTrailGuard(fhirContext, authorization));
 		interceptors.addAll(authInterceptors.interceptors());
 		if (metrics.isOn()) {
 			interceptors.add(new RequestMeters(metrics, java.util.Map.of("$export", "export",
@@ -221,6 +224,7 @@ public class BulkConfiguration {
 						Clock.systemUTC(), authorization, audit, baseUrl),
 				new BulkFileProvider(jobService, fileStore, authorization, audit),
 				new BulkJobsProvider(table, engine, fileStore, authorization, audit, baseUrl, properties.retryAfter(),
+						properties.audit().jobListInterval(),
 						Clock.systemUTC())),
 				interceptors, beanFactory, startupGate, baseUrl);
 	}

@@ -16,7 +16,8 @@ import java.util.TreeSet;
  * its own patient ({@code Patient/[id]/$export}, or {@code Patient/$export?patient=} that patient).
  * A Group export needs read access to Group (the members are read from it). A {@code _typeFilter}
  * must not look into types outside the read scopes through {@code _has} or chains (it would tell
- * which resources of the exported type have, say, a given Condition).
+ * which resources of the exported type have, say, a given Condition). AuditEvent is exported only when
+ * {@code _type} names it, and only with {@value ScopeSet#AUDIT_SCOPE}.
  */
 public class ExportAccess {
 
@@ -47,6 +48,10 @@ public class ExportAccess {
 			throw BulkAuthorization.forbidden(342, "A Group export needs read access to the Group (system/Group.rs or"
 					+ " system/Group.read)");
 		}
+		if (request.types().contains(ScopeSet.AUDIT_TYPE) && !scopes.audit()) {
+			throw BulkAuthorization.forbidden(352, "_type AuditEvent (the audit trail) needs the " + ScopeSet.AUDIT_SCOPE
+					+ " scope");
+		}
 		for (String type : request.types()) {
 			if (!scopes.mayRead(type)) {
 				throw BulkAuthorization.forbidden(331, "_type " + type + " is outside the access token's scopes");
@@ -71,7 +76,9 @@ public class ExportAccess {
 		}
 		Set<String> permitted = new TreeSet<>();
 		for (String type : scopes.readableTypes()) {
-			if (knownTypes.contains(type) && (request.level() == ExportLevel.SYSTEM || compartment.contains(type)
+			// Like every export without _type, never the audit trail (ExportPlanTasklet): an auditor names it.
+			if (knownTypes.contains(type) && !type.equals(ScopeSet.AUDIT_TYPE)
+					&& (request.level() == ExportLevel.SYSTEM || compartment.contains(type)
 					|| includeReferencedResources)) {
 				permitted.add(type);
 			}

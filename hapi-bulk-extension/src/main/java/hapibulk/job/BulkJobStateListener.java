@@ -76,7 +76,11 @@ public class BulkJobStateListener implements JobExecutionListener {
 				details.put("kind", job.kind().name());
 				details.put("resources", Long.toString(job.progressDone()));
 				if (!completed) {
-					details.put("error", String.valueOf(job.errorMessage()));
+					// As the status URL answers: a code and the correlation id. The reason (SQL, paths, host names) stays
+					// in the server's log under the job id; the audit trail is read by others than the operators.
+					String code = BulkStatusProvider.FAILED_CODE;
+					details.put("code", code.substring(0, code.indexOf(':')));
+					details.put("correlation-id", jobId);
 				}
 				AuditAction action = job.kind() == BulkJobKind.IMPORT ? AuditAction.IMPORT_FINISHED
 						: completed ? AuditAction.JOB_COMPLETED : AuditAction.JOB_FAILED;

@@ -32,6 +32,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public class BulkStatusProvider {
 
 	public static final String OPERATION = "$bulk-status";
+	/** What a failed job answers (with its id as correlation id), and what its AuditEvent records, not the reason. */
+	public static final String FAILED_CODE = BulkErrors.code(202);
 	private static final Map<Integer, String> REASONS = Map.of(200, "OK", 202, "Accepted", 500, "Internal Server Error");
 
 	private final BulkJobService jobService;
@@ -131,7 +133,7 @@ public class BulkStatusProvider {
 			// The stored reason may hold SQL, file paths or host names: it goes to the log, the job id serves
 			// as the correlation id.
 			case FAILED -> OperationOutcomes.write(request, jobStatus(response, job, 500), "error", "exception",
-					BulkErrors.code(202) + "The bulk job failed; the server's log holds the details under correlation id "
+					FAILED_CODE + "The bulk job failed; the server's log holds the details under correlation id "
 							+ job.id());
 			default -> throw new IllegalStateException("Invisible job state " + job.state());
 		}

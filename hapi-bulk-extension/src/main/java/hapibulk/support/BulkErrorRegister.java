@@ -162,6 +162,17 @@ public final class BulkErrorRegister {
 		use(342, 403, "A Group export without read access to Group.", "Ask for `system/Group.rs`.");
 		use(343, 403, "A download of a file whose types the current token may not read.",
 				"Use a token with read access to the file's type.");
+		// 350-359: the audit trail (append-only, read with system/bulk-audit)
+		use(350, 403, "A client request that would create, update, patch, delete or expunge an AuditEvent (directly, or in a transaction or batch): the audit trail is append-only.",
+				"None: AuditEvents are written by the server alone.");
+		use(351, 403, "A read, search or history of AuditEvent (or `_type=AuditEvent`, or a transaction `GET` of it) without the `system/bulk-audit` scope.",
+				"Use a client registered with `system/bulk-audit` and ask for it.");
+		use(352, 403, "An `$export` whose `_type` names AuditEvent, without the `system/bulk-audit` scope.",
+				"Ask for `system/bulk-audit`, or leave AuditEvent out (an export without `_type` never includes it).");
+		use(353, NO_STATUS, "Error line: the line holds an AuditEvent, which no import may add to the audit trail.",
+				"None: leave AuditEvents out of imports.");
+		use(354, 403, "A client request that reached AuditEvents in storage by another way (a conditional or cascading delete, an expunge): the audit trail is append-only.",
+				"Leave AuditEvents out of the request.");
 
 		// 410-439: reliability
 		use(410, 503, "A status, cancel or download got no answer from the database within `status-timeout`.",

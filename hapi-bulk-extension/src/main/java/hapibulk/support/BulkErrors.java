@@ -28,7 +28,9 @@ package hapibulk.support;
  * URL too long for the job table</li>
  * <li>340-379: authorization hardening: 340 a REST search or conditional URL reaching unreadable types,
  * 341 a {@code _typeFilter} doing so, 342 a Group export without Group read, 343 a download the current
- * token's scopes do not cover</li>
+ * token's scopes do not cover; 350-359 the audit trail: 350 a client's write of an AuditEvent, 351 a read without
+ * {@code system/bulk-audit}, 352 an export of it without that scope, 353 an import line of it, 354 a write that
+ * reached it in storage (conditional or cascading delete, expunge)</li>
  * <li>5xx: start-up and the host: refused while starting 501, HAPI's bulk poll operations 502, partitioned host
  * 503 (501-519)</li>
  * <li>620-649: the administrators' job API ({@code $bulk-jobs}): 620 an unknown parameter, 621 an unknown

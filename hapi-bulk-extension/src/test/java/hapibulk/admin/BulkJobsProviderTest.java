@@ -5,6 +5,9 @@ import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -24,6 +27,8 @@ import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobKind;
 import hapibulk.job.BulkJobState;
 import hapibulk.job.BulkJobTable;
+import hapibulk.job.BulkManifest;
+import hapibulk.job.ManifestJson;
 import hapibulk.job.StatusOptions;
 import hapibulk.testsupport.RestfulServerClient;
 import org.hl7.fhir.r4.model.AuditEvent;
@@ -32,6 +37,7 @@ import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
@@ -80,6 +86,9 @@ class BulkJobsProviderTest {
 		registry.add("hapi.bulk.auth.clients[1].client-id", () -> "operator");
 		registry.add("hapi.bulk.auth.clients[1].jwks", () -> jwks);
 		registry.add("hapi.bulk.auth.clients[1].scopes", () -> "system/bulk-admin");
+		registry.add("hapi.bulk.auth.clients[2].client-id", () -> "list-reader");
+		registry.add("hapi.bulk.auth.clients[2].jwks", () -> jwks);
+		registry.add("hapi.bulk.auth.clients[2].scopes", () -> "system/bulk-admin");
 	}
 
 	@Autowired
@@ -248,6 +257,67 @@ class BulkJobsProviderTest {
 					assertThat(event.getEntity().stream().flatMap(entity -> entity.getDetail().stream())
 							.anyMatch(detail -> detail.getValue().primitiveValue().equals(id))).isTrue();
 				}));
+	}
+
+	@Test
+	void theList_showsNoSourceQueriesNorPatientIds_theDetailShowsPatientIds_andListReadsAreAuditedCoalesced()
+			throws Exception {
+		// given: an import from a pre-signed URL with user info, and a patient's export naming patients in its query
+		String marker = UUID.randomUUID().toString().substring(0, 8);
+		Instant created = Instant.parse("2100-01-01T00:00:00Z");
+		String source = "https://user:pw@bucket.s3.example.org/in/Patient.ndjson?X-Amz-Signature=s3cr3t&X-Amz-Credential=AKIA";
+		BulkManifest manifest = new BulkManifest(created, RestfulServerClient.BASE + "/$import", true, List.of(), List.of(),
+				List.of(new BulkManifest.ManifestFile("OperationOutcome", "errors-1.ndjson", 2, 100, null, null, source)), null);
+		table.insert(new BulkJob(marker + "-i", BulkJobKind.IMPORT, BulkJobState.COMPLETED, "someone",
+				RestfulServerClient.BASE + "/$import", "{}", created, created, created.plusSeconds(3600), null, 2, 2,
+				ManifestJson.store(manifest), null, new StatusOptions(false, false, null)));
+		table.insert(new BulkJob(marker + "-e", BulkJobKind.EXPORT, BulkJobState.FAILED, "someone",
+				RestfulServerClient.BASE + "/Patient/pat-secret-1/$export?_type=Observation&_typeFilter="
+						+ "Observation%3Fsubject%3DPatient%2Fpat-secret-2", "{}", created.plusSeconds(1), created,
+				created.plusSeconds(3600), null, 0, 0, null, "reason", new StatusOptions(false, false, null)));
+		String listReader = token("list-reader", "system/bulk-admin");
+		ListAppender<ILoggingEvent> log = new ListAppender<>();
+		log.start();
+		Logger auditLogger = (Logger) LoggerFactory.getLogger(BulkAudit.LOGGER);
+		auditLogger.addAppender(log);
+
+		// when: the list, read three times, and each job's detail
+		List<String> lists = new ArrayList<>();
+		try {
+			for (int i = 0; i < 3; i++) {
+				lists.add(client.get("$bulk-jobs?_count=100", bearer(listReader)).body());
+			}
+		} finally {
+			auditLogger.detachAppender(log);
+		}
+		JsonNode importDetail = json(client.get("$bulk-jobs?job=" + marker + "-i", bearer(listReader)));
+		JsonNode exportDetail = json(client.get("$bulk-jobs?job=" + marker + "-e", bearer(listReader)));
+
+		// then: the list shows where the data came from, not the signature, password or patients
+		JsonNode list = JSON.readTree(lists.get(0));
+		assertThat(lists.get(0)).contains(marker + "-i", marker + "-e")
+				.doesNotContain("s3cr3t", "X-Amz", "user:pw", "pat-secret-1", "pat-secret-2");
+		JsonNode listedImport = null;
+		JsonNode listedExport = null;
+		for (JsonNode job : list.path("jobs")) {
+			listedImport = job.path("id").asText().equals(marker + "-i") ? job : listedImport;
+			listedExport = job.path("id").asText().equals(marker + "-e") ? job : listedExport;
+		}
+		assertThat(listedImport.path("errors").path("files").get(0).path("input").asText())
+				.isEqualTo("https://bucket.s3.example.org/in/Patient.ndjson");
+		assertThat(listedExport.path("request").asText()).isEqualTo(RestfulServerClient.BASE + "/Patient/{id}/$export");
+		// and: the detail shows the kick-off as it came, still without the source's secrets
+		assertThat(importDetail.toString()).doesNotContain("s3cr3t", "X-Amz", "user:pw");
+		assertThat(exportDetail.path("request").asText()).contains("pat-secret-1", "pat-secret-2");
+		// and: every list read is in the audit log, one is stored for this client
+		assertThat(log.list.stream().map(ILoggingEvent::getFormattedMessage)
+				.filter(line -> line.contains("\"admin-jobs-listed\"") && line.contains("\"list-reader\""))).hasSize(3);
+		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(auditEvents(AuditAction.ADMIN_JOBS_LISTED))
+				.filteredOn(event -> event.getAgentFirstRep().getWho().getIdentifier().getValue().equals("list-reader"))
+				.hasSize(1));
+		assertThat(auditEvents(AuditAction.ADMIN_JOB_VIEWED))
+				.filteredOn(event -> event.getAgentFirstRep().getWho().getIdentifier().getValue().equals("list-reader"))
+				.hasSize(2);
 	}
 
 	// helpers

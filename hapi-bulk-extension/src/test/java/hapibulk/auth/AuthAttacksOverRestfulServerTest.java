@@ -1,6 +1,23 @@
 package hapibulk.auth;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.provider.JpaSystemProvider;
+import ca.uhn.fhir.rest.param.TokenParam;
+import hapibulk.job.BulkJob;
+import hapibulk.job.BulkJobKeys;
+import hapibulk.job.BulkJobKind;
+import hapibulk.job.BulkJobState;
+import hapibulk.job.BulkJobStateListener;
+import hapibulk.job.BulkJobTable;
+import hapibulk.job.StatusOptions;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Meta;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.JobExecution;
+import org.springframework.batch.core.JobInstance;
+import org.springframework.batch.core.JobParametersBuilder;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.RestfulServer;
@@ -40,8 +57,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -64,6 +83,7 @@ class AuthAttacksOverRestfulServerTest {
 	static final RSAKey KEY = generateKey();
 	static final ObjectMapper JSON = new ObjectMapper();
 	static final Path FILES = tempDirectory();
+	static final Path IMPORTS = tempDirectory();
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) throws Exception {
@@ -80,6 +100,10 @@ class AuthAttacksOverRestfulServerTest {
 		registry.add("hapi.bulk.auth.clients[1].client-id", () -> "flooder");
 		registry.add("hapi.bulk.auth.clients[1].jwks", () -> jwks);
 		registry.add("hapi.bulk.auth.clients[1].scopes", () -> "system/Patient.rs");
+		registry.add("hapi.bulk.auth.clients[2].client-id", () -> "auditor");
+		registry.add("hapi.bulk.auth.clients[2].jwks", () -> jwks);
+		registry.add("hapi.bulk.auth.clients[2].scopes", () -> "system/*.* system/bulk-audit");
+		registry.add("hapi.bulk.import.directory", IMPORTS::toString);
 		registry.add("hapi.bulk.auth.token-limits.per-client-per-minute", () -> "40");
 		registry.add("hapi.bulk.auth.token-limits.per-address-per-minute", () -> "1000");
 	}
@@ -90,12 +114,20 @@ class AuthAttacksOverRestfulServerTest {
 	ResourceProviderFactory resourceProviders;
 	@Autowired
 	DaoRegistry daoRegistry;
+	@Autowired
+	JpaSystemProvider<Bundle, Meta> systemProvider;
+	@Autowired
+	BulkJobTable jobTable;
+	@Autowired
+	BulkJobStateListener jobStateListener;
 
 	String groupId;
 
 	@BeforeAll
 	void startServer() throws Exception {
 		server.registerProviders(resourceProviders.createProviders());
+		// transactions, batches and system history
+		server.registerProvider(systemProvider);
 		server.init(new MockServletConfig("fhir"));
 		SystemRequestDetails system = new SystemRequestDetails();
 		Patient patient = new Patient();
@@ -468,5 +500,228 @@ class AuthAttacksOverRestfulServerTest {
 		} catch (Exception e) {
 			throw new IllegalStateException(e);
 		}
+	}
+
+	// Issue 25.2: the audit trail is append-only, read only with system/bulk-audit
+
+	@Test
+	void auditTrail_writesWithADataWriteScope_are403_directlyAndInATransaction_andChangeNothing() throws Exception {
+		// given: an AuditEvent of the server's, and a token that may write every type
+		String eventId = storedAuditEvent(null);
+		String token = token("auditor", "system/*.write");
+		String event = "{\"resourceType\":\"AuditEvent\",\"id\":\"" + eventId + "\",\"recorded\":\"2020-01-01T00:00:00Z\","
+				+ "\"type\":{\"code\":\"rest\"},\"agent\":[{\"requestor\":true,\"who\":{\"display\":\"nobody\"}}],"
+				+ "\"source\":{\"observer\":{\"display\":\"forged\"}}}";
+		String transaction = "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[{\"resource\":" + event
+				+ ",\"request\":{\"method\":\"PUT\",\"url\":\"AuditEvent/" + eventId + "\"}}]}";
+		String deleteInTransaction = "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[{\"request\":"
+				+ "{\"method\":\"DELETE\",\"url\":\"AuditEvent/" + eventId + "\"}}]}";
+
+		// when
+		MockHttpServletResponse put = send(withBody("PUT", "/AuditEvent/" + eventId, event, token));
+		MockHttpServletResponse post = send(withBody("POST", "/AuditEvent", event.replace("\"id\":\"" + eventId + "\",", ""),
+				token));
+		MockHttpServletResponse delete = send(request("DELETE", "/AuditEvent/" + eventId, null, FORGED_HOST, token));
+		MockHttpServletResponse conditionalDelete = send(request("DELETE", "/AuditEvent", "_id=" + eventId, FORGED_HOST,
+				token));
+		MockHttpServletResponse inTransaction = send(withBody("POST", "", transaction, token));
+		MockHttpServletResponse deletedInTransaction = send(withBody("POST", "", deleteInTransaction, token));
+
+		// then: each 403 with a BULK code, and the event is as the server wrote it
+		for (MockHttpServletResponse response : List.of(put, post, delete, conditionalDelete, inTransaction,
+				deletedInTransaction)) {
+			assertThat(response.getStatus()).as(response.getContentAsString()).isEqualTo(403);
+			assertThat(response.getContentAsString()).contains("OperationOutcome").contains("BULK-035");
+		}
+		assertThat(put.getContentAsString()).contains("BULK-0350");
+		AuditEvent stored = daoRegistry.getResourceDao(AuditEvent.class).read(new IdType("AuditEvent", eventId),
+				new SystemRequestDetails());
+		assertThat(stored.getIdElement().getVersionIdPart()).isEqualTo("1");
+		assertThat(stored.getSource().getObserver().getDisplay()).isEqualTo("hapi-bulk");
+	}
+
+	@Test
+	void auditTrail_withADataReadScope_isRefusedOrLeftOut_andTheAuditScopeReadsIt() throws Exception {
+		// given: an AuditEvent about a patient
+		String patientId = daoRegistry.getResourceDao(Patient.class).create(new Patient().setActive(true),
+				new SystemRequestDetails()).getId().getIdPart();
+		String eventId = storedAuditEvent("Patient/" + patientId);
+		String reader = token("auditor", "system/*.read");
+		String auditor = token("auditor", "system/*.read system/bulk-audit");
+
+		// when
+		MockHttpServletResponse search = get("/AuditEvent", null, reader);
+		MockHttpServletResponse read = get("/AuditEvent/" + eventId, null, reader);
+		MockHttpServletResponse history = get("/AuditEvent/" + eventId + "/_history", null, reader);
+		MockHttpServletResponse namedRevinclude = get("/Patient", "_id=" + patientId + "&_revinclude=AuditEvent:entity",
+				reader);
+		MockHttpServletResponse anyRevinclude = get("/Patient", "_id=" + patientId + "&_revinclude=*", reader);
+		MockHttpServletResponse systemHistory = get("/_history", "_count=500", reader);
+		MockHttpServletResponse auditorSearch = get("/AuditEvent", "_count=500", auditor);
+		MockHttpServletResponse auditorRevinclude = get("/Patient", "_id=" + patientId + "&_revinclude=*", auditor);
+
+		// then: named, 403; come along with other resources, left out; for the auditor, there
+		for (MockHttpServletResponse refused : List.of(search, read, history)) {
+			assertThat(refused.getStatus()).as(refused.getContentAsString()).isEqualTo(403);
+			assertThat(refused.getContentAsString()).contains("BULK-0351").contains(ScopeSet.AUDIT_SCOPE);
+		}
+		assertThat(namedRevinclude.getStatus()).isEqualTo(403);
+		assertThat(namedRevinclude.getContentAsString()).contains("BULK-0340").contains("AuditEvent");
+		assertThat(anyRevinclude.getStatus()).as(anyRevinclude.getContentAsString()).isEqualTo(200);
+		assertThat(anyRevinclude.getContentAsString()).contains("\"Patient\"").doesNotContain("AuditEvent/" + eventId);
+		assertThat(systemHistory.getStatus()).as(systemHistory.getContentAsString()).isEqualTo(200);
+		assertThat(systemHistory.getContentAsString()).doesNotContain("\"resourceType\":\"AuditEvent\"");
+		assertThat(auditorSearch.getStatus()).as(auditorSearch.getContentAsString()).isEqualTo(200);
+		assertThat(auditorSearch.getContentAsString()).contains("AuditEvent/" + eventId);
+		assertThat(auditorRevinclude.getContentAsString()).contains("AuditEvent/" + eventId);
+	}
+
+	@Test
+	void export_withoutTheAuditScope_typelessLeavesAuditEventsOut_andTypeAuditEventIs403() throws Exception {
+		// given: the audit trail holds events (this one at least)
+		storedAuditEvent(null);
+		String reader = token("auditor", "system/*.read");
+
+		// when
+		MockHttpServletResponse typeless = export("/$export", null, reader);
+		MockHttpServletResponse named = export("/$export", "_type=Patient,AuditEvent", reader);
+		String auditor = token("auditor", "system/bulk-audit");
+		MockHttpServletResponse audited = export("/$export", "_type=AuditEvent", auditor);
+
+		// then
+		assertThat(typeless.getStatus()).as(typeless.getContentAsString()).isEqualTo(202);
+		JsonNode manifest = json(awaitManifest(typeless.getHeader("Content-Location"), reader));
+		List<String> types = new ArrayList<>();
+		manifest.path("output").forEach(output -> types.add(output.path("type").asText()));
+		assertThat(types).contains("Patient").doesNotContain("AuditEvent");
+		assertThat(named.getStatus()).isEqualTo(403);
+		assertThat(named.getContentAsString()).contains("BULK-0352").contains(ScopeSet.AUDIT_SCOPE);
+		assertThat(audited.getStatus()).as(audited.getContentAsString()).isEqualTo(202);
+		JsonNode auditManifest = json(awaitManifest(audited.getHeader("Content-Location"), auditor));
+		assertThat(auditManifest.path("output").get(0).path("type").asText()).isEqualTo("AuditEvent");
+	}
+
+	@Test
+	void import_ofAnAuditEventLine_isAnErrorLine_andStoresNothing() throws Exception {
+		// given: an input of AuditEvent lines, and a token that may write every type
+		String id = "forged-" + UUID.randomUUID().toString().substring(0, 8);
+		Path input = Files.writeString(IMPORTS.resolve(id + ".ndjson"), "{\"resourceType\":\"AuditEvent\",\"id\":\"" + id
+				+ "\",\"recorded\":\"2020-01-01T00:00:00Z\",\"type\":{\"code\":\"rest\"}}\n");
+		String token = token("auditor", "system/*.write system/*.read");
+		MockHttpServletRequest kickOff = withBody("POST", "/$import", "{\"inputFormat\":\"application/fhir+ndjson\","
+				+ "\"inputSource\":\"https://ehr.example.org\",\"storageDetail\":{\"type\":\"file\"},\"input\":[{\"type\":"
+				+ "\"AuditEvent\",\"url\":\"" + input.toUri() + "\"}]}", token);
+		kickOff.setContentType("application/json");
+		kickOff.addHeader("Prefer", "respond-async");
+
+		// when
+		MockHttpServletResponse accepted = send(kickOff);
+		JsonNode manifest = json(awaitManifest(accepted.getHeader("Content-Location"), token));
+
+		// then
+		assertThat(accepted.getStatus()).as(accepted.getContentAsString()).isEqualTo(202);
+		String errorUrl = manifest.path("error").get(0).path("url").asText();
+		String errors = send(request("GET", path(errorUrl), query(errorUrl), FORGED_HOST, token)).getContentAsString();
+		assertThat(errors).contains("BULK-0353").contains("AuditEvent/" + id);
+		assertThat(daoRegistry.getResourceDao(AuditEvent.class).search(
+				new ca.uhn.fhir.jpa.searchparam.SearchParameterMap().add("_id", new TokenParam(id)).setLoadSynchronous(true),
+				new SystemRequestDetails()).size()).isZero();
+	}
+
+	@Test
+	void aFailedJob_isAuditedWithACodeAndItsCorrelationId_notItsInternalReason() {
+		// given: a running job that fails on an error whose text holds SQL and a path
+		String jobId = "failing-" + UUID.randomUUID();
+		Instant now = Instant.now();
+		jobTable.insert(new BulkJob(jobId, BulkJobKind.EXPORT, BulkJobState.RUNNING, "analytics", BASE + "/$export", "{}",
+				now, now, now.plusSeconds(3600), null, 0, 0, null, null, new StatusOptions(false, false, null)));
+		JobExecution execution = new JobExecution(new JobInstance(1L, "bulkExportJob"), 1L,
+				new JobParametersBuilder().addString(BulkJobKeys.BULK_JOB_ID, jobId).toJobParameters());
+		execution.setStatus(BatchStatus.FAILED);
+		execution.addFailureException(new IllegalStateException(
+				"ERROR: relation \"hfj_res_ver\" does not exist; SELECT * FROM hfj_res_ver at /var/lib/hapi/secret.db"));
+
+		// when: the job's listener sees it end, as Spring Batch calls it
+		jobStateListener.afterJob(execution);
+
+		// then: the AuditEvent says what the status URL says
+		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(storedAuditEvents("job-failed").stream()
+				.filter(event -> details(event).contains(jobId)).toList()).hasSize(1));
+		AuditEvent event = storedAuditEvents("job-failed").stream().filter(e -> details(e).contains(jobId)).findFirst()
+				.orElseThrow();
+		assertThat(details(event)).contains("code=BULK-0202", "correlation-id=" + jobId);
+		assertThat(new ca.uhn.fhir.context.FhirContext(ca.uhn.fhir.context.FhirVersionEnum.R4).newJsonParser()
+				.encodeResourceToString(event)).doesNotContain("hfj_res_ver", "SELECT", "/var/lib", "IllegalStateException");
+	}
+
+	@Test
+	void token_everyRefusalReachesTheAuditLog_andOneAuditEventIsStoredPerAddressAndReason() throws Exception {
+		// given
+		ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+				.getLogger(hapibulk.audit.BulkAudit.LOGGER);
+		ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log =
+				new ch.qos.logback.core.read.ListAppender<>();
+		log.start();
+		logger.addAppender(log);
+		String prefix = "10.25." + (int) (Math.random() * 200) + ".";
+		try {
+			// when: three forged assertions from each of two addresses, and one of another reason
+			for (int i = 0; i < 6; i++) {
+				assertThat(token(assertion("analytics", TOKEN_URL, "unknown-kid"), "system/Patient.rs", "localhost",
+						prefix + (i % 2)).getStatus()).isEqualTo(401);
+			}
+			assertThat(token(assertion("analytics", "https://elsewhere.example/token"), "system/Patient.rs", "localhost",
+					prefix + "0").getStatus()).isEqualTo(401);
+
+			// then: seven log lines; stored, one per address and reason
+			assertThat(log.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+					.filter(line -> line.contains("\"token-refused\"") && line.contains(prefix))).hasSize(7);
+			await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(storedAuditEvents("token-refused")
+					.stream().filter(event -> event.getAgentFirstRep().getNetwork().getAddress().startsWith(prefix)))
+					.hasSize(3));
+		} finally {
+			logger.detachAppender(log);
+		}
+	}
+
+	private String token(String client, String scope) throws Exception {
+		MockHttpServletResponse response = token(assertion(client, TOKEN_URL), scope, "localhost",
+				"10.24.0." + Math.abs(scope.hashCode() % 250));
+		assertThat(response.getStatus()).as(response.getContentAsString()).isEqualTo(200);
+		return json(response).path("access_token").asText();
+	}
+
+	private static MockHttpServletRequest withBody(String method, String path, String body, String token) {
+		MockHttpServletRequest request = request(method, path, null, FORGED_HOST, token);
+		request.setContentType("application/fhir+json");
+		request.addHeader("Content-Type", "application/fhir+json");
+		request.setContent(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+		return request;
+	}
+
+	/** An AuditEvent as the server stores its own: through the DAO, as the system. */
+	private String storedAuditEvent(String about) {
+		AuditEvent event = new AuditEvent();
+		event.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest", null));
+		event.setRecorded(new Date());
+		event.addAgent().setRequestor(true).getWho().setDisplay("server");
+		event.getSource().getObserver().setDisplay("hapi-bulk");
+		if (about != null) {
+			event.addEntity().setWhat(new Reference(about));
+		}
+		return daoRegistry.getResourceDao(AuditEvent.class).create(event, new SystemRequestDetails()).getId().getIdPart();
+	}
+
+	private List<AuditEvent> storedAuditEvents(String action) {
+		return daoRegistry.getResourceDao(AuditEvent.class).search(
+						new ca.uhn.fhir.jpa.searchparam.SearchParameterMap().setLoadSynchronous(true), new SystemRequestDetails())
+				.getAllResources().stream().map(AuditEvent.class::cast)
+				.filter(event -> event.getSubtype().stream().anyMatch(coding -> action.equals(coding.getCode())))
+				.toList();
+	}
+
+	private static String details(AuditEvent event) {
+		return event.getEntity().stream().flatMap(entity -> entity.getDetail().stream())
+				.map(detail -> detail.getType() + "=" + detail.getValue().primitiveValue()).toList().toString();
 	}
 }

@@ -89,4 +89,31 @@ class ScopeSetTest {
 		assertThat(refused.isEmpty()).isTrue();
 		assertThat(ScopeSet.parseLenient("openid system/bulk-admin", TYPES).admin()).isTrue();
 	}
+
+	@Test
+	void auditScope_isGrantedOnlyToAClientRegisteredWithIt_andAloneReadsAuditEvents() throws Exception {
+		// given
+		Set<String> types = Set.of("Patient", "AuditEvent");
+		ScopeSet auditor = ScopeSet.parse("system/*.* system/bulk-audit", types);
+		ScopeSet analytics = ScopeSet.parse("system/*.* system/AuditEvent.rs", types);
+
+		// when
+		ScopeSet granted = auditor.grant(ScopeSet.parse("system/bulk-audit system/bulk-admin", types));
+		ScopeSet dataOnly = auditor.grant(ScopeSet.parse("system/*.read", types));
+		ScopeSet refused = analytics.grant(ScopeSet.parse("system/bulk-audit system/AuditEvent.rs", types));
+
+		// then: the audit scope reads AuditEvents, no data scope does (system/AuditEvent.rs included)
+		assertThat(granted.audit()).isTrue();
+		assertThat(granted.admin()).isFalse();
+		assertThat(granted.texts()).containsExactly("system/bulk-audit");
+		assertThat(granted.mayRead("AuditEvent")).isTrue();
+		assertThat(granted.mayRead("Patient")).isFalse();
+		assertThat(granted.readableTypes()).isEmpty();
+		assertThat(dataOnly.mayRead("AuditEvent")).isFalse();
+		assertThat(dataOnly.mayRead("Patient")).isTrue();
+		assertThat(refused.audit()).isFalse();
+		assertThat(refused.mayRead("AuditEvent")).isFalse();
+		assertThat(refused.readableTypes()).doesNotContain("AuditEvent");
+		assertThat(ScopeSet.parseLenient("openid system/bulk-audit", types).audit()).isTrue();
+	}
 }

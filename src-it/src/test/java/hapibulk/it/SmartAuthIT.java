@@ -46,7 +46,7 @@ class SmartAuthIT {
 	static FhirHttp http;
 	static String tokenUrl;
 
-	/** system/*.* registered; reads everything, and writes the test data. */
+	/** system/*.* and system/bulk-audit registered; reads everything, writes the test data, reads the audit trail. */
 	static SmartClient admin;
 	/** Registered with system/Patient.rs and system/Observation.read only; keys at a JWKS URL. */
 	static SmartClient narrow;
@@ -71,7 +71,7 @@ class SmartAuthIT {
 				"--hapi.bulk.auth.mode=smart",
 				"--hapi.bulk.auth.clients[0].client-id=" + admin.clientId(),
 				"--hapi.bulk.auth.clients[0].jwks=" + admin.publicJwks(),
-				"--hapi.bulk.auth.clients[0].scopes=system/*.*",
+				"--hapi.bulk.auth.clients[0].scopes=system/*.* system/bulk-audit",
 				"--hapi.bulk.auth.clients[1].client-id=" + narrow.clientId(),
 				"--hapi.bulk.auth.clients[1].jwks-url=" + jwksBase + "/narrow-jwks.json",
 				"--hapi.bulk.auth.clients[1].scopes=system/Patient.rs system/Observation.read",
@@ -345,7 +345,7 @@ class SmartAuthIT {
 
 	@Test
 	void audit_recordsTokensAndKickOffs() {
-		String token = admin.token(http, tokenUrl, "system/*.read");
+		String token = admin.token(http, tokenUrl, "system/bulk-audit");
 		SmartClient.requestToken(http, tokenUrl, SmartClient.form(admin.as("unregistered").assertion(tokenUrl), "system/*.read"));
 		String narrowToken = narrow.token(http, tokenUrl, "system/Patient.rs");
 		assertThat(http.get("$export?_type=Condition", "Accept", JSON, "Prefer", "respond-async", "Authorization",
@@ -384,5 +384,44 @@ class SmartAuthIT {
 		List<String> values = new ArrayList<>();
 		array.forEach(v -> values.add(v.asText()));
 		return values;
+	}
+
+	@Test
+	void auditTrail_isAppendOnlyForASystemStarClient_andUnreadableWithoutTheAuditScope() {
+		// given: an AuditEvent of the server's (its id found with the audit scope)
+		String auditor = admin.token(http, tokenUrl, "system/bulk-audit");
+		admin.token(http, tokenUrl, "system/*.read");
+		String[] eventId = new String[1];
+		await().atMost(30, SECONDS).untilAsserted(() -> {
+			HttpResponse<String> events = http.get("AuditEvent?_count=1", "Accept", JSON, "Authorization",
+					SmartClient.bearer(auditor));
+			assertThat(events.statusCode()).as(events.body()).isEqualTo(200);
+			assertThat(FhirHttp.json(events).path("entry")).isNotEmpty();
+			eventId[0] = FhirHttp.json(events).path("entry").get(0).path("resource").path("id").asText();
+		});
+		String everything = SmartClient.bearer(admin.token(http, tokenUrl, "system/*.*"));
+		String reader = SmartClient.bearer(admin.token(http, tokenUrl, "system/*.read"));
+		String forged = "{\"resourceType\":\"AuditEvent\",\"id\":\"" + eventId[0] + "\",\"recorded\":\"2020-01-01T00:00:00Z\","
+				+ "\"type\":{\"code\":\"rest\"},\"agent\":[{\"requestor\":true}],\"source\":{\"observer\":{\"display\":\"x\"}}}";
+
+		// when
+		HttpResponse<String> put = http.put("AuditEvent/" + eventId[0], forged, "Content-Type", JSON, "Authorization",
+				everything);
+		HttpResponse<String> delete = http.delete("AuditEvent/" + eventId[0], "Authorization", everything);
+		HttpResponse<String> search = http.get("AuditEvent", "Accept", JSON, "Authorization", reader);
+		HttpResponse<String> read = http.get("AuditEvent/" + eventId[0], "Accept", JSON, "Authorization", reader);
+
+		// then
+		assertThat(put.statusCode()).as(put.body()).isEqualTo(403);
+		assertThat(put.body()).contains("BULK-0350");
+		assertThat(delete.statusCode()).as(delete.body()).isEqualTo(403);
+		assertThat(delete.body()).contains("BULK-0350");
+		assertThat(search.statusCode()).as(search.body()).isEqualTo(403);
+		assertThat(search.body()).contains("BULK-0351");
+		assertThat(read.statusCode()).as(read.body()).isEqualTo(403);
+		HttpResponse<String> after = http.get("AuditEvent/" + eventId[0], "Accept", JSON, "Authorization",
+				SmartClient.bearer(auditor));
+		assertThat(after.statusCode()).isEqualTo(200);
+		assertThat(FhirHttp.json(after).path("meta").path("versionId").asText()).isEqualTo("1");
 	}
 }

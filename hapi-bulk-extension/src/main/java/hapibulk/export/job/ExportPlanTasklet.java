@@ -1,6 +1,7 @@
 package hapibulk.export.job;
 
 import ca.uhn.fhir.context.FhirContext;
+import hapibulk.auth.ScopeSet;
 import hapibulk.export.ExportLevel;
 import hapibulk.export.ExportRequest;
 import hapibulk.export.PatientCompartment;
@@ -194,8 +195,10 @@ class ExportPlanTasklet implements Tasklet {
 		Long since = millis(request.since());
 		Long until = request.until() == null || request.until().isAfter(transactionTime) ? millis(transactionTime)
 				: millis(request.until());
+		// Without _type, never the audit trail: it is no one's data, and only an auditor may read it (_type=AuditEvent).
 		List<String> types = new ArrayList<>(request.types().isEmpty()
 				? reader.typesPresent().stream()
+						.filter(type -> !type.equals(ScopeSet.AUDIT_TYPE))
 						.filter(type -> compartment.contains(type)
 								|| (!request.patientBlocks() && (!inCompartment || includeReferencedResources)))
 						.toList()
@@ -233,7 +236,8 @@ class ExportPlanTasklet implements Tasklet {
 		if (since != null) {
 			// At Patient and Group level: deletions of compartment types, of the exported patients' compartments.
 			List<String> deletedTypes = !inCompartment ? request.types()
-					: request.types().isEmpty() ? List.copyOf(compartment.types())
+					: request.types().isEmpty()
+							? compartment.types().stream().filter(type -> !type.equals(ScopeSet.AUDIT_TYPE)).toList()
 					: request.types().stream().filter(compartment::contains).toList();
 			if (!inCompartment || !deletedTypes.isEmpty()) {
 				filters.add(new ExportFilter("Bundle", true, deletedTypes, since, until, inCompartment,

@@ -37,6 +37,8 @@ final class ImportErrorLines {
 				+ " creating its type"),
 		TOO_MANY_ERRORS(227, "too-costly", "is where the input was stopped: it reached"
 				+ " hapi.bulk.import.max-error-lines error lines, and no line after it was read"),
+		AUDIT_TRAIL(353, "forbidden", "holds an AuditEvent: the audit trail is written by this server alone, and no"
+				+ " import adds to or changes it"),
 		TOO_LARGE(228, "too-costly", "is where the input was stopped: it is larger than"
 				+ " hapi.bulk.import.max-input-size (after decompression), and no line from here on was stored");
 

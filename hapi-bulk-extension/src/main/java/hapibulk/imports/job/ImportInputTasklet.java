@@ -5,6 +5,7 @@ import ca.uhn.fhir.parser.DataFormatException;
 import ca.uhn.fhir.parser.IParser;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.util.MetaUtil;
+import hapibulk.auth.ScopeSet;
 import hapibulk.imports.ImportSources;
 import hapibulk.imports.job.ImportErrorLines.Problem;
 import hapibulk.imports.job.NdjsonLineReader.Line;
@@ -187,6 +188,9 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 		if (!partition.type().equals(resource.fhirType())) {
 			return new Item(line, null, reference, Problem.WRONG_TYPE,
 					"a " + resource.fhirType() + " in an input of " + partition.type());
+		}
+		if (resource.fhirType().equals(ScopeSet.AUDIT_TYPE)) {
+			return new Item(line, null, reference, Problem.AUDIT_TRAIL, null);
 		}
 		if (id == null || id.isBlank()) {
 			return new Item(line, null, null, Problem.NO_ID, "ids are kept, so every resource needs one");
