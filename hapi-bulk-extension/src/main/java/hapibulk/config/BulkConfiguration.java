@@ -185,11 +185,10 @@ public class BulkConfiguration {
 	}
 
 	@Bean
-	public ExportJobService hapiBulkExportJobService(BulkJobService jobService, BulkJobTable table,
-			ExportScopeResolver scopeResolver, @Qualifier(ExportJobConfig.JOB_BEAN) Job exportJob,
-			BulkProperties properties) {
-		return new ExportJobService(jobService, table, scopeResolver, exportJob, properties.export().maxRunningExports(),
-				properties.retryAfter(), Clock.systemUTC());
+	public ExportJobService hapiBulkExportJobService(BulkJobService jobService, ExportScopeResolver scopeResolver,
+			@Qualifier(ExportJobConfig.JOB_BEAN) Job exportJob, BulkProperties properties) {
+		return new ExportJobService(jobService, scopeResolver, exportJob, properties.export().maxRunningExports(),
+				Clock.systemUTC());
 	}
 
 	@Bean

@@ -5,14 +5,11 @@ import hapibulk.export.job.ExportScopeResolver;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobKind;
 import hapibulk.job.BulkJobService;
-import hapibulk.job.BulkJobTable;
 import hapibulk.support.BulkErrors;
-import hapibulk.support.TooManyRequestsException;
 import org.springframework.batch.core.Job;
 import org.springframework.batch.core.JobParametersBuilder;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.time.Instant;
@@ -25,22 +22,17 @@ import java.time.temporal.ChronoUnit;
 public class ExportJobService {
 
 	private final BulkJobService jobService;
-	private final BulkJobTable table;
 	private final ExportScopeResolver scopeResolver;
 	private final Job exportJob;
 	private final int maxRunningExports;
-	private final Duration retryAfter;
 	private final Clock clock;
-	private final Object kickOffs = new Object();
 
-	public ExportJobService(BulkJobService jobService, BulkJobTable table, ExportScopeResolver scopeResolver,
-			Job exportJob, int maxRunningExports, Duration retryAfter, Clock clock) {
+	public ExportJobService(BulkJobService jobService, ExportScopeResolver scopeResolver, Job exportJob,
+			int maxRunningExports, Clock clock) {
 		this.jobService = jobService;
-		this.table = table;
 		this.scopeResolver = scopeResolver;
 		this.exportJob = exportJob;
 		this.maxRunningExports = maxRunningExports;
-		this.retryAfter = retryAfter;
 		this.clock = clock;
 	}
 
@@ -81,17 +73,11 @@ public class ExportJobService {
 		if (request.level() != ExportLevel.SYSTEM) {
 			scopeResolver.resolve(request, patientInstance);
 		}
-		// Count and insert as one step, so that simultaneous kick-offs on this server cannot both take
-		// the last place (several servers on one database may still overshoot by one each).
-		synchronized (kickOffs) {
-			if (table.countActive(BulkJobKind.EXPORT) >= maxRunningExports) {
-				throw new TooManyRequestsException(BulkErrors.code(117) + "The server is running its maximum of "
-						+ maxRunningExports + " exports; try again later", retryAfter.multipliedBy(5));
-			}
-			// Everything the job needs is in the job row; the only job parameter is the job's id.
-			return jobService.submit(new BulkJobService.Submission(BulkJobKind.EXPORT, exportJob, request.requestUrl(),
-					request.toJson(), owner, transactionTime(), new JobParametersBuilder(), request.statusOptions()));
-		}
+		// Everything the job needs is in the job row; the only job parameter is the job's id.
+		return jobService.submit(new BulkJobService.Submission(BulkJobKind.EXPORT, exportJob, request.requestUrl(),
+				request.toJson(), owner, transactionTime(), new JobParametersBuilder(), request.statusOptions(),
+				new BulkJobService.ActiveLimit(maxRunningExports, BulkErrors.code(117) + "The server is running its"
+						+ " maximum of " + maxRunningExports + " exports; try again later")));
 	}
 
 	/**

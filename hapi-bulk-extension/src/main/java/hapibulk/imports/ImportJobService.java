@@ -52,12 +52,14 @@ public class ImportJobService {
 					+ " inputs (hapi.bulk.import.max-inputs); this one names " + request.inputs().size());
 		}
 		request.inputs().forEach(input -> sources.checkAllowed(input.url()));
+		BulkJobService.ActiveLimit limit = new BulkJobService.ActiveLimit(maxRunningImports, BulkErrors.code(220)
+				+ "The server is running its maximum of " + maxRunningImports + " imports; try again later");
+		// A cheap early refusal before the sources are probed; the job service checks again, atomically.
 		if (table.countActive(BulkJobKind.IMPORT) >= maxRunningImports) {
-			throw new TooManyRequestsException(BulkErrors.code(220) + "The server is running its maximum of "
-					+ maxRunningImports + " imports; try again later", retryAfter.multipliedBy(5));
+			throw new TooManyRequestsException(limit.refusal(), retryAfter.multipliedBy(5));
 		}
 		sources.probeAll(request.inputs().stream().map(ImportRequest.Input::url).toList());
 		return jobService.submit(new BulkJobService.Submission(BulkJobKind.IMPORT, importJob, request.requestUrl(),
-				request.toJson(), owner, clock.instant(), new JobParametersBuilder(), StatusOptions.DEFAULT));
+				request.toJson(), owner, clock.instant(), new JobParametersBuilder(), StatusOptions.DEFAULT, limit));
 	}
 }

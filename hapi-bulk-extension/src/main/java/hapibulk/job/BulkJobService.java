@@ -91,22 +91,41 @@ public class BulkJobService {
 			String owner,
 			Instant transactionTime,
 			JobParametersBuilder parameters,
-			StatusOptions statusOptions) {}
+			StatusOptions statusOptions,
+			ActiveLimit limit) {}
 
+	/**
+	 * At most {@code max} jobs of the submission's kind queued or running, on all nodes together.
+	 *
+	 * @param refusal the message of the 429 a kick-off past the limit gets (with its BULK code)
+	 */
+	public record ActiveLimit(int max, String refusal) {}
+
+	/**
+	 * Records the job, if its kind's limit allows (else 429 with the limit's message), and launches it.
+	 *
+	 * @throws TooManyRequestsException    (429) when {@code limit.max} jobs of the kind are active
+	 * @throws ServiceUnavailableException (503) when the job row cannot be written (database away) or disk is short
+	 */
 	public BulkJob submit(Submission submission) {
 		checkRoom(submission.owner());
 		Instant now = clock.instant();
 		BulkJob job = new BulkJob(newJobId(), submission.kind(), BulkJobState.ACCEPTED, submission.owner(),
 				submission.requestUrl(), submission.requestJson(), submission.transactionTime(), now,
 				now.plus(retention), null, 0, 0, null, null, submission.statusOptions());
+		boolean admitted;
 		try {
-			table.insert(job);
+			admitted = new ActiveJobGate(table.jdbc(), table, engine.transactionManager()).admit(job,
+					submission.limit().max());
 		} catch (RuntimeException e) {
 			if (TransientDatabaseErrors.isTransient(e)) {
 				LOG.warn("Could not record a bulk kick-off: the database is unavailable ({})", e.toString());
 				throw databaseUnavailable(BulkErrors.code(412));
 			}
 			throw e;
+		}
+		if (!admitted) {
+			throw new TooManyRequestsException(submission.limit().refusal(), retryAfter.multipliedBy(5));
 		}
 		try {
 			JobExecution execution = engine.launch(submission.job(),

@@ -91,6 +91,11 @@ public class BulkJobTable {
 				.stream().findFirst();
 	}
 
+	/** The template this table writes with: a gate locking rows in the same transaction uses it too. */
+	JdbcTemplate jdbc() {
+		return jdbc;
+	}
+
 	public void insert(BulkJob job) {
 		jdbc.update("INSERT INTO " + TABLE + " (" + COLUMNS + ", NODE_ID) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 				job.id(), job.kind().name(), job.state().name(), job.owner(), job.requestUrl(), job.requestJson(),

@@ -86,6 +86,8 @@ public class BulkSchemaInitializer {
 		jdbc.execute(NodeLease.createTableSql());
 		jdbc.execute("ALTER TABLE " + BulkJobTable.TABLE + " ADD COLUMN IF NOT EXISTS NODE_ID VARCHAR("
 				+ ClusterSettings.MAX_NODE_ID_LENGTH + ")");
+		// One row per job kind, locked while a kick-off counts the active jobs of its kind (see ActiveJobGate).
+		ActiveJobGate.createTable(jdbc);
 		// Client assertion ids seen by the token endpoint (replay protection shared by restarts and nodes).
 		jdbc.execute(JtiReplayGuard.createTableSql());
 	}

@@ -40,6 +40,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -209,6 +214,38 @@ class BulkMetersOverRealJobsTest {
 		// then: no tag carries a job id
 		assertThat(registry.getMeters()).allSatisfy(meter -> assertThat(meter.getId().getTags())
 				.noneMatch(tag -> tag.getValue().contains(imported.id()) || tag.getValue().contains(exported.id())));
+	}
+
+	@Test
+	@Order(3)
+	void simultaneousImportKickOffs_forTheLastPlace_admitExactlyOne() throws Exception {
+		// given: six clients kick off an import at the same moment, with one place free (max-running-imports 1)
+		Path input = Files.writeString(inputs.resolve("race.ndjson"),
+				"{\"resourceType\":\"Patient\",\"id\":\"race\"}\n");
+		String body = importBody(List.of(Map.entry("Patient", input.toUri().toString())));
+		CyclicBarrier start = new CyclicBarrier(6);
+		ExecutorService clients = Executors.newFixedThreadPool(6);
+		List<Answer> answers = new ArrayList<>();
+		try {
+			List<Future<Answer>> kickOffs = new ArrayList<>();
+			for (int i = 0; i < 6; i++) {
+				kickOffs.add(clients.submit(() -> {
+					start.await();
+					return client.post("$import", body, "Prefer", "respond-async", "Content-Type", "application/json");
+				}));
+			}
+			for (Future<Answer> kickOff : kickOffs) {
+				answers.add(kickOff.get(2, TimeUnit.MINUTES));
+			}
+		} finally {
+			clients.shutdownNow();
+		}
+
+		// then: one took the place, the others were told to come back
+		assertThat(answers).filteredOn(answer -> answer.status() == 202).hasSize(1);
+		assertThat(answers).filteredOn(answer -> answer.status() == 429).hasSize(5)
+				.allSatisfy(answer -> assertThat(answer.body()).contains("BULK-0220"));
+		answers.stream().filter(answer -> answer.status() == 202).forEach(answer -> awaitCompleted(jobId(answer)));
 	}
 
 	private BulkJob holdPlace(BulkJobKind kind) {
