@@ -1,5 +1,7 @@
 package hapibulk.auth;
 
+import ca.uhn.fhir.util.BundleUtil;
+import org.hl7.fhir.instance.model.api.IBaseBundle;
 import org.hl7.fhir.instance.model.api.IBaseReference;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 
@@ -13,7 +15,7 @@ import java.util.Set;
  * writer learns from that what it may not read, so every type such a search looks into must be
  * readable: the reference's own type and whatever its {@code _has} and chains reach ({@link SearchReach}).
  * References are found as HAPI finds them (every populated Reference of the resource, those of
- * contained resources and of a Bundle's entries included), and read as HAPI reads them: the text after
+ * contained resources included) and in a Bundle's entries, and read as HAPI reads them: the text after
  * the last {@code /} before the {@code ?} ({@code http://x/fhir/Patient?a=b} and {@code Patient/?a=b}
  * both search Patient).
  */
@@ -30,6 +32,10 @@ public class InlineMatchUrls {
 		Set<String> urls = new LinkedHashSet<>();
 		if (resource == null) {
 			return urls;
+		}
+		if (resource instanceof IBaseBundle bundle) {
+			// HAPI's terser does not descend into entries, but a transaction resolves their match URLs
+			BundleUtil.toListOfResources(searchReach.fhirContext(), bundle).forEach(entry -> urls.addAll(in(entry)));
 		}
 		for (IBaseReference reference : searchReach.fhirContext().newTerser()
 				.getAllPopulatedChildElementsOfType(resource, IBaseReference.class)) {

@@ -451,7 +451,7 @@ class AuthAttacksOverRestfulServerTest {
 		String inline = transaction("{\"resource\":" + observation("Group?name=Cohort")
 				+ ",\"request\":{\"method\":\"POST\",\"url\":\"Observation\"}}");
 		String conditional = transaction("{\"resource\":" + observation(null) + ",\"request\":{\"method\":\"POST\","
-				+ "\"url\":\"Observation\",\"ifNoneExist\":\"subject:Patient._has:Condition:patient:code=44054006\"}}");
+				+ "\"url\":\"Observation\",\"ifNoneExist\":\"encounter.status=finished\"}}");
 		String getEntry = transaction("{\"resource\":" + observation(null) + ",\"request\":{\"method\":\"POST\","
 				+ "\"url\":\"Observation\"}},{\"request\":{\"method\":\"GET\","
 				+ "\"url\":\"Patient?_has:Condition:patient:code=44054006\"}}");
@@ -462,11 +462,11 @@ class AuthAttacksOverRestfulServerTest {
 		MockHttpServletResponse getAnswer = write("POST", "/", getEntry, token);
 
 		// then
-		assertThat(inlineAnswer.getStatus()).isEqualTo(403);
+		assertThat(inlineAnswer.getStatus()).as(inlineAnswer.getContentAsString()).isEqualTo(403);
 		assertThat(inlineAnswer.getContentAsString()).contains("BULK-0344").contains("Group");
-		assertThat(conditionalAnswer.getStatus()).isEqualTo(403);
-		assertThat(conditionalAnswer.getContentAsString()).contains("BULK-0340").contains("Condition");
-		assertThat(getAnswer.getStatus()).isEqualTo(403);
+		assertThat(conditionalAnswer.getStatus()).as(conditionalAnswer.getContentAsString()).isEqualTo(403);
+		assertThat(conditionalAnswer.getContentAsString()).contains("BULK-0340").contains("Encounter");
+		assertThat(getAnswer.getStatus()).as(getAnswer.getContentAsString()).isEqualTo(403);
 		assertThat(getAnswer.getContentAsString()).contains("BULK-0340").contains("Condition");
 		assertThat(observationCount()).isEqualTo(before);
 	}
