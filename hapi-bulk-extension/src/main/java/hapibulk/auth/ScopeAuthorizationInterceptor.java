@@ -12,6 +12,8 @@ import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRule;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOp;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOpClassifier;
 import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
+import org.hl7.fhir.instance.model.api.IBaseBundle;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
@@ -32,7 +34,8 @@ import java.util.function.Consumer;
  * {@link BulkAuthorization}); {@code $import} only with a create scope. Searches (and conditional
  * URLs) whose {@code _has}, chains or includes reach types outside the read scopes are refused
  * first ({@link SearchReach}): HAPI's rules look only at the resources returned, not at what was
- * searched to pick them.
+ * searched to pick them. So are writes whose references hold inline match URLs ({@link InlineMatchUrls})
+ * searching types outside the read scopes.
  */
 @Interceptor(order = AuthorizationConstants.ORDER_AUTH_INTERCEPTOR)
 public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor {
@@ -41,15 +44,18 @@ public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor {
 	static final List<String> BULK_SERVER_OPERATIONS = List.of("$export", "$bulk-status", "$bulk-file", "$bulk-jobs");
 
 	private final SearchReach searchReach;
+	private final InlineMatchUrls inlineMatchUrls;
 
 	public ScopeAuthorizationInterceptor(SearchReach searchReach) {
 		this.searchReach = searchReach;
+		this.inlineMatchUrls = new InlineMatchUrls(searchReach);
 	}
 
 	/**
 	 * Refuses a search, or a conditional create/update/delete/patch, whose parameters look into types
 	 * the token may not read: the answer (which resources match, 200 or 201) would tell what those
-	 * types hold.
+	 * types hold. The same for the conditional URLs and GET entries of a transaction or batch, and for
+	 * the inline match URLs of the resources written.
 	 */
 	@Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
 	public void refuseSearchesBeyondScopes(RequestDetails request, RestOperationTypeEnum operation) {
@@ -68,6 +74,12 @@ public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor {
 							: request.getResourceName() + "?" + conditional));
 				}
 			}
+			case TRANSACTION, BATCH -> {
+				if (request.getResource() instanceof IBaseBundle bundle) {
+					TransactionSearches.of(searchReach.fhirContext(), bundle)
+							.forEach(url -> reached.addAll(searchReach.typesReached(url)));
+				}
+			}
 			default -> {
 				return;
 			}
@@ -76,6 +88,40 @@ public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor {
 		if (!unreadable.isEmpty()) {
 			throw BulkAuthorization.forbidden(340, "The search parameters (_has, chains, _include/_revinclude) look into "
 					+ String.join(", ", unreadable) + ", which the access token's scopes do not let it read");
+		}
+		if (operation != RestOperationTypeEnum.DELETE && operation != RestOperationTypeEnum.PATCH) {
+			refuseInlineMatchUrls(grant, request.getResource());
+		}
+	}
+
+	/** Every resource HAPI is about to store for the client (a patch's result, a transaction's entries too). */
+	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+	public void refuseInlineMatchUrlsOnCreate(IBaseResource resource, RequestDetails request) {
+		if (request != null && request.getUserData().get(BulkAuthorization.GRANT_KEY) instanceof AccessGrant grant) {
+			refuseInlineMatchUrls(grant, resource);
+		}
+	}
+
+	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+	public void refuseInlineMatchUrlsOnUpdate(IBaseResource previous, IBaseResource resource, RequestDetails request) {
+		refuseInlineMatchUrlsOnCreate(resource, request);
+	}
+
+	/**
+	 * Before HAPI resolves them (it searches as the writer): the types the match URLs search must all be
+	 * readable; a patient-scoped client may use none, since a match URL searches beyond its patient.
+	 */
+	private void refuseInlineMatchUrls(AccessGrant grant, IBaseResource resource) {
+		if (resource == null || grant.unrestricted()) {
+			return;
+		}
+		Set<String> unreadable = grant.patientScoped() ? SearchReach.unreadable(Set.of(), inlineMatchUrls.typesReached(resource))
+				: inlineMatchUrls.unreadable(resource, SearchReach.readable(grant.scopes()));
+		if (!unreadable.isEmpty()) {
+			throw BulkAuthorization.forbidden(344, "A reference holds a match URL (" + String.join(", ",
+					inlineMatchUrls.in(resource)) + ") that searches " + String.join(", ", unreadable) + ", which "
+					+ (grant.patientScoped() ? "a patient-scoped token may not search" : "the access token's scopes"
+					+ " do not let it read") + "; reference resources by id, or ask for read access");
 		}
 	}
 

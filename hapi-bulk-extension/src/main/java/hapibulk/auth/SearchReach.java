@@ -39,13 +39,31 @@ public class SearchReach {
 
 	/** Of the types reached, those the scopes do not let the token read ({@link #ANY} needs every type). */
 	public static Set<String> unreadable(ScopeSet scopes, Set<String> reached) {
+		return unreadable(readable(scopes), reached);
+	}
+
+	/**
+	 * Of the types reached, those not among {@code readable} ({@link #ANY} needs every type).
+	 *
+	 * @param readable the types that may be read; null: every type
+	 */
+	public static Set<String> unreadable(Set<String> readable, Set<String> reached) {
 		Set<String> unreadable = new LinkedHashSet<>();
 		for (String type : reached) {
-			if (type.equals(ANY) ? !scopes.readsAllTypes() : !scopes.mayRead(type)) {
+			if (readable != null && (type.equals(ANY) || !readable.contains(type))) {
 				unreadable.add(type.equals(ANY) ? "any type" : type);
 			}
 		}
 		return unreadable;
+	}
+
+	/** The types the scopes let a token read; null when they let it read every type. */
+	public static Set<String> readable(ScopeSet scopes) {
+		return scopes.readsAllTypes() ? null : scopes.readableTypes();
+	}
+
+	FhirContext fhirContext() {
+		return fhirContext;
 	}
 
 	/** The types {@code Type?query} reaches ({@code _typeFilter}, conditional URLs). */

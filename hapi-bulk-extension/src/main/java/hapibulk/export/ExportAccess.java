@@ -14,7 +14,9 @@ import java.util.TreeSet;
  * {@code includeAssociatedData}'s Provenance) must lie within its read scopes, else 403; without
  * {@code _type} only the types it may read are exported. A patient-scoped client may export only
  * its own patient ({@code Patient/[id]/$export}, or {@code Patient/$export?patient=} that patient).
- * A Group export needs read access to Group (the members are read from it). A {@code _typeFilter}
+ * A Group export needs read access to Group (the members are read from it), and an export naming
+ * patients read access to Patient: both are checked before the Group or patients are looked up, so
+ * that a stored and an unknown id answer alike. A {@code _typeFilter}
  * must not look into types outside the read scopes through {@code _has} or chains (it would tell
  * which resources of the exported type have, say, a given Condition). AuditEvent is exported only when
  * {@code _type} names it, and only with {@value ScopeSet#AUDIT_SCOPE}.
@@ -47,6 +49,11 @@ public class ExportAccess {
 		if (request.level() == ExportLevel.GROUP && !scopes.mayRead("Group")) {
 			throw BulkAuthorization.forbidden(342, "A Group export needs read access to the Group (system/Group.rs or"
 					+ " system/Group.read)");
+		}
+		// Before any lookup: otherwise 404 (unknown) against 202 tells a client that may not read Patient which exist.
+		if (!grant.patientScoped() && !request.patientIds().isEmpty() && !scopes.mayRead("Patient")) {
+			throw BulkAuthorization.forbidden(346, "Naming patients (Patient/[id]/$export, or the patient parameter)"
+					+ " needs read access to Patient (system/Patient.rs or system/Patient.read)");
 		}
 		if (request.types().contains(ScopeSet.AUDIT_TYPE) && !scopes.audit()) {
 			throw BulkAuthorization.forbidden(352, "_type AuditEvent (the audit trail) needs the " + ScopeSet.AUDIT_SCOPE

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import hapibulk.auth.AccessGrant;
 import hapibulk.auth.BulkAuthorization;
 import hapibulk.auth.Permission;
+import hapibulk.auth.SearchReach;
 
 import java.util.Collection;
 import java.util.Set;
@@ -13,20 +14,28 @@ import java.util.TreeSet;
 /**
  * What the kick-off's access token allowed the import to do, per input type: create resources
  * (a line whose id is not stored yet) and update them (a line whose id is stored, or stored and
- * deleted: bringing it back changes it too). Taken at the kick-off and kept with the job, because
- * the lines are stored later, by workers that see only the job's request. {@link #ALL} when
- * authorization is off.
+ * deleted: bringing it back changes it too); and which types it may read, since a line's inline match
+ * URLs ({@code Practitioner?identifier=...}) search as it is stored. Taken at the kick-off and kept
+ * with the job, because the lines are stored later, by workers that see only the job's request.
+ * {@link #ALL} when authorization is off.
  *
  * @param creatable the types whose new resources may be stored; null: every type
  * @param updatable the types whose stored resources may be changed; null: every type
+ * @param readable  the types the lines' match URLs may search; null: every type
  */
-public record ImportPermissions(Set<String> creatable, Set<String> updatable) {
+public record ImportPermissions(Set<String> creatable, Set<String> updatable, Set<String> readable) {
 
-	public static final ImportPermissions ALL = new ImportPermissions(null, null);
+	public static final ImportPermissions ALL = new ImportPermissions(null, null, null);
 
 	public ImportPermissions {
 		creatable = creatable == null ? null : Set.copyOf(creatable);
 		updatable = updatable == null ? null : Set.copyOf(updatable);
+		readable = readable == null ? null : Set.copyOf(readable);
+	}
+
+	/** Rights whose lines' match URLs may search every type. */
+	public ImportPermissions(Set<String> creatable, Set<String> updatable) {
+		this(creatable, updatable, null);
 	}
 
 	/**
@@ -56,7 +65,7 @@ public record ImportPermissions(Set<String> creatable, Set<String> updatable) {
 				updatable.add(type);
 			}
 		}
-		return new ImportPermissions(creatable, updatable);
+		return new ImportPermissions(creatable, updatable, SearchReach.readable(grant.scopes()));
 	}
 
 	public boolean mayCreate(String type) {
@@ -74,11 +83,15 @@ public record ImportPermissions(Set<String> creatable, Set<String> updatable) {
 		if (updatable != null) {
 			updatable.forEach(node.putArray("updatable")::add);
 		}
+		if (readable != null) {
+			readable.forEach(node.putArray("readable")::add);
+		}
 	}
 
 	/** Absent fields mean every type, as an earlier version stored every line of the requests it kept. */
 	static ImportPermissions readFrom(JsonNode node) {
-		return new ImportPermissions(types(node.get("creatable")), types(node.get("updatable")));
+		return new ImportPermissions(types(node.get("creatable")), types(node.get("updatable")),
+				types(node.get("readable")));
 	}
 
 	private static Set<String> types(JsonNode array) {

@@ -162,6 +162,13 @@ public final class BulkErrorRegister {
 		use(342, 403, "A Group export without read access to Group.", "Ask for `system/Group.rs`.");
 		use(343, 403, "A download of a file whose types the current token may not read.",
 				"Use a token with read access to the file's type.");
+		use(344, 403, "A write whose references hold inline match URLs (`Type?params`) searching types the token may not"
+				+ " read (any, for a patient-scoped token).", "Reference by id, or ask for read access to those types.");
+		use(345, NO_STATUS, "Error line: the line's references hold inline match URLs searching types the import's token"
+				+ " may not read; nothing of it was stored.", "Grant read access to those types (`system/[type].rs`),"
+				+ " or reference by id.");
+		use(346, 403, "An export naming patients (`Patient/[id]/$export`, `patient`) without read access to Patient.",
+				"Ask for `system/Patient.rs`.");
 		// 350-359: the audit trail (append-only, read with system/bulk-audit)
 		use(350, 403, "A client request that would create, update, patch, delete or expunge an AuditEvent (directly, or in a transaction or batch): the audit trail is append-only.",
 				"None: AuditEvents are written by the server alone.");

@@ -53,6 +53,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.junit.jupiter.SpringJUnitConfig;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -96,7 +97,7 @@ class AuthAttacksOverRestfulServerTest {
 		registry.add("hapi.bulk.auth.clients[0].client-id", () -> "analytics");
 		registry.add("hapi.bulk.auth.clients[0].jwks", () -> jwks);
 		registry.add("hapi.bulk.auth.clients[0].scopes",
-				() -> "system/Patient.rs system/Condition.rs system/Observation.rs system/Group.rs");
+				() -> "system/Patient.rs system/Condition.rs system/Observation.cruds system/Group.rs");
 		registry.add("hapi.bulk.auth.clients[1].client-id", () -> "flooder");
 		registry.add("hapi.bulk.auth.clients[1].jwks", () -> jwks);
 		registry.add("hapi.bulk.auth.clients[1].scopes", () -> "system/Patient.rs");
@@ -122,6 +123,7 @@ class AuthAttacksOverRestfulServerTest {
 	BulkJobStateListener jobStateListener;
 
 	String groupId;
+	String patientId;
 
 	@BeforeAll
 	void startServer() throws Exception {
@@ -132,7 +134,7 @@ class AuthAttacksOverRestfulServerTest {
 		SystemRequestDetails system = new SystemRequestDetails();
 		Patient patient = new Patient();
 		patient.addName(new HumanName().setFamily("Doe"));
-		String patientId = daoRegistry.getResourceDao(Patient.class).create(patient, system).getId().toUnqualifiedVersionless()
+		patientId = daoRegistry.getResourceDao(Patient.class).create(patient, system).getId().toUnqualifiedVersionless()
 				.getValue();
 		Condition condition = new Condition();
 		condition.setSubject(new Reference(patientId));
@@ -147,6 +149,10 @@ class AuthAttacksOverRestfulServerTest {
 		group.setType(Group.GroupType.PERSON).setActual(true);
 		group.addMember().setEntity(new Reference(patientId));
 		groupId = daoRegistry.getResourceDao(Group.class).create(group, system).getId().getIdPart();
+		// matched by the inline match URLs of the 25.1 tests (Doe stays the only match of the search tests)
+		Patient roe = new Patient();
+		roe.addName(new HumanName().setFamily("Roe"));
+		daoRegistry.getResourceDao(Patient.class).create(roe, system);
 	}
 
 	// 16.2: aud and every URL handed out
@@ -390,13 +396,199 @@ class AuthAttacksOverRestfulServerTest {
 		}
 	}
 
+	// issue 25.1: inline match URLs (Type?params in a reference) search their type as the client
+
+	@Test
+	void inlineMatchUrl_inACreate_withoutReadOnItsType_is403_whetherOrNotAPatientMatches_andNothingIsStored()
+			throws Exception {
+		// given: a client that may create and read Observations only
+		String token = accessToken("system/Observation.cr");
+		int before = observationCount();
+
+		// when: Observations whose subject is a match URL, one matching a stored Patient, one matching none
+		MockHttpServletResponse matching = write("POST", "/Observation", observation("Patient?family=Roe"), token);
+		MockHttpServletResponse unmatched = write("POST", "/Observation", observation("Patient?family=Nobody"), token);
+
+		// then: the same answer for both, and nothing stored
+		assertThat(matching.getStatus()).isEqualTo(403);
+		assertThat(unmatched.getStatus()).isEqualTo(403);
+		assertThat(matching.getContentAsString()).contains("BULK-0344").contains("Patient");
+		assertThat(unmatched.getContentAsString()).contains("BULK-0344");
+		assertThat(observationCount()).isEqualTo(before);
+	}
+
+	@Test
+	void inlineMatchUrl_inACreate_withReadOnItsType_isResolved() throws Exception {
+		// when
+		MockHttpServletResponse created = write("POST", "/Observation", observation("Patient?family=Roe"),
+				accessToken("system/Observation.cr system/Patient.rs"));
+
+		// then
+		assertThat(created.getStatus()).as(created.getContentAsString()).isEqualTo(201);
+		assertThat(json(created).path("subject").path("reference").asText()).startsWith("Patient/")
+				.doesNotContain("?");
+	}
+
+	@Test
+	void inlineMatchUrl_reachingFurtherThroughAChain_needsReadOnThoseTypesToo() throws Exception {
+		// given: Patient may be read, but the match URL's _has looks into Condition
+		String token = accessToken("system/Observation.cr system/Patient.rs");
+
+		// when
+		MockHttpServletResponse refused = write("POST", "/Observation",
+				observation("Patient?_has:Condition:patient:code=44054006"), token);
+
+		// then
+		assertThat(refused.getStatus()).isEqualTo(403);
+		assertThat(refused.getContentAsString()).contains("BULK-0344").contains("Condition");
+	}
+
+	@Test
+	void inlineMatchUrl_inAnUpdateAndAPatch_is403() throws Exception {
+		// given: a stored Observation and a client that may change Observations but not read Patients
+		String token = accessToken("system/Observation.cru");
+		MockHttpServletResponse created = write("POST", "/Observation", observation(null), token);
+		assertThat(created.getStatus()).isEqualTo(201);
+		String id = json(created).path("id").asText();
+
+		// when
+		MockHttpServletResponse put = write("PUT", "/Observation/" + id,
+				observation("Patient?family=Roe").replace("{\"resourceType\":\"Observation\",",
+						"{\"resourceType\":\"Observation\",\"id\":\"" + id + "\","), token);
+		MockHttpServletRequest patchRequest = request("PATCH", "/Observation/" + id, null, FORGED_HOST, token);
+		patchRequest.setContentType("application/json-patch+json");
+		patchRequest.setContent(("[{\"op\":\"add\",\"path\":\"/subject\",\"value\":{\"reference\":"
+				+ "\"Patient?family=Roe\"}}]").getBytes(StandardCharsets.UTF_8));
+		MockHttpServletResponse patch = send(patchRequest);
+
+		// then
+		assertThat(put.getStatus()).isEqualTo(403);
+		assertThat(put.getContentAsString()).contains("BULK-0344");
+		assertThat(patch.getStatus()).isEqualTo(403);
+		assertThat(patch.getContentAsString()).contains("BULK-0344");
+		MockHttpServletResponse read = get("/Observation/" + id, null, token);
+		assertThat(json(read).path("subject").isMissingNode()).isTrue();
+	}
+
+	@Test
+	void transaction_inlineMatchUrlsConditionalUrlsAndGetEntries_reachingUnreadableTypes_are403() throws Exception {
+		// given: a client that may create and read Observations and read Patients, not Conditions
+		String token = accessToken("system/Observation.cr system/Patient.rs");
+		int before = observationCount();
+		String inline = transaction("{\"resource\":" + observation("Group?name=Cohort")
+				+ ",\"request\":{\"method\":\"POST\",\"url\":\"Observation\"}}");
+		String conditional = transaction("{\"resource\":" + observation(null) + ",\"request\":{\"method\":\"POST\","
+				+ "\"url\":\"Observation\",\"ifNoneExist\":\"encounter.status=finished\"}}");
+		String getEntry = transaction("{\"resource\":" + observation(null) + ",\"request\":{\"method\":\"POST\","
+				+ "\"url\":\"Observation\"}},{\"request\":{\"method\":\"GET\","
+				+ "\"url\":\"Patient?_has:Condition:patient:code=44054006\"}}");
+
+		// when
+		MockHttpServletResponse inlineAnswer = write("POST", "/", inline, token);
+		MockHttpServletResponse conditionalAnswer = write("POST", "/", conditional, token);
+		MockHttpServletResponse getAnswer = write("POST", "/", getEntry, token);
+
+		// then
+		assertThat(inlineAnswer.getStatus()).as(inlineAnswer.getContentAsString()).isEqualTo(403);
+		assertThat(inlineAnswer.getContentAsString()).contains("BULK-0344").contains("Group");
+		assertThat(conditionalAnswer.getStatus()).as(conditionalAnswer.getContentAsString()).isEqualTo(403);
+		assertThat(conditionalAnswer.getContentAsString()).contains("BULK-0340").contains("Encounter");
+		assertThat(getAnswer.getStatus()).as(getAnswer.getContentAsString()).isEqualTo(403);
+		assertThat(getAnswer.getContentAsString()).contains("BULK-0340").contains("Condition");
+		assertThat(observationCount()).isEqualTo(before);
+	}
+
+	@Test
+	void transaction_inlineMatchUrlOfAReadableType_isResolved() throws Exception {
+		// when
+		MockHttpServletResponse answer = write("POST", "/", transaction("{\"resource\":" + observation("Patient?family=Roe")
+				+ ",\"request\":{\"method\":\"POST\",\"url\":\"Observation\"}}"),
+				accessToken("system/Observation.cr system/Patient.rs"));
+
+		// then
+		assertThat(answer.getStatus()).as(answer.getContentAsString()).isEqualTo(200);
+	}
+
+	// issue 25.10: probing ids through export kick-offs
+
+	@Test
+	void groupExport_withoutGroupRead_answersTheSame_forAStoredAndAnUnknownGroup() throws Exception {
+		// given
+		String token = accessToken("system/Patient.rs");
+
+		// when
+		MockHttpServletResponse stored = export("/Group/" + groupId + "/$export", "_type=Patient", token);
+		MockHttpServletResponse unknown = export("/Group/no-such-group/$export", "_type=Patient", token);
+
+		// then
+		assertThat(stored.getStatus()).isEqualTo(403);
+		assertThat(unknown.getStatus()).isEqualTo(403);
+		assertThat(diagnostics(unknown)).isEqualTo(diagnostics(stored)).startsWith("BULK-0342");
+	}
+
+	@Test
+	void patientExport_withoutPatientRead_answersTheSame_forAStoredAndAnUnknownPatient() throws Exception {
+		// given: a client that reads Observations, not Patients
+		String token = accessToken("system/Observation.rs");
+
+		// when: Patient/[id]/$export and the patient parameter, for a stored and an unknown patient
+		MockHttpServletResponse stored = export("/" + patientId + "/$export", "_type=Observation", token);
+		MockHttpServletResponse unknown = export("/Patient/no-such-patient/$export", "_type=Observation", token);
+		MockHttpServletResponse storedParameter = export("/Patient/$export",
+				"_type=Observation&patient=" + patientId, token);
+		MockHttpServletResponse unknownParameter = export("/Patient/$export",
+				"_type=Observation&patient=Patient/no-such-patient", token);
+
+		// then
+		for (MockHttpServletResponse response : List.of(stored, unknown, storedParameter, unknownParameter)) {
+			assertThat(response.getStatus()).isEqualTo(403);
+			assertThat(diagnostics(response)).startsWith("BULK-0346");
+		}
+		assertThat(diagnostics(unknown)).isEqualTo(diagnostics(stored));
+		assertThat(diagnostics(unknownParameter)).isEqualTo(diagnostics(storedParameter));
+	}
+
+	private String observation(String subject) {
+		return "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"probe\"}"
+				+ (subject == null ? "" : ",\"subject\":{\"reference\":\"" + subject + "\"}") + "}";
+	}
+
+	private static String transaction(String entries) {
+		return "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[" + entries + "]}";
+	}
+
+	private int observationCount() {
+		return daoRegistry.getResourceDao(Observation.class)
+				.search(ca.uhn.fhir.jpa.searchparam.SearchParameterMap.newSynchronous(), new SystemRequestDetails())
+				.size();
+	}
+
+	private MockHttpServletResponse write(String method, String path, String body, String token) throws Exception {
+		MockHttpServletRequest request = request(method, path, null, FORGED_HOST, token);
+		request.setContentType("application/fhir+json");
+		request.setContent(body.getBytes(StandardCharsets.UTF_8));
+		return send(request);
+	}
+
+	private static String diagnostics(MockHttpServletResponse response) throws Exception {
+		return json(response).path("issue").get(0).path("diagnostics").asText();
+	}
+
 	// helpers
 
+	/** Tokens by scope, reused: the client gets 40 a minute, and the tests together ask more often than that. */
+	private final Map<String, String> tokens = new HashMap<>();
+
 	private String accessToken(String scope) throws Exception {
+		String cached = tokens.get(scope);
+		if (cached != null) {
+			return cached;
+		}
 		MockHttpServletResponse response = token(assertion("analytics", TOKEN_URL), scope, "localhost",
 				"10.2.0." + Math.abs(scope.hashCode() % 250));
 		assertThat(response.getStatus()).as(response.getContentAsString()).isEqualTo(200);
-		return json(response).path("access_token").asText();
+		tokens.put(scope, json(response).path("access_token").asText());
+		return tokens.get(scope);
 	}
 
 	private MockHttpServletResponse token(String assertion, String scope, String host, String address) throws Exception {

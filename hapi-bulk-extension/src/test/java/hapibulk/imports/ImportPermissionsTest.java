@@ -40,6 +40,7 @@ class ImportPermissionsTest {
 		assertThat(permissions.mayUpdate("Observation")).isTrue();
 		assertThat(permissions.mayUpdate("Condition")).isTrue();
 		assertThat(permissions.mayUpdate("Encounter")).isTrue();
+		assertThat(permissions.readable()).containsExactly("Encounter");
 		assertThat(ImportRequest.fromJson(request.toJson()).permissions()).isEqualTo(permissions);
 	}
 
@@ -54,12 +55,15 @@ class ImportPermissionsTest {
 	}
 
 	@Test
-	void withoutAuthorization_everythingIsAllowed_andAStoredRequestWithoutRightsMeansEverything() {
+	void withoutAuthorization_everythingIsAllowed_andAStoredRequestWithoutRightsMeansEverything()
+			throws InvalidScopeException {
 		ImportPermissions all = ImportPermissions.of(AccessGrant.UNRESTRICTED, List.of("Patient"));
 
 		assertThat(all).isEqualTo(ImportPermissions.ALL);
 		assertThat(all.mayCreate("Patient") && all.mayUpdate("Observation")).isTrue();
 		assertThat(ImportRequest.fromJson("{\"inputs\":[{\"type\":\"Patient\",\"url\":\"file:///x\"}]}").permissions())
 				.isEqualTo(ImportPermissions.ALL);
+		assertThat(ImportPermissions.of(grant("system/*.read system/Patient.c", null), List.of("Patient")).readable())
+				.as("a token that reads every type").isNull();
 	}
 }

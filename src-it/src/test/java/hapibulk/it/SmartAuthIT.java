@@ -424,4 +424,74 @@ class SmartAuthIT {
 		assertThat(after.statusCode()).isEqualTo(200);
 		assertThat(FhirHttp.json(after).path("meta").path("versionId").asText()).isEqualTo("1");
 	}
+
+	// issue 25.1 and 25.10: inline match URLs and id probes
+
+	@Test
+	void inlineMatchUrl_withoutPatientRead_is403_whetherOrNotAPatientMatches_andNothingIsStored() {
+		// given: a token that may create and read Observations only
+		String bearer = SmartClient.bearer(admin.token(http, tokenUrl, "system/Observation.cr"));
+		String reader = SmartClient.bearer(admin.token(http, tokenUrl, "system/*.read"));
+		int before = FhirHttp.json(http.get("Observation?_summary=count", "Accept", JSON, "Authorization", reader))
+				.get("total").asInt();
+
+		// when: one Observation's subject matches Patient p1, the other's matches nothing
+		HttpResponse<String> matching = http.post("Observation", inlineObservation("Patient?family=One"),
+				"Content-Type", JSON, "Accept", JSON, "Authorization", bearer);
+		HttpResponse<String> unmatched = http.post("Observation", inlineObservation("Patient?family=Nobody"),
+				"Content-Type", JSON, "Accept", JSON, "Authorization", bearer);
+
+		// then
+		assertThat(matching.statusCode()).as(matching.body()).isEqualTo(403);
+		assertThat(unmatched.statusCode()).as(unmatched.body()).isEqualTo(403);
+		assertThat(matching.body()).contains("BULK-0344");
+		assertThat(unmatched.body()).contains("BULK-0344");
+		assertThat(FhirHttp.json(http.get("Observation?_summary=count", "Accept", JSON, "Authorization", reader))
+				.get("total").asInt()).isEqualTo(before);
+
+		// and: with read access to Patient the reference is resolved (p2: the p1 export test counts p1's data)
+		HttpResponse<String> allowed = http.post("Observation", inlineObservation("Patient?family=Two"),
+				"Content-Type", JSON, "Accept", JSON, "Authorization",
+				SmartClient.bearer(admin.token(http, tokenUrl, "system/Observation.cr system/Patient.rs")));
+		assertThat(allowed.statusCode()).as(allowed.body()).isEqualTo(201);
+		assertThat(FhirHttp.json(allowed).at("/subject/reference").asText()).isEqualTo("Patient/p2");
+	}
+
+	@Test
+	void groupAndPatientExport_probes_answerTheSame_forStoredAndUnknownIds() {
+		// given: a stored Group
+		put(admin.token(http, tokenUrl, "system/*.write"), "Group/g-probe", "{\"resourceType\":\"Group\","
+				+ "\"id\":\"g-probe\",\"type\":\"person\",\"actual\":true,\"member\":[{\"entity\":"
+				+ "{\"reference\":\"Patient/p1\"}}]}");
+		String noGroupRead = SmartClient.bearer(admin.token(http, tokenUrl, "system/Patient.rs"));
+		String noPatientRead = SmartClient.bearer(admin.token(http, tokenUrl, "system/Observation.rs"));
+
+		// when
+		HttpResponse<String> storedGroup = exportKickOff("Group/g-probe/$export?_type=Patient", noGroupRead);
+		HttpResponse<String> unknownGroup = exportKickOff("Group/no-such-group/$export?_type=Patient", noGroupRead);
+		HttpResponse<String> storedPatient = exportKickOff("Patient/p1/$export?_type=Observation", noPatientRead);
+		HttpResponse<String> unknownPatient = exportKickOff("Patient/no-such-patient/$export?_type=Observation",
+				noPatientRead);
+
+		// then
+		assertThat(storedGroup.statusCode()).as(storedGroup.body()).isEqualTo(403);
+		assertThat(unknownGroup.statusCode()).as(unknownGroup.body()).isEqualTo(403);
+		assertThat(diagnostics(unknownGroup)).isEqualTo(diagnostics(storedGroup)).startsWith("BULK-0342");
+		assertThat(storedPatient.statusCode()).as(storedPatient.body()).isEqualTo(403);
+		assertThat(unknownPatient.statusCode()).as(unknownPatient.body()).isEqualTo(403);
+		assertThat(diagnostics(unknownPatient)).isEqualTo(diagnostics(storedPatient)).startsWith("BULK-0346");
+	}
+
+	private static String inlineObservation(String subject) {
+		return "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"inline-probe\"},"
+				+ "\"subject\":{\"reference\":\"" + subject + "\"}}";
+	}
+
+	private static HttpResponse<String> exportKickOff(String path, String bearer) {
+		return http.get(path, "Accept", JSON, "Prefer", "respond-async", "Authorization", bearer);
+	}
+
+	private static String diagnostics(HttpResponse<String> response) {
+		return FhirHttp.json(response).at("/issue/0/diagnostics").asText();
+	}
 }

@@ -35,6 +35,8 @@ final class ImportErrorLines {
 				+ " does not allow updating its type; nothing was changed"),
 		CREATE_NOT_ALLOWED(226, "forbidden", "would create a resource, and the access token does not allow"
 				+ " creating its type"),
+		MATCH_URL_NOT_READABLE(345, "forbidden", "holds a reference whose inline match URL searches types the"
+				+ " access token may not read; nothing of it was stored"),
 		TOO_MANY_ERRORS(227, "too-costly", "is where the input was stopped: it reached"
 				+ " hapi.bulk.import.max-error-lines error lines, and no line after it was read"),
 		AUDIT_TRAIL(353, "forbidden", "holds an AuditEvent: the audit trail is written by this server alone, and no"

@@ -6,6 +6,7 @@ import ca.uhn.fhir.parser.IParser;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.util.MetaUtil;
 import hapibulk.auth.ScopeSet;
+import hapibulk.auth.InlineMatchUrls;
 import hapibulk.imports.ImportSources;
 import hapibulk.imports.job.ImportErrorLines.Problem;
 import hapibulk.imports.job.NdjsonLineReader.Line;
@@ -69,13 +70,14 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 	private final int maxLineBytes;
 	private final long maxErrorLines;
 	private final CancelledInputCloser closer;
+	private final InlineMatchUrls matchUrls;
 	/** The open input of each running partition, by step execution id; closed when the step ends. */
 	private final Map<Long, NdjsonLineReader> readers = new ConcurrentHashMap<>();
 
 	ImportInputTasklet(ImportSources sources, FhirContext fhirContext, ImportResourceStore store,
 			SlicedChunkWriter chunkWriter, BulkFileStore fileStore, BulkJobTable table, JobRepository jobRepository,
 			TransactionTemplate transaction, int chunkSize, int maxLineBytes, long maxErrorLines,
-			CancelledInputCloser closer) {
+			CancelledInputCloser closer, InlineMatchUrls matchUrls) {
 		this.sources = sources;
 		this.fhirContext = fhirContext;
 		this.store = store;
@@ -88,6 +90,7 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 		this.maxLineBytes = maxLineBytes;
 		this.maxErrorLines = Math.max(1, maxErrorLines);
 		this.closer = closer;
+		this.matchUrls = matchUrls;
 	}
 
 	/** A line, parsed: a resource to store, or a problem to report. */
@@ -194,6 +197,13 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 		}
 		if (id == null || id.isBlank()) {
 			return new Item(line, null, null, Problem.NO_ID, "ids are kept, so every resource needs one");
+		}
+		// HAPI resolves match URLs as it stores the line, searching as the system: only what the token may read.
+		Set<String> readable = partition.rights().readable();
+		Set<String> unreadable = readable == null ? Set.of() : matchUrls.unreadable(resource, readable);
+		if (!unreadable.isEmpty()) {
+			return new Item(line, null, reference, Problem.MATCH_URL_NOT_READABLE,
+					String.join(", ", matchUrls.in(resource)) + " search " + String.join(", ", unreadable));
 		}
 		// The id without a version: the version is the server's to assign.
 		resource.setId(resource.getIdElement().toUnqualifiedVersionless());

@@ -3,6 +3,8 @@ package hapibulk.imports.job;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
+import hapibulk.auth.InlineMatchUrls;
+import hapibulk.auth.SearchReach;
 import hapibulk.config.BulkProperties;
 import hapibulk.imports.ImportSettings;
 import hapibulk.imports.ImportSources;
@@ -54,7 +56,8 @@ public class ImportJobConfig {
 	public Job hapiBulkImportJob(BulkJobFrame frame, BulkBatchEngine engine, BulkJobTable table,
 			ImportSources hapiBulkImportSources, BulkFileStore fileStore, BulkProperties properties,
 			FhirContext fhirContext, DaoRegistry daoRegistry, EntityManagerFactory entityManagerFactory,
-			PartitionSettings partitionSettings, CancelledInputCloser hapiBulkImportInputCloser) throws Exception {
+			PartitionSettings partitionSettings, CancelledInputCloser hapiBulkImportInputCloser,
+			SearchReach hapiBulkSearchReach) throws Exception {
 		JobRepository repository = engine.jobRepository();
 		PlatformTransactionManager transactionManager = engine.transactionManager();
 		ImportSettings settings = properties.imports();
@@ -70,7 +73,7 @@ public class ImportJobConfig {
 		ImportInputTasklet inputTasklet = new ImportInputTasklet(hapiBulkImportSources, fhirContext, store, chunkWriter,
 				fileStore, table, repository, transaction, settings.chunkSize(),
 				Math.toIntExact(Math.min(Integer.MAX_VALUE - 16, settings.maxLineLength().toBytes())),
-				settings.maxErrorLines(), hapiBulkImportInputCloser);
+				settings.maxErrorLines(), hapiBulkImportInputCloser, new InlineMatchUrls(hapiBulkSearchReach));
 		return frame.build(BulkJobDefinition.named(JOB_NAME, "bulkImport")
 				.plan(new ImportPlanTasklet(table, hapiBulkImportSources))
 				// The tasklet opens its own transactions on HAPI's manager (writes, then the cursor).

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * One input of an import, or one part of a large input: a partition of the job.
@@ -50,19 +52,35 @@ record ImportPartition(int index, String type, String url, int wave, String inpu
 	}
 
 	ObjectNode toJsonNode() {
-		return MAPPER.createObjectNode().put("index", index).put("type", type).put("url", url).put("wave", wave)
-				.put("inputSource", inputSource).put("mayCreate", rights.create()).put("mayUpdate", rights.update())
-				.put("part", part).put("rangeStart", rangeStart).put("rangeEnd", rangeEnd);
+		ObjectNode node = MAPPER.createObjectNode().put("index", index).put("type", type).put("url", url)
+				.put("wave", wave).put("inputSource", inputSource).put("mayCreate", rights.create())
+				.put("mayUpdate", rights.update()).put("part", part).put("rangeStart", rangeStart)
+				.put("rangeEnd", rangeEnd);
+		if (rights.readable() != null) {
+			rights.readable().stream().sorted().forEach(node.putArray("readable")::add);
+		}
+		return node;
 	}
 
 	static ImportPartition fromJsonNode(JsonNode node) {
 		return new ImportPartition(node.get("index").asInt(), node.get("type").asText(), node.get("url").asText(),
 				node.get("wave").asInt(), node.hasNonNull("inputSource") ? node.get("inputSource").asText() : null,
 				// absent in a plan made by an earlier version, which stored every line
-				new WriteRights(node.path("mayCreate").asBoolean(true), node.path("mayUpdate").asBoolean(true)),
+				new WriteRights(node.path("mayCreate").asBoolean(true), node.path("mayUpdate").asBoolean(true),
+						readable(node.get("readable"))),
 				// absent in a plan made before inputs were split: the whole input
 				node.path("part").asInt(0), node.path("rangeStart").asLong(0),
 				node.path("rangeEnd").asLong(Long.MAX_VALUE));
+	}
+
+	/** Absent (a plan of an earlier version, or authorization off): every type. */
+	private static Set<String> readable(JsonNode array) {
+		if (array == null || !array.isArray()) {
+			return null;
+		}
+		Set<String> types = new TreeSet<>();
+		array.forEach(type -> types.add(type.asText()));
+		return types;
 	}
 
 	static String listToJson(List<ImportPartition> partitions) {

@@ -16,7 +16,9 @@ import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJobService;
 import hapibulk.support.TooManyRequestsException;
 import hapibulk.testsupport.SourceServer;
+import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Practitioner;
 import org.junit.jupiter.api.AfterAll;
 import org.springframework.batch.core.Job;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -509,6 +511,45 @@ class ImportJobTest {
 	}
 
 	@Test
+	void matchUrlsSearchingTypesTheTokenMayNotRead_areErrorLines_andTheOthersAreResolved() throws IOException {
+		// given: a stored Patient and Practitioner; a token that may create Observations and read Practitioners only
+		SystemRequestDetails request = new SystemRequestDetails();
+		Patient patient = new Patient();
+		patient.setId("mu-patient");
+		patient.addName().setFamily("Matchurl");
+		daoRegistry.getResourceDao(Patient.class).update(patient, request);
+		Practitioner practitioner = new Practitioner();
+		practitioner.setId("mu-practitioner");
+		practitioner.addIdentifier().setSystem("http://example.org/npi").setValue("mu-1");
+		daoRegistry.getResourceDao(Practitioner.class).update(practitioner, request);
+		Path file = write("rights/match-urls.ndjson",
+				observation("mu-1", "Patient?family=Matchurl", null),
+				observation("mu-2", "Patient?family=Nobody", null),
+				observation("mu-3", null, "Practitioner?identifier=http://example.org/npi|mu-1"),
+				observation("mu-4", null, "Practitioner?_has:PractitionerRole:practitioner:active=true"));
+
+		// when
+		BulkJob job = importAndWait(new ImportRequest(null, null, null,
+				List.of(new ImportRequest.Input("Observation", file.toUri().toString())), "http://localhost/fhir/$import",
+				new ImportPermissions(Set.of("Observation"), Set.of(), Set.of("Observation", "Practitioner"))));
+
+		// then: one error line each, the same whether a Patient matches or not; the readable one is resolved
+		assertThat(ManifestJson.read(job.manifestJson()).output()).singleElement()
+				.satisfies(output -> assertThat(output.count()).isEqualTo(1));
+		Map<Long, String> errors = errorLinesByNumber(job);
+		assertThat(errors.keySet()).containsExactlyInAnyOrder(1L, 2L, 4L);
+		assertThat(errors.values()).allSatisfy(diagnostics -> assertThat(diagnostics).startsWith("BULK-0345"));
+		assertThat(errors.get(1L)).contains("Observation/mu-1").contains("search Patient");
+		assertThat(errors.get(2L)).contains("search Patient");
+		assertThat(errors.get(4L)).contains("PractitionerRole");
+		IFhirResourceDao<Observation> observations = daoRegistry.getResourceDao(Observation.class);
+		assertThat(observations.read(new IdType("Observation/mu-3"), request).getPerformerFirstRep().getReference())
+				.isEqualTo("Practitioner/mu-practitioner");
+		assertThat(observations.search(SearchParameterMap.newSynchronous().add("_id", new TokenParam("mu-1")), request)
+				.size()).isZero();
+	}
+
+	@Test
 	void aSmallGzipOfAMillionBadLines_stopsAfterMaxErrorLines_withOneFinalLineSayingSo() throws IOException {
 		// given: 1,000,000 malformed lines, a few KB compressed
 		Path bomb = inputs.resolve("limits/bad-lines.ndjson.gz");
@@ -609,6 +650,12 @@ class ImportJobTest {
 				"http://localhost/fhir/$import"), null))
 				.isInstanceOf(TooManyRequestsException.class);
 		assertThat(sourceServer.requests()).noneMatch(r -> r.path().startsWith("/counted/"));
+	}
+
+	private static String observation(String id, String subject, String performer) {
+		return "{\"resourceType\":\"Observation\",\"id\":\"" + id + "\",\"status\":\"final\",\"code\":{\"text\":\"x\"}"
+				+ (subject == null ? "" : ",\"subject\":{\"reference\":\"" + subject + "\"}")
+				+ (performer == null ? "" : ",\"performer\":[{\"reference\":\"" + performer + "\"}]") + "}";
 	}
 
 	private static String patient(String id, String family) {
