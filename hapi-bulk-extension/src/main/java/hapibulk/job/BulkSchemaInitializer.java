@@ -86,6 +86,8 @@ public class BulkSchemaInitializer {
 		jdbc.execute(NodeLease.createTableSql());
 		jdbc.execute("ALTER TABLE " + BulkJobTable.TABLE + " ADD COLUMN IF NOT EXISTS NODE_ID VARCHAR("
 				+ ClusterSettings.MAX_NODE_ID_LENGTH + ")");
+		// Which node runs each remote partition (see PartitionClaims).
+		jdbc.execute(PartitionClaims.createTableSql());
 		// Client assertion ids seen by the token endpoint (replay protection shared by restarts and nodes).
 		jdbc.execute(JtiReplayGuard.createTableSql());
 	}

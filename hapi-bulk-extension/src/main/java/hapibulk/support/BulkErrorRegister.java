@@ -234,6 +234,12 @@ public final class BulkErrorRegister {
 		use(703, NO_STATUS, "The server does not start: the cluster is on but there is no single RabbitMQ `ConnectionFactory` bean.",
 				"Set `spring.rabbitmq.*` (Spring Boot), or declare one `ConnectionFactory` bean.");
 		use(704, NO_STATUS, "The server does not start: `hapi.bulk.export.partition-size` is under 1.", "Set 1 or more.");
+		use(705, NO_STATUS, "Logged (WARN): a partition request names a step that is not its partition's worker step (a forged or "
+				+ "garbled message): it is dropped, not run.", "Find who publishes to the partition queue; restrict the queue's "
+				+ "write permission to the nodes' RabbitMQ user.");
+		use(706, NO_STATUS, "Logged (WARN): a partition request reached a node while another live node runs that partition: it "
+				+ "is not run here and goes back to the queue.", "Nothing if it stops when the partition ends (a request handed "
+				+ "out twice); if it repeats for one partition, look for forged messages on the queue.");
 	}
 
 	private BulkErrorRegister() {}
