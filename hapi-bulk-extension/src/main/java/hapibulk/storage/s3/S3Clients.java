@@ -55,12 +55,18 @@ public final class S3Clients {
 				// S3-compatible servers often lack the newer checksum trailers; send them where S3 requires them.
 				.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
 				.responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+
 				// Over plain http the SDK signs every body; with chunked encoding it frames the body as aws-chunked,
 				// which servers must decode chunk by chunk (s3proxy spent more CPU on it than the export on its JSON).
 				// Our bodies are byte arrays of known length, so one plain signed body costs the SDK one more pass
 				// over memory and every S3-compatible server reads it. Over https nothing is signed or framed anyway.
 				.serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
-				.overrideConfiguration(override -> interceptors.forEach(override::addExecutionInterceptor));
+				.overrideConfiguration(override -> {
+					// DeleteObjects with Content-MD5, which AWS and every S3-compatible store accept, instead of the
+					// SDK's x-amz-checksum-crc32, which strict ones refuse (501)
+					override.addExecutionInterceptor(new ContentMd5OnDeletes());
+					interceptors.forEach(override::addExecutionInterceptor);
+				});
 		if (settings.endpoint() != null) {
 			builder.endpointOverride(settings.endpoint());
 		}
