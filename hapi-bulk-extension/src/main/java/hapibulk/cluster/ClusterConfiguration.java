@@ -4,6 +4,7 @@ import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJobFrame;
 import hapibulk.job.ClusterSettings;
 import hapibulk.job.NodeLease;
+import hapibulk.job.PartitionClaims;
 import hapibulk.job.PartitionWaves;
 import hapibulk.job.RemotePartitions;
 import hapibulk.metrics.BulkMetrics;
@@ -20,6 +21,9 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import javax.sql.DataSource;
 
 import java.time.Duration;
 import java.util.List;
@@ -49,6 +53,12 @@ public class ClusterConfiguration {
 					+ "ConnectionFactory bean (Spring Boot makes it from spring.rabbitmq.*; see docs/cluster.md)");
 		}
 		return new PartitionQueue(rabbit, settings(environment).queue(), metrics);
+	}
+
+	/** Which node runs each partition: a worker runs one only once it has claimed it. */
+	@Bean
+	public PartitionClaims hapiBulkPartitionClaims(DataSource dataSource, NodeLease lease) {
+		return new PartitionClaims(new JdbcTemplate(dataSource), lease);
 	}
 
 	@Bean
@@ -83,7 +93,8 @@ public class ClusterConfiguration {
 	@ConditionalOnProperty(prefix = "hapi.bulk.cluster", name = "worker", havingValue = "true", matchIfMissing = true)
 	public SimpleMessageListenerContainer hapiBulkPartitionWorkers(PartitionQueue hapiBulkPartitionQueue,
 			ObjectProvider<ConnectionFactory> connectionFactory, BulkJobFrame frame, BulkBatchEngine engine,
-			NodeLease lease, NodeDrain hapiBulkNodeDrain, Environment environment) {
+			NodeLease lease, NodeDrain hapiBulkNodeDrain, PartitionClaims hapiBulkPartitionClaims,
+			Environment environment) {
 		hapiBulkPartitionQueue.declareIfReachable();
 		SimpleMessageListenerContainer container = new SimpleMessageListenerContainer(connectionFactory.getObject());
 		container.setQueueNames(hapiBulkPartitionQueue.name());
@@ -97,7 +108,8 @@ public class ClusterConfiguration {
 		container.setPhase(NodeDrain.PHASE - 1);
 		container.setShutdownTimeout(SHUTDOWN_WAIT.toMillis());
 		container.setMessageListener(new PartitionWorker(engine.jobExplorer(), engine.jobRepository(),
-				frame.workerSteps(), hapiBulkNodeDrain, lease.nodeId()));
+				frame.workerSteps(), hapiBulkPartitionClaims, hapiBulkNodeDrain,
+				lease.nodeId()));
 		return container;
 	}
 

@@ -1,6 +1,8 @@
 package hapibulk.cluster;
 
 import hapibulk.job.BulkJobKeys;
+import hapibulk.job.PartitionClaims;
+import hapibulk.support.BulkErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.AmqpRejectAndDontRequeueException;
@@ -17,6 +19,7 @@ import org.springframework.batch.integration.partition.StepExecutionRequest;
 import org.springframework.batch.integration.partition.StepExecutionRequestHandler;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * Runs the partitions this node takes from the shared queue, with Spring Batch's
@@ -28,21 +31,30 @@ import java.nio.charset.StandardCharsets;
  * A request is run only while its partition is still to do (starting, started, stopping): a request handed out
  * again after its partition ended (its node died after the last commit, before the acknowledgement), or whose
  * execution another node has since marked failed (a takeover), is dropped.
+ * <p>
+ * A request is a message anyone who may publish to the queue can send, so it is checked before it runs: it must
+ * name the worker step its partition belongs to, and the partition must be claimed in the job repository
+ * ({@link PartitionClaims}): a partition another live node runs is never run a second time here.
  */
 public class PartitionWorker implements MessageListener {
 
-	/** The execution-context key under which a partition records the node that last ran it. */
+	/** How long a request for a partition another live node runs waits before it goes back to the queue. */
+	static final Duration HELD_ELSEWHERE_PAUSE = Duration.ofSeconds(1);
 
 	private static final Logger log = LoggerFactory.getLogger(PartitionWorker.class);
 
 	private final JobExplorer jobExplorer;
+	private final StepLocator workerSteps;
+	private final PartitionClaims claims;
 	private final StepExecutionRequestHandler handler = new StepExecutionRequestHandler();
 	private final NodeDrain drain;
 	private final String nodeId;
 
 	public PartitionWorker(JobExplorer jobExplorer, JobRepository jobRepository, StepLocator workerSteps,
-			NodeDrain drain, String nodeId) {
+			PartitionClaims claims, NodeDrain drain, String nodeId) {
 		this.jobExplorer = jobExplorer;
+		this.workerSteps = workerSteps;
+		this.claims = claims;
 		this.drain = drain;
 		this.nodeId = nodeId;
 		handler.setJobExplorer(jobExplorer);
@@ -66,6 +78,57 @@ public class PartitionWorker implements MessageListener {
 					partition == null ? "unknown" : partition.getStatus());
 			return;
 		}
+		requireWorkerStepOf(request, partition);
+		if (!claims.claim(partition.getId())) {
+			heldElsewhere(request, partition);
+		}
+		try {
+			run(request, message);
+		} finally {
+			releaseQuietly(partition.getId());
+		}
+	}
+
+	/**
+	 * The request must name the worker step its partition was planned for (a partition's step execution is named
+	 * {@code <worker step>:<partition>}), and a worker step of this node's jobs: a request naming another step (a
+	 * forged or garbled message) would run that step's code on another job's partition context.
+	 */
+	private void requireWorkerStepOf(StepExecutionRequest request, StepExecution partition) {
+		String step = request.getStepName();
+		if (!workerSteps.getStepNames().contains(step) || !partition.getStepName().startsWith(step + ":")) {
+			String problem = BulkErrors.code(705) + "Refusing partition request " + request + ": step execution "
+					+ partition.getId() + " is partition " + partition.getStepName() + ", not one of worker step " + step;
+			log.warn(problem);
+			throw new AmqpRejectAndDontRequeueException(problem);
+		}
+	}
+
+	/**
+	 * Another live process runs the partition: this request is not run. It goes back to the queue after a pause,
+	 * not away: if that process dies before the partition ends, the request is what lets another node resume it
+	 * once the dead node's lease has expired; once the partition has ended, the request is dropped.
+	 */
+	private void heldElsewhere(StepExecutionRequest request, StepExecution partition) {
+		log.warn("{}Node {} does not run partition {} (step execution {}): node {} has claimed it and holds a live"
+				+ " lease; the request goes back to the queue", BulkErrors.code(706), nodeId, partition.getStepName(),
+				partition.getId(), claims.holder(partition.getId()).orElse("(released meanwhile)"));
+		try {
+			Thread.sleep(HELD_ELSEWHERE_PAUSE.toMillis());
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		}
+		throw new ImmediateRequeueAmqpException("Partition " + request + " is claimed by another node");
+	}
+
+	private void run(StepExecutionRequest request, Message message) {
+		// read again under the claim: the partition may have ended between the first read and the claim
+		StepExecution partition = jobExplorer.getStepExecution(request.getJobExecutionId(), request.getStepExecutionId());
+		if (partition == null || !partition.getStatus().isRunning()) {
+			log.info("Dropping the request for partition {}: it is {}", request,
+					partition == null ? "unknown" : partition.getStatus());
+			return;
+		}
 		log.info("Node {} runs partition {} (step execution {} version {}, {}{})", nodeId, partition.getStepName(),
 				partition.getId(), partition.getVersion(), partition.getStatus(),
 				message.getMessageProperties().isRedelivered() ? ", handed out again" : "");
@@ -79,6 +142,16 @@ public class PartitionWorker implements MessageListener {
 		} catch (NoSuchStepException e) {
 			// This node does not know the step (an older or newer version of the extension): never loop on it.
 			throw new AmqpRejectAndDontRequeueException(e.getMessage(), e);
+		}
+	}
+
+	/** A claim left behind (the database away) is void once this process's lease lapses. */
+	private void releaseQuietly(long stepExecutionId) {
+		try {
+			claims.release(stepExecutionId);
+		} catch (RuntimeException e) {
+			log.warn("Node {} could not release its claim of step execution {}: {}", nodeId, stepExecutionId,
+					e.toString());
 		}
 	}
 }

@@ -8,10 +8,13 @@ import hapibulk.audit.AuditRecord;
 import hapibulk.audit.BulkAudit;
 import hapibulk.auth.BulkAuthorization;
 import hapibulk.storage.BulkFileStore;
+import hapibulk.storage.DigestCheckedInputStream;
 import hapibulk.support.BulkErrors;
 import hapibulk.support.OperationOutcomes;
 import jakarta.servlet.http.HttpServletResponse;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,11 +24,15 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * Serves the files of completed jobs: {@code GET [base]/$bulk-file?job=ID&file=NAME}. Only files
- * that the job's manifest lists are served, so no other name can reach the file store.
+ * that the job's manifest lists are served, so no other name can reach the file store. A file the manifest gives a
+ * SHA-256 for is checked against it as it is sent, and the last byte goes out only once it matches: a file changed
+ * or damaged in the store since the manifest (or whose resumed part was) ends as an incomplete download, never as
+ * a complete one with other content (BULK-0680).
  */
 public class BulkFileProvider {
 
 	public static final String OPERATION = "$bulk-file";
+	private static final Logger LOG = LoggerFactory.getLogger(BulkFileProvider.class);
 	private static final String NDJSON = "application/fhir+ndjson";
 
 	private final BulkJobService jobService;
@@ -75,11 +82,35 @@ public class BulkFileProvider {
 			response.setContentLengthLong(file.get().length());
 		}
 		response.setHeader("Vary", "Accept-Encoding");
-		try (InputStream in = file.get().open();
-				OutputStream out = gzip ? new GZIPOutputStream(response.getOutputStream(), 1 << 16)
-						: response.getOutputStream()) {
-			in.transferTo(out);
+		String expected = listed.get().sha256();
+		InputStream in = file.get().open();
+		if (expected != null) {
+			in = new DigestCheckedInputStream(in, expected, "File " + name + " of job " + listing.get().id());
 		}
+		OutputStream out = gzip ? new GZIPOutputStream(response.getOutputStream(), 1 << 16) : response.getOutputStream();
+		try (InputStream from = in) {
+			from.transferTo(out);
+		} catch (IOException failed) {
+			// A file that changed in the store (BULK-0680), does not decrypt (BULK-0674) or is cut short (BULK-0676),
+			// or a client that went away.
+			boolean changed = failed instanceof DigestCheckedInputStream.Mismatch;
+			if (changed) {
+				LOG.error("{}", failed.getMessage());
+			} else {
+				LOG.warn("Download of file {} of job {} stopped: {}", name, listing.get().id(), failed.toString());
+			}
+			if (!response.isCommitted()) {
+				response.reset();
+				if (!changed) {
+					throw failed;
+				}
+				OperationOutcomes.write(request, 500, "error", "exception", failed.getMessage());
+			}
+			// Sent in part: end without the last byte (and without a gzip trailer), and without HAPI's error answer,
+			// whose first bytes would otherwise complete the declared length: the client sees a download cut short.
+			return;
+		}
+		out.close();
 	}
 
 	static boolean acceptsGzip(String acceptEncoding) {

@@ -284,7 +284,7 @@ public class BulkJobService {
 				Optional<BulkManifest.ManifestFile> found = files.stream().filter(file -> fileName.equals(file.file()))
 						.findFirst();
 				if (found.isPresent()) {
-					return Optional.of(new FileVisibility.Listed(kind, found.get().type()));
+					return Optional.of(new FileVisibility.Listed(kind, found.get().type(), found.get().sha256()));
 				}
 			}
 		}

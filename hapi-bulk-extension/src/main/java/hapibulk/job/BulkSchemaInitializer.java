@@ -88,6 +88,8 @@ public class BulkSchemaInitializer {
 				+ ClusterSettings.MAX_NODE_ID_LENGTH + ")");
 		// One row per job kind, locked while a kick-off counts the active jobs of its kind (see ActiveJobGate).
 		ActiveJobGate.createTable(jdbc);
+		// Which node runs each remote partition (see PartitionClaims).
+		jdbc.execute(PartitionClaims.createTableSql());
 		// Client assertion ids seen by the token endpoint (replay protection shared by restarts and nodes).
 		jdbc.execute(JtiReplayGuard.createTableSql());
 	}

@@ -21,8 +21,15 @@ public final class FileVisibility {
 
 	private static final ObjectMapper JSON = new ObjectMapper();
 
-	/** A file's place in a manifest: its array and resource type (null for files of blocks). */
-	public record Listed(BulkJobFiles.Kind kind, String type) {}
+	/**
+	 * A file's place in a manifest: its array and resource type (null for files of blocks), and the SHA-256 the
+	 * manifest gives for it (null where it gives none), which a download is checked against.
+	 */
+	public record Listed(BulkJobFiles.Kind kind, String type, String sha256) {
+		public Listed(BulkJobFiles.Kind kind, String type) {
+			this(kind, type, null);
+		}
+	}
 
 	private final AccessGrant grant;
 	private final BulkJob job;

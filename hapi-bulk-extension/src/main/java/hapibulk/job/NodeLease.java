@@ -59,6 +59,11 @@ public class NodeLease extends PeriodicTask {
 		return leaseDuration;
 	}
 
+	/** This process's registration: a claim made under another incarnation of the same node id is void. */
+	String incarnation() {
+		return incarnation;
+	}
+
 	/** Whether the node holds a lease that has not expired (by the database's clock). */
 	public boolean isLive(String node) {
 		Integer live = jdbc.queryForObject("SELECT COUNT(*) FROM " + TABLE + " WHERE NODE_ID = ? AND EXPIRES_AT >"

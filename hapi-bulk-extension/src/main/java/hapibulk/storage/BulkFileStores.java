@@ -21,9 +21,14 @@ public final class BulkFileStores {
 
 	private static BulkFileStore backEnd(StorageSettings settings, Path fileDirectory) {
 		boolean encrypted = settings.encryptionKey() != null && !settings.encryptionKey().isBlank();
+		if (!encrypted && !settings.encryptionOldKeys().isEmpty()) {
+			throw new IllegalStateException(BulkErrors.code(678) + "hapi.bulk.storage.encryption-old-keys is set without"
+					+ " hapi.bulk.storage.encryption-key: keep a current key (new files are written with it)");
+		}
 		return switch (settings.type()) {
 			case LOCAL -> encrypted
-					? new EncryptedFileStore(new LocalFileStore(fileDirectory), EncryptedFileStore.key(settings.encryptionKey()))
+					? new EncryptedFileStore(new LocalFileStore(fileDirectory),
+							EncryptionKeys.of(settings.encryptionKey(), settings.encryptionOldKeys()))
 					: new LocalFileStore(fileDirectory);
 			case S3 -> {
 				if (encrypted) {

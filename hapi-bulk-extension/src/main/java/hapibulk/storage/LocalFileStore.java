@@ -9,7 +9,6 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -18,7 +17,10 @@ import java.util.stream.Stream;
 import static hapibulk.storage.StoredNames.isSafe;
 import static hapibulk.storage.StoredNames.requireSafe;
 
-/** Bulk files on the local file system: {@code <directory>/<jobId>/<fileName>}. */
+/**
+ * Bulk files on the local file system: {@code <directory>/<jobId>/<fileName>}, each file and directory created
+ * readable by the server's user only ({@link OwnerOnlyFiles}).
+ */
 public class LocalFileStore implements BulkFileStore {
 
 	private static final int BUFFER_BYTES = 1 << 20;
@@ -28,7 +30,7 @@ public class LocalFileStore implements BulkFileStore {
 	public LocalFileStore(Path directory) {
 		this.directory = directory.toAbsolutePath().normalize();
 		try {
-			Files.createDirectories(this.directory);
+			OwnerOnlyFiles.createDirectories(this.directory);
 		} catch (IOException e) {
 			throw new UncheckedIOException("Cannot create the bulk file directory " + this.directory, e);
 		}
@@ -37,8 +39,8 @@ public class LocalFileStore implements BulkFileStore {
 	@Override
 	public BulkFileAppender openAppender(String jobId, String fileName, long committedLength) throws IOException {
 		Path file = resolve(jobId, fileName);
-		Files.createDirectories(file.getParent());
-		FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+		OwnerOnlyFiles.createDirectories(file.getParent());
+		FileChannel channel = OwnerOnlyFiles.openForWriting(file);
 		try {
 			if (channel.size() < committedLength) {
 				throw new IOException("Part file " + file + " is shorter (" + channel.size()

@@ -232,7 +232,7 @@ public final class BulkErrorRegister {
 				"Nothing if rare; if it repeats, look for long pauses or raise `lease-duration`.");
 
 		// 670-699: storage back ends and encryption at rest
-		use(670, NO_STATUS, "The server does not start: `hapi.bulk.storage.encryption-key` is not base64 of 32 bytes.",
+		use(670, NO_STATUS, "The server does not start: `hapi.bulk.storage.encryption-key` (or an `encryption-old-keys` entry) is not base64 of 32 bytes.",
 				"Make one with `openssl rand -base64 32`.");
 		use(671, NO_STATUS, "The server does not start: `hapi.bulk.storage.type=s3` without `s3.bucket`.", "Set `s3.bucket`.");
 		use(672, NO_STATUS, "The server does not start: `s3.kms-key-id` is set but `s3.sse` is not `kms`.",
@@ -243,6 +243,19 @@ public final class BulkErrorRegister {
 				+ "or its download stops.", "Restore the key the file was written with; run the job again.");
 		use(675, NO_STATUS, "The server does not start: `encryption-key` together with `type=s3`.",
 				"Use `s3.sse` for objects in S3.");
+		use(676, NO_STATUS, "An encrypted file ends without its end record (cut short, even at a record boundary) or has bytes after "
+				+ "it: its job fails, or its download stops.", "Restore the file from a copy, or run the job again.");
+		use(677, NO_STATUS, "An encrypted file names a key (its key id) that is neither `encryption-key` nor one of "
+				+ "`encryption-old-keys`: its job fails, or its download stops.", "Add the key it was written with to "
+				+ "`hapi.bulk.storage.encryption-old-keys`.");
+		use(678, NO_STATUS, "The server does not start: `encryption-old-keys` without `encryption-key`.",
+				"Set the current key too (new files are written with it).");
+		use(679, NO_STATUS, "Logged (WARN) at start: `hapi.bulk.storage.s3.sse=none`: bulk files (PHI) are stored without asking "
+				+ "the server to encrypt them.", "Set `s3.sse=s3` (the default) or `kms` where the store supports it, or "
+				+ "make sure the bucket encrypts by default.");
+		use(680, NO_STATUS, "Logged (ERROR): a file being downloaded does not match the SHA-256 its manifest gives (changed or "
+				+ "damaged in the store): the download is cut short before its last byte.", "Restore the file, or run the "
+				+ "job again; find what changed the store.");
 
 		// 700-719: cluster mode (remote partitions over RabbitMQ) and key ranges
 		use(700, NO_STATUS, "The server does not start: the cluster is on and `hapi.bulk.cluster.queue` is blank or longer than 255 characters.",
@@ -254,6 +267,12 @@ public final class BulkErrorRegister {
 		use(703, NO_STATUS, "The server does not start: the cluster is on but there is no single RabbitMQ `ConnectionFactory` bean.",
 				"Set `spring.rabbitmq.*` (Spring Boot), or declare one `ConnectionFactory` bean.");
 		use(704, NO_STATUS, "The server does not start: `hapi.bulk.export.partition-size` is under 1.", "Set 1 or more.");
+		use(705, NO_STATUS, "Logged (WARN): a partition request names a step that is not its partition's worker step (a forged or "
+				+ "garbled message): it is dropped, not run.", "Find who publishes to the partition queue; restrict the queue's "
+				+ "write permission to the nodes' RabbitMQ user.");
+		use(706, NO_STATUS, "Logged (WARN): a partition request reached a node while another live node runs that partition: it "
+				+ "is not run here and goes back to the queue.", "Nothing if it stops when the partition ends (a request handed "
+				+ "out twice); if it repeats for one partition, look for forged messages on the queue.");
 	}
 
 	private BulkErrorRegister() {}

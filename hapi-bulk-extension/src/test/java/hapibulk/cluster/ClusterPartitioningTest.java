@@ -18,6 +18,7 @@ import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
 import hapibulk.job.JobWatchdog;
 import hapibulk.job.NodeLease;
+import hapibulk.job.PartitionClaims;
 import hapibulk.job.ManifestJson;
 import hapibulk.storage.BulkFileAppender;
 import hapibulk.storage.LocalFileStore;
@@ -30,6 +31,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.springframework.amqp.AmqpRejectAndDontRequeueException;
+import org.springframework.amqp.ImmediateRequeueAmqpException;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.JobExecution;
@@ -41,6 +46,7 @@ import org.springframework.context.annotation.Primary;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -53,6 +59,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -137,7 +144,9 @@ class ClusterPartitioningTest {
 	void workerKilledMidPartition_hasItsPartitionRunByAnother_andTheExportWritesEveryResourceOnce() throws Exception {
 		// given: a third worker with one thread, the only worker listening, that stops at its first chunk commit
 		containers().forEach(SimpleMessageListenerContainer::stop);
-		doomed = cluster.start("worker-doomed", true, Map.of("hapi.bulk.worker-threads", "1"), StallingNode.class);
+		// (a short lease: the others resume its partition only once its lease has expired)
+		doomed = cluster.start("worker-doomed", true, Map.of("hapi.bulk.worker-threads", "1",
+				"hapi.bulk.cluster.lease-duration", "3s"), StallingNode.class);
 		String jobId = submitExport();
 		assertThat(StallingFileStore.STALLED.await(2, TimeUnit.MINUTES)).as("the doomed worker took a partition").isTrue();
 		StepExecution stalled = partitionsOf(jobId).stream().filter(partition -> node(partition).equals("worker-doomed"))
@@ -279,6 +288,65 @@ class ClusterPartitioningTest {
 					.search(SearchParameterMap.newSynchronous(), new SystemRequestDetails()).size())
 					.as(type).isEqualTo(SyntheaData.lines(type).size());
 		}
+	}
+
+	@Test
+	void forgedRequests_aWrongStepName_orAPartitionAnotherLiveNodeHolds_areNotRun() throws Exception {
+		// given: no worker listens, and an export's partition requests wait in the queue
+		containers().forEach(SimpleMessageListenerContainer::stop);
+		String jobId;
+		try {
+			jobId = submitExport();
+			long execution = await().atMost(Duration.ofMinutes(2)).until(
+					() -> manager.getBean(BulkJobTable.class).find(jobId).orElseThrow().executionId(), id -> id != null);
+			await().atMost(Duration.ofMinutes(2)).until(() -> !partitions(execution).isEmpty());
+			StepExecution target = partitions(execution).get(0);
+			PartitionWorker worker = (PartitionWorker) worker1.getBean(SimpleMessageListenerContainer.class)
+					.getMessageListener();
+
+			// when: a request names the import's worker step for this export partition, or a step no job has
+			// then: it is refused for good (not requeued), and the partition is not run
+			for (String forgedStep : List.of("bulkImportInputStep", "someOtherStep")) {
+				assertThatThrownBy(() -> worker.onMessage(request(execution, target.getId(), forgedStep)))
+						.isInstanceOf(AmqpRejectAndDontRequeueException.class).hasMessageContaining("BULK-0705");
+				assertNotRun(execution, target.getId());
+			}
+
+			// given: worker-2 has claimed the partition (as it does while it runs it)
+			PartitionClaims claimsOfWorker2 = worker2.getBean(PartitionClaims.class);
+			assertThat(claimsOfWorker2.claim(target.getId())).isTrue();
+
+			// when: the partition's genuine request reaches worker-1 too (handed out twice, or replayed)
+			// then: worker-1 does not run it; the request goes back to the queue
+			assertThatThrownBy(() -> worker.onMessage(request(execution, target.getId(),
+					WORKER_STEP.substring(0, WORKER_STEP.length() - 1))))
+					.isInstanceOf(ImmediateRequeueAmqpException.class);
+			assertNotRun(execution, target.getId());
+			assertThat(worker1.getBean(PartitionClaims.class).holder(target.getId())).contains("worker-2");
+
+			// when: worker-2 gives the partition up
+			claimsOfWorker2.release(target.getId());
+		} finally {
+			containers().forEach(SimpleMessageListenerContainer::start);
+		}
+
+		// then: the queued requests run every partition once; the export writes every resource exactly once
+		BulkJob job = awaitCompleted(jobId);
+		assertThat(partitions(job)).allSatisfy(partition -> assertThat(partition.getStatus()).isEqualTo(BatchStatus.COMPLETED));
+		assertThat(exportedResources(job)).containsExactlyInAnyOrderElementsOf(loaded);
+	}
+
+	private static Message request(long jobExecutionId, long stepExecutionId, String stepName) {
+		return new Message((jobExecutionId + ":" + stepExecutionId + ":" + stepName).getBytes(StandardCharsets.UTF_8),
+				new MessageProperties());
+	}
+
+	/** The partition is still waiting: not started, and no node recorded as its runner. */
+	private void assertNotRun(long jobExecutionId, long stepExecutionId) {
+		StepExecution partition = manager.getBean(BulkBatchEngine.class).jobExplorer()
+				.getStepExecution(jobExecutionId, stepExecutionId);
+		assertThat(partition.getStatus()).isEqualTo(BatchStatus.STARTING);
+		assertThat(partition.getExecutionContext().containsKey(BulkJobKeys.PARTITION_NODE)).isFalse();
 	}
 
 	private static int wave(StepExecution importPartition) {

@@ -64,7 +64,7 @@ class BulkHealthIndicatorTest {
 					LocalFileStore store = new LocalFileStore(dir.resolve("other"));
 					long free = store.usableSpace().orElseThrow();
 					StorageSettings demanding = new StorageSettings(StorageSettings.StorageType.LOCAL, null,
-							S3Settings.defaults(), DataSize.ofBytes(free + DataSize.ofGigabytes(1024).toBytes()), DataSize.ofBytes(0));
+							java.util.List.of(), S3Settings.defaults(), DataSize.ofBytes(free + DataSize.ofGigabytes(1024).toBytes()), DataSize.ofBytes(0));
 					// when
 					Health full = new BulkHealthIndicator(engine, table, store, demanding).health();
 					// then

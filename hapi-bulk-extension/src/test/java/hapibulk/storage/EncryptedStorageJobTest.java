@@ -43,6 +43,15 @@ class EncryptedStorageJobTest extends StoredFilesJobContract {
 		return Files.readAllBytes(files.resolve(jobId).resolve(fileName));
 	}
 
+	/** A byte of the ciphertext: the record no longer authenticates. */
+	@Override
+	void changeOneByteAtRest(String jobId, String fileName) throws IOException {
+		Path file = files.resolve(jobId).resolve(fileName);
+		byte[] bytes = Files.readAllBytes(file);
+		bytes[bytes.length / 2] ^= 1;
+		Files.write(file, bytes);
+	}
+
 	@Override
 	boolean encryptedAtRest() {
 		return true;

@@ -5,11 +5,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class LocalFileStoreTest {
 
@@ -70,6 +74,43 @@ class LocalFileStoreTest {
 
 		assertThat(store.find("job1", "Patient-1.ndjson")).isEmpty();
 		assertThat(store.find("job2", "Patient-1.ndjson")).hasValueSatisfying(file -> assertThat(file.length()).isEqualTo(2));
+	}
+
+	@Test
+	void filesAndDirectories_areCreatedOwnerOnly_evenUnderAUmaskThatGivesEveryoneEverything() throws Exception {
+		assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"), "POSIX file system");
+		// given: a server process started with umask 000 (what a careless service unit or container gives)
+		Path files = directory.resolve("bulk-files");
+		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+		Process probe = new ProcessBuilder("sh", "-c", "umask 000 && exec \"$0\" -cp \"$1\" " + OwnerOnlyProbe.class.getName()
+				+ " \"$2\"", java, System.getProperty("java.class.path"), files.toString()).inheritIO().start();
+
+		// when: it writes a bulk file
+		assertThat(probe.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		assertThat(probe.exitValue()).isZero();
+
+		// then: the file directory, the job's directory and the file are the server user's alone
+		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(files))).isEqualTo("rwx------");
+		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(files.resolve("job-umask"))))
+				.isEqualTo("rwx------");
+		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(
+				files.resolve("job-umask/Patient-1.ndjson")))).isEqualTo("rw-------");
+	}
+
+	@Test
+	void filesAndDirectories_areCreatedOwnerOnly_underThisProcesssUmask() throws IOException {
+		assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"), "POSIX file system");
+		LocalFileStore store = new LocalFileStore(directory.resolve("a/b"));
+		try (BulkFileAppender appender = store.openAppender("job1", "Patient-1.ndjson", 0)) {
+			appender.append(bytes("x\n"), 0, 2);
+			appender.commit();
+		}
+		for (Path created : new Path[] {directory.resolve("a"), directory.resolve("a/b"), directory.resolve("a/b/job1")}) {
+			assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(created))).as(created.toString())
+					.isEqualTo("rwx------");
+		}
+		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(directory.resolve("a/b/job1/Patient-1.ndjson"))))
+				.isEqualTo("rw-------");
 	}
 
 	private static byte[] bytes(String text) {

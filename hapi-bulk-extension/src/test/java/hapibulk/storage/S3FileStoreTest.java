@@ -7,9 +7,20 @@ import hapibulk.testsupport.S3TestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.util.unit.DataSize;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 
 import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -115,6 +126,90 @@ class S3FileStoreTest extends BulkFileStoreContract {
 				.isEqualTo("{\"p\":\"a much longer first line of the first chunk\"}\n{\"p\":2}\n{\"p\":3}\n");
 		assertThat(read(store.find("job1", "Observation-1.ndjson").orElseThrow()))
 				.isEqualTo("{\"o\":\"a much longer first line of the first chunk\"}\n{\"o\":2}\n");
+	}
+
+	@Test
+	void everyStoredObject_asksTheServerToEncryptIt_AES256WhenNothingIsSet_orKmsWithItsKey() throws IOException {
+		// given: a store that accepts the SSE headers (as AWS does; s3proxy ignores them when lenient)
+		try (S3TestServer lenient = S3TestServer.start(true)) {
+			// and settings as a host binds them without any sse setting, and kms ones with a key
+			String prefix = "sse-" + stores.incrementAndGet() + "/";
+			S3Settings unset = new Binder(new MapConfigurationPropertySource(Map.of("s3.bucket", S3TestServer.BUCKET,
+					"s3.prefix", prefix, "s3.region", "us-east-1", "s3.endpoint", lenient.endpoint().toString(),
+					"s3.path-style-access", "true", "s3.access-key-id", S3TestServer.ACCESS_KEY, "s3.secret-access-key",
+					S3TestServer.SECRET_KEY))).bindOrCreate("s3", S3Settings.class);
+			S3Settings kms = new S3Settings(S3TestServer.BUCKET, prefix, "us-east-1", lenient.endpoint(), true,
+					S3TestServer.ACCESS_KEY, S3TestServer.SECRET_KEY, S3Settings.ServerSideEncryption.KMS, "alias/bulk-phi",
+					DataSize.ofKilobytes(1));
+
+			// when: part files are written (several segments, over several commits)
+			RequestHeaders byDefault = new RequestHeaders();
+			RequestHeaders withKms = new RequestHeaders();
+			writeSegments(new S3FileStore(S3Clients.create(unset, List.of(byDefault)), unset), "Patient-1.ndjson");
+			writeSegments(new S3FileStore(S3Clients.create(kms, List.of(withKms)), kms), "Patient-2.ndjson");
+
+			// then: every object stored carried the header, as sent on the wire
+			assertThat(unset.sse()).isEqualTo(S3Settings.ServerSideEncryption.S3);
+			assertThat(byDefault.of("PutObject")).hasSizeGreaterThanOrEqualTo(2).allSatisfy(headers -> {
+				assertThat(headers).containsEntry("x-amz-server-side-encryption", List.of("AES256"));
+				assertThat(headers).doesNotContainKey("x-amz-server-side-encryption-aws-kms-key-id");
+			});
+			assertThat(withKms.of("PutObject")).hasSizeGreaterThan(2).allSatisfy(headers -> {
+				assertThat(headers).containsEntry("x-amz-server-side-encryption", List.of("aws:kms"));
+				assertThat(headers).containsEntry("x-amz-server-side-encryption-aws-kms-key-id", List.of("alias/bulk-phi"));
+			});
+			// and no object goes up another way (a multipart upload would need the header on its creation)
+			assertThat(byDefault.of("CreateMultipartUpload")).isEmpty();
+			assertThat(withKms.of("CreateMultipartUpload")).isEmpty();
+		}
+	}
+
+	@Test
+	void deletingSegments_sendsContentMd5_notTheChecksumHeadersAStrictStoreRefuses() throws IOException {
+		// given: a part file of several segments in this test's strict s3proxy (501 on x-amz-checksum-crc32)
+		String prefix = "md5-" + stores.incrementAndGet() + "/";
+		S3Settings settings = server.settings(prefix, DataSize.ofKilobytes(1));
+		RequestHeaders sent = new RequestHeaders();
+		S3FileStore store = new S3FileStore(S3Clients.create(settings, List.of(sent)), settings);
+		writeSegments(store, "Patient-1.ndjson");
+
+		// when: the file is resumed at its start (its segments deleted), and the job deleted
+		store.openAppender("job1", "Patient-1.ndjson", 0).close();
+		writeSegments(store, "Patient-1.ndjson");
+		store.deleteAll("job1");
+
+		// then: both DeleteObjects calls went through, with Content-MD5 and no x-amz-checksum-* header
+		assertThat(server.keys(prefix)).isEmpty();
+		assertThat(sent.of("DeleteObjects")).hasSize(2).allSatisfy(headers -> {
+			assertThat(headers).containsKey("content-md5");
+			assertThat(headers.keySet()).noneMatch(name -> name.startsWith("x-amz-checksum")
+					|| name.startsWith("x-amz-sdk-checksum"));
+		});
+	}
+
+	private static void writeSegments(S3FileStore store, String fileName) throws IOException {
+		try (BulkFileAppender appender = store.openAppender("job1", fileName, 0)) {
+			append(appender, "{\"a\":\"" + "x".repeat(1500) + "\"}\n");
+			appender.commit();
+			append(appender, "{\"b\":2}\n");
+			appender.commit();
+		}
+	}
+
+	/** The headers of each request as the SDK sends it (after signing), by operation. */
+	static final class RequestHeaders implements ExecutionInterceptor {
+		private final List<Map.Entry<String, Map<String, List<String>>>> sent = new CopyOnWriteArrayList<>();
+
+		@Override
+		public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+			Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+			context.httpRequest().headers().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), values));
+			sent.add(Map.entry(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME), headers));
+		}
+
+		List<Map<String, List<String>>> of(String operation) {
+			return sent.stream().filter(entry -> entry.getKey().equals(operation)).map(Map.Entry::getValue).toList();
+		}
 	}
 
 	@Test

@@ -50,6 +50,18 @@ class S3StorageJobTest extends StoredFilesJobContract {
 		return joined.toByteArray();
 	}
 
+	/** The first segment object replaced by one with a byte changed (what a bit flip or a tamperer leaves). */
+	@Override
+	void changeOneByteAtRest(String jobId, String fileName) {
+		try (S3Client s3 = server.client()) {
+			String key = server.keys(PREFIX + jobId + "/" + fileName + "/").get(0);
+			byte[] bytes = s3.getObjectAsBytes(request -> request.bucket(S3TestServer.BUCKET).key(key)).asByteArray();
+			bytes[bytes.length / 2] ^= 1;
+			s3.putObject(request -> request.bucket(S3TestServer.BUCKET).key(key),
+					software.amazon.awssdk.core.sync.RequestBody.fromBytes(bytes));
+		}
+	}
+
 	@Override
 	boolean encryptedAtRest() {
 		return false;

@@ -19,8 +19,17 @@ public final class S3ProxyLauncher {
 
 	private S3ProxyLauncher() {}
 
-	/** A started server; its port is {@link S3Proxy#getPort()}. The caller stops it. */
+	/**
+	 * A started server, strict as many S3-compatible stores are: a request with an {@code x-amz-} header it does
+	 * not implement (a CRC32 checksum, server-side encryption) is answered 501. Its port is
+	 * {@link S3Proxy#getPort()}. The caller stops it.
+	 */
 	public static S3Proxy start(Path directory, String bucket, String accessKey, String secretKey) {
+		return start(directory, bucket, accessKey, secretKey, false);
+	}
+
+	/** @param lenient accept and ignore headers it does not implement (as AWS accepts the SSE ones) */
+	public static S3Proxy start(Path directory, String bucket, String accessKey, String secretKey, boolean lenient) {
 		try {
 			Files.createDirectories(directory.resolve(bucket));
 			Properties properties = new Properties();
@@ -30,8 +39,7 @@ public final class S3ProxyLauncher {
 							.build(BlobStoreContext.class).getBlobStore())
 					.endpoint(URI.create("http://127.0.0.1:0"))
 					.awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
-					// The filesystem back end keeps no encryption; the SSE headers are accepted and ignored.
-					.ignoreUnknownHeaders(true)
+					.ignoreUnknownHeaders(lenient)
 					.build();
 			proxy.start();
 			while (!"STARTED".equals(proxy.getState())) {

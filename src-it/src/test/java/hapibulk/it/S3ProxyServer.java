@@ -42,7 +42,9 @@ final class S3ProxyServer implements AutoCloseable {
 				"--hapi.bulk.storage.s3.endpoint=http://127.0.0.1:" + proxy.getPort(),
 				"--hapi.bulk.storage.s3.path-style-access=true",
 				"--hapi.bulk.storage.s3.access-key-id=" + ACCESS_KEY,
-				"--hapi.bulk.storage.s3.secret-access-key=" + SECRET_KEY);
+				"--hapi.bulk.storage.s3.secret-access-key=" + SECRET_KEY,
+				// s3proxy (strict, as many S3-compatible stores) refuses the SSE headers: it cannot encrypt
+				"--hapi.bulk.storage.s3.sse=none");
 	}
 
 	/** How many objects the bucket holds under a prefix (the filesystem back end keeps one file per object). */

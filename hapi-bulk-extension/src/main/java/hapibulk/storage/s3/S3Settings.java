@@ -18,8 +18,9 @@ import java.net.URI;
  * @param accessKeyId     static credentials; unset: the SDK's default chain (environment AWS_ACCESS_KEY_ID
  *                        / AWS_SECRET_ACCESS_KEY, system properties, profiles, container and instance roles)
  * @param secretAccessKey the secret of accessKeyId
- * @param sse             server-side encryption of every object: none, s3 (SSE-S3, AES256) or
- *                        kms (SSE-KMS, with kmsKeyId or the account's default KMS key)
+ * @param sse             server-side encryption of every object: s3 (SSE-S3, AES256; the default), kms
+ *                        (SSE-KMS, with kmsKeyId or the account's default KMS key) or none (for stores
+ *                        that refuse the header; a start-up WARN says PHI goes unencrypted)
  * @param kmsKeyId        the KMS key (id, alias or ARN) for sse=kms
  * @param segmentSize     the most one segment object holds; a chunk writing more is stored as several
  *                        (bounds the memory a writing partition holds)
@@ -32,7 +33,7 @@ public record S3Settings(
 		@DefaultValue("false") boolean pathStyleAccess,
 		String accessKeyId,
 		String secretAccessKey,
-		@DefaultValue("none") ServerSideEncryption sse,
+		@DefaultValue("s3") ServerSideEncryption sse,
 		String kmsKeyId,
 		@DefaultValue("8MB") DataSize segmentSize) {
 
@@ -40,7 +41,7 @@ public record S3Settings(
 	public enum ServerSideEncryption { NONE, S3, KMS }
 
 	public static S3Settings defaults() {
-		return new S3Settings(null, "", null, null, false, null, null, ServerSideEncryption.NONE, null,
+		return new S3Settings(null, "", null, null, false, null, null, ServerSideEncryption.S3, null,
 				DataSize.ofMegabytes(8));
 	}
 }
