@@ -39,27 +39,45 @@ public class SearchReach {
 
 	/** Of the types reached, those the scopes do not let the token read ({@link #ANY} needs every type). */
 	public static Set<String> unreadable(ScopeSet scopes, Set<String> reached) {
-		return unreadable(readable(scopes), reached);
-	}
-
-	/**
-	 * Of the types reached, those not among {@code readable} ({@link #ANY} needs every type).
-	 *
-	 * @param readable the types that may be read; null: every type
-	 */
-	public static Set<String> unreadable(Set<String> readable, Set<String> reached) {
 		Set<String> unreadable = new LinkedHashSet<>();
 		for (String type : reached) {
-			if (readable != null && (type.equals(ANY) || !readable.contains(type))) {
+			if (type.equals(ANY) ? !scopes.readsAllTypes() : !scopes.mayRead(type)) {
 				unreadable.add(type.equals(ANY) ? "any type" : type);
 			}
 		}
 		return unreadable;
 	}
 
-	/** The types the scopes let a token read; null when they let it read every type. */
+	/**
+	 * Of the types reached, those not among {@code readable} ({@link #ANY} needs every type).
+	 *
+	 * @param readable what {@link #readable(ScopeSet)} gave; null: every type
+	 */
+	public static Set<String> unreadable(Set<String> readable, Set<String> reached) {
+		Set<String> unreadable = new LinkedHashSet<>();
+		if (readable == null) {
+			return unreadable;
+		}
+		boolean allTypes = readable.contains(SmartScope.ALL_TYPES);
+		for (String type : reached) {
+			boolean mayRead = type.equals(ANY) ? allTypes
+					: type.equals(ScopeSet.AUDIT_TYPE) ? readable.contains(type) : allTypes || readable.contains(type);
+			if (!mayRead) {
+				unreadable.add(type.equals(ANY) ? "any type" : type);
+			}
+		}
+		return unreadable;
+	}
+
+	/**
+	 * The types the scopes let a token read, as a set a job can carry: {@code *} for every type but AuditEvent,
+	 * which is named when the audit scope is held; null when every type, AuditEvent included, may be read.
+	 */
 	public static Set<String> readable(ScopeSet scopes) {
-		return scopes.readsAllTypes() ? null : scopes.readableTypes();
+		if (!scopes.readsAllTypes()) {
+			return scopes.readableTypes();
+		}
+		return scopes.audit() ? null : Set.of(SmartScope.ALL_TYPES);
 	}
 
 	FhirContext fhirContext() {
