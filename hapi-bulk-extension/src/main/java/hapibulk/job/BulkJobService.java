@@ -1,6 +1,7 @@
 package hapibulk.job;
 
 import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
+import hapibulk.auth.JobOwner;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.storage.StorageSettings;
 import hapibulk.support.BulkErrors;
@@ -85,17 +86,17 @@ public class BulkJobService {
 			Job job,
 			String requestUrl,
 			String requestJson,
-			String owner,
+			JobOwner owner,
 			Instant transactionTime,
 			JobParametersBuilder parameters,
 			StatusOptions statusOptions) {}
 
 	public BulkJob submit(Submission submission) {
-		checkRoom(submission.owner());
+		checkRoom(submission.owner().clientId());
 		Instant now = clock.instant();
-		BulkJob job = new BulkJob(newJobId(), submission.kind(), BulkJobState.ACCEPTED, submission.owner(),
+		BulkJob job = new BulkJob(newJobId(), submission.kind(), BulkJobState.ACCEPTED, submission.owner().clientId(),
 				submission.requestUrl(), submission.requestJson(), submission.transactionTime(), now,
-				now.plus(retention), null, 0, 0, null, null, submission.statusOptions());
+				now.plus(retention), null, 0, 0, null, null, submission.statusOptions(), null, submission.owner().patient());
 		try {
 			table.insert(job);
 		} catch (RuntimeException e) {
