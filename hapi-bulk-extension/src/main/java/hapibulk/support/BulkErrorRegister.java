@@ -162,6 +162,9 @@ public final class BulkErrorRegister {
 		use(342, 403, "A Group export without read access to Group.", "Ask for `system/Group.rs`.");
 		use(343, 403, "A download of a file whose types the current token may not read.",
 				"Use a token with read access to the file's type.");
+		// 360-369: fail-closed settings and the JWKS fetches of the token endpoint
+		use(360, NO_STATUS, "The server does not start: mode smart without `hapi.bulk.server-base-url`.",
+				"Set `hapi.bulk.server-base-url` to the public FHIR base URL clients use.");
 
 		// 410-439: reliability
 		use(410, 503, "A status, cancel or download got no answer from the database within `status-timeout`.",

@@ -67,8 +67,11 @@ class SmartAuthIT {
 		jwksServer.start();
 		String jwksBase = "http://127.0.0.1:" + jwksServer.getAddress().getPort();
 		database = ItDatabase.fresh(workDir);
-		server = WarProcess.start(workDir, WarProcess.freePort(), database,
+		int port = WarProcess.freePort();
+		server = WarProcess.start(workDir, port, database,
 				"--hapi.bulk.auth.mode=smart",
+				// Mode smart does not start without it (BULK-0360).
+				"--hapi.bulk.server-base-url=http://localhost:" + port + "/fhir",
 				"--hapi.bulk.auth.clients[0].client-id=" + admin.clientId(),
 				"--hapi.bulk.auth.clients[0].jwks=" + admin.publicJwks(),
 				"--hapi.bulk.auth.clients[0].scopes=system/*.*",
