@@ -104,7 +104,7 @@ public class BulkAuthConfiguration {
 				AccessTokens tokens = new AccessTokens(auth.signingKey(), auth.tokenLifetime(), types, Clock.systemUTC());
 				AuthSettings.TokenLimits limits = auth.tokenLimits();
 				ClientAssertionVerifier assertions = new ClientAssertionVerifier(clients,
-						new JwksCache(Clock.systemUTC(), limits.jwksRefetchInterval()),
+						new JwksCache(Clock.systemUTC(), limits.jwksRefetchInterval(), limits.jwksFetchTimeout(), metrics),
 						new JtiReplayGuard(new JdbcTemplate(dataSource), Clock.systemUTC()), Clock.systemUTC());
 				interceptors.add(new SmartEndpointsInterceptor(new TokenEndpoint(assertions, tokens, types, audit, clients,
 						new RateLimiter(limits.perAddressPerMinute(), 100_000, Clock.systemUTC()),
