@@ -388,4 +388,29 @@ class SmartAuthIT {
 		array.forEach(v -> values.add(v.asText()));
 		return values;
 	}
+
+	/**
+	 * Issue 25, point 6: the management endpoints are not on the API port (no token is checked there), and the
+	 * metrics on their own port name no path (the working directory) and no main class.
+	 */
+	@Test
+	void actuator_isNotServedOnTheApiPort_andItsMetricsCarryNoPathLabels() {
+		// given
+		String apiRoot = http.base().substring(0, http.base().length() - "/fhir".length());
+
+		// when
+		HttpResponse<String> onApiPort = http.get(apiRoot + "/actuator/prometheus");
+		HttpResponse<String> onApiPortWithToken = http.get(apiRoot + "/actuator/prometheus", "Authorization",
+				SmartClient.bearer(admin.token(http, tokenUrl, "system/*.read")));
+		HttpResponse<String> scrape = http.get(server.managementBase() + "/prometheus");
+
+		// then
+		assertThat(onApiPort.statusCode()).isIn(401, 403, 404);
+		assertThat(onApiPortWithToken.statusCode()).isIn(401, 403, 404);
+		assertThat(onApiPort.body()).doesNotContain("disk_free_bytes");
+		assertThat(scrape.statusCode()).isEqualTo(200);
+		assertThat(scrape.body()).contains("disk_free_bytes").contains("hapi_bulk_tokens_issued_total")
+				.doesNotContainPattern("[{,]path=\"").doesNotContain("main_application_class")
+				.doesNotContain(workDir.toAbsolutePath().toString());
+	}
 }
