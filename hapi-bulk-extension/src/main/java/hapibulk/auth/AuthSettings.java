@@ -94,7 +94,11 @@ public record AuthSettings(
 	 * @param perAddressPerMinute token requests one address may make per minute (then 429)
 	 * @param perClientPerMinute  token requests one registered client may make per minute (then 429), counted
 	 *                            once its assertion verified, so that others naming it cannot use them up
-	 * @param jwksRefetchInterval a client's JWKS is fetched again for an unknown kid at most once in this time
+	 * @param jwksRefetchInterval the least time between two fetches of one client JWKS URL, whatever its
+	 *                            Cache-Control says: in between, the copy at hand is used (an unknown kid waits
+	 *                            for the next fetch)
+	 * @param jwksFetchTimeout    how long a token request waits for a client's JWKS host (connect, answer and
+	 *                            body); longer is a refusal, so a slow host cannot hold the server's threads
 	 * @param refusalAuditInterval one stored AuditEvent per claimed client, error, reason and address in this time;
 	 *                            further refusals are logged and counted, and the count goes into the next one
 	 */
@@ -102,8 +106,10 @@ public record AuthSettings(
 			@DefaultValue("60") int perAddressPerMinute,
 			@DefaultValue("30") int perClientPerMinute,
 			@DefaultValue("60s") Duration jwksRefetchInterval,
-			@DefaultValue("60s") Duration refusalAuditInterval) {
+			@DefaultValue("60s") Duration refusalAuditInterval,
+			@DefaultValue("3s") Duration jwksFetchTimeout) {
 
-		public static final TokenLimits DEFAULTS = new TokenLimits(60, 30, Duration.ofSeconds(60), Duration.ofSeconds(60));
+		public static final TokenLimits DEFAULTS = new TokenLimits(60, 30, Duration.ofSeconds(60), Duration.ofSeconds(60),
+				Duration.ofSeconds(3));
 	}
 }

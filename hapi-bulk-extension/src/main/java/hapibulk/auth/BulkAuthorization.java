@@ -5,8 +5,6 @@ import ca.uhn.fhir.rest.server.exceptions.AuthenticationException;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import hapibulk.support.BulkErrors;
 
-import java.util.Objects;
-
 /**
  * What the bulk features ask before they act: who is calling, may they do this, do they own that
  * job. In mode none every answer is yes and jobs have no owner.
@@ -43,10 +41,22 @@ public class BulkAuthorization {
 		return grant(request).clientId();
 	}
 
-	/** Whether the caller may see a job (status, cancel, files): only the client that started it. */
-	public boolean mayAccessJob(RequestDetails request, String owner) {
+	/** The owner to record on a new job: the client and the patient context of its token. */
+	public JobOwner jobOwner(RequestDetails request) {
+		return JobOwner.of(grant(request));
+	}
+
+	/**
+	 * The one place that decides whether a request may see a job (status, cancel, files): only a token of the
+	 * client that started it, in the same patient context (another patient, or none where the kick-off had one,
+	 * or one where it had none, is another owner). A tenant is matched here too once jobs have one.
+	 */
+	public boolean mayAccessJob(RequestDetails request, JobOwner owner) {
 		AccessGrant grant = grant(request);
-		return grant.unrestricted() || (owner != null && Objects.equals(owner, grant.clientId()));
+		if (grant.unrestricted()) {
+			return true;
+		}
+		return owner.clientId() != null && owner.equals(JobOwner.of(grant));
 	}
 
 	/**

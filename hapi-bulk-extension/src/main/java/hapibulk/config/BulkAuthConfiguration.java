@@ -23,6 +23,7 @@ import hapibulk.auth.SearchReach;
 import hapibulk.auth.TokenRefusals;
 import hapibulk.job.BulkSchemaInitializer;
 import hapibulk.metrics.BulkMetrics;
+import hapibulk.support.BulkErrors;
 import hapibulk.support.ServerBaseUrl;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import org.slf4j.Logger;
@@ -52,15 +53,21 @@ public class BulkAuthConfiguration {
 		return new BulkAudit(properties.audit().storeEvents() ? daoRegistry.getIfAvailable() : null, Clock.systemUTC());
 	}
 
-	/** The base of every URL handed out, and of the token URL assertions must name ({@code hapi.bulk.server-base-url}). */
+	/**
+	 * The base of every URL handed out, and of the token URL assertions must name ({@code hapi.bulk.server-base-url}).
+	 * Required in mode smart: without it that token URL, the discovery document and the status and file URLs would
+	 * follow each request's Host header, and an assertion made for another server could be replayed here with a
+	 * forged Host. The server refuses to start rather than run so (fail closed).
+	 */
 	@Bean
 	public ServerBaseUrl hapiBulkServerBaseUrl(BulkProperties properties) {
 		ServerBaseUrl baseUrl = new ServerBaseUrl(properties.serverBaseUrl());
 		if (!baseUrl.configured() && properties.auth().mode() == AuthMode.SMART) {
-			LOG.warn(ServerBaseUrl.SETTING + " is not set: the token URL that client assertions must name (aud), the"
-					+ " discovery document and the status and file URLs follow each request's Host header, so an"
-					+ " assertion made for another server can be replayed here with a forged Host. Set it to the public"
-					+ " FHIR base URL, e.g. https://fhir.example.org/fhir");
+			throw new IllegalStateException(BulkErrors.code(360) + "hapi.bulk.auth.mode=smart needs "
+					+ ServerBaseUrl.SETTING + ", the public FHIR base URL clients use (e.g. https://fhir.example.org/fhir):"
+					+ " without it the token URL that client assertions must name (aud), the discovery document and every"
+					+ " status and file URL would follow each request's Host header, so an assertion made for another"
+					+ " server could be replayed here with a forged Host");
 		}
 		return baseUrl;
 	}
@@ -97,7 +104,7 @@ public class BulkAuthConfiguration {
 				AccessTokens tokens = new AccessTokens(auth.signingKey(), auth.tokenLifetime(), types, Clock.systemUTC());
 				AuthSettings.TokenLimits limits = auth.tokenLimits();
 				ClientAssertionVerifier assertions = new ClientAssertionVerifier(clients,
-						new JwksCache(Clock.systemUTC(), limits.jwksRefetchInterval()),
+						new JwksCache(Clock.systemUTC(), limits.jwksRefetchInterval(), limits.jwksFetchTimeout(), metrics),
 						new JtiReplayGuard(new JdbcTemplate(dataSource), Clock.systemUTC()), Clock.systemUTC());
 				interceptors.add(new SmartEndpointsInterceptor(new TokenEndpoint(assertions, tokens, types, audit, clients,
 						new RateLimiter(limits.perAddressPerMinute(), 100_000, Clock.systemUTC()),

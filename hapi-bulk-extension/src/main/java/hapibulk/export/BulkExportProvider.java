@@ -9,6 +9,7 @@ import hapibulk.audit.AuditAction;
 import hapibulk.audit.AuditRecord;
 import hapibulk.audit.BulkAudit;
 import hapibulk.auth.AccessGrant;
+import hapibulk.auth.JobOwner;
 import hapibulk.auth.BulkAuthorization;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkStatusProvider;
@@ -136,7 +137,7 @@ public class BulkExportProvider {
 			if (patientId == null && PreferHeader.of(request.getHeaders("Prefer")).lenient()) {
 				exportRequest = exportJobService.withoutUnusablePatients(exportRequest);
 			}
-			job = exportJobService.submit(exportRequest, patientId != null, grant.clientId());
+			job = exportJobService.submitAs(exportRequest, patientId != null, JobOwner.of(grant));
 		} catch (BaseServerResponseException e) {
 			audit.record(AuditRecord.of(AuditAction.EXPORT_KICKOFF, grant.clientId(), request, "$export", false,
 					Map.of("url", request.getCompleteUrl(), "status", Integer.toString(e.getStatusCode()),

@@ -2,6 +2,7 @@ package hapibulk.export;
 
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import hapibulk.export.job.ExportScopeResolver;
+import hapibulk.auth.JobOwner;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobKind;
 import hapibulk.job.BulkJobService;
@@ -63,13 +64,20 @@ public class ExportJobService {
 	 * @param patientInstance whether this is {@code Patient/[id]/$export}, whose unknown patient is a 404
 	 */
 	public BulkJob submit(ExportRequest request, boolean patientInstance) {
-		return submit(request, patientInstance, null);
+		return submitAs(request, patientInstance, JobOwner.NONE);
 	}
 
 	/**
 	 * @param owner the client the job belongs to (null when authorization is off): only it may see the job
 	 */
 	public BulkJob submit(ExportRequest request, boolean patientInstance, String owner) {
+		return submitAs(request, patientInstance, JobOwner.client(owner));
+	}
+
+	/**
+	 * @param owner the client and patient context the job belongs to: only a request of the same sees the job
+	 */
+	public BulkJob submitAs(ExportRequest request, boolean patientInstance, JobOwner owner) {
 		if (request.level() != ExportLevel.SYSTEM) {
 			scopeResolver.resolve(request, patientInstance);
 		}

@@ -59,7 +59,7 @@ public class BulkImportProvider {
 			// decided line by line, by the job, with what is granted here (ImportPermissions).
 			importRequest = importRequest.withPermissions(ImportPermissions.of(authorization.grant(request),
 					importRequest.inputs().stream().map(ImportRequest.Input::type).distinct().toList()));
-			job = importJobService.submit(importRequest, client);
+			job = importJobService.submitAs(importRequest, authorization.jobOwner(request));
 		} catch (BaseServerResponseException e) {
 			audit.record(AuditRecord.of(AuditAction.IMPORT_STARTED, client, request, OPERATION, false,
 					Map.of("url", request.getCompleteUrl(), "status", Integer.toString(e.getStatusCode()),

@@ -1,6 +1,7 @@
 package hapibulk.imports;
 
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import hapibulk.auth.JobOwner;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobKind;
 import hapibulk.job.BulkJobService;
@@ -45,6 +46,11 @@ public class ImportJobService {
 	 * @param owner the client that asked for it (only it may see the job), or null when authorization is off
 	 */
 	public BulkJob submit(ImportRequest request, String owner) {
+		return submitAs(request, JobOwner.client(owner));
+	}
+
+	/** @param owner the client (and patient context, if its token had one) the job belongs to */
+	public BulkJob submitAs(ImportRequest request, JobOwner owner) {
 		// the cheap checks first: nothing is fetched for a request that is refused anyway
 		int maxInputs = sources.settings().maxInputs();
 		if (request.inputs().size() > maxInputs) {

@@ -56,7 +56,7 @@ public class BulkFileProvider {
 		BulkRequestParameters.requireSingle(request, "job", "file");
 		String name = fileName == null ? null : fileName.getValueAsString();
 		Optional<BulkJob> owned = jobService.findVisible(jobId == null ? null : jobId.getValueAsString())
-				.filter(job -> authorization.mayAccessJob(request, job.owner()));
+				.filter(job -> authorization.mayAccessJob(request, job.ownedBy()));
 		Optional<FileVisibility.Listed> listed = owned.flatMap(job -> jobService.listedFile(job, name));
 		Optional<BulkJob> listing = listed.isPresent() ? owned : Optional.empty();
 		Optional<BulkFileStore.StoredFile> file = listing.flatMap(job -> fileStore.find(job.id(), name));

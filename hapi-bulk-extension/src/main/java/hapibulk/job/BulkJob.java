@@ -1,5 +1,7 @@
 package hapibulk.job;
 
+import hapibulk.auth.JobOwner;
+
 import java.time.Instant;
 
 /**
@@ -14,6 +16,7 @@ import java.time.Instant;
  * @param manifestJson   the stored manifest once the job completed, file names relative
  * @param statusOptions  how the status URL answers, as the kick-off asked
  * @param startedAt      when its first execution started (null while queued; set by the job, never inserted)
+ * @param ownerPatient   the patient context of the kick-off's token (null: none); part of who owns the job
  */
 public record BulkJob(
 		String id,
@@ -31,14 +34,28 @@ public record BulkJob(
 		String manifestJson,
 		String errorMessage,
 		StatusOptions statusOptions,
-		Instant startedAt) {
+		Instant startedAt,
+		String ownerPatient) {
 
 	/** A job not started yet (a new row). */
 	public BulkJob(String id, BulkJobKind kind, BulkJobState state, String owner, String requestUrl, String requestJson,
 			Instant transactionTime, Instant createdAt, Instant expiresAt, Long executionId, long progressDone,
 			long progressTotal, String manifestJson, String errorMessage, StatusOptions statusOptions) {
 		this(id, kind, state, owner, requestUrl, requestJson, transactionTime, createdAt, expiresAt, executionId,
-				progressDone, progressTotal, manifestJson, errorMessage, statusOptions, null);
+				progressDone, progressTotal, manifestJson, errorMessage, statusOptions, null, null);
+	}
+
+	/** A job of a client without a patient context, with when it started. */
+	public BulkJob(String id, BulkJobKind kind, BulkJobState state, String owner, String requestUrl, String requestJson,
+			Instant transactionTime, Instant createdAt, Instant expiresAt, Long executionId, long progressDone,
+			long progressTotal, String manifestJson, String errorMessage, StatusOptions statusOptions, Instant startedAt) {
+		this(id, kind, state, owner, requestUrl, requestJson, transactionTime, createdAt, expiresAt, executionId,
+				progressDone, progressTotal, manifestJson, errorMessage, statusOptions, startedAt, null);
+	}
+
+	/** Whom the job belongs to: only a request of this owner sees it (see BulkAuthorization#mayAccessJob). */
+	public JobOwner ownedBy() {
+		return new JobOwner(owner, ownerPatient);
 	}
 
 	/** Progress for {@code X-Progress}, with an estimate of the time left once 5% is done; under 100 characters. */

@@ -1,6 +1,7 @@
 package hapibulk.job;
 
 import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
+import hapibulk.auth.JobOwner;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.storage.StorageSettings;
 import hapibulk.support.BulkErrors;
@@ -88,7 +89,7 @@ public class BulkJobService {
 			Job job,
 			String requestUrl,
 			String requestJson,
-			String owner,
+			JobOwner owner,
 			Instant transactionTime,
 			JobParametersBuilder parameters,
 			StatusOptions statusOptions,
@@ -108,11 +109,11 @@ public class BulkJobService {
 	 * @throws ServiceUnavailableException (503) when the job row cannot be written (database away) or disk is short
 	 */
 	public BulkJob submit(Submission submission) {
-		checkRoom(submission.owner());
+		checkRoom(submission.owner().clientId());
 		Instant now = clock.instant();
-		BulkJob job = new BulkJob(newJobId(), submission.kind(), BulkJobState.ACCEPTED, submission.owner(),
+		BulkJob job = new BulkJob(newJobId(), submission.kind(), BulkJobState.ACCEPTED, submission.owner().clientId(),
 				submission.requestUrl(), submission.requestJson(), submission.transactionTime(), now,
-				now.plus(retention), null, 0, 0, null, null, submission.statusOptions());
+				now.plus(retention), null, 0, 0, null, null, submission.statusOptions(), null, submission.owner().patient());
 		boolean admitted;
 		try {
 			admitted = new ActiveJobGate(table.jdbc(), table, engine.transactionManager()).admit(job,

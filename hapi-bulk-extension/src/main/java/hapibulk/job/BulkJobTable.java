@@ -22,7 +22,7 @@ public class BulkJobTable {
 
 	private static final String COLUMNS = "JOB_ID, KIND, STATE, OWNER, REQUEST_URL, REQUEST_JSON, TRANSACTION_TIME,"
 			+ " CREATED_AT, EXPIRES_AT, EXECUTION_ID, PROGRESS_DONE, PROGRESS_TOTAL, MANIFEST_JSON, ERROR_MESSAGE, SEPARATE_STATUS,"
-			+ " PARTIAL_MANIFESTS, OUTPUT_ORGANIZED_BY";
+			+ " PARTIAL_MANIFESTS, OUTPUT_ORGANIZED_BY, OWNER_PATIENT";
 	/** What {@link #map} reads: the inserted columns, and those the job sets as it goes. */
 	private static final String READ_COLUMNS = COLUMNS + ", STARTED_AT";
 
@@ -97,12 +97,12 @@ public class BulkJobTable {
 	}
 
 	public void insert(BulkJob job) {
-		jdbc.update("INSERT INTO " + TABLE + " (" + COLUMNS + ", NODE_ID) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		jdbc.update("INSERT INTO " + TABLE + " (" + COLUMNS + ", NODE_ID) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 				job.id(), job.kind().name(), job.state().name(), job.owner(), job.requestUrl(), job.requestJson(),
 				millis(job.transactionTime()), millis(job.createdAt()), millis(job.expiresAt()), job.executionId(),
 				job.progressDone(), job.progressTotal(), job.manifestJson(), job.errorMessage(),
 				job.statusOptions().separateStatus(), job.statusOptions().partialManifests(),
-				job.statusOptions().outputOrganizedBy(), nodeId);
+				job.statusOptions().outputOrganizedBy(), job.ownerPatient(), nodeId);
 	}
 
 	/**
@@ -242,7 +242,8 @@ public class BulkJobTable {
 				rs.getString("ERROR_MESSAGE"),
 				new StatusOptions(rs.getBoolean("SEPARATE_STATUS"), rs.getBoolean("PARTIAL_MANIFESTS"),
 						rs.getString("OUTPUT_ORGANIZED_BY")),
-				instant(rs, "STARTED_AT"));
+				instant(rs, "STARTED_AT"),
+				rs.getString("OWNER_PATIENT"));
 	}
 
 	private static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -65,6 +65,8 @@ public class BulkSchemaInitializer {
 		jdbc.execute("ALTER TABLE " + BulkJobTable.TABLE + " ADD COLUMN IF NOT EXISTS OUTPUT_ORGANIZED_BY VARCHAR(64)");
 		jdbc.execute("ALTER TABLE " + BulkJobTable.TABLE + " ADD COLUMN IF NOT EXISTS STARTED_AT BIGINT");
 		jdbc.execute("ALTER TABLE " + BulkJobTable.TABLE + " ADD COLUMN IF NOT EXISTS FINISHED_AT BIGINT");
+		// The patient context of the kick-off's token, part of who owns the job (rows made before: none).
+		jdbc.execute("ALTER TABLE " + BulkJobTable.TABLE + " ADD COLUMN IF NOT EXISTS OWNER_PATIENT VARCHAR(256)");
 		// Progress per resource type (see BulkJobProgress).
 		jdbc.execute(BulkJobProgress.createTableSql());
 		jdbc.execute("CREATE INDEX IF NOT EXISTS BULK_JOB_CREATED_IDX ON " + BulkJobTable.TABLE + " (CREATED_AT)");

@@ -71,11 +71,11 @@ public class BulkStatusProvider {
 			ServletRequestDetails request) throws IOException {
 		BulkRequestParameters.requireSingle(request, "job", "page");
 		int pageNumber = BulkRequestParameters.pageNumber(page == null ? null : page.getValueAsString());
-		// Another client's job is answered exactly like an unknown one: no hint that it exists. An administrator
+		// Another owner's job (another client, or the same in another patient context) is answered exactly like an unknown one: no hint that it exists. An administrator
 		// may cancel any job (but reads only its own: the manifest's files are data).
 		boolean adminCancel = request.getRequestType() == RequestTypeEnum.DELETE && authorization.isAdmin(request);
 		Optional<BulkJob> found = jobService.findVisible(jobId == null ? null : jobId.getValueAsString())
-				.filter(job -> adminCancel || authorization.mayAccessJob(request, job.owner()));
+				.filter(job -> adminCancel || authorization.mayAccessJob(request, job.ownedBy()));
 		if (found.isEmpty()) {
 			OperationOutcomes.write(request, 404, "error", "not-found",
 					BulkErrors.code(201) + "No bulk job with this id: it never existed, was cancelled or has expired");
@@ -84,7 +84,7 @@ public class BulkStatusProvider {
 		BulkJob job = found.get();
 		if (request.getRequestType() == RequestTypeEnum.DELETE) {
 			jobService.cancel(job);
-			if (authorization.mayAccessJob(request, job.owner())) {
+			if (authorization.mayAccessJob(request, job.ownedBy())) {
 				audit.record(AuditRecord.of(AuditAction.JOB_CANCELLED, job.owner(), request, OPERATION, true,
 						Map.of("job", job.id(), "kind", job.kind().name(), "state", job.state().name())));
 			} else {

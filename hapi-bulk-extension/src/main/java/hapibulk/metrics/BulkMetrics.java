@@ -136,6 +136,14 @@ public final class BulkMetrics {
 		}
 	}
 
+	/** A fetch of a client's JWKS by the token endpoint; {@code outcome} success or failure (error, timeout). */
+	public void jwksFetched(String outcome) {
+		if (registry != null) {
+			Counter.builder(PREFIX + "jwks.fetches").description("Fetches of registered clients' JWKS URLs, by outcome")
+					.tags("outcome", outcome).register(registry).increment();
+		}
+	}
+
 	/** A status poll answered 429 (polled sooner than Retry-After said). */
 	public void statusThrottled() {
 		if (registry != null) {

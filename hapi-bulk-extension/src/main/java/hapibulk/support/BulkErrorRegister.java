@@ -180,6 +180,9 @@ public final class BulkErrorRegister {
 				"None: leave AuditEvents out of imports.");
 		use(354, 403, "A client request that reached AuditEvents in storage by another way (a conditional or cascading delete, an expunge): the audit trail is append-only.",
 				"Leave AuditEvents out of the request.");
+		// 360-369: fail-closed settings and the JWKS fetches of the token endpoint
+		use(360, NO_STATUS, "The server does not start: mode smart without `hapi.bulk.server-base-url`.",
+				"Set `hapi.bulk.server-base-url` to the public FHIR base URL clients use.");
 
 		// 410-439: reliability
 		use(410, 503, "A status, cancel or download got no answer from the database within `status-timeout`.",

@@ -42,10 +42,16 @@ import org.hl7.fhir.r4.model.HumanName;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
 import org.springframework.mock.web.MockServletConfig;
@@ -53,6 +59,10 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.junit.jupiter.SpringJUnitConfig;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,6 +74,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -74,7 +86,8 @@ import static org.awaitility.Awaitility.await;
  * {@code hapi.bulk.server-base-url} set. The requests come in as a servlet container hands them over
  * (the {@code Host} header is what the container derives the request URL from), without a socket.
  */
-@SpringJUnitConfig(classes = {TestHapiServerConfig.class, BulkConfiguration.class})
+@SpringJUnitConfig(classes = {TestHapiServerConfig.class, BulkConfiguration.class,
+		AuthAttacksOverRestfulServerTest.Meters.class})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AuthAttacksOverRestfulServerTest {
 
@@ -85,6 +98,16 @@ class AuthAttacksOverRestfulServerTest {
 	static final ObjectMapper JSON = new ObjectMapper();
 	static final Path FILES = tempDirectory();
 	static final Path IMPORTS = tempDirectory();
+	static final JwksHosts JWKS_HOSTS = JwksHosts.start(new JWKSet(KEY.toPublicJWK()).toString());
+
+	/** A registry for the extension's meters, as a host with Actuator has. */
+	@Configuration(proxyBeanMethods = false)
+	static class Meters {
+		@Bean
+		MeterRegistry meterRegistry() {
+			return new SimpleMeterRegistry();
+		}
+	}
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) throws Exception {
@@ -105,6 +128,15 @@ class AuthAttacksOverRestfulServerTest {
 		registry.add("hapi.bulk.auth.clients[2].jwks", () -> jwks);
 		registry.add("hapi.bulk.auth.clients[2].scopes", () -> "system/*.* system/bulk-audit");
 		registry.add("hapi.bulk.import.directory", IMPORTS::toString);
+		// 25.5: a client whose JWKS host sends no cache headers, and one whose host does not answer in time
+		registry.add("hapi.bulk.auth.clients[3].client-id", () -> "uncached-keys");
+		registry.add("hapi.bulk.auth.clients[3].jwks-url", () -> JWKS_HOSTS.url("/uncached"));
+		registry.add("hapi.bulk.auth.clients[3].scopes", () -> "system/Patient.rs");
+		registry.add("hapi.bulk.auth.clients[4].client-id", () -> "slow-keys");
+		registry.add("hapi.bulk.auth.clients[4].jwks-url", () -> JWKS_HOSTS.url("/slow"));
+		registry.add("hapi.bulk.auth.clients[4].scopes", () -> "system/Patient.rs");
+		// The default; a loaded machine's first HttpClient connection needs some of it.
+		registry.add("hapi.bulk.auth.token-limits.jwks-fetch-timeout", () -> "3s");
 		registry.add("hapi.bulk.auth.token-limits.per-client-per-minute", () -> "40");
 		registry.add("hapi.bulk.auth.token-limits.per-address-per-minute", () -> "1000");
 	}
@@ -121,6 +153,7 @@ class AuthAttacksOverRestfulServerTest {
 	BulkJobTable jobTable;
 	@Autowired
 	BulkJobStateListener jobStateListener;
+	MeterRegistry meterRegistry;
 
 	String groupId;
 	String patientId;
@@ -386,6 +419,101 @@ class AuthAttacksOverRestfulServerTest {
 		assertThat(issued).isEqualTo(40);
 		assertThat(last.getStatus()).isEqualTo(429);
 		assertThat(Long.parseLong(last.getHeader("Retry-After"))).isBetween(1L, 60L);
+	}
+
+	// 25.5: JWKS fetches are bounded whatever the client's host sends, and never hold a request
+
+	@Test
+	void token_thirtyRequests_againstAJwksHostWithoutCacheHeaders_fetchItOnce_andTheMeterCountsIt() throws Exception {
+		// given: 30 token requests naming a client whose JWKS URL answers without Cache-Control: 10 good assertions,
+		// 10 with the right kid but a forged signature, 10 with an invented kid
+		RSAKey forger = new RSAKeyGenerator(2048).keyID(KEY.getKeyID()).generate();
+		int issued = 0;
+		for (int i = 0; i < 30; i++) {
+			String assertion = switch (i % 3) {
+				case 0 -> assertion("uncached-keys", TOKEN_URL);
+				case 1 -> assertion("uncached-keys", TOKEN_URL, KEY.getKeyID(), forger);
+				default -> assertion("uncached-keys", TOKEN_URL, "invented-" + i);
+			};
+
+			// when
+			MockHttpServletResponse response = token(assertion, "system/Patient.rs", "localhost", "10.5.0." + i);
+
+			// then: the good ones get tokens from the copy at hand, the others are refused
+			assertThat(response.getStatus()).as(response.getContentAsString()).isEqualTo(i % 3 == 0 ? 200 : 401);
+			issued += response.getStatus() == 200 ? 1 : 0;
+		}
+
+		// then: one fetch in the interval (60 s), and the meter says so
+		assertThat(issued).isEqualTo(10);
+		assertThat(JWKS_HOSTS.uncachedFetches.get()).isEqualTo(1);
+		assertThat(meterRegistry.get("hapi.bulk.jwks.fetches").tag("outcome", "success").counter().count()).isEqualTo(1);
+	}
+
+	@Test
+	void token_ofAClientWhoseJwksHostHangs_isRefusedWithinTheFetchTimeout() throws Exception {
+		// given: a JWKS host that answers after 20 s; the fetch timeout is 3 s
+		long start = System.nanoTime();
+
+		// when
+		MockHttpServletResponse response = token(assertion("slow-keys", TOKEN_URL), "system/Patient.rs", "localhost",
+				"10.5.1.1");
+
+		// then
+		assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
+		assertThat(response.getStatus()).isEqualTo(401);
+		assertThat(json(response).path("error").asText()).isEqualTo("invalid_client");
+		assertThat(meterRegistry.get("hapi.bulk.jwks.fetches").tag("outcome", "failure").counter().count())
+				.isGreaterThanOrEqualTo(1);
+	}
+
+	@AfterAll
+	void stopJwksHosts() {
+		JWKS_HOSTS.server().stop(0);
+	}
+
+	/** The client JWKS hosts of 25.5: {@code /uncached} (no Cache-Control) and {@code /slow} (20 s late). */
+	record JwksHosts(HttpServer server, AtomicInteger uncachedFetches) {
+
+		static JwksHosts start(String jwks) {
+			try {
+				HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+				server.setExecutor(Executors.newCachedThreadPool(runnable -> {
+					Thread thread = new Thread(runnable, "test-jwks-host");
+					thread.setDaemon(true);
+					return thread;
+				}));
+				AtomicInteger fetches = new AtomicInteger();
+				byte[] body = jwks.getBytes(StandardCharsets.UTF_8);
+				server.createContext("/uncached", exchange -> {
+					fetches.incrementAndGet();
+					exchange.getResponseHeaders().add("Content-Type", "application/json");
+					exchange.sendResponseHeaders(200, body.length);
+					try (OutputStream out = exchange.getResponseBody()) {
+						out.write(body);
+					}
+				});
+				server.createContext("/slow", exchange -> {
+					try {
+						Thread.sleep(20_000);
+					} catch (InterruptedException e) {
+						Thread.currentThread().interrupt();
+					}
+					exchange.sendResponseHeaders(200, body.length);
+					try (OutputStream out = exchange.getResponseBody()) {
+						out.write(body);
+					}
+				});
+				server.start();
+				return new JwksHosts(server, fetches);
+			} catch (IOException e) {
+				throw new UncheckedIOException(e);
+			}
+		}
+
+		String url(String path) {
+			return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+		}
 	}
 
 	/** Waits for the next minute if this one is nearly over (the limiter's windows are calendar minutes). */
@@ -670,11 +798,15 @@ class AuthAttacksOverRestfulServerTest {
 	}
 
 	private static String assertion(String client, String audience, String kid) throws Exception {
+		return assertion(client, audience, kid, KEY);
+	}
+
+	private static String assertion(String client, String audience, String kid, RSAKey key) throws Exception {
 		SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS384).keyID(kid).build(),
 				new JWTClaimsSet.Builder().issuer(client).subject(client).audience(audience)
 						.expirationTime(Date.from(Instant.now().plusSeconds(240))).jwtID(UUID.randomUUID().toString())
 						.build());
-		jwt.sign(new RSASSASigner(KEY));
+		jwt.sign(new RSASSASigner(key));
 		return jwt.serialize();
 	}
 

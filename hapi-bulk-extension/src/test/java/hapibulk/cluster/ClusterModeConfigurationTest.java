@@ -31,7 +31,8 @@ class ClusterModeConfigurationTest {
 				.withAllowCircularReferences(true)
 				.withUserConfiguration(TestHapiServerConfig.class)
 				.withConfiguration(AutoConfigurations.of(BulkAutoConfiguration.class))
-				.withPropertyValues("hapi.bulk.enabled=true", "hapi.bulk.file-directory=" + files);
+				.withPropertyValues("hapi.bulk.enabled=true", "hapi.bulk.file-directory=" + files,
+						"hapi.bulk.server-base-url=http://localhost/fhir");
 	}
 
 	@Test

@@ -78,6 +78,7 @@ final class ClusterNodes {
 			Class<?>... extraConfig) {
 		Map<String, Object> properties = new HashMap<>();
 		properties.put("hapi.bulk.file-directory", files.toString());
+		properties.put("hapi.bulk.server-base-url", "http://localhost/fhir");
 		properties.put("hapi.bulk.audit.store-events", "false");
 		properties.put("hapi.bulk.export.include-referenced-resources", "false");
 		// Many chunks per partition, and several files for the big type.

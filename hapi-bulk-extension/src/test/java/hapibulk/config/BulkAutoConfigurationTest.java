@@ -33,7 +33,8 @@ class BulkAutoConfigurationTest {
 				.withAllowCircularReferences(true)
 				.withUserConfiguration(TestHapiServerConfig.class)
 				.withConfiguration(AutoConfigurations.of(BulkAutoConfiguration.class))
-				.withPropertyValues("hapi.bulk.file-directory=" + files);
+				.withPropertyValues("hapi.bulk.file-directory=" + files,
+						"hapi.bulk.server-base-url=http://localhost/fhir");
 	}
 
 	@Test
@@ -82,6 +83,30 @@ class BulkAutoConfigurationTest {
 		assertThat(output.getAll().lines().filter(line -> line.contains("hapi-bulk replaced HAPI's own bulk data providers")))
 				.hasSize(1)
 				.allMatch(line -> line.contains("WARN") && line.contains("BulkDataExportProvider"));
+	}
+
+	/** Issue 25, point 4: mode smart (the default) takes no URL from the Host header, so it needs the public base URL. */
+	@Test
+	void smartMode_withoutServerBaseUrl_refusesToStart_namingTheSetting() {
+		// given: the drop-in with only the required property, in the default mode smart
+		new ApplicationContextRunner()
+				.withAllowCircularReferences(true)
+				.withUserConfiguration(TestHapiServerConfig.class)
+				.withConfiguration(AutoConfigurations.of(BulkAutoConfiguration.class))
+				.withPropertyValues("hapi.bulk.enabled=true", "hapi.bulk.file-directory=" + files)
+				// when
+				.run(context -> {
+					// then
+					assertThat(context).hasFailed();
+					Throwable cause = context.getStartupFailure();
+					while (cause.getCause() != null) {
+						cause = cause.getCause();
+					}
+					assertThat(cause).isInstanceOf(IllegalStateException.class)
+							.hasMessageContaining("BULK-0360")
+							.hasMessageContaining("hapi.bulk.server-base-url")
+							.hasMessageContaining("Host");
+				});
 	}
 
 	/** A host that turned on HAPI's own $export (hapi.fhir.bulk_export_enabled=true in the JPA starter). */

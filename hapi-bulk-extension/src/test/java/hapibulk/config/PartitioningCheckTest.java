@@ -27,7 +27,8 @@ class PartitioningCheckTest {
 				.withAllowCircularReferences(true)
 				.withUserConfiguration(TestHapiServerConfig.class, PartitioningOn.class)
 				.withConfiguration(AutoConfigurations.of(BulkAutoConfiguration.class))
-				.withPropertyValues("hapi.bulk.enabled=true", "hapi.bulk.file-directory=" + files)
+				.withPropertyValues("hapi.bulk.enabled=true", "hapi.bulk.file-directory=" + files,
+						"hapi.bulk.server-base-url=http://localhost/fhir")
 				// when
 				.run(context -> {
 					// then

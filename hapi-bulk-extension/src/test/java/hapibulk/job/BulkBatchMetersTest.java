@@ -78,6 +78,7 @@ class BulkBatchMetersTest {
 				.withAllowCircularReferences(true)
 				.withUserConfiguration(TestHapiServerConfig.class, BulkConfiguration.class)
 				.withPropertyValues("hapi.bulk.file-directory=" + dir.resolve("files"),
+						"hapi.bulk.server-base-url=http://localhost/fhir",
 						"hapi.bulk.import.directory=" + inputs)
 				.run(context -> {
 					assertThat(context).hasNotFailed();

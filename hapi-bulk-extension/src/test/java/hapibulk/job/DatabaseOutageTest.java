@@ -78,6 +78,8 @@ class DatabaseOutageTest {
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
 		registry.add("hapi.bulk.file-directory", files::toString);
+		// Mode smart (the default) does not start without it.
+		registry.add("hapi.bulk.server-base-url", () -> "http://localhost/fhir");
 		registry.add("hapi.bulk.import.directory", inputs::toString);
 		registry.add("hapi.bulk.audit.store-events", () -> "false");
 		registry.add("hapi.bulk.import.chunk-size", () -> "10");

@@ -58,6 +58,8 @@ class JobWatchdogTest {
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
 		registry.add("hapi.bulk.file-directory", files::toString);
+		// Mode smart (the default) does not start without it.
+		registry.add("hapi.bulk.server-base-url", () -> "http://localhost/fhir");
 		registry.add("hapi.bulk.audit.store-events", () -> "false");
 		registry.add("hapi.bulk.export.page-size", () -> "5");
 		// The test runs the watchdog itself.

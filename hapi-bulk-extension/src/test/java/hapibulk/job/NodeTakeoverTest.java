@@ -74,6 +74,8 @@ class NodeTakeoverTest {
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
 		registry.add("hapi.bulk.file-directory", files::toString);
+		// Mode smart (the default) does not start without it.
+		registry.add("hapi.bulk.server-base-url", () -> "http://localhost/fhir");
 		registry.add("hapi.bulk.audit.store-events", () -> "false");
 		registry.add("hapi.bulk.cluster.node-id", () -> NODE_A);
 		// Five chunks for the ten Patients, so that a node can die with some committed and some not.

@@ -11,6 +11,9 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.servlet.support.SpringBootServletInitializer;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.env.MapPropertySource;
+
+import java.util.Map;
 
 /**
  * The sample server: a HAPI FHIR JPA server (R4) with the hapi-bulk extension, which Spring Boot
@@ -21,15 +24,23 @@ import org.springframework.context.annotation.Import;
 		"org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchRestClientAutoConfiguration",
 		"org.springframework.boot.autoconfigure.thymeleaf.ThymeleafAutoConfiguration"})
 @Import({JpaR4Config.class, HapiJpaConfig.class, JpaBatch2Config.class, Batch2JobsConfig.class,
-		SubscriptionChannelConfig.class, ThreadPoolFactoryConfig.class, FhirServerConfig.class})
+		SubscriptionChannelConfig.class, ThreadPoolFactoryConfig.class, FhirServerConfig.class,
+		ManagementMeterFilters.class})
 public class HapiBulkServerApplication extends SpringBootServletInitializer {
 
 	public static void main(String[] args) {
 		SpringApplication.run(HapiBulkServerApplication.class, args);
 	}
 
+	/**
+	 * Deployed to a servlet container (Tomcat): the management endpoints cannot have a port of their own there,
+	 * and on the API port nothing would check a token for them, so they are off ({@code management.server.port=-1},
+	 * above every other setting). Monitor such a deployment through the container, or add Spring Security.
+	 */
 	@Override
 	protected SpringApplicationBuilder configure(SpringApplicationBuilder builder) {
-		return builder.sources(HapiBulkServerApplication.class);
+		return builder.sources(HapiBulkServerApplication.class).initializers(context -> context.getEnvironment()
+				.getPropertySources().addFirst(new MapPropertySource("hapiSampleInServletContainer",
+						Map.of("management.server.port", "-1"))));
 	}
 }

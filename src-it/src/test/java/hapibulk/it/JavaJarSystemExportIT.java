@@ -79,7 +79,7 @@ class JavaJarSystemExportIT {
 	@Test
 	@Order(2)
 	void actuatorPrometheus_countsTheExportsResourcesPerType_andHealthShowsOnlyItsStatus() {
-		HttpResponse<String> scrape = server.http().get("http://localhost:" + port + "/actuator/prometheus");
+		HttpResponse<String> scrape = server.http().get(server.managementBase() + "/prometheus");
 		assertThat(scrape.statusCode()).isEqualTo(200);
 		Map<String, Double> resources = new TreeMap<>();
 		Pattern line = Pattern.compile(
@@ -93,11 +93,13 @@ class JavaJarSystemExportIT {
 		// Spring Batch's meters of our jobs stay off the host's registry (Actuator's observability included).
 		assertThat(scrape.body()).doesNotContain("spring_batch_job_name=\"bulkExportJob\"");
 
-		HttpResponse<String> health = server.http().get("http://localhost:" + port + "/actuator/health");
+		HttpResponse<String> health = server.http().get(server.managementBase() + "/health");
 		assertThat(health.statusCode()).isEqualTo(200);
 		assertThat(FhirHttp.json(health).get("status").asText()).isEqualTo("UP");
 		assertThat(FhirHttp.json(health).has("components")).isFalse();
-		assertThat(server.http().get("http://localhost:" + port + "/actuator/env").statusCode()).isEqualTo(404);
+		assertThat(server.http().get(server.managementBase() + "/env").statusCode()).isEqualTo(404);
+		// and the API port serves none of it
+		assertThat(server.http().get("http://localhost:" + port + "/actuator/prometheus").statusCode()).isEqualTo(404);
 	}
 
 	@Test

@@ -67,8 +67,11 @@ class SmartAuthIT {
 		jwksServer.start();
 		String jwksBase = "http://127.0.0.1:" + jwksServer.getAddress().getPort();
 		database = ItDatabase.fresh(workDir);
-		server = WarProcess.start(workDir, WarProcess.freePort(), database,
+		int port = WarProcess.freePort();
+		server = WarProcess.start(workDir, port, database,
 				"--hapi.bulk.auth.mode=smart",
+				// Mode smart does not start without it (BULK-0360).
+				"--hapi.bulk.server-base-url=http://localhost:" + port + "/fhir",
 				"--hapi.bulk.auth.clients[0].client-id=" + admin.clientId(),
 				"--hapi.bulk.auth.clients[0].jwks=" + admin.publicJwks(),
 				"--hapi.bulk.auth.clients[0].scopes=system/*.* system/bulk-audit",
@@ -493,5 +496,30 @@ class SmartAuthIT {
 
 	private static String diagnostics(HttpResponse<String> response) {
 		return FhirHttp.json(response).at("/issue/0/diagnostics").asText();
+	}
+
+	/**
+	 * Issue 25, point 6: the management endpoints are not on the API port (no token is checked there), and the
+	 * metrics on their own port name no path (the working directory) and no main class.
+	 */
+	@Test
+	void actuator_isNotServedOnTheApiPort_andItsMetricsCarryNoPathLabels() {
+		// given
+		String apiRoot = http.base().substring(0, http.base().length() - "/fhir".length());
+
+		// when
+		HttpResponse<String> onApiPort = http.get(apiRoot + "/actuator/prometheus");
+		HttpResponse<String> onApiPortWithToken = http.get(apiRoot + "/actuator/prometheus", "Authorization",
+				SmartClient.bearer(admin.token(http, tokenUrl, "system/*.read")));
+		HttpResponse<String> scrape = http.get(server.managementBase() + "/prometheus");
+
+		// then
+		assertThat(onApiPort.statusCode()).isIn(401, 403, 404);
+		assertThat(onApiPortWithToken.statusCode()).isIn(401, 403, 404);
+		assertThat(onApiPort.body()).doesNotContain("disk_free_bytes");
+		assertThat(scrape.statusCode()).isEqualTo(200);
+		assertThat(scrape.body()).contains("disk_free_bytes").contains("hapi_bulk_tokens_issued_total")
+				.doesNotContainPattern("[{,]path=\"").doesNotContain("main_application_class")
+				.doesNotContain(workDir.toAbsolutePath().toString());
 	}
 }

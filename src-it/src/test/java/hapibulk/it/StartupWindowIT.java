@@ -72,7 +72,7 @@ class StartupWindowIT {
 		// when: polling runs from before the process starts until a while after it answers
 		pollThread.start();
 		try (WarProcess server = WarProcess.start(workDir, port, ItDatabase.fresh(workDir), List.of(),
-				new FhirHttp(base), "--hapi.bulk.auth.mode=smart",
+				new FhirHttp(base), "--hapi.bulk.auth.mode=smart", "--hapi.bulk.server-base-url=" + base,
 				"--hapi.bulk.auth.clients[0].client-id=" + client.clientId(),
 				"--hapi.bulk.auth.clients[0].jwks=" + client.publicJwks(),
 				"--hapi.bulk.auth.clients[0].scopes=system/*.read")) {

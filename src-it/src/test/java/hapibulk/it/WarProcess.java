@@ -25,12 +25,14 @@ public final class WarProcess implements AutoCloseable {
 	private final Path log;
 	private final FhirHttp http;
 	private final Duration startupTime;
+	private final int managementPort;
 
-	private WarProcess(Process process, Path log, FhirHttp http, Duration startupTime) {
+	private WarProcess(Process process, Path log, FhirHttp http, Duration startupTime, int managementPort) {
 		this.process = process;
 		this.log = log;
 		this.http = http;
 		this.startupTime = startupTime;
+		this.managementPort = managementPort;
 	}
 
 	public static int freePort() {
@@ -61,6 +63,9 @@ public final class WarProcess implements AutoCloseable {
 		Files.createDirectories(workDir);
 		Path log = Files.createTempFile(workDir, "server-", ".log");
 		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+		// The sample serves /actuator on a port of its own (9091 by default): one free port per process, so that
+		// servers started side by side (ClusterIT, other builds on the machine) do not compete for it.
+		int managementPort = freePort();
 		List<String> command = new ArrayList<>(List.of(java, "-Xmx1g"));
 		command.addAll(jvmArguments);
 		command.addAll(List.of("-jar", war.toAbsolutePath().toString(),
@@ -68,7 +73,8 @@ public final class WarProcess implements AutoCloseable {
 				"--spring.datasource.url=" + database.url(),
 				"--spring.datasource.username=" + database.user(),
 				"--spring.datasource.password=",
-				"--hapi.bulk.file-directory=" + workDir.resolve("bulk-files").toAbsolutePath()));
+				"--hapi.bulk.file-directory=" + workDir.resolve("bulk-files").toAbsolutePath(),
+				"--management.server.port=" + managementPort));
 		command.addAll(List.of(extraArguments));
 		Process process = new ProcessBuilder(command)
 				.directory(workDir.toFile())
@@ -84,7 +90,7 @@ public final class WarProcess implements AutoCloseable {
 			try {
 				HttpResponse<String> metadata = http.get("metadata", "Accept", "application/fhir+json");
 				if (metadata.statusCode() == 200) {
-					return new WarProcess(process, log, http, Duration.between(started, Instant.now()));
+					return new WarProcess(process, log, http, Duration.between(started, Instant.now()), managementPort);
 				}
 			} catch (UncheckedIOException notYet) {
 				// not listening yet
@@ -97,6 +103,11 @@ public final class WarProcess implements AutoCloseable {
 
 	public FhirHttp http() {
 		return http;
+	}
+
+	/** The base of the management endpoints ({@code /actuator}), on their own port and the loopback interface. */
+	public String managementBase() {
+		return "http://127.0.0.1:" + managementPort + "/actuator";
 	}
 
 	public Duration startupTime() {

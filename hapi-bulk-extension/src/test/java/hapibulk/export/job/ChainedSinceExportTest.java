@@ -72,6 +72,8 @@ class ChainedSinceExportTest {
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
 		registry.add("hapi.bulk.file-directory", () -> files.toString());
+		// Mode smart (the default) does not start without it.
+		registry.add("hapi.bulk.server-base-url", () -> "http://localhost/fhir");
 		registry.add("hapi.bulk.export.page-size", () -> "20");
 		registry.add("hapi.bulk.import.directory", () -> inputs.toString());
 		// small slices, two at a time: many commits spread over the import's run, as the measured case

@@ -89,6 +89,8 @@ class ExportJobTest {
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
 		registry.add("hapi.bulk.file-directory", () -> files.toString());
+		// Mode smart (the default) does not start without it.
+		registry.add("hapi.bulk.server-base-url", () -> "http://localhost/fhir");
 		// Exports are compared with the loaded data: no AuditEvents of the export jobs themselves.
 		registry.add("hapi.bulk.audit.store-events", () -> "false");
 		registry.add("hapi.bulk.export.max-resources-per-file", () -> "500");

@@ -86,6 +86,8 @@ class ImportJobTest {
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
 		registry.add("hapi.bulk.file-directory", files::toString);
+		// Mode smart (the default) does not start without it.
+		registry.add("hapi.bulk.server-base-url", () -> "http://localhost/fhir");
 		registry.add("hapi.bulk.import.directory", inputs::toString);
 		registry.add("hapi.bulk.import.chunk-size", () -> "500");
 		registry.add("hapi.bulk.import.parallel-writes", () -> "2");
