@@ -142,15 +142,23 @@ public class JwksCache {
 		} catch (TimeoutException e) {
 			fetch.cancel(true);
 			metrics.jwksFetched("failure");
-			throw new IOException("The JWKS at " + url + " did not arrive within " + fetchTimeout.toMillis() + " ms");
+			throw tooSlow(url);
 		} catch (InterruptedException e) {
 			fetch.cancel(true);
 			Thread.currentThread().interrupt();
 			throw new IOException("Interrupted while fetching " + url, e);
 		} catch (ExecutionException e) {
 			metrics.jwksFetched("failure");
+			// The client's own request timeout (the same length) may fire first: the same refusal either way.
+			if (e.getCause() instanceof java.net.http.HttpTimeoutException) {
+				throw tooSlow(url);
+			}
 			throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
 		}
+	}
+
+	private IOException tooSlow(String url) {
+		return new IOException("The JWKS at " + url + " did not arrive within " + fetchTimeout.toMillis() + " ms");
 	}
 
 	private JWKSet download(String url) throws IOException, InterruptedException {

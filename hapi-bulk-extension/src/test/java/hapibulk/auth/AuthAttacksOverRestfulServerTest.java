@@ -153,6 +153,7 @@ class AuthAttacksOverRestfulServerTest {
 	BulkJobTable jobTable;
 	@Autowired
 	BulkJobStateListener jobStateListener;
+	@Autowired
 	MeterRegistry meterRegistry;
 
 	String groupId;
