@@ -32,6 +32,9 @@ import java.util.Properties;
 @Configuration(proxyBeanMethods = false)
 public class FhirServerConfig {
 
+	/** Where HAPI's RestfulServer is served, under the context path. */
+	static final String FHIR_PATH = "/fhir";
+
 	@Bean
 	public JpaStorageSettings storageSettings(Environment environment) {
 		JpaStorageSettings settings = new JpaStorageSettings();
@@ -90,7 +93,7 @@ public class FhirServerConfig {
 
 	@Bean
 	public ServletRegistrationBean<RestfulServer> fhirServlet(RestfulServer restfulServer) {
-		ServletRegistrationBean<RestfulServer> registration = new ServletRegistrationBean<>(restfulServer, "/fhir/*");
+		ServletRegistrationBean<RestfulServer> registration = new ServletRegistrationBean<>(restfulServer, FHIR_PATH + "/*");
 		registration.setLoadOnStartup(1);
 		return registration;
 	}

@@ -35,13 +35,16 @@ class JavaJarSystemExportIT {
 	private Path workDir;
 	private ItDatabase database;
 	private WarProcess server;
+	/** The README walk-through's import directory: nothing else here imports, so every test runs with it. */
+	private String[] readmeArguments;
 	private SystemExportScenario.Result export;
 
 	@BeforeAll
 	void startServer() throws Exception {
 		workDir = Files.createTempDirectory(Path.of("target"), "java-jar-it-");
 		database = ItDatabase.fresh(workDir);
-		server = WarProcess.start(workDir, port, database);
+		readmeArguments = ReadmeWalkThrough.serverArguments(workDir).toArray(String[]::new);
+		server = WarProcess.start(workDir, port, database, readmeArguments);
 		System.out.printf("[hapi-bulk-it] java -jar start-up: %d ms%n", server.startupTime().toMillis());
 	}
 
@@ -230,7 +233,7 @@ class JavaJarSystemExportIT {
 	void job_andItsManifest_surviveARestart_andDeleteRemovesThem() throws Exception {
 		String statusUrl = export.statusUrl();
 		server.close();
-		server = WarProcess.start(workDir, port, database);
+		server = WarProcess.start(workDir, port, database, readmeArguments);
 
 		HttpResponse<String> status = server.http().get(statusUrl);
 		assertThat(status.statusCode()).isEqualTo(200);
@@ -399,6 +402,18 @@ class JavaJarSystemExportIT {
 				+ "/$export?_type=Patient&includeAssociatedData=RelevantProvenanceResources", ASYNC)).keySet())
 				.containsExactlyInAnyOrder("Patient/" + patientId, "Provenance/it-prov");
 		assertThat(server.http().delete("Provenance/it-prov").statusCode()).isIn(200, 204);
+	}
+
+	/**
+	 * README.md's walk-through, every curl command parsed from it and run in order as a new user would (the server's
+	 * working directory standing for the repository root), and the start-up line it quotes. Last: it adds data.
+	 */
+	@Test
+	@Order(15)
+	void readmeWalkThrough_runsAsWritten() throws Exception {
+		ReadmeWalkThrough walkThrough = new ReadmeWalkThrough(server.http(), workDir);
+		walkThrough.run();
+		walkThrough.assertLogged(server.log());
 	}
 
 	private static final String[] ASYNC = {"Prefer", "respond-async", "Accept", "application/fhir+json"};
