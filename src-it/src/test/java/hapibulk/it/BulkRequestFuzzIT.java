@@ -2,16 +2,14 @@ package hapibulk.it;
 
 import hapibulk.testsupport.BulkRequestCases;
 import hapibulk.testsupport.BulkRequestCases.Request;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -20,42 +18,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The kick-off, {@code $import}, status and file fuzz of the extension's {@code BulkRequestFuzzTest}, over HTTP
- * (loopback) against the packaged WAR started with {@code java -jar}: Tomcat and Spring Boot in front of HAPI.
+ * (loopback) against the packaged WAR started with {@code java -jar} ({@link SharedPlainWar}): Tomcat and Spring
+ * Boot in front of HAPI.
  * Same seed, same generator: none of a few hundred cases may answer 5xx, and no answer may show a stack trace,
  * SQL, a file path or a class name the request did not hold. (Empty header values are left out: HTTP clients
  * do not send them.)
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(SharedPlainWar.class)
 class BulkRequestFuzzIT {
 
-	private final int port = WarProcess.freePort();
-	private Path workDir;
-	private ItDatabase database;
 	private WarProcess server;
 	final BulkRequestCases cases = new BulkRequestCases("fuzz-it-");
 
 	@BeforeAll
-	void startServer() throws Exception {
-		workDir = Files.createTempDirectory(Path.of("target"), "fuzz-it-");
-		database = ItDatabase.fresh(workDir);
-		server = WarProcess.start(workDir, port, database, "--hapi.bulk.retry-after=0s",
-				"--hapi.bulk.export.max-running-exports=1000");
+	void startServer(WarProcess shared) {
+		server = shared;
 		FhirHttp http = server.http();
 		assertThat(http.put("Patient/p1", "{\"resourceType\":\"Patient\",\"id\":\"p1\"}",
 				"Content-Type", "application/fhir+json").statusCode()).isBetween(200, 201);
 		assertThat(http.put("Group/g1", "{\"resourceType\":\"Group\",\"id\":\"g1\",\"type\":\"person\","
 				+ "\"actual\":true,\"member\":[{\"entity\":{\"reference\":\"Patient/p1\"}}]}",
 				"Content-Type", "application/fhir+json").statusCode()).isBetween(200, 201);
-	}
-
-	@AfterAll
-	void stopServer() throws InterruptedException {
-		if (server != null) {
-			server.close();
-		}
-		if (database != null) {
-			database.drop().run();
-		}
 	}
 
 	@Test

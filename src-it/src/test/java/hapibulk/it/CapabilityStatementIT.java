@@ -1,13 +1,11 @@
 package hapibulk.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,35 +17,20 @@ import static org.assertj.core.api.Assertions.assertThat;
  * usable in {@code _typeFilter}, and STU3's operation-not-supported marks.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(SharedPlainWar.class)
 class CapabilityStatementIT {
 
 	private static final String DEFINITIONS = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/";
 	private static final String NOT_SUPPORTED = "http://hl7.org/fhir/uv/bulkdata/Extension/operation-not-supported";
 
-	private final int port = WarProcess.freePort();
-	private ItDatabase database;
-	private WarProcess server;
 	private JsonNode rest;
 
 	@BeforeAll
-	void startServer() throws Exception {
-		Path workDir = Files.createTempDirectory(Path.of("target"), "capability-it-");
-		database = ItDatabase.fresh(workDir);
-		// Spelled out: whether Patient and Group exports hold types outside the compartment decides the marks.
-		server = WarProcess.start(workDir, port, database, "--hapi.bulk.export.include-referenced-resources=false");
-		var metadata = server.http().get("metadata", "Accept", "application/fhir+json");
+	void readMetadata(WarProcess shared) {
+		// The shared server keeps Patient and Group exports to their compartment: that decides the marks.
+		var metadata = shared.http().get("metadata", "Accept", "application/fhir+json");
 		assertThat(metadata.statusCode()).isEqualTo(200);
 		rest = FhirHttp.json(metadata).at("/rest/0");
-	}
-
-	@AfterAll
-	void stopServer() throws InterruptedException {
-		if (server != null) {
-			server.close();
-		}
-		if (database != null) {
-			database.drop().run();
-		}
 	}
 
 	@Test
