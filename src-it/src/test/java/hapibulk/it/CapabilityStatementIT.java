@@ -23,12 +23,14 @@ class CapabilityStatementIT {
 	private static final String DEFINITIONS = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/";
 	private static final String NOT_SUPPORTED = "http://hl7.org/fhir/uv/bulkdata/Extension/operation-not-supported";
 
+	private WarProcess server;
 	private JsonNode rest;
 
 	@BeforeAll
 	void readMetadata(WarProcess shared) {
 		// The shared server keeps Patient and Group exports to their compartment: that decides the marks.
-		var metadata = shared.http().get("metadata", "Accept", "application/fhir+json");
+		server = shared;
+		var metadata = server.http().get("metadata", "Accept", "application/fhir+json");
 		assertThat(metadata.statusCode()).isEqualTo(200);
 		rest = FhirHttp.json(metadata).at("/rest/0");
 	}
