@@ -64,6 +64,8 @@ class ImportPermissionsTest {
 		assertThat(ImportRequest.fromJson("{\"inputs\":[{\"type\":\"Patient\",\"url\":\"file:///x\"}]}").permissions())
 				.isEqualTo(ImportPermissions.ALL);
 		assertThat(ImportPermissions.of(grant("system/*.read system/Patient.c", null), List.of("Patient")).readable())
-				.as("a token that reads every type").isNull();
+				.as("a token that reads every type but the audit trail").containsExactly("*");
+		assertThat(ImportPermissions.of(grant("system/*.read system/bulk-audit system/Patient.c", null),
+				List.of("Patient")).readable()).as("a token that reads every type and the audit trail").isNull();
 	}
 }
