@@ -55,7 +55,7 @@ public class ExportJobService {
 					+ " exported: " + String.join("; ", unusable.values()));
 		}
 		return request.withoutPatients(List.copyOf(unusable.keySet()), unusable.values().stream()
-				.map(reason -> new IgnoredParameter("patient", reason)).toList());
+				.map(reason -> new IgnoredParameter(ExportParameterNames.PATIENT, reason)).toList());
 	}
 
 	/**

@@ -10,6 +10,7 @@ import hapibulk.job.StatusOptions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A validated export kick-off.
@@ -63,19 +64,10 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 
 	/** The same request without these patients, each reported as ignored (lenient handling of unknown patients). */
 	public ExportRequest withoutPatients(List<String> dropped, List<IgnoredParameter> reasons) {
-		List<String> kept = patientIds.stream().filter(id -> !dropped.contains(id)).toList();
 		List<IgnoredParameter> ignored = new ArrayList<>(ignoredParameters);
 		ignored.addAll(reasons);
-		return new ExportRequest(level, groupId, kept, types, since, until, elements, typeFilters,
-				associatedData, outputFormat, requestUrl, ignored, organizeOutputBy, separateStatus,
-				allowPartialManifests);
-	}
-
-	/** The same request limited to these types (the ones the caller may read). */
-	public ExportRequest withTypes(List<String> limitedTypes) {
-		return new ExportRequest(level, groupId, patientIds, limitedTypes, since, until, elements, typeFilters,
-				associatedData, outputFormat, requestUrl, ignoredParameters, organizeOutputBy, separateStatus,
-				allowPartialManifests);
+		return withPatientIds(patientIds.stream().filter(id -> !dropped.contains(id)).toList())
+				.withIgnoredParameters(ignored);
 	}
 
 	/** Whether only the latest Provenance of each target is wanted (Latest asked for, and not Relevant). */
@@ -86,10 +78,114 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 	public static final String LATEST_PROVENANCE = "LatestProvenanceResources";
 	public static final String RELEVANT_PROVENANCE = "RelevantProvenanceResources";
 
+	/** An export at this level of every type the level allows, no other parameter given; {@code with...} adds them. */
+	public static ExportRequest of(ExportLevel level, String requestUrl) {
+		return new ExportRequest(level, null, List.of(), List.of(), null, null, List.of(), List.of(), List.of(),
+				ExportRequestParser.NDJSON, requestUrl, List.of(), null, false, false);
+	}
+
 	/** A system-level export of {@code types} (all when empty). */
 	public static ExportRequest system(List<String> types, Instant since, String requestUrl) {
-		return new ExportRequest(ExportLevel.SYSTEM, null, List.of(), types, since, null, List.of(), List.of(), List.of(),
-				"application/fhir+ndjson", requestUrl, List.of(), null, false, false);
+		return of(ExportLevel.SYSTEM, requestUrl).withTypes(types).withSince(since);
+	}
+
+	public ExportRequest withGroupId(String value) {
+		return with(copy -> copy.groupId = value);
+	}
+
+	public ExportRequest withPatientIds(List<String> value) {
+		return with(copy -> copy.patientIds = value);
+	}
+
+	/** The same request limited to these types (e.g. the ones the caller may read). */
+	public ExportRequest withTypes(List<String> value) {
+		return with(copy -> copy.types = value);
+	}
+
+	public ExportRequest withSince(Instant value) {
+		return with(copy -> copy.since = value);
+	}
+
+	public ExportRequest withUntil(Instant value) {
+		return with(copy -> copy.until = value);
+	}
+
+	public ExportRequest withElements(List<String> value) {
+		return with(copy -> copy.elements = value);
+	}
+
+	public ExportRequest withTypeFilters(List<String> value) {
+		return with(copy -> copy.typeFilters = value);
+	}
+
+	public ExportRequest withAssociatedData(List<String> value) {
+		return with(copy -> copy.associatedData = value);
+	}
+
+	public ExportRequest withOutputFormat(String value) {
+		return with(copy -> copy.outputFormat = value);
+	}
+
+	public ExportRequest withIgnoredParameters(List<IgnoredParameter> value) {
+		return with(copy -> copy.ignoredParameters = value);
+	}
+
+	public ExportRequest withOrganizeOutputBy(String value) {
+		return with(copy -> copy.organizeOutputBy = value);
+	}
+
+	public ExportRequest withSeparateStatus(boolean value) {
+		return with(copy -> copy.separateStatus = value);
+	}
+
+	public ExportRequest withAllowPartialManifests(boolean value) {
+		return with(copy -> copy.allowPartialManifests = value);
+	}
+
+	/** The one place besides {@link #of} that writes out every component: a copy with one change. */
+	private ExportRequest with(Consumer<Copy> change) {
+		Copy copy = new Copy(this);
+		change.accept(copy);
+		return new ExportRequest(copy.level, copy.groupId, copy.patientIds, copy.types, copy.since, copy.until,
+				copy.elements, copy.typeFilters, copy.associatedData, copy.outputFormat, copy.requestUrl,
+				copy.ignoredParameters, copy.organizeOutputBy, copy.separateStatus, copy.allowPartialManifests);
+	}
+
+	/** The components of a request being copied, one of them changed. */
+	private static final class Copy {
+		private final ExportLevel level;
+		private String groupId;
+		private List<String> patientIds;
+		private List<String> types;
+		private Instant since;
+		private Instant until;
+		private List<String> elements;
+		private List<String> typeFilters;
+		private List<String> associatedData;
+		private String outputFormat;
+		private final String requestUrl;
+		private List<IgnoredParameter> ignoredParameters;
+		private String organizeOutputBy;
+		private boolean separateStatus;
+		private boolean allowPartialManifests;
+
+		private Copy(ExportRequest request) {
+			level = request.level;
+			groupId = request.groupId;
+			patientIds = request.patientIds;
+			types = request.types;
+			since = request.since;
+			until = request.until;
+			elements = request.elements;
+			typeFilters = request.typeFilters;
+			associatedData = request.associatedData;
+			outputFormat = request.outputFormat;
+			requestUrl = request.requestUrl;
+			ignoredParameters = request.ignoredParameters;
+			organizeOutputBy = request.organizeOutputBy;
+			separateStatus = request.separateStatus;
+			allowPartialManifests = request.allowPartialManifests;
+		}
 	}
 
 	/** The request as it is kept in the job table; the job's plan step reads it back. */
