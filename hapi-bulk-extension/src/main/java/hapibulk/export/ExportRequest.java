@@ -1,11 +1,10 @@
 package hapibulk.export;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import hapibulk.export.job.ExportScopeResolver.ExportScope;
 import hapibulk.job.StatusOptions;
+import hapibulk.support.BulkJson;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,21 +34,27 @@ import java.util.function.Consumer;
  *                     job's status in {@code X-Export-Status}
  * @param allowPartialManifests whether the status URL may answer with manifests of the files finished so
  *                     far while the export runs
+ * @param scope        the keys the Group and patients resolved to when the export was submitted, so that the
+ *                     job's plan does not resolve them again; null before (and in rows written before it was kept)
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record ExportRequest(ExportLevel level, String groupId, List<String> patientIds, List<String> types,
 		Instant since, Instant until, List<String> elements, List<String> typeFilters, List<String> associatedData,
 		String outputFormat, String requestUrl, List<IgnoredParameter> ignoredParameters, String organizeOutputBy,
-		boolean separateStatus, boolean allowPartialManifests) {
+		boolean separateStatus, boolean allowPartialManifests, ExportScope scope) {
 
-	private static final ObjectMapper MAPPER = new ObjectMapper();
-
+	/** A list missing from a stored row is empty, as rows written before it existed mean. */
 	public ExportRequest {
-		patientIds = List.copyOf(patientIds);
-		types = List.copyOf(types);
-		elements = List.copyOf(elements);
-		typeFilters = List.copyOf(typeFilters);
-		associatedData = List.copyOf(associatedData);
-		ignoredParameters = List.copyOf(ignoredParameters);
+		patientIds = copy(patientIds);
+		types = copy(types);
+		elements = copy(elements);
+		typeFilters = copy(typeFilters);
+		associatedData = copy(associatedData);
+		ignoredParameters = copy(ignoredParameters);
+	}
+
+	private static <T> List<T> copy(List<T> values) {
+		return values == null ? List.of() : List.copyOf(values);
 	}
 
 	/** How the job's status URL answers. */
@@ -81,7 +86,7 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 	/** An export at this level of every type the level allows, no other parameter given; {@code with...} adds them. */
 	public static ExportRequest of(ExportLevel level, String requestUrl) {
 		return new ExportRequest(level, null, List.of(), List.of(), null, null, List.of(), List.of(), List.of(),
-				ExportRequestParser.NDJSON, requestUrl, List.of(), null, false, false);
+				ExportRequestParser.NDJSON, requestUrl, List.of(), null, false, false, null);
 	}
 
 	/** A system-level export of {@code types} (all when empty). */
@@ -142,13 +147,18 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		return with(copy -> copy.allowPartialManifests = value);
 	}
 
+	public ExportRequest withScope(ExportScope value) {
+		return with(copy -> copy.scope = value);
+	}
+
 	/** The one place besides {@link #of} that writes out every component: a copy with one change. */
 	private ExportRequest with(Consumer<Copy> change) {
 		Copy copy = new Copy(this);
 		change.accept(copy);
 		return new ExportRequest(copy.level, copy.groupId, copy.patientIds, copy.types, copy.since, copy.until,
 				copy.elements, copy.typeFilters, copy.associatedData, copy.outputFormat, copy.requestUrl,
-				copy.ignoredParameters, copy.organizeOutputBy, copy.separateStatus, copy.allowPartialManifests);
+				copy.ignoredParameters, copy.organizeOutputBy, copy.separateStatus, copy.allowPartialManifests,
+				copy.scope);
 	}
 
 	/** The components of a request being copied, one of them changed. */
@@ -168,6 +178,7 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		private String organizeOutputBy;
 		private boolean separateStatus;
 		private boolean allowPartialManifests;
+		private ExportScope scope;
 
 		private Copy(ExportRequest request) {
 			level = request.level;
@@ -185,67 +196,27 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 			organizeOutputBy = request.organizeOutputBy;
 			separateStatus = request.separateStatus;
 			allowPartialManifests = request.allowPartialManifests;
+			scope = request.scope;
 		}
 	}
 
-	/** The request as it is kept in the job table; the job's plan step reads it back. */
+	/**
+	 * The request as it is kept in the job table (the job's plan step reads it back): the record's components under
+	 * their own names, by the shared mapper. Other readers of the row use {@code level} and {@code types}.
+	 */
 	public String toJson() {
-		ObjectNode node = MAPPER.createObjectNode();
-		node.put("level", level.name());
-		node.put("groupId", groupId);
-		patientIds.forEach(node.putArray("patientIds")::add);
-		types.forEach(node.putArray("types")::add);
-		node.put("since", since == null ? null : since.toString());
-		node.put("until", until == null ? null : until.toString());
-		elements.forEach(node.putArray("elements")::add);
-		typeFilters.forEach(node.putArray("typeFilters")::add);
-		associatedData.forEach(node.putArray("associatedData")::add);
-		node.put("outputFormat", outputFormat);
-		node.put("requestUrl", requestUrl);
-		ArrayNode ignored = node.putArray("ignoredParameters");
-		ignoredParameters.forEach(parameter -> ignored.addObject().put("parameter", parameter.parameter())
-				.put("reason", parameter.reason()));
-		node.put("organizeOutputBy", organizeOutputBy);
-		node.put("separateStatus", separateStatus);
-		node.put("allowPartialManifests", allowPartialManifests);
-		return node.toString();
+		try {
+			return BulkJson.MAPPER.writeValueAsString(this);
+		} catch (JsonProcessingException e) {
+			throw new IllegalStateException(e);
+		}
 	}
 
 	public static ExportRequest fromJson(String json) {
 		try {
-			JsonNode node = MAPPER.readTree(json);
-			return new ExportRequest(ExportLevel.valueOf(node.get("level").asText()), text(node, "groupId"),
-					list(node, "patientIds"), list(node, "types"), instant(node, "since"), instant(node, "until"), list(node, "elements"), list(node, "typeFilters"), list(node, "associatedData"),
-					node.get("outputFormat").asText(), node.get("requestUrl").asText(), ignoredParameters(node),
-					text(node, "organizeOutputBy"), node.path("separateStatus").asBoolean(false),
-					node.path("allowPartialManifests").asBoolean(false));
+			return BulkJson.MAPPER.readValue(json, ExportRequest.class);
 		} catch (JsonProcessingException e) {
 			throw new IllegalArgumentException("Not an export request: " + json, e);
 		}
-	}
-
-	/** Rows written before reasons were kept hold the bare names of unsupported parameters. */
-	private static List<IgnoredParameter> ignoredParameters(JsonNode node) {
-		List<IgnoredParameter> ignored = new ArrayList<>();
-		node.path("ignoredParameters").forEach(value -> ignored.add(value.isTextual()
-				? IgnoredParameter.unsupported(value.asText())
-				: new IgnoredParameter(value.path("parameter").asText(), text(value, "reason"))));
-		return ignored;
-	}
-
-	private static String text(JsonNode node, String field) {
-		JsonNode value = node.get(field);
-		return value == null || value.isNull() ? null : value.asText();
-	}
-
-	private static Instant instant(JsonNode node, String field) {
-		String value = text(node, field);
-		return value == null ? null : Instant.parse(value);
-	}
-
-	private static List<String> list(JsonNode node, String field) {
-		List<String> values = new ArrayList<>();
-		node.path(field).forEach(value -> values.add(value.asText()));
-		return values;
 	}
 }
