@@ -181,13 +181,9 @@ final class DatabaseBench {
 		BulkJobTable table = context.getBean(BulkJobTable.class);
 		BulkJobService jobService = context.getBean(BulkJobService.class);
 		Map<String, OursExport> exports = new java.util.LinkedHashMap<>();
-		exports.put("group" + members, new OursExport(service, table, jobService, types -> new ExportRequest(
-				ExportLevel.GROUP, BenchGroup.ID, List.of(), List.of(), null, null, List.of(), List.of(), List.of(),
-				"application/fhir+ndjson", "http://bench/fhir/Group/" + BenchGroup.ID + "/$export", List.of(), null,
-				false, false)));
-		exports.put("patients", new OursExport(service, table, jobService, types -> new ExportRequest(
-				ExportLevel.PATIENT, null, List.of(), List.of(), null, null, List.of(), List.of(), List.of(),
-				"application/fhir+ndjson", "http://bench/fhir/Patient/$export", List.of(), null, false, false)));
+		exports.put("group" + members, new OursExport(service, table, jobService, types -> ExportRequest.of(ExportLevel.GROUP, "http://bench/fhir/Group/" + BenchGroup.ID + "/$export")
+				.withGroupId(BenchGroup.ID)));
+		exports.put("patients", new OursExport(service, table, jobService, types -> ExportRequest.of(ExportLevel.PATIENT, "http://bench/fhir/Patient/$export")));
 		for (var export : exports.entrySet()) {
 			Measured measured = measure("export-" + export.getKey() + " OURS", run -> export.getValue().export(List.of(), run),
 					export.getValue()::cleanUp);

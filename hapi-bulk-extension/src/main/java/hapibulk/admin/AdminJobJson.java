@@ -11,6 +11,7 @@ import hapibulk.job.BulkManifest;
 import hapibulk.job.BulkStatusProvider;
 import hapibulk.job.ManifestJson;
 import hapibulk.job.StepProgress;
+import hapibulk.support.BulkJson;
 
 import java.time.Instant;
 import java.util.List;
@@ -22,7 +23,7 @@ import java.util.Locale;
  */
 final class AdminJobJson {
 
-	static final ObjectMapper MAPPER = new ObjectMapper();
+	static final ObjectMapper MAPPER = BulkJson.MAPPER;
 
 	private AdminJobJson() {}
 

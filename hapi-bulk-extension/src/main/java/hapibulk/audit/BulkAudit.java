@@ -9,6 +9,7 @@ import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.StringType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import hapibulk.support.BulkJson;
 
 import java.time.Clock;
 import java.util.Date;
@@ -30,7 +31,7 @@ public class BulkAudit implements AutoCloseable {
 	public static final String SUBTYPE_SYSTEM = "urn:hapibulk:audit-action";
 	private static final Logger AUDIT_LOG = LoggerFactory.getLogger(LOGGER);
 	private static final Logger LOG = LoggerFactory.getLogger(BulkAudit.class);
-	private static final ObjectMapper JSON = new ObjectMapper();
+	private static final ObjectMapper JSON = BulkJson.MAPPER;
 
 	private final DaoRegistry daoRegistry;
 	private final Clock clock;

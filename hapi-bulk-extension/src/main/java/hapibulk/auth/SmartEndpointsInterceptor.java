@@ -5,6 +5,7 @@ import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import hapibulk.support.BulkJson;
 import hapibulk.support.ServerBaseUrl;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -23,7 +24,7 @@ import java.util.Map;
 public class SmartEndpointsInterceptor {
 
 	public static final String WELL_KNOWN = ".well-known/smart-configuration";
-	private static final ObjectMapper JSON = new ObjectMapper();
+	private static final ObjectMapper JSON = BulkJson.MAPPER;
 
 	private final TokenEndpoint tokenEndpoint;
 	private final ServerBaseUrl baseUrl;

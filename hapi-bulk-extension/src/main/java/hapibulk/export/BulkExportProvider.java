@@ -25,12 +25,21 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 
+import static hapibulk.export.ExportParameterNames.*;
+
 /**
  * The {@code $export} kick-offs at system, Patient (all or one) and Group level. Thin: HAPI binds
  * the parameters (query string or {@code Parameters} body), the parser validates them, the
  * service submits the job, and the answer is 202 with the status URL.
+ * <p>
+ * The parameter list is written once per HAPI binding, three times: HAPI 8.8 binds an operation from
+ * one method's annotations, and the three levels differ in {@code typeName}, in whether an id is taken
+ * and in the IG definition the CapabilityStatement names ({@code canonicalUrl}), all annotation values.
+ * The names come from {@link ExportParameterNames}.
  */
 public class BulkExportProvider {
+
+	private static final int UNLIMITED = OperationParam.MAX_UNLIMITED;
 
 	private static final String OPERATION_DEFINITIONS = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/";
 	public static final String SYSTEM_EXPORT_CANONICAL = OPERATION_DEFINITIONS + "export";
@@ -56,72 +65,56 @@ public class BulkExportProvider {
 
 	@Operation(name = "$export", manualResponse = true, idempotent = true, canonicalUrl = SYSTEM_EXPORT_CANONICAL)
 	public void systemExport(
-			@OperationParam(name = "_outputFormat", typeName = "string", max = 1) IPrimitiveType<String> outputFormat,
-			@OperationParam(name = "_type", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> types,
-			@OperationParam(name = "_since", typeName = "instant", max = 1) IPrimitiveType<Date> since,
-			@OperationParam(name = "_until", typeName = "instant", max = 1) IPrimitiveType<Date> until,
-			@OperationParam(name = "patient", typeName = "Reference", max = OperationParam.MAX_UNLIMITED) List<IBaseReference> patients,
-			@OperationParam(name = "_elements", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> elements,
-			@OperationParam(name = "_typeFilter", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> typeFilters,
-			@OperationParam(name = "includeAssociatedData", typeName = "code", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> associatedData,
-			@OperationParam(name = "organizeOutputBy", typeName = "string", max = 1) IPrimitiveType<String> organizeOutputBy,
-			@OperationParam(name = "allowPartialManifests", typeName = "boolean", max = 1) IPrimitiveType<Boolean> allowPartialManifests,
+			@OperationParam(name = OUTPUT_FORMAT, typeName = "string", max = 1) IPrimitiveType<String> outputFormat,
+			@OperationParam(name = TYPE, typeName = "string", max = UNLIMITED) List<IPrimitiveType<String>> types,
+			@OperationParam(name = SINCE, typeName = "instant", max = 1) IPrimitiveType<Date> since,
+			@OperationParam(name = UNTIL, typeName = "instant", max = 1) IPrimitiveType<Date> until,
+			@OperationParam(name = PATIENT, typeName = "Reference", max = UNLIMITED) List<IBaseReference> patients,
+			@OperationParam(name = ELEMENTS, typeName = "string", max = UNLIMITED) List<IPrimitiveType<String>> elements,
+			@OperationParam(name = TYPE_FILTER, typeName = "string", max = UNLIMITED) List<IPrimitiveType<String>> typeFilters,
+			@OperationParam(name = INCLUDE_ASSOCIATED_DATA, typeName = "code", max = UNLIMITED) List<IPrimitiveType<String>> associatedData,
+			@OperationParam(name = ORGANIZE_OUTPUT_BY, typeName = "string", max = 1) IPrimitiveType<String> organizeOutputBy,
+			@OperationParam(name = ALLOW_PARTIAL_MANIFESTS, typeName = "boolean", max = 1) IPrimitiveType<Boolean> allowPartialManifests,
 			ServletRequestDetails request) throws IOException {
 		kickOff(ExportLevel.SYSTEM, null, null, new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters,
 				associatedData, organizeOutputBy, allowPartialManifests), request);
 	}
 
+	/** {@code Patient/$export} and {@code Patient/[id]/$export}: the id is optional, so one binding serves both. */
 	@Operation(name = "$export", typeName = "Patient", manualResponse = true, idempotent = true,
 			canonicalUrl = PATIENT_EXPORT_CANONICAL)
 	public void patientExport(
-			@OperationParam(name = "_outputFormat", typeName = "string", max = 1) IPrimitiveType<String> outputFormat,
-			@OperationParam(name = "_type", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> types,
-			@OperationParam(name = "_since", typeName = "instant", max = 1) IPrimitiveType<Date> since,
-			@OperationParam(name = "_until", typeName = "instant", max = 1) IPrimitiveType<Date> until,
-			@OperationParam(name = "patient", typeName = "Reference", max = OperationParam.MAX_UNLIMITED) List<IBaseReference> patients,
-			@OperationParam(name = "_elements", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> elements,
-			@OperationParam(name = "_typeFilter", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> typeFilters,
-			@OperationParam(name = "includeAssociatedData", typeName = "code", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> associatedData,
-			@OperationParam(name = "organizeOutputBy", typeName = "string", max = 1) IPrimitiveType<String> organizeOutputBy,
-			@OperationParam(name = "allowPartialManifests", typeName = "boolean", max = 1) IPrimitiveType<Boolean> allowPartialManifests,
+			@IdParam(optional = true) IIdType patientId,
+			@OperationParam(name = OUTPUT_FORMAT, typeName = "string", max = 1) IPrimitiveType<String> outputFormat,
+			@OperationParam(name = TYPE, typeName = "string", max = UNLIMITED) List<IPrimitiveType<String>> types,
+			@OperationParam(name = SINCE, typeName = "instant", max = 1) IPrimitiveType<Date> since,
+			@OperationParam(name = UNTIL, typeName = "instant", max = 1) IPrimitiveType<Date> until,
+			@OperationParam(name = PATIENT, typeName = "Reference", max = UNLIMITED) List<IBaseReference> patients,
+			@OperationParam(name = ELEMENTS, typeName = "string", max = UNLIMITED) List<IPrimitiveType<String>> elements,
+			@OperationParam(name = TYPE_FILTER, typeName = "string", max = UNLIMITED) List<IPrimitiveType<String>> typeFilters,
+			@OperationParam(name = INCLUDE_ASSOCIATED_DATA, typeName = "code", max = UNLIMITED) List<IPrimitiveType<String>> associatedData,
+			@OperationParam(name = ORGANIZE_OUTPUT_BY, typeName = "string", max = 1) IPrimitiveType<String> organizeOutputBy,
+			@OperationParam(name = ALLOW_PARTIAL_MANIFESTS, typeName = "boolean", max = 1) IPrimitiveType<Boolean> allowPartialManifests,
 			ServletRequestDetails request) throws IOException {
-		kickOff(ExportLevel.PATIENT, null, null, new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters,
-				associatedData, organizeOutputBy, allowPartialManifests), request);
-	}
-
-	@Operation(name = "$export", typeName = "Patient", manualResponse = true, idempotent = true,
-			canonicalUrl = PATIENT_EXPORT_CANONICAL)
-	public void patientInstanceExport(
-			@IdParam IIdType patientId,
-			@OperationParam(name = "_outputFormat", typeName = "string", max = 1) IPrimitiveType<String> outputFormat,
-			@OperationParam(name = "_type", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> types,
-			@OperationParam(name = "_since", typeName = "instant", max = 1) IPrimitiveType<Date> since,
-			@OperationParam(name = "_until", typeName = "instant", max = 1) IPrimitiveType<Date> until,
-			@OperationParam(name = "patient", typeName = "Reference", max = OperationParam.MAX_UNLIMITED) List<IBaseReference> patients,
-			@OperationParam(name = "_elements", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> elements,
-			@OperationParam(name = "_typeFilter", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> typeFilters,
-			@OperationParam(name = "includeAssociatedData", typeName = "code", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> associatedData,
-			@OperationParam(name = "organizeOutputBy", typeName = "string", max = 1) IPrimitiveType<String> organizeOutputBy,
-			@OperationParam(name = "allowPartialManifests", typeName = "boolean", max = 1) IPrimitiveType<Boolean> allowPartialManifests,
-			ServletRequestDetails request) throws IOException {
-		kickOff(ExportLevel.PATIENT, null, patientId, new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters,
-				associatedData, organizeOutputBy, allowPartialManifests), request);
+		kickOff(ExportLevel.PATIENT, null, patientId == null || !patientId.hasIdPart() ? null : patientId,
+				new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters, associatedData,
+						organizeOutputBy, allowPartialManifests), request);
 	}
 
 	@Operation(name = "$export", typeName = "Group", manualResponse = true, idempotent = true,
 			canonicalUrl = GROUP_EXPORT_CANONICAL)
 	public void groupExport(
 			@IdParam IIdType groupId,
-			@OperationParam(name = "_outputFormat", typeName = "string", max = 1) IPrimitiveType<String> outputFormat,
-			@OperationParam(name = "_type", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> types,
-			@OperationParam(name = "_since", typeName = "instant", max = 1) IPrimitiveType<Date> since,
-			@OperationParam(name = "_until", typeName = "instant", max = 1) IPrimitiveType<Date> until,
-			@OperationParam(name = "patient", typeName = "Reference", max = OperationParam.MAX_UNLIMITED) List<IBaseReference> patients,
-			@OperationParam(name = "_elements", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> elements,
-			@OperationParam(name = "_typeFilter", typeName = "string", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> typeFilters,
-			@OperationParam(name = "includeAssociatedData", typeName = "code", max = OperationParam.MAX_UNLIMITED) List<IPrimitiveType<String>> associatedData,
-			@OperationParam(name = "organizeOutputBy", typeName = "string", max = 1) IPrimitiveType<String> organizeOutputBy,
-			@OperationParam(name = "allowPartialManifests", typeName = "boolean", max = 1) IPrimitiveType<Boolean> allowPartialManifests,
+			@OperationParam(name = OUTPUT_FORMAT, typeName = "string", max = 1) IPrimitiveType<String> outputFormat,
+			@OperationParam(name = TYPE, typeName = "string", max = UNLIMITED) List<IPrimitiveType<String>> types,
+			@OperationParam(name = SINCE, typeName = "instant", max = 1) IPrimitiveType<Date> since,
+			@OperationParam(name = UNTIL, typeName = "instant", max = 1) IPrimitiveType<Date> until,
+			@OperationParam(name = PATIENT, typeName = "Reference", max = UNLIMITED) List<IBaseReference> patients,
+			@OperationParam(name = ELEMENTS, typeName = "string", max = UNLIMITED) List<IPrimitiveType<String>> elements,
+			@OperationParam(name = TYPE_FILTER, typeName = "string", max = UNLIMITED) List<IPrimitiveType<String>> typeFilters,
+			@OperationParam(name = INCLUDE_ASSOCIATED_DATA, typeName = "code", max = UNLIMITED) List<IPrimitiveType<String>> associatedData,
+			@OperationParam(name = ORGANIZE_OUTPUT_BY, typeName = "string", max = 1) IPrimitiveType<String> organizeOutputBy,
+			@OperationParam(name = ALLOW_PARTIAL_MANIFESTS, typeName = "boolean", max = 1) IPrimitiveType<Boolean> allowPartialManifests,
 			ServletRequestDetails request) throws IOException {
 		kickOff(ExportLevel.GROUP, groupId, null, new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters,
 				associatedData, organizeOutputBy, allowPartialManifests), request);

@@ -2,6 +2,7 @@ package hapibulk.export;
 
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import hapibulk.export.job.ExportScopeResolver;
+import hapibulk.export.job.ExportScopeResolver.ExportScope;
 import hapibulk.auth.JobOwner;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobKind;
@@ -55,7 +56,7 @@ public class ExportJobService {
 					+ " exported: " + String.join("; ", unusable.values()));
 		}
 		return request.withoutPatients(List.copyOf(unusable.keySet()), unusable.values().stream()
-				.map(reason -> new IgnoredParameter("patient", reason)).toList());
+				.map(reason -> new IgnoredParameter(ExportParameterNames.PATIENT, reason)).toList());
 	}
 
 	/**
@@ -78,12 +79,12 @@ public class ExportJobService {
 	 * @param owner the client and patient context the job belongs to: only a request of the same sees the job
 	 */
 	public BulkJob submitAs(ExportRequest request, boolean patientInstance, JobOwner owner) {
-		if (request.level() != ExportLevel.SYSTEM) {
-			scopeResolver.resolve(request, patientInstance);
-		}
+		// Resolved once, here: the job's plan reads the keys from the job row.
+		ExportRequest resolved = request.withScope(request.level() == ExportLevel.SYSTEM ? ExportScope.NONE
+				: scopeResolver.resolve(request, patientInstance));
 		// Everything the job needs is in the job row; the only job parameter is the job's id.
-		return jobService.submit(new BulkJobService.Submission(BulkJobKind.EXPORT, exportJob, request.requestUrl(),
-				request.toJson(), owner, transactionTime(), new JobParametersBuilder(), request.statusOptions(),
+		return jobService.submit(new BulkJobService.Submission(BulkJobKind.EXPORT, exportJob, resolved.requestUrl(),
+				resolved.toJson(), owner, transactionTime(), new JobParametersBuilder(), resolved.statusOptions(),
 				new BulkJobService.ActiveLimit(maxRunningExports, BulkErrors.code(117) + "The server is running its"
 						+ " maximum of " + maxRunningExports + " exports; try again later")));
 	}

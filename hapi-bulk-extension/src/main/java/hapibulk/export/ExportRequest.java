@@ -1,15 +1,15 @@
 package hapibulk.export;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import hapibulk.export.job.ExportScopeResolver.ExportScope;
 import hapibulk.job.StatusOptions;
+import hapibulk.support.BulkJson;
 
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A validated export kick-off.
@@ -34,21 +34,27 @@ import java.util.List;
  *                     job's status in {@code X-Export-Status}
  * @param allowPartialManifests whether the status URL may answer with manifests of the files finished so
  *                     far while the export runs
+ * @param scope        the keys the Group and patients resolved to when the export was submitted, so that the
+ *                     job's plan does not resolve them again; null before (and in rows written before it was kept)
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record ExportRequest(ExportLevel level, String groupId, List<String> patientIds, List<String> types,
 		Instant since, Instant until, List<String> elements, List<String> typeFilters, List<String> associatedData,
 		String outputFormat, String requestUrl, List<IgnoredParameter> ignoredParameters, String organizeOutputBy,
-		boolean separateStatus, boolean allowPartialManifests) {
+		boolean separateStatus, boolean allowPartialManifests, ExportScope scope) {
 
-	private static final ObjectMapper MAPPER = new ObjectMapper();
-
+	/** A list missing from a stored row is empty, as rows written before it existed mean. */
 	public ExportRequest {
-		patientIds = List.copyOf(patientIds);
-		types = List.copyOf(types);
-		elements = List.copyOf(elements);
-		typeFilters = List.copyOf(typeFilters);
-		associatedData = List.copyOf(associatedData);
-		ignoredParameters = List.copyOf(ignoredParameters);
+		patientIds = copy(patientIds);
+		types = copy(types);
+		elements = copy(elements);
+		typeFilters = copy(typeFilters);
+		associatedData = copy(associatedData);
+		ignoredParameters = copy(ignoredParameters);
+	}
+
+	private static <T> List<T> copy(List<T> values) {
+		return values == null ? List.of() : List.copyOf(values);
 	}
 
 	/** How the job's status URL answers. */
@@ -63,19 +69,10 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 
 	/** The same request without these patients, each reported as ignored (lenient handling of unknown patients). */
 	public ExportRequest withoutPatients(List<String> dropped, List<IgnoredParameter> reasons) {
-		List<String> kept = patientIds.stream().filter(id -> !dropped.contains(id)).toList();
 		List<IgnoredParameter> ignored = new ArrayList<>(ignoredParameters);
 		ignored.addAll(reasons);
-		return new ExportRequest(level, groupId, kept, types, since, until, elements, typeFilters,
-				associatedData, outputFormat, requestUrl, ignored, organizeOutputBy, separateStatus,
-				allowPartialManifests);
-	}
-
-	/** The same request limited to these types (the ones the caller may read). */
-	public ExportRequest withTypes(List<String> limitedTypes) {
-		return new ExportRequest(level, groupId, patientIds, limitedTypes, since, until, elements, typeFilters,
-				associatedData, outputFormat, requestUrl, ignoredParameters, organizeOutputBy, separateStatus,
-				allowPartialManifests);
+		return withPatientIds(patientIds.stream().filter(id -> !dropped.contains(id)).toList())
+				.withIgnoredParameters(ignored);
 	}
 
 	/** Whether only the latest Provenance of each target is wanted (Latest asked for, and not Relevant). */
@@ -86,70 +83,140 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 	public static final String LATEST_PROVENANCE = "LatestProvenanceResources";
 	public static final String RELEVANT_PROVENANCE = "RelevantProvenanceResources";
 
-	/** A system-level export of {@code types} (all when empty). */
-	public static ExportRequest system(List<String> types, Instant since, String requestUrl) {
-		return new ExportRequest(ExportLevel.SYSTEM, null, List.of(), types, since, null, List.of(), List.of(), List.of(),
-				"application/fhir+ndjson", requestUrl, List.of(), null, false, false);
+	/** An export at this level of every type the level allows, no other parameter given; {@code with...} adds them. */
+	public static ExportRequest of(ExportLevel level, String requestUrl) {
+		return new ExportRequest(level, null, List.of(), List.of(), null, null, List.of(), List.of(), List.of(),
+				ExportRequestParser.NDJSON, requestUrl, List.of(), null, false, false, null);
 	}
 
-	/** The request as it is kept in the job table; the job's plan step reads it back. */
+	/** A system-level export of {@code types} (all when empty). */
+	public static ExportRequest system(List<String> types, Instant since, String requestUrl) {
+		return of(ExportLevel.SYSTEM, requestUrl).withTypes(types).withSince(since);
+	}
+
+	public ExportRequest withGroupId(String value) {
+		return with(copy -> copy.groupId = value);
+	}
+
+	public ExportRequest withPatientIds(List<String> value) {
+		return with(copy -> copy.patientIds = value);
+	}
+
+	/** The same request limited to these types (e.g. the ones the caller may read). */
+	public ExportRequest withTypes(List<String> value) {
+		return with(copy -> copy.types = value);
+	}
+
+	public ExportRequest withSince(Instant value) {
+		return with(copy -> copy.since = value);
+	}
+
+	public ExportRequest withUntil(Instant value) {
+		return with(copy -> copy.until = value);
+	}
+
+	public ExportRequest withElements(List<String> value) {
+		return with(copy -> copy.elements = value);
+	}
+
+	public ExportRequest withTypeFilters(List<String> value) {
+		return with(copy -> copy.typeFilters = value);
+	}
+
+	public ExportRequest withAssociatedData(List<String> value) {
+		return with(copy -> copy.associatedData = value);
+	}
+
+	public ExportRequest withOutputFormat(String value) {
+		return with(copy -> copy.outputFormat = value);
+	}
+
+	public ExportRequest withIgnoredParameters(List<IgnoredParameter> value) {
+		return with(copy -> copy.ignoredParameters = value);
+	}
+
+	public ExportRequest withOrganizeOutputBy(String value) {
+		return with(copy -> copy.organizeOutputBy = value);
+	}
+
+	public ExportRequest withSeparateStatus(boolean value) {
+		return with(copy -> copy.separateStatus = value);
+	}
+
+	public ExportRequest withAllowPartialManifests(boolean value) {
+		return with(copy -> copy.allowPartialManifests = value);
+	}
+
+	public ExportRequest withScope(ExportScope value) {
+		return with(copy -> copy.scope = value);
+	}
+
+	/** The one place besides {@link #of} that writes out every component: a copy with one change. */
+	private ExportRequest with(Consumer<Copy> change) {
+		Copy copy = new Copy(this);
+		change.accept(copy);
+		return new ExportRequest(copy.level, copy.groupId, copy.patientIds, copy.types, copy.since, copy.until,
+				copy.elements, copy.typeFilters, copy.associatedData, copy.outputFormat, copy.requestUrl,
+				copy.ignoredParameters, copy.organizeOutputBy, copy.separateStatus, copy.allowPartialManifests,
+				copy.scope);
+	}
+
+	/** The components of a request being copied, one of them changed. */
+	private static final class Copy {
+		private final ExportLevel level;
+		private String groupId;
+		private List<String> patientIds;
+		private List<String> types;
+		private Instant since;
+		private Instant until;
+		private List<String> elements;
+		private List<String> typeFilters;
+		private List<String> associatedData;
+		private String outputFormat;
+		private final String requestUrl;
+		private List<IgnoredParameter> ignoredParameters;
+		private String organizeOutputBy;
+		private boolean separateStatus;
+		private boolean allowPartialManifests;
+		private ExportScope scope;
+
+		private Copy(ExportRequest request) {
+			level = request.level;
+			groupId = request.groupId;
+			patientIds = request.patientIds;
+			types = request.types;
+			since = request.since;
+			until = request.until;
+			elements = request.elements;
+			typeFilters = request.typeFilters;
+			associatedData = request.associatedData;
+			outputFormat = request.outputFormat;
+			requestUrl = request.requestUrl;
+			ignoredParameters = request.ignoredParameters;
+			organizeOutputBy = request.organizeOutputBy;
+			separateStatus = request.separateStatus;
+			allowPartialManifests = request.allowPartialManifests;
+			scope = request.scope;
+		}
+	}
+
+	/**
+	 * The request as it is kept in the job table (the job's plan step reads it back): the record's components under
+	 * their own names, by the shared mapper. Other readers of the row use {@code level} and {@code types}.
+	 */
 	public String toJson() {
-		ObjectNode node = MAPPER.createObjectNode();
-		node.put("level", level.name());
-		node.put("groupId", groupId);
-		patientIds.forEach(node.putArray("patientIds")::add);
-		types.forEach(node.putArray("types")::add);
-		node.put("since", since == null ? null : since.toString());
-		node.put("until", until == null ? null : until.toString());
-		elements.forEach(node.putArray("elements")::add);
-		typeFilters.forEach(node.putArray("typeFilters")::add);
-		associatedData.forEach(node.putArray("associatedData")::add);
-		node.put("outputFormat", outputFormat);
-		node.put("requestUrl", requestUrl);
-		ArrayNode ignored = node.putArray("ignoredParameters");
-		ignoredParameters.forEach(parameter -> ignored.addObject().put("parameter", parameter.parameter())
-				.put("reason", parameter.reason()));
-		node.put("organizeOutputBy", organizeOutputBy);
-		node.put("separateStatus", separateStatus);
-		node.put("allowPartialManifests", allowPartialManifests);
-		return node.toString();
+		try {
+			return BulkJson.MAPPER.writeValueAsString(this);
+		} catch (JsonProcessingException e) {
+			throw new IllegalStateException(e);
+		}
 	}
 
 	public static ExportRequest fromJson(String json) {
 		try {
-			JsonNode node = MAPPER.readTree(json);
-			return new ExportRequest(ExportLevel.valueOf(node.get("level").asText()), text(node, "groupId"),
-					list(node, "patientIds"), list(node, "types"), instant(node, "since"), instant(node, "until"), list(node, "elements"), list(node, "typeFilters"), list(node, "associatedData"),
-					node.get("outputFormat").asText(), node.get("requestUrl").asText(), ignoredParameters(node),
-					text(node, "organizeOutputBy"), node.path("separateStatus").asBoolean(false),
-					node.path("allowPartialManifests").asBoolean(false));
+			return BulkJson.MAPPER.readValue(json, ExportRequest.class);
 		} catch (JsonProcessingException e) {
 			throw new IllegalArgumentException("Not an export request: " + json, e);
 		}
-	}
-
-	/** Rows written before reasons were kept hold the bare names of unsupported parameters. */
-	private static List<IgnoredParameter> ignoredParameters(JsonNode node) {
-		List<IgnoredParameter> ignored = new ArrayList<>();
-		node.path("ignoredParameters").forEach(value -> ignored.add(value.isTextual()
-				? IgnoredParameter.unsupported(value.asText())
-				: new IgnoredParameter(value.path("parameter").asText(), text(value, "reason"))));
-		return ignored;
-	}
-
-	private static String text(JsonNode node, String field) {
-		JsonNode value = node.get(field);
-		return value == null || value.isNull() ? null : value.asText();
-	}
-
-	private static Instant instant(JsonNode node, String field) {
-		String value = text(node, field);
-		return value == null ? null : Instant.parse(value);
-	}
-
-	private static List<String> list(JsonNode node, String field) {
-		List<String> values = new ArrayList<>();
-		node.path(field).forEach(value -> values.add(value.asText()));
-		return values;
 	}
 }

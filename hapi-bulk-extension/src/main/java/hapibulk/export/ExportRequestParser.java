@@ -30,12 +30,7 @@ public class ExportRequestParser {
 
 	static final String NDJSON = "application/fhir+ndjson";
 	private static final Set<String> NDJSON_ALIASES = Set.of(NDJSON, "application/ndjson", "ndjson");
-	private static final Set<String> KNOWN_PARAMETERS = Set.of("_outputFormat", "_type", "_since", "_until", "patient",
-			"_elements", "_typeFilter", "includeAssociatedData", "organizeOutputBy", "allowPartialManifests");
 	private static final Pattern ELEMENT = Pattern.compile("(?:([A-Z][A-Za-z]+)\\.)?([a-z][A-Za-z]*)");
-	/** Parameters with one value; a second is refused rather than silently dropped. */
-	private static final List<String> SINGLE_VALUED = List.of("_outputFormat", "_since", "_until", "organizeOutputBy",
-			"allowPartialManifests");
 	/** The FHIR instant: a time of day to the second and a zone; {@code _since=2020} says neither. */
 	private static final Pattern INSTANT = Pattern.compile(
 			"\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})");
@@ -87,7 +82,7 @@ public class ExportRequestParser {
 		// Under lenient handling what the server cannot honour is collected here instead of refused.
 		List<IgnoredParameter> ignored = prefer.lenient() ? new ArrayList<>() : null;
 		List<String> unsupported = names.stream()
-				.filter(name -> !KNOWN_PARAMETERS.contains(name) && !SERVER_PARAMETERS.contains(name))
+				.filter(name -> !ExportParameterNames.ALL.contains(name) && !SERVER_PARAMETERS.contains(name))
 				.distinct().sorted().toList();
 		if (!unsupported.isEmpty() && ignored == null) {
 			throw new InvalidRequestException(BulkErrors.code(104) + "Unsupported export parameter '" + unsupported.get(0)
@@ -96,8 +91,8 @@ public class ExportRequestParser {
 		if (ignored != null) {
 			unsupported.forEach(name -> ignored.add(IgnoredParameter.unsupported(name)));
 		}
-		Instant since = instant("_since", parameters.since());
-		Instant until = instant("_until", parameters.until());
+		Instant since = instant(ExportParameterNames.SINCE, parameters.since());
+		Instant until = instant(ExportParameterNames.UNTIL, parameters.until());
 		if (since != null && until != null && !until.isAfter(since)) {
 			throw new InvalidRequestException(BulkErrors.code(108) + "_until must be later than _since");
 		}
@@ -106,11 +101,17 @@ public class ExportRequestParser {
 		List<String> queries = typeFilters.parse(boundedTypeFilters(values(parameters.typeFilters()), ignored), types,
 				ignored);
 		String organizeOutputBy = parseOrganizeOutputBy(parameters.organizeOutputBy(), types);
-		return new ExportRequest(level, groupId == null ? null : groupId.getIdPart(), patients, types, since, until,
-				parseElements(parameters.elements()), queries, parseAssociatedData(parameters.associatedData()),
-				parseOutputFormat(parameters.outputFormat()), baseUrl.requestUrl(request),
-				ignored == null ? List.of() : ignored, organizeOutputBy, prefer.separateExportStatus(),
-				isTrue(parameters.allowPartialManifests()));
+		// In this order, so that of several faults the same one is reported as before.
+		List<String> elements = parseElements(parameters.elements());
+		List<String> associatedData = parseAssociatedData(parameters.associatedData());
+		String outputFormat = parseOutputFormat(parameters.outputFormat());
+		return ExportRequest.of(level, baseUrl.requestUrl(request))
+				.withGroupId(groupId == null ? null : groupId.getIdPart()).withPatientIds(patients).withTypes(types)
+				.withSince(since).withUntil(until).withElements(elements).withTypeFilters(queries)
+				.withAssociatedData(associatedData).withOutputFormat(outputFormat)
+				.withIgnoredParameters(ignored == null ? List.of() : ignored).withOrganizeOutputBy(organizeOutputBy)
+				.withSeparateStatus(prefer.separateExportStatus())
+				.withAllowPartialManifests(isTrue(parameters.allowPartialManifests()));
 	}
 
 	private static void checkAccept(String accept) {
@@ -163,7 +164,7 @@ public class ExportRequestParser {
 
 	/** Parameters that take one value: a second one is refused rather than silently dropped. */
 	private static void checkSingleValued(List<String> names) {
-		for (String name : SINGLE_VALUED) {
+		for (String name : ExportParameterNames.SINGLE_VALUED) {
 			if (names.stream().filter(name::equals).count() > 1) {
 				throw new InvalidRequestException(BulkErrors.code(133) + "The parameter '" + name
 						+ "' may be given only once");
@@ -184,7 +185,7 @@ public class ExportRequestParser {
 			if (ignored == null) {
 				throw new InvalidRequestException(message);
 			}
-			ignored.add(new IgnoredParameter("_typeFilter", message));
+			ignored.add(new IgnoredParameter(ExportParameterNames.TYPE_FILTER, message));
 		}
 		return kept;
 	}
@@ -211,7 +212,7 @@ public class ExportRequestParser {
 			} else if (ignored == null) {
 				throw new InvalidRequestException(problem);
 			} else {
-				ignored.add(new IgnoredParameter("_type", problem));
+				ignored.add(new IgnoredParameter(ExportParameterNames.TYPE, problem));
 			}
 		}
 		if (!requested.isEmpty() && result.isEmpty()) {
@@ -225,7 +226,7 @@ public class ExportRequestParser {
 			if (ignored == null) {
 				throw new InvalidRequestException(message + "; add a compartment type such as Patient");
 			}
-			ignored.add(new IgnoredParameter("_type", message + "; exported only those"));
+			ignored.add(new IgnoredParameter(ExportParameterNames.TYPE, message + "; exported only those"));
 		}
 		return List.copyOf(result);
 	}

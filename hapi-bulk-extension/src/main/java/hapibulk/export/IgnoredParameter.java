@@ -1,5 +1,6 @@
 package hapibulk.export;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import hapibulk.support.BulkErrors;
 
 /**
@@ -11,6 +12,16 @@ import hapibulk.support.BulkErrors;
  * @param reason    why it was ignored, with its error code; null for a parameter the server does not support
  */
 public record IgnoredParameter(String parameter, String reason) {
+
+	@JsonCreator(mode = JsonCreator.Mode.PROPERTIES)
+	public IgnoredParameter {
+	}
+
+	/** Rows written before reasons were kept hold the bare names of unsupported parameters. */
+	@JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+	static IgnoredParameter named(String parameter) {
+		return unsupported(parameter);
+	}
 
 	/** A parameter this server does not support at all. */
 	public static IgnoredParameter unsupported(String parameter) {

@@ -52,7 +52,7 @@ public class TypeFilters {
 					if (ignored == null) {
 						throw e;
 					}
-					ignored.add(new IgnoredParameter("_typeFilter", e.getMessage()));
+					ignored.add(new IgnoredParameter(ExportParameterNames.TYPE_FILTER, e.getMessage()));
 				}
 			}
 		}

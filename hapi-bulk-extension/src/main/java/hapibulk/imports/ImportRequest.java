@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import hapibulk.support.BulkJson;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +24,7 @@ public record ImportRequest(String inputSource, String storageType, String mode,
 		String requestUrl, ImportPermissions permissions) {
 
 	public static final String NDJSON = "application/fhir+ndjson";
-	private static final ObjectMapper MAPPER = new ObjectMapper();
+	private static final ObjectMapper MAPPER = BulkJson.MAPPER;
 
 	public ImportRequest {
 		inputs = List.copyOf(inputs);

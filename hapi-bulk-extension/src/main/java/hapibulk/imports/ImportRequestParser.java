@@ -6,6 +6,7 @@ import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import hapibulk.support.BulkErrors;
+import hapibulk.support.BulkJson;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Parameters.ParametersParameterComponent;
 import org.hl7.fhir.r4.model.PrimitiveType;
@@ -27,7 +28,7 @@ import java.util.Set;
  */
 public class ImportRequestParser {
 
-	private static final ObjectMapper JSON = new ObjectMapper();
+	private static final ObjectMapper JSON = BulkJson.MAPPER;
 	private static final Set<String> NDJSON_ALIASES = Set.of(ImportRequest.NDJSON, "application/ndjson", "ndjson");
 	private static final Set<String> STORAGE_TYPES = Set.of("https", "http", "file", "local");
 

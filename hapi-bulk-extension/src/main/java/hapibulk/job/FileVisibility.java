@@ -3,6 +3,7 @@ package hapibulk.job;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import hapibulk.auth.AccessGrant;
+import hapibulk.support.BulkJson;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -19,7 +20,7 @@ import java.util.List;
  */
 public final class FileVisibility {
 
-	private static final ObjectMapper JSON = new ObjectMapper();
+	private static final ObjectMapper JSON = BulkJson.MAPPER;
 
 	/**
 	 * A file's place in a manifest: its array and resource type (null for files of blocks), and the SHA-256 the

@@ -3,6 +3,7 @@ package hapibulk.job;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import hapibulk.metrics.BulkMetrics;
+import hapibulk.support.BulkJson;
 
 import java.io.IOException;
 import java.time.Clock;
@@ -23,7 +24,7 @@ public class JobMeters {
 	/** The type tag of export files that hold patient blocks (several types per file). */
 	static final String BLOCKS = "blocks";
 
-	private static final ObjectMapper JSON = new ObjectMapper();
+	private static final ObjectMapper JSON = BulkJson.MAPPER;
 
 	private final BulkMetrics metrics;
 	private final Clock clock;

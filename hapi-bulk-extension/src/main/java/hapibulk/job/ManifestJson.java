@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import hapibulk.support.BulkJson;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +21,7 @@ public final class ManifestJson {
 	/** The key of our entry in the manifest's {@code extension} object. */
 	public static final String FILES_EXTENSION = "fileIntegrity";
 
-	private static final ObjectMapper MAPPER = new ObjectMapper();
+	private static final ObjectMapper MAPPER = BulkJson.MAPPER;
 
 	private ManifestJson() {}
 

@@ -89,9 +89,8 @@ class BulkBatchMetersTest {
 							"https://ehr.example.org/meters", "file", null,
 							List.of(new ImportRequest.Input("Patient", patients.toUri().toString())), "u"), null).id();
 					awaitCompleted(table, importId);
-					String exportId = context.getBean(ExportJobService.class).submit(new ExportRequest(ExportLevel.SYSTEM,
-							null, List.of(), List.of("Patient"), null, null, List.of(), List.of(), List.of(),
-							"application/fhir+ndjson", "u", List.of(), null, false, false), false).id();
+					String exportId = context.getBean(ExportJobService.class).submit(ExportRequest.of(ExportLevel.SYSTEM, "u")
+							.withTypes(List.of("Patient")), false).id();
 					awaitCompleted(table, exportId);
 
 					// then: Spring Batch recorded on our private registry, and nothing on the host's

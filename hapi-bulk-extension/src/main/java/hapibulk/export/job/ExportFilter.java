@@ -3,6 +3,7 @@ package hapibulk.export.job;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import hapibulk.support.BulkJson;
 
 import java.util.List;
 
@@ -42,7 +43,7 @@ public record ExportFilter(String type, boolean deleted, List<String> deletedTyp
 	 */
 	public record KeyRange(int index, Long after, Long upTo) {}
 
-	private static final ObjectMapper MAPPER = new ObjectMapper();
+	private static final ObjectMapper MAPPER = BulkJson.MAPPER;
 	private static final TypeReference<List<ExportFilter>> LIST = new TypeReference<>() {};
 
 	public static final String DELETED_PARTITION = "deleted";

@@ -15,6 +15,7 @@ import hapibulk.job.PlannedPartitionSplitter;
 import hapibulk.storage.BulkFileAppender;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.storage.FileDigests;
+import hapibulk.support.BulkJson;
 import org.springframework.batch.core.JobExecution;
 import org.springframework.batch.core.StepContribution;
 import org.springframework.batch.core.StepExecution;
@@ -40,7 +41,7 @@ import java.util.List;
 class ExportManifestTasklet implements Tasklet {
 
 	static final String IGNORED_PARAMETERS_FILE = "errors-1.ndjson";
-	private static final ObjectMapper JSON = new ObjectMapper();
+	private static final ObjectMapper JSON = BulkJson.MAPPER;
 
 	private final JobRepository jobRepository;
 	private final BulkJobTable table;

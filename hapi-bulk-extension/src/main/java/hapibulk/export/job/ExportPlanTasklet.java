@@ -6,6 +6,7 @@ import hapibulk.export.ExportLevel;
 import hapibulk.export.ExportRequest;
 import hapibulk.export.PatientCompartment;
 import hapibulk.export.TypeFilters;
+import hapibulk.export.job.ExportScopeResolver.ExportScope;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobKeys;
 import hapibulk.job.BulkJobTable;
@@ -76,11 +77,12 @@ class ExportPlanTasklet implements Tasklet {
 		String jobId = stepExecution.getJobParameters().getString(BulkJobKeys.BULK_JOB_ID);
 		BulkJob job = table.find(jobId).orElseThrow(() -> new IllegalStateException("No job row for " + jobId));
 		ExportRequest request = ExportRequest.fromJson(job.requestJson());
+		ExportScope scope = scope(request);
 
 		List<ExportFilter> plan = new ArrayList<>();
 		List<ExportFilter> blockMembers = new ArrayList<>();
 		Map<String, Long> totals = new LinkedHashMap<>();
-		for (ExportFilter filter : filters(jobId, request, job.transactionTime())) {
+		for (ExportFilter filter : filters(jobId, request, scope, job.transactionTime())) {
 			long count = reader.count(filter);
 			if (count > 0) {
 				totals.merge(progressType(filter, request.patientBlocks()), count, Long::sum);
@@ -94,7 +96,7 @@ class ExportPlanTasklet implements Tasklet {
 		ExecutionContext jobContext = stepExecution.getJobExecution().getExecutionContext();
 		if (!blockMembers.isEmpty()) {
 			// One partition walks the patients in scope; each patient's block reads the members.
-			plan.add(0, patientsInScope(request));
+			plan.add(0, patientsInScope(request, scope));
 			blockMembers.sort(Comparator.comparing(member -> !member.type().equals(PatientCompartment.PATIENT)));
 			jobContext.putString(BLOCK_MEMBERS, ExportFilter.listToJson(blockMembers));
 		}
@@ -139,11 +141,20 @@ class ExportPlanTasklet implements Tasklet {
 		return filter.deleted() ? "(deleted)" : patientBlocks ? "(patient blocks)" : filter.type();
 	}
 
+	/**
+	 * The Group's and patients' keys, as the kick-off resolved them; a row written before the kick-off kept them
+	 * (a job submitted before an upgrade) has them resolved here.
+	 */
+	private ExportScope scope(ExportRequest request) {
+		if (request.level() == ExportLevel.SYSTEM) {
+			return ExportScope.NONE;
+		}
+		return request.scope() != null ? request.scope() : scopeResolver.resolve(request, false);
+	}
+
 	/** The patients whose blocks are written: every patient, or the level's, whatever their lastUpdated. */
-	private ExportFilter patientsInScope(ExportRequest request) {
+	private static ExportFilter patientsInScope(ExportRequest request, ExportScope scope) {
 		boolean inCompartment = request.level() != ExportLevel.SYSTEM;
-		ExportScopeResolver.ExportScope scope = inCompartment ? scopeResolver.resolve(request, false)
-				: new ExportScopeResolver.ExportScope(null, List.of());
 		return new ExportFilter(PatientCompartment.PATIENT, false, List.of(), null, null, inCompartment, List.of(),
 				scope.groupPid(), scope.patientPids(), List.of(), null, false, false);
 	}
@@ -187,11 +198,8 @@ class ExportPlanTasklet implements Tasklet {
 	 *                        after it is exported ({@link WriteSettleListener} has made sure that
 	 *                        everything stamped before it has committed)
 	 */
-	private List<ExportFilter> filters(String jobId, ExportRequest request, Instant transactionTime) {
+	private List<ExportFilter> filters(String jobId, ExportRequest request, ExportScope scope, Instant transactionTime) {
 		boolean inCompartment = request.level() != ExportLevel.SYSTEM;
-		ExportScopeResolver.ExportScope scope = inCompartment
-				? scopeResolver.resolve(request, false)
-				: new ExportScopeResolver.ExportScope(null, List.of());
 		Long since = millis(request.since());
 		Long until = request.until() == null || request.until().isAfter(transactionTime) ? millis(transactionTime)
 				: millis(request.until());

@@ -25,7 +25,11 @@ public class ExportScopeResolver {
 	}
 
 	/** The keys that bound a Patient or Group export. */
-	public record ExportScope(Long groupPid, List<Long> patientPids) {}
+	public record ExportScope(Long groupPid, List<Long> patientPids) {
+
+		/** A system export's: no Group, no patients. */
+		public static final ExportScope NONE = new ExportScope(null, List.of());
+	}
 
 	/**
 	 * The {@code patient} values that contribute nothing: unknown to the server, or (in a Group export) not

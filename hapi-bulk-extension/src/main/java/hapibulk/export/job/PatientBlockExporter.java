@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import hapibulk.export.job.ExportTypeTasklet.Chunk;
 import hapibulk.export.job.ExportTypeTasklet.ExportLimits;
 import hapibulk.storage.BulkFileStore;
+import hapibulk.support.BulkJson;
 import org.springframework.batch.item.ExecutionContext;
 
 import java.io.IOException;
@@ -21,7 +22,7 @@ import java.util.List;
 class PatientBlockExporter {
 
 	private static final String MEMBERS = "export.blockMembers";
-	private static final ObjectMapper JSON = new ObjectMapper();
+	private static final ObjectMapper JSON = BulkJson.MAPPER;
 
 	private final StoredResourceReader reader;
 	private final BulkFileStore fileStore;

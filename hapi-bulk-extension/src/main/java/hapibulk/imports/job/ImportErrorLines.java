@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import hapibulk.support.BulkErrors;
+import hapibulk.support.BulkJson;
 
 import java.nio.charset.StandardCharsets;
 
@@ -20,7 +21,7 @@ final class ImportErrorLines {
 	static final String RESOURCE_ID = EXTENSION_BASE + "resource-id";
 	static final String BYTE_OFFSET = EXTENSION_BASE + "byte-offset";
 
-	private static final ObjectMapper JSON = new ObjectMapper();
+	private static final ObjectMapper JSON = BulkJson.MAPPER;
 
 	private ImportErrorLines() {}
 

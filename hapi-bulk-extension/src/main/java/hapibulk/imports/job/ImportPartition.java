@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import hapibulk.support.BulkJson;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +42,7 @@ record ImportPartition(int index, String type, String url, int wave, String inpu
 		return part > 0;
 	}
 
-	private static final ObjectMapper MAPPER = new ObjectMapper();
+	private static final ObjectMapper MAPPER = BulkJson.MAPPER;
 
 	String name() {
 		return "input-" + index + (isPart() ? "." + part : "");

@@ -118,9 +118,8 @@ class CompartmentExportJobTest {
 
 		// when
 		long start = System.nanoTime();
-		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.GROUP, "grp-four", List.of(), List.of(), null, null,
-				List.of(), List.of(), List.of(), "application/fhir+ndjson", "http://localhost/fhir/Group/grp-four/$export",
-				List.of(), null, false, false));
+		BulkJob job = exportAndWait(ExportRequest.of(ExportLevel.GROUP, "http://localhost/fhir/Group/grp-four/$export")
+				.withGroupId("grp-four"));
 		report("group of 4", job, start);
 
 		// then
@@ -136,9 +135,7 @@ class CompartmentExportJobTest {
 	void patientExport_ofEveryPatient_exportsEveryCompartmentResource_andWhatTheyReference() throws IOException {
 		// when
 		long start = System.nanoTime();
-		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(), List.of(), null, null,
-				List.of(), List.of(), List.of(), "application/fhir+ndjson", "http://localhost/fhir/Patient/$export",
-				List.of(), null, false, false));
+		BulkJob job = exportAndWait(ExportRequest.of(ExportLevel.PATIENT, "http://localhost/fhir/Patient/$export"));
 		report("every patient", job, start);
 
 		// then

@@ -267,25 +267,20 @@ class ExportJobTest {
 	@Test
 	void patientAndGroupExports_withSince_listTheDeletionsOfTheirCompartmentsOnly() throws IOException {
 		String five = syntheaPatientIds().get(5);
-		BulkJob onePatient = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(five), List.of(),
-				beforeHandMade, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null,
-				false, false));
+		BulkJob onePatient = exportAndWait(ExportRequest.of(ExportLevel.PATIENT, "u").withPatientIds(List.of(five))
+				.withSince(beforeHandMade));
 		assertThat(deletedUrls(onePatient)).containsExactly("Encounter/enc-deleted-5");
 
-		BulkJob everyPatient = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(), List.of(),
-				beforeHandMade, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null,
-				false, false));
+		BulkJob everyPatient = exportAndWait(ExportRequest.of(ExportLevel.PATIENT, "u").withSince(beforeHandMade));
 		assertThat(deletedUrls(everyPatient)).containsExactly("Patient/pat-deleted", "Encounter/enc-deleted-5",
 				"Encounter/enc-deleted-6");
 
-		BulkJob patientsOnly = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(), List.of("Patient"),
-				beforeHandMade, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null,
-				false, false));
+		BulkJob patientsOnly = exportAndWait(ExportRequest.of(ExportLevel.PATIENT, "u").withTypes(List.of("Patient"))
+				.withSince(beforeHandMade));
 		assertThat(deletedUrls(patientsOnly)).containsExactly("Patient/pat-deleted");
 
-		BulkJob group = exportAndWait(new ExportRequest(ExportLevel.GROUP, "grp-two", List.of(), List.of(),
-				beforeHandMade, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null,
-				false, false));
+		BulkJob group = exportAndWait(ExportRequest.of(ExportLevel.GROUP, "u").withGroupId("grp-two")
+				.withSince(beforeHandMade));
 		assertThat(deletedUrls(group)).as("deletions of patients outside the group").isEmpty();
 	}
 
@@ -322,8 +317,7 @@ class ExportJobTest {
 
 	@Test
 	void patientExport_exportsThePatientCompartmentOfEveryPatient() throws IOException {
-		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(), List.of(), null, null, List.of(), List.of(), List.of(),
-				"application/fhir+ndjson", "http://localhost/fhir/Patient/$export", List.of(), null, false, false));
+		BulkJob job = exportAndWait(ExportRequest.of(ExportLevel.PATIENT, "http://localhost/fhir/Patient/$export"));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		// Organization, Location, Practitioner(Role) and the subject-less Observation are outside the compartment;
@@ -336,9 +330,8 @@ class ExportJobTest {
 	@Test
 	void patientExport_ofListedPatients_exportsOnlyTheirCompartments() throws IOException {
 		String patientId = syntheaPatientIds().get(3);
-		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(patientId),
-				List.of("Patient", "Encounter", "DocumentReference"), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson",
-				"http://localhost/fhir/Patient/" + patientId + "/$export", List.of(), null, false, false));
+		BulkJob job = exportAndWait(ExportRequest.of(ExportLevel.PATIENT, "http://localhost/fhir/Patient/" + patientId + "/$export")
+				.withPatientIds(List.of(patientId)).withTypes(List.of("Patient", "Encounter", "DocumentReference")));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		assertThat(exported.keySet()).containsExactlyInAnyOrderElementsOf(compartmentKeys(patientId,
@@ -348,8 +341,8 @@ class ExportJobTest {
 	@Test
 	void groupExport_exportsTheCompartmentsOfItsMembers() throws IOException {
 		List<String> members = syntheaPatientIds().subList(0, 2);
-		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.GROUP, "grp-two", List.of(), List.of(), null, null, List.of(), List.of(), List.of(),
-				"application/fhir+ndjson", "http://localhost/fhir/Group/grp-two/$export", List.of(), null, false, false));
+		BulkJob job = exportAndWait(ExportRequest.of(ExportLevel.GROUP, "http://localhost/fhir/Group/grp-two/$export")
+				.withGroupId("grp-two"));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		List<String> expected = new ArrayList<>(List.of("Group/grp-two"));
@@ -360,9 +353,8 @@ class ExportJobTest {
 	@Test
 	void organizeOutputByPatient_writesABlockPerPatient_headerPatientThenItsCompartment_acrossFiles() throws IOException {
 		List<String> types = List.of("Patient", "Encounter", "DocumentReference");
-		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(), types, null, null, List.of(),
-				List.of(), List.of(), "application/fhir+ndjson", "http://localhost/fhir/Patient/$export", List.of(),
-				"Patient", false, false));
+		BulkJob job = exportAndWait(ExportRequest.of(ExportLevel.PATIENT, "http://localhost/fhir/Patient/$export")
+				.withTypes(types).withOrganizeOutputBy("Patient"));
 
 		BulkManifest manifest = ManifestJson.read(job.manifestJson());
 		assertThat(manifest.outputOrganizedBy()).isEqualTo("Patient");
@@ -412,9 +404,8 @@ class ExportJobTest {
 
 	@Test
 	void organizeOutputByPatient_withSince_keepsOnlyNonEmptyBlocks() throws IOException {
-		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.SYSTEM, null, List.of(), List.of(), beforeHandMade,
-				null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "http://localhost/fhir/$export",
-				List.of(), "Patient", false, false));
+		BulkJob job = exportAndWait(ExportRequest.of(ExportLevel.SYSTEM, "http://localhost/fhir/$export")
+				.withSince(beforeHandMade).withOrganizeOutputBy("Patient"));
 
 		BulkManifest manifest = ManifestJson.read(job.manifestJson());
 		List<String> lines = new ArrayList<>();
@@ -436,9 +427,10 @@ class ExportJobTest {
 
 	@Test
 	void allowPartialManifests_recordsEachFileAsItIsFinished_withTheFinalCountsAndChecksums() {
-		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.SYSTEM, null, List.of(), List.of("Encounter", "Patient"),
-				null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "http://localhost/fhir/$export",
-				List.of(hapibulk.export.IgnoredParameter.unsupported("_outputSplit")), null, false, true));
+		BulkJob job = exportAndWait(ExportRequest.of(ExportLevel.SYSTEM, "http://localhost/fhir/$export")
+				.withTypes(List.of("Encounter", "Patient"))
+				.withIgnoredParameters(List.of(hapibulk.export.IgnoredParameter.unsupported("_outputSplit")))
+				.withAllowPartialManifests(true));
 
 		BulkManifest stored = ManifestJson.read(job.manifestJson());
 		assertThat(stored.output()).hasSizeGreaterThan(2); // 1,215 Encounters at 500 per file
@@ -451,28 +443,26 @@ class ExportJobTest {
 	@Test
 	void patientExport_includesTheProvenanceOfThePatientsResources_only() throws IOException {
 		String patientId = syntheaPatientIds().get(7);
-		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(patientId), List.of("Provenance"),
-				null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false, false));
+		BulkJob job = exportAndWait(ExportRequest.of(ExportLevel.PATIENT, "u").withPatientIds(List.of(patientId))
+				.withTypes(List.of("Provenance")));
 		assertThat(readAll(job, ManifestJson.read(job.manifestJson())).keySet())
 				.containsExactlyInAnyOrder("Provenance/prov-enc", "Provenance/prov-enc-old");
 
-		BulkJob other = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(syntheaPatientIds().get(6)),
-				List.of("Provenance"), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false, false));
+		BulkJob other = exportAndWait(ExportRequest.of(ExportLevel.PATIENT, "u")
+				.withPatientIds(List.of(syntheaPatientIds().get(6))).withTypes(List.of("Provenance")));
 		assertThat(ManifestJson.read(other.manifestJson()).output()).isEmpty();
 	}
 
 	@Test
 	void includeAssociatedData_addsProvenance_latestOnlyWhenAskedFor() throws IOException {
 		String patientId = syntheaPatientIds().get(7);
-		BulkJob latest = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(patientId), List.of("Patient"),
-				null, null, List.of(), List.of(), List.of(ExportRequest.LATEST_PROVENANCE), "application/fhir+ndjson", "u",
-				List.of(), null, false, false));
+		BulkJob latest = exportAndWait(ExportRequest.of(ExportLevel.PATIENT, "u").withPatientIds(List.of(patientId))
+				.withTypes(List.of("Patient")).withAssociatedData(List.of(ExportRequest.LATEST_PROVENANCE)));
 		assertThat(readAll(latest, ManifestJson.read(latest.manifestJson())).keySet())
 				.containsExactlyInAnyOrder("Patient/" + patientId, "Provenance/prov-enc");
 
-		BulkJob both = exportAndWait(new ExportRequest(ExportLevel.SYSTEM, null, List.of(), List.of("Organization"), null,
-				null, List.of(), List.of(), List.of(ExportRequest.LATEST_PROVENANCE, ExportRequest.RELEVANT_PROVENANCE),
-				"application/fhir+ndjson", "u", List.of(), null, false, false));
+		BulkJob both = exportAndWait(ExportRequest.of(ExportLevel.SYSTEM, "u").withTypes(List.of("Organization"))
+				.withAssociatedData(List.of(ExportRequest.LATEST_PROVENANCE, ExportRequest.RELEVANT_PROVENANCE)));
 		// the least restrictive of the two applies: every Provenance
 		assertThat(readAll(both, ManifestJson.read(both.manifestJson())).keySet().stream()
 				.filter(key -> key.startsWith("Provenance/")))
@@ -564,25 +554,25 @@ class ExportJobTest {
 	@Test
 	void groupExport_refusesUnknownGroups_unknownPatients_andNonMembers() {
 		String outsider = syntheaPatientIds().get(5);
-		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.GROUP, "no-such-group",
-				List.of(), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false, false), false))
+		assertThatThrownBy(() -> exportJobService.submit(ExportRequest.of(ExportLevel.GROUP, "u")
+				.withGroupId("no-such-group"), false))
 				.isInstanceOf(ResourceNotFoundException.class).hasMessageContaining("Group/no-such-group");
-		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.GROUP, "grp-two",
-				List.of(outsider), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false, false), false))
+		assertThatThrownBy(() -> exportJobService.submit(ExportRequest.of(ExportLevel.GROUP, "u").withGroupId("grp-two")
+				.withPatientIds(List.of(outsider)), false))
 				.isInstanceOf(InvalidRequestException.class).hasMessageContaining("Patient/" + outsider);
-		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.PATIENT, null,
-				List.of("nobody"), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false, false), false))
+		assertThatThrownBy(() -> exportJobService.submit(ExportRequest.of(ExportLevel.PATIENT, "u")
+				.withPatientIds(List.of("nobody")), false))
 				.isInstanceOf(InvalidRequestException.class).hasMessageContaining("Patient/nobody");
-		assertThatThrownBy(() -> exportJobService.submit(new ExportRequest(ExportLevel.PATIENT, null,
-				List.of("nobody"), List.of(), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false, false), true))
+		assertThatThrownBy(() -> exportJobService.submit(ExportRequest.of(ExportLevel.PATIENT, "u")
+				.withPatientIds(List.of("nobody")), true))
 				.isInstanceOf(ResourceNotFoundException.class);
 	}
 
 	@Test
 	void elements_keepListedAndMandatoryElements_andTagTheSubset() throws IOException {
-		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.SYSTEM, null, List.of(),
-				List.of("Encounter", "Observation", "Patient"), null, null,
-				List.of("Observation.value", "gender", "Encounter.period"), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false, false));
+		BulkJob job = exportAndWait(ExportRequest.of(ExportLevel.SYSTEM, "u")
+				.withTypes(List.of("Encounter", "Observation", "Patient"))
+				.withElements(List.of("Observation.value", "gender", "Encounter.period")));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		assertThat(exported).hasSize(SyntheaData.lines("Encounter").size() + SyntheaData.lines("Patient").size() + 2);
@@ -607,11 +597,8 @@ class ExportJobTest {
 	@Test
 	void typeFilter_exportsWhatHapisSearchMatches_orEdPerType() throws IOException {
 		String patientId = syntheaPatientIds().get(0);
-		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(),
-				List.of("Encounter", "Patient"), null, null, List.of(),
-				typeFilters.parse(List.of("Encounter?class=EMER,Encounter?class=IMP", "Patient?_id=" + patientId),
-						List.of("Encounter", "Patient")),
-				List.of(), "application/fhir+ndjson", "u", List.of(), null, false, false));
+		BulkJob job = exportAndWait(ExportRequest.of(ExportLevel.PATIENT, "u").withTypes(List.of("Encounter", "Patient"))
+				.withTypeFilters(typeFilters.parse(List.of("Encounter?class=EMER,Encounter?class=IMP", "Patient?_id=" + patientId), List.of("Encounter", "Patient"))));
 
 		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
 		List<String> expected = new ArrayList<>(List.of("Patient/" + patientId));
