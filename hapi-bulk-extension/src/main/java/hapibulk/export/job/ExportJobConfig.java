@@ -88,7 +88,7 @@ public class ExportJobConfig {
 						export.partitionSize()),
 						new WriteSettleListener(table, openTransactions, export.writeSettleTime(), Clock.systemUTC()))
 				.worker(WORKER_STEP, new ExportTypeTasklet(hapiBulkStoredResourceReader, fileStore, table, jobFiles,
-						new ExportTypeTasklet.ExportLimits(export.pageSize(), export.pageBytes().toBytes(),
+						new ExportLimits(export.pageSize(), export.pageBytes().toBytes(),
 								export.maxResourcesPerFile(), export.maxFileBytes().toBytes())))
 				.partitions(ExportPlanTasklet::partitions)
 				.manifest(new ExportManifestTasklet(engine.jobRepository(), table, jobFiles, fileStore, typeFilterMatches,

@@ -12,7 +12,8 @@ import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobKeys;
 import hapibulk.job.BulkJobKind;
-import hapibulk.job.InterruptedJobRestarter;
+import hapibulk.job.StoredManifestJson;
+import hapibulk.job.recovery.InterruptedJobRestarter;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.JobExecution;
 import org.springframework.batch.core.JobParameters;
@@ -22,7 +23,7 @@ import hapibulk.job.BulkJobState;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
 import hapibulk.job.StatusOptions;
-import hapibulk.job.ManifestJson;
+import hapibulk.status.ManifestJson;
 import hapibulk.testsupport.HapiLoader;
 import hapibulk.testsupport.JsonCompare;
 import hapibulk.testsupport.SyntheaData;
@@ -200,7 +201,7 @@ class ExportJobTest {
 		BulkJob job = exportAndWait(ExportRequest.system(List.of(), null, "http://localhost/fhir/$export"));
 
 		// then
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		Map<String, String> exported = readAll(job, manifest);
 		assertThat(exported).hasSize(syntheaCount + 6);
 		assertThat(exported).doesNotContainKey("Patient/pat-deleted");
@@ -224,7 +225,7 @@ class ExportJobTest {
 		BulkJob job = exportAndWait(ExportRequest.system(List.of("DocumentReference", "Encounter"), null,
 				"http://localhost/fhir/$export?_type=DocumentReference,Encounter"));
 
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		assertThat(manifest.output()).extracting(BulkManifest.ManifestFile::file).containsExactly(
 				"DocumentReference-1.ndjson", "DocumentReference-2.ndjson", "DocumentReference-3.ndjson",
 				"Encounter-1.ndjson", "Encounter-2.ndjson", "Encounter-3.ndjson");
@@ -249,7 +250,7 @@ class ExportJobTest {
 	void systemExport_since_exportsOnlyLaterResources() throws IOException {
 		BulkJob job = exportAndWait(ExportRequest.system(List.of(), beforeHandMade, "http://localhost/fhir/$export"));
 
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		Map<String, String> exported = readAll(job, manifest);
 		assertThat(exported.keySet()).containsExactlyInAnyOrder("Observation/obs-meta", "Patient/pat-updated",
 				"Group/grp-two", "Provenance/prov-enc-old", "Provenance/prov-enc", "Provenance/prov-org");
@@ -291,7 +292,7 @@ class ExportJobTest {
 
 	private List<String> deletedUrls(BulkJob job) throws IOException {
 		List<String> urls = new ArrayList<>();
-		for (BulkManifest.ManifestFile file : ManifestJson.read(job.manifestJson()).deleted()) {
+		for (BulkManifest.ManifestFile file : StoredManifestJson.read(job.manifestJson()).deleted()) {
 			for (String line : Files.readAllLines(files.resolve(job.id()).resolve(file.file()))) {
 				urls.add(JsonCompare.tree(line).at("/entry/0/request/url").asText());
 			}
@@ -317,7 +318,7 @@ class ExportJobTest {
 	void systemExport_ofTypeWithoutResources_completesWithEmptyOutput() {
 		BulkJob job = exportAndWait(ExportRequest.system(List.of("Medication"), null, "http://localhost/fhir/$export?_type=Medication"));
 
-		assertThat(ManifestJson.read(job.manifestJson()).output()).isEmpty();
+		assertThat(StoredManifestJson.read(job.manifestJson()).output()).isEmpty();
 	}
 
 	@Test
@@ -325,7 +326,7 @@ class ExportJobTest {
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(), List.of(), null, null, List.of(), List.of(), List.of(),
 				"application/fhir+ndjson", "http://localhost/fhir/Patient/$export", List.of(), null, false, false));
 
-		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
+		Map<String, String> exported = readAll(job, StoredManifestJson.read(job.manifestJson()));
 		// Organization, Location, Practitioner(Role) and the subject-less Observation are outside the compartment;
 		// a Group is inside the compartments of its members; Provenance follows its target.
 		assertThat(exported.keySet().stream().map(key -> key.split("/")[0]).distinct()).containsExactlyInAnyOrder(
@@ -340,7 +341,7 @@ class ExportJobTest {
 				List.of("Patient", "Encounter", "DocumentReference"), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson",
 				"http://localhost/fhir/Patient/" + patientId + "/$export", List.of(), null, false, false));
 
-		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
+		Map<String, String> exported = readAll(job, StoredManifestJson.read(job.manifestJson()));
 		assertThat(exported.keySet()).containsExactlyInAnyOrderElementsOf(compartmentKeys(patientId,
 				List.of("Patient", "Encounter", "DocumentReference")));
 	}
@@ -351,7 +352,7 @@ class ExportJobTest {
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.GROUP, "grp-two", List.of(), List.of(), null, null, List.of(), List.of(), List.of(),
 				"application/fhir+ndjson", "http://localhost/fhir/Group/grp-two/$export", List.of(), null, false, false));
 
-		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
+		Map<String, String> exported = readAll(job, StoredManifestJson.read(job.manifestJson()));
 		List<String> expected = new ArrayList<>(List.of("Group/grp-two"));
 		members.forEach(member -> expected.addAll(compartmentKeys(member, SYNTHEA_TYPES)));
 		assertThat(exported.keySet()).containsExactlyInAnyOrderElementsOf(expected);
@@ -364,7 +365,7 @@ class ExportJobTest {
 				List.of(), List.of(), "application/fhir+ndjson", "http://localhost/fhir/Patient/$export", List.of(),
 				"Patient", false, false));
 
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		assertThat(manifest.outputOrganizedBy()).isEqualTo("Patient");
 		assertThat(manifest.output()).allSatisfy(file -> assertThat(file.type()).isNull());
 		// 2,443 lines at 500 per file: blocks are cut, and the manifest says where each continues.
@@ -416,7 +417,7 @@ class ExportJobTest {
 				null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "http://localhost/fhir/$export",
 				List.of(), "Patient", false, false));
 
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		List<String> lines = new ArrayList<>();
 		for (BulkManifest.ManifestFile file : manifest.output()) {
 			lines.addAll(Files.readAllLines(files.resolve(job.id()).resolve(file.file())));
@@ -440,7 +441,7 @@ class ExportJobTest {
 				null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "http://localhost/fhir/$export",
 				List.of(hapibulk.export.IgnoredParameter.unsupported("_outputSplit")), null, false, true));
 
-		BulkManifest stored = ManifestJson.read(job.manifestJson());
+		BulkManifest stored = StoredManifestJson.read(job.manifestJson());
 		assertThat(stored.output()).hasSizeGreaterThan(2); // 1,215 Encounters at 500 per file
 		hapibulk.job.BulkJobFiles.Page page = jobService.manifestPage(job, 1).orElseThrow();
 		assertThat(page.output()).containsExactlyInAnyOrderElementsOf(stored.output());
@@ -453,12 +454,12 @@ class ExportJobTest {
 		String patientId = syntheaPatientIds().get(7);
 		BulkJob job = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(patientId), List.of("Provenance"),
 				null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false, false));
-		assertThat(readAll(job, ManifestJson.read(job.manifestJson())).keySet())
+		assertThat(readAll(job, StoredManifestJson.read(job.manifestJson())).keySet())
 				.containsExactlyInAnyOrder("Provenance/prov-enc", "Provenance/prov-enc-old");
 
 		BulkJob other = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(syntheaPatientIds().get(6)),
 				List.of("Provenance"), null, null, List.of(), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false, false));
-		assertThat(ManifestJson.read(other.manifestJson()).output()).isEmpty();
+		assertThat(StoredManifestJson.read(other.manifestJson()).output()).isEmpty();
 	}
 
 	@Test
@@ -467,14 +468,14 @@ class ExportJobTest {
 		BulkJob latest = exportAndWait(new ExportRequest(ExportLevel.PATIENT, null, List.of(patientId), List.of("Patient"),
 				null, null, List.of(), List.of(), List.of(ExportRequest.LATEST_PROVENANCE), "application/fhir+ndjson", "u",
 				List.of(), null, false, false));
-		assertThat(readAll(latest, ManifestJson.read(latest.manifestJson())).keySet())
+		assertThat(readAll(latest, StoredManifestJson.read(latest.manifestJson())).keySet())
 				.containsExactlyInAnyOrder("Patient/" + patientId, "Provenance/prov-enc");
 
 		BulkJob both = exportAndWait(new ExportRequest(ExportLevel.SYSTEM, null, List.of(), List.of("Organization"), null,
 				null, List.of(), List.of(), List.of(ExportRequest.LATEST_PROVENANCE, ExportRequest.RELEVANT_PROVENANCE),
 				"application/fhir+ndjson", "u", List.of(), null, false, false));
 		// the least restrictive of the two applies: every Provenance
-		assertThat(readAll(both, ManifestJson.read(both.manifestJson())).keySet().stream()
+		assertThat(readAll(both, StoredManifestJson.read(both.manifestJson())).keySet().stream()
 				.filter(key -> key.startsWith("Provenance/")))
 				.containsExactlyInAnyOrder("Provenance/prov-enc", "Provenance/prov-enc-old", "Provenance/prov-org");
 	}
@@ -584,7 +585,7 @@ class ExportJobTest {
 				List.of("Encounter", "Observation", "Patient"), null, null,
 				List.of("Observation.value", "gender", "Encounter.period"), List.of(), List.of(), "application/fhir+ndjson", "u", List.of(), null, false, false));
 
-		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
+		Map<String, String> exported = readAll(job, StoredManifestJson.read(job.manifestJson()));
 		assertThat(exported).hasSize(SyntheaData.lines("Encounter").size() + SyntheaData.lines("Patient").size() + 2);
 		for (Map.Entry<String, String> entry : exported.entrySet()) {
 			var resource = JsonCompare.tree(entry.getValue());
@@ -613,7 +614,7 @@ class ExportJobTest {
 						List.of("Encounter", "Patient")),
 				List.of(), "application/fhir+ndjson", "u", List.of(), null, false, false));
 
-		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
+		Map<String, String> exported = readAll(job, StoredManifestJson.read(job.manifestJson()));
 		List<String> expected = new ArrayList<>(List.of("Patient/" + patientId));
 		for (String line : SyntheaData.lines("Encounter")) {
 			var encounter = JsonCompare.tree(line);
@@ -675,7 +676,7 @@ class ExportJobTest {
 		assertThat(job.state()).as(job.errorMessage()).isEqualTo(BulkJobState.COMPLETED);
 		assertThat(job.executionId()).isNotEqualTo(dead.getId());
 		assertThat(engine.jobExplorer().getJobExecution(dead.getId()).getStatus()).isEqualTo(BatchStatus.FAILED);
-		assertThat(ManifestJson.read(job.manifestJson()).output()).singleElement()
+		assertThat(StoredManifestJson.read(job.manifestJson()).output()).singleElement()
 				.satisfies(file -> assertThat(file.count()).isEqualTo(SyntheaData.lines("Patient").size() + 1));
 	}
 
