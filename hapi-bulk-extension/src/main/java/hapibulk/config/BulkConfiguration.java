@@ -9,12 +9,14 @@ import hapibulk.auth.AuditTrailGuard;
 import hapibulk.auth.BulkAuthorization;
 import hapibulk.auth.SearchReach;
 import hapibulk.cluster.ClusterConfiguration;
+import hapibulk.cluster.ClusterSettings;
 import hapibulk.support.ServerBaseUrl;
 import hapibulk.export.BulkExportProvider;
 import hapibulk.export.ExportAccess;
 import hapibulk.export.ExportCapabilityStatementInterceptor;
 import hapibulk.export.ExportJobService;
 import hapibulk.export.ExportRequestParser;
+import hapibulk.export.ExportSettings;
 import hapibulk.export.PatientCompartment;
 import hapibulk.export.TypeFilters;
 import hapibulk.export.job.ExportScopeResolver;
@@ -22,6 +24,7 @@ import hapibulk.export.job.ExportJobConfig;
 import hapibulk.imports.BulkImportProvider;
 import hapibulk.imports.ImportJobService;
 import hapibulk.imports.ImportRequestParser;
+import hapibulk.imports.ImportSettings;
 import hapibulk.imports.ImportSources;
 import hapibulk.imports.job.ImportJobConfig;
 import hapibulk.job.BulkBatchEngine;
@@ -33,7 +36,6 @@ import hapibulk.job.BulkJobStateListener;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkSchemaInitializer;
 import hapibulk.status.BulkStatusProvider;
-import hapibulk.job.ClusterSettings;
 import hapibulk.job.NodeLease;
 import hapibulk.job.RemotePartitions;
 import hapibulk.support.BulkErrors;
@@ -42,6 +44,7 @@ import hapibulk.job.ExpiredJobSweeper;
 import hapibulk.job.recovery.JobWatchdog;
 import hapibulk.job.recovery.InterruptedJobRestarter;
 import hapibulk.job.JobMeters;
+import hapibulk.job.JobSettings;
 import hapibulk.metrics.BulkMetrics;
 import hapibulk.metrics.RequestMeters;
 import hapibulk.storage.BulkFileStore;
@@ -83,6 +86,24 @@ public class BulkConfiguration {
 		// The first bean of ours: a partitioned host fails before anything of the extension exists.
 		PartitioningCheck.refuseIfPartitioned(partitionSettings.getIfAvailable());
 		return Binder.get(environment).bindOrCreate(BulkProperties.PREFIX, BulkProperties.class);
+	}
+
+	/** The export's own settings ({@code hapi.bulk.export.*}), which the export job is built from. */
+	@Bean
+	public ExportSettings hapiBulkExportSettings(BulkProperties properties) {
+		return properties.export();
+	}
+
+	/** The import's own settings ({@code hapi.bulk.import.*}), which the import job is built from. */
+	@Bean
+	public ImportSettings hapiBulkImportSettings(BulkProperties properties) {
+		return properties.imports();
+	}
+
+	/** What every job reads of the shared settings. */
+	@Bean
+	public JobSettings hapiBulkJobSettings(BulkProperties properties) {
+		return properties.jobSettings();
 	}
 
 	/** Static: a post-processor must not make this configuration (or anything else) be created early. */
