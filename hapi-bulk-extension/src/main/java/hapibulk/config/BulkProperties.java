@@ -9,12 +9,10 @@ import hapibulk.imports.ImportSettings;
 import hapibulk.job.JobSettings;
 import hapibulk.job.RecoverySettings;
 import hapibulk.storage.StorageSettings;
-import hapibulk.support.BulkErrors;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.boot.context.properties.bind.Name;
-import org.springframework.util.unit.DataSize;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,6 +79,6 @@ public record BulkProperties(
 
 	/** What every job reads of these settings. */
 	public JobSettings jobSettings() {
-		return new JobSettings(retention, requiresAccessToken(), workerThreads());
+		return new JobSettings(retention, requiresAccessToken(), workerThreads(), retryAfter);
 	}
 }
