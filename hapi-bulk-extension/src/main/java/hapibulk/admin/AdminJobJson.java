@@ -8,8 +8,9 @@ import hapibulk.job.BulkJobProgress.TypeProgress;
 import hapibulk.job.BulkJobState;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
-import hapibulk.job.BulkStatusProvider;
-import hapibulk.job.ManifestJson;
+import hapibulk.job.StoredManifestJson;
+import hapibulk.status.BulkStatusProvider;
+import hapibulk.status.ManifestJson;
 import hapibulk.job.StepProgress;
 import hapibulk.support.BulkJson;
 
@@ -112,7 +113,7 @@ final class AdminJobJson {
 			errors.put("count", 0);
 			return;
 		}
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		List<BulkManifest.ManifestFile> stored = manifest.files().filter(file -> file.file() != null).toList();
 		files.put("count", stored.size());
 		files.put("bytes", stored.stream().mapToLong(BulkManifest.ManifestFile::bytes).sum());

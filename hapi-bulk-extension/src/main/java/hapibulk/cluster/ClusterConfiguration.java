@@ -2,7 +2,6 @@ package hapibulk.cluster;
 
 import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJobFrame;
-import hapibulk.job.ClusterSettings;
 import hapibulk.job.NodeLease;
 import hapibulk.job.PartitionClaims;
 import hapibulk.job.PartitionWaves;

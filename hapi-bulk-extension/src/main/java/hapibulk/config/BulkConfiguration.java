@@ -3,45 +3,44 @@ package hapibulk.config;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.dao.IFulltextSearchSvc;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
+import hapibulk.admin.AdminConfiguration;
 import hapibulk.admin.BulkJobsProvider;
+import hapibulk.audit.AuditSettings;
 import hapibulk.audit.BulkAudit;
 import hapibulk.auth.AuditTrailGuard;
 import hapibulk.auth.BulkAuthorization;
-import hapibulk.auth.SearchReach;
 import hapibulk.cluster.ClusterConfiguration;
+import hapibulk.cluster.ClusterSettings;
+import hapibulk.export.ExportConfiguration;
+import hapibulk.imports.ImportConfiguration;
+import hapibulk.status.StatusConfiguration;
 import hapibulk.support.ServerBaseUrl;
 import hapibulk.export.BulkExportProvider;
-import hapibulk.export.ExportAccess;
 import hapibulk.export.ExportCapabilityStatementInterceptor;
-import hapibulk.export.ExportJobService;
-import hapibulk.export.ExportRequestParser;
+import hapibulk.export.ExportSettings;
 import hapibulk.export.PatientCompartment;
-import hapibulk.export.TypeFilters;
-import hapibulk.export.job.ExportScopeResolver;
 import hapibulk.export.job.ExportJobConfig;
 import hapibulk.imports.BulkImportProvider;
-import hapibulk.imports.ImportJobService;
-import hapibulk.imports.ImportRequestParser;
-import hapibulk.imports.ImportSources;
+import hapibulk.imports.ImportSettings;
 import hapibulk.imports.job.ImportJobConfig;
 import hapibulk.job.BulkBatchEngine;
-import hapibulk.job.BulkFileProvider;
+import hapibulk.status.BulkFileProvider;
 import hapibulk.job.BulkJobFrame;
 import hapibulk.job.BulkJobFiles;
 import hapibulk.job.BulkJobService;
 import hapibulk.job.BulkJobStateListener;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkSchemaInitializer;
-import hapibulk.job.BulkStatusProvider;
-import hapibulk.job.ClusterSettings;
+import hapibulk.status.BulkStatusProvider;
 import hapibulk.job.NodeLease;
 import hapibulk.job.RemotePartitions;
 import hapibulk.support.BulkErrors;
 import hapibulk.job.ChunkRetryOnTransientErrors;
 import hapibulk.job.ExpiredJobSweeper;
-import hapibulk.job.JobWatchdog;
-import hapibulk.job.InterruptedJobRestarter;
+import hapibulk.job.recovery.JobWatchdog;
+import hapibulk.job.recovery.InterruptedJobRestarter;
 import hapibulk.job.JobMeters;
+import hapibulk.job.JobSettings;
 import hapibulk.metrics.BulkMetrics;
 import hapibulk.metrics.RequestMeters;
 import hapibulk.storage.BulkFileStore;
@@ -72,10 +71,15 @@ import java.util.List;
  * It needs from the host: a {@link DataSource}, HAPI's JPA {@link PlatformTransactionManager}
  * (primary, or named {@code transactionManager}), and HAPI's {@code FhirContext} and DAOs. Bean
  * names carry a {@code hapiBulk} prefix, because HAPI's starter forbids bean overriding.
+ * <p>
+ * It builds what the wings share (settings records, the job engine and table, storage, recovery) and registers
+ * the providers on the host's server; each wing wires its own job, service and provider
+ * ({@link ExportConfiguration}, {@link ImportConfiguration}, {@link StatusConfiguration},
+ * {@link AdminConfiguration}).
  */
 @Configuration(proxyBeanMethods = false)
-@Import({ExportJobConfig.class, ImportJobConfig.class, BulkAuthConfiguration.class, BulkMetricsConfiguration.class,
-		ClusterConfiguration.class})
+@Import({ExportConfiguration.class, ImportConfiguration.class, StatusConfiguration.class, AdminConfiguration.class,
+		BulkAuthConfiguration.class, BulkMetricsConfiguration.class, ClusterConfiguration.class})
 public class BulkConfiguration {
 
 	@Bean
@@ -83,6 +87,30 @@ public class BulkConfiguration {
 		// The first bean of ours: a partitioned host fails before anything of the extension exists.
 		PartitioningCheck.refuseIfPartitioned(partitionSettings.getIfAvailable());
 		return Binder.get(environment).bindOrCreate(BulkProperties.PREFIX, BulkProperties.class);
+	}
+
+	/** The export's own settings ({@code hapi.bulk.export.*}), which the export job is built from. */
+	@Bean
+	public ExportSettings hapiBulkExportSettings(BulkProperties properties) {
+		return properties.export();
+	}
+
+	/** The import's own settings ({@code hapi.bulk.import.*}), which the import job is built from. */
+	@Bean
+	public ImportSettings hapiBulkImportSettings(BulkProperties properties) {
+		return properties.imports();
+	}
+
+	/** The audit trail's settings ({@code hapi.bulk.audit.*}), which the job list's reads are recorded by. */
+	@Bean
+	public AuditSettings hapiBulkAuditSettings(BulkProperties properties) {
+		return properties.audit();
+	}
+
+	/** What every job reads of the shared settings. */
+	@Bean
+	public JobSettings hapiBulkJobSettings(BulkProperties properties) {
+		return properties.jobSettings();
 	}
 
 	/** Static: a post-processor must not make this configuration (or anything else) be created early. */
@@ -177,30 +205,19 @@ public class BulkConfiguration {
 		return new InterruptedJobRestarter(engine, table, List.of(exportJob, importJob), lease);
 	}
 
+	/**
+	 * Registers the wings' providers (built by their own configurations) and the interceptors on the host's
+	 * RestfulServer, in this order.
+	 */
 	@Bean
-	public ImportJobService hapiBulkImportJobService(BulkJobService jobService, BulkJobTable table,
-			ImportSources sources, @Qualifier(ImportJobConfig.JOB_BEAN) Job importJob, BulkProperties properties) {
-		return new ImportJobService(jobService, table, sources, importJob, properties.imports().maxRunningImports(),
-				properties.retryAfter(), Clock.systemUTC());
-	}
-
-	@Bean
-	public ExportJobService hapiBulkExportJobService(BulkJobService jobService, ExportScopeResolver scopeResolver,
-			@Qualifier(ExportJobConfig.JOB_BEAN) Job exportJob, BulkProperties properties) {
-		return new ExportJobService(jobService, scopeResolver, exportJob, properties.export().maxRunningExports(),
-				Clock.systemUTC());
-	}
-
-	@Bean
-	public BulkServerRegistrar hapiBulkServerRegistrar(FhirContext fhirContext, PatientCompartment compartment,
-			TypeFilters typeFilters, ExportJobService exportJobService, BulkJobService jobService,
-			BulkFileStore fileStore, BulkProperties properties, ImportJobService importJobService,
-			BulkAuthorization authorization, BulkAudit audit, BulkAuthConfiguration.AuthInterceptors authInterceptors,
-			ListableBeanFactory beanFactory, RestfulServerStartupGate startupGate,
-			ObjectProvider<IFulltextSearchSvc> fullTextSearch, ServerBaseUrl baseUrl, SearchReach searchReach,
-			BulkMetrics metrics, BulkJobTable table, BulkBatchEngine engine) {
+	public BulkServerRegistrar hapiBulkServerRegistrar(BulkExportProvider exportProvider,
+			BulkImportProvider importProvider, BulkStatusProvider statusProvider, BulkFileProvider fileProvider,
+			BulkJobsProvider jobsProvider, FhirContext fhirContext, PatientCompartment compartment,
+			ExportSettings exportSettings, ObjectProvider<IFulltextSearchSvc> fullTextSearch,
+			BulkAuthorization authorization, BulkAuthConfiguration.AuthInterceptors authInterceptors, BulkMetrics metrics,
+			ListableBeanFactory beanFactory, RestfulServerStartupGate startupGate, ServerBaseUrl baseUrl) {
 		List<Object> interceptors = new ArrayList<>(List.of(new BulkCapabilityStatementInterceptor(),
-				new ExportCapabilityStatementInterceptor(compartment, properties.export().includeReferencedResources(),
+				new ExportCapabilityStatementInterceptor(compartment, exportSettings.includeReferencedResources(),
 						() -> fullTextSearch.getIfAvailable() != null && !fullTextSearch.getIfAvailable().isDisabled()),
 				new hapibulk.support.BulkExceptionAnswers(List.of("$export", BulkImportProvider.OPERATION,
 						BulkStatusProvider.OPERATION, BulkFileProvider.OPERATION, BulkJobsProvider.OPERATION))));
@@ -211,21 +228,8 @@ public class BulkConfiguration {
 			interceptors.add(new RequestMeters(metrics, java.util.Map.of("$export", "export",
 					BulkImportProvider.OPERATION, "import"), BulkStatusProvider.OPERATION));
 		}
-		return new BulkServerRegistrar(List.of(
-				new BulkExportProvider(new ExportRequestParser(fhirContext, compartment, typeFilters,
-						properties.export().includeReferencedResources(), properties.export().maxTypeFilterLength(),
-						baseUrl, Clock.systemUTC()),
-						exportJobService, authorization, new ExportAccess(compartment, fhirContext.getResourceTypes(),
-								properties.export().includeReferencedResources(), searchReach), audit, baseUrl),
-				new BulkImportProvider(new ImportRequestParser(fhirContext), importJobService, authorization, audit,
-						baseUrl),
-				new BulkStatusProvider(jobService, properties.retryAfter(), properties.requiresAccessToken(),
-						Clock.systemUTC(), authorization, audit, baseUrl),
-				new BulkFileProvider(jobService, fileStore, authorization, audit),
-				new BulkJobsProvider(table, engine, fileStore, authorization, audit, baseUrl, properties.retryAfter(),
-						properties.audit().jobListInterval(),
-						Clock.systemUTC())),
-				interceptors, beanFactory, startupGate, baseUrl);
+		return new BulkServerRegistrar(List.of(exportProvider, importProvider, statusProvider, fileProvider,
+				jobsProvider), interceptors, beanFactory, startupGate, baseUrl);
 	}
 
 	@Bean

@@ -3,16 +3,16 @@ package hapibulk.config;
 import hapibulk.admin.AdminPageSettings;
 import hapibulk.audit.AuditSettings;
 import hapibulk.auth.AuthSettings;
+import hapibulk.cluster.ClusterSettings;
+import hapibulk.export.ExportSettings;
 import hapibulk.imports.ImportSettings;
-import hapibulk.job.ClusterSettings;
+import hapibulk.job.JobSettings;
 import hapibulk.job.RecoverySettings;
 import hapibulk.storage.StorageSettings;
-import hapibulk.support.BulkErrors;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.boot.context.properties.bind.Name;
-import org.springframework.util.unit.DataSize;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,6 +34,7 @@ import java.time.Duration;
  * @param retryAfter     the Retry-After a status poll of a running job answers
  * @param concurrentJobs how many bulk jobs run at once; more wait in a queue
  * @param workerThreads  threads that run partitions of all jobs; 0 means one per CPU core
+ * @param export         the {@code $export} settings, under {@code hapi.bulk.export.*} ({@link ExportSettings})
  * @param imports        the {@code $import} settings, under {@code hapi.bulk.import.*} ({@link ImportSettings})
  * @param auth           SMART Backend Services authorization ({@code hapi.bulk.auth.*}); on by default
  * @param audit          the audit trail ({@code hapi.bulk.audit.*})
@@ -55,7 +56,7 @@ public record BulkProperties(
 		@DefaultValue("2s") Duration retryAfter,
 		@DefaultValue("4") int concurrentJobs,
 		@DefaultValue("0") int workerThreads,
-		@DefaultValue Export export,
+		@DefaultValue @NestedConfigurationProperty ExportSettings export,
 		@Name("import") @DefaultValue @NestedConfigurationProperty ImportSettings imports,
 		@DefaultValue @NestedConfigurationProperty AuthSettings auth,
 		@DefaultValue @NestedConfigurationProperty AuditSettings audit,
@@ -67,57 +68,17 @@ public record BulkProperties(
 
 	public static final String PREFIX = "hapi.bulk";
 
-	/**
-	 * @param pageSize            resources read and written per chunk (one transaction)
-	 * @param pageBytes           a chunk also ends once this much stored JSON was read
-	 * @param maxResourcesPerFile a type's output is split into several files beyond this count
-	 * @param maxFileBytes        a type's output is also split into several files beyond this size
-	 * @param maxRunningExports   exports queued or running at once; a kick-off beyond gets 429
-	 * @param includeReferencedResources whether Patient and Group exports also hold the resources outside
-	 *                            the Patient compartment (Practitioner, Organization, ...) that the
-	 *                            exported patients and their compartment resources reference
-	 * @param maxTypeFilterLength the longest _typeFilter value a kick-off may send (characters);
-	 *                            longer ones get 400 before a job is made (HAPI's search would fail later)
-	 * @param createTypeIndex     whether to create the index on HFJ_RESOURCE (RES_TYPE, RES_ID) at
-	 *                            start-up (see TypeKeyIndex)
-	 * @param writeSettleTime     an export reads nothing before this long after its transactionTime: HAPI
-	 *                            stamps lastUpdated this much at most before its transaction's first statement
-	 * @param writeWaitLimit      how long an export waits at most for database transactions open at its start
-	 *                            (writes stamped before its transactionTime) to end before it reads anyway
-	 * @param partitionSize       a type with more resources to export is cut into ranges of keys (RES_ID) of about
-	 *                            this many resources, one partition each, so that several workers share it
-	 */
-	public record Export(
-			@DefaultValue("5000") int pageSize,
-			@DefaultValue("16MB") DataSize pageBytes,
-			@DefaultValue("100000") int maxResourcesPerFile,
-			@DefaultValue("1GB") DataSize maxFileBytes,
-			@DefaultValue("4") int maxRunningExports,
-			@DefaultValue("true") boolean includeReferencedResources,
-			@DefaultValue("false") boolean createTypeIndex,
-			@DefaultValue("1000") int maxTypeFilterLength,
-			@DefaultValue("500ms") Duration writeSettleTime,
-			@DefaultValue("10m") Duration writeWaitLimit,
-			@DefaultValue("1000000") long partitionSize) {
-
-		public Export {
-			if (partitionSize < 1) {
-				throw new IllegalArgumentException(BulkErrors.code(704) + "hapi.bulk.export.partition-size must be at least 1");
-			}
-		}
-	}
-
 	public int workerThreads() {
 		return workerThreads > 0 ? workerThreads : Runtime.getRuntime().availableProcessors();
-	}
-
-	/** Slices of an import chunk stored at once ({@code hapi.bulk.import.parallel-writes}, 0: one per worker). */
-	public int importParallelWrites() {
-		return imports.parallelWrites() > 0 ? imports.parallelWrites() : workerThreads();
 	}
 
 	/** Whether files need a bearer token: whenever authorization is on (any mode but none). */
 	public boolean requiresAccessToken() {
 		return auth.enabled();
+	}
+
+	/** What every job reads of these settings. */
+	public JobSettings jobSettings() {
+		return new JobSettings(retention, requiresAccessToken(), workerThreads(), retryAfter);
 	}
 }

@@ -12,7 +12,7 @@ import hapibulk.auth.AccessGrant;
 import hapibulk.auth.JobOwner;
 import hapibulk.auth.BulkAuthorization;
 import hapibulk.job.BulkJob;
-import hapibulk.job.BulkStatusProvider;
+import hapibulk.status.BulkStatusProvider;
 import hapibulk.support.OperationOutcomes;
 import hapibulk.support.PreferHeader;
 import hapibulk.support.ServerBaseUrl;

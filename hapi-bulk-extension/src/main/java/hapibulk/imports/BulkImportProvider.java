@@ -9,7 +9,7 @@ import hapibulk.audit.AuditRecord;
 import hapibulk.audit.BulkAudit;
 import hapibulk.auth.BulkAuthorization;
 import hapibulk.job.BulkJob;
-import hapibulk.job.BulkStatusProvider;
+import hapibulk.status.BulkStatusProvider;
 import hapibulk.support.BulkErrors;
 import hapibulk.support.OperationOutcomes;
 import hapibulk.support.PreferHeader;

@@ -50,6 +50,11 @@ public record ImportSettings(
 		@DefaultValue("1000") int maxErrorLines,
 		@DefaultValue("256MB") DataSize splitSize) {
 
+	/** Slices of a chunk stored at once: {@code parallelWrites}, or with 0 one per worker thread. */
+	public int parallelWrites(int workerThreads) {
+		return parallelWrites > 0 ? parallelWrites : workerThreads;
+	}
+
 	public ImportSettings {
 		allowedSources = allowedSources == null ? List.of() : List.copyOf(allowedSources);
 		sourceCredentials = sourceCredentials == null ? List.of() : List.copyOf(sourceCredentials);

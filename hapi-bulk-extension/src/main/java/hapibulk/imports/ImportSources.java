@@ -1,9 +1,6 @@
 package hapibulk.imports;
 
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
-import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
-import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
-import hapibulk.support.BulkErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,18 +14,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletionService;
@@ -50,7 +43,7 @@ import java.util.zip.GZIPInputStream;
  * prefix of {@code hapi.bulk.import.allowed-sources} (none by default, so a client cannot make the
  * server fetch from the operator's network), matched and fetched in their normalized form
  * ({@link SourceUrls}); {@code file:} URLs only under {@code hapi.bulk.import.directory}, checked
- * after symbolic links are resolved. Redirects are not followed: they could lead anywhere.
+ * after symbolic links are resolved ({@link SourceRules}). Redirects are not followed: they could lead anywhere.
  * Gzip-compressed inputs are recognised by their first bytes.
  * <p>
  * Reading is bounded: a connect timeout; a read timeout (no response, or no bytes of an open input,
@@ -68,6 +61,7 @@ public class ImportSources implements AutoCloseable {
 	private static final int PROBE_THREADS = 4;
 
 	private final ImportSettings settings;
+	private final SourceRules rules;
 	private final HttpClient http;
 	private final ThreadPoolExecutor probes;
 	/** The open inputs, each with when it last delivered bytes (System.nanoTime). */
@@ -76,6 +70,7 @@ public class ImportSources implements AutoCloseable {
 
 	public ImportSources(ImportSettings settings) {
 		this.settings = settings;
+		this.rules = new SourceRules(settings);
 		this.http = HttpClient.newBuilder().connectTimeout(settings.connectTimeout())
 				.followRedirects(HttpClient.Redirect.NEVER).build();
 		this.stallTimer = Executors.newSingleThreadScheduledExecutor(daemon("bulk-import-read-timeout"));
@@ -203,27 +198,11 @@ public class ImportSources implements AutoCloseable {
 
 	/** Refuses (4xx) a URL that is malformed or that the settings do not allow. */
 	public void checkAllowed(String url) {
-		source(url);
+		rules.source(url);
 	}
 
-	/** The URL to fetch (normalized) or the file to read; 4xx as {@link #checkAllowed}. */
 	private Object source(String url) {
-		String scheme = url == null ? "" : url.substring(0, Math.max(0, url.indexOf(':'))).toLowerCase(Locale.ROOT);
-		switch (scheme) {
-			case "http", "https" -> {
-				URI normalized = SourceUrls.normalize(url);
-				if (settings.allowedSources().stream().noneMatch(prefix -> SourceUrls.under(normalized, prefix))) {
-					throw new ForbiddenOperationException(BulkErrors.code(217) + "The input " + url
-							+ " is not under a source this server allows (hapi.bulk.import.allowed-sources)");
-				}
-				return normalized;
-			}
-			case "file" -> {
-				return localFile(parse(url));
-			}
-			default -> throw SourceUrls.unusableUrl("Unsupported input URL scheme '"
-					+ scheme + "' in " + url + ": use https, http or file");
-		}
+		return rules.source(url);
 	}
 
 	/**
@@ -273,7 +252,7 @@ public class ImportSources implements AutoCloseable {
 			if (e instanceof BaseServerResponseException response) {
 				throw response;
 			}
-			throw unreadable("The input " + url + " cannot be read: "
+			throw SourceRules.unreadable("The input " + url + " cannot be read: "
 					+ (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
 		}
 	}
@@ -315,7 +294,7 @@ public class ImportSources implements AutoCloseable {
 			}
 			return OptionalLong.of(Files.size(file));
 		} catch (IOException e) {
-			throw unreadable("The input " + url + " cannot be read: " + e.getMessage());
+			throw SourceRules.unreadable("The input " + url + " cannot be read: " + e.getMessage());
 		}
 	}
 
@@ -346,7 +325,7 @@ public class ImportSources implements AutoCloseable {
 		} else {
 			HttpRequest.Builder request = HttpRequest.newBuilder((URI) source).GET().timeout(responseTimeout)
 					.header("Accept", "application/fhir+ndjson, application/ndjson, */*");
-			credentialsFor((URI) source).ifPresent(authorization -> request.header("Authorization", authorization));
+			rules.credentialsFor((URI) source).ifPresent(authorization -> request.header("Authorization", authorization));
 			try {
 				HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
 				if (response.statusCode() / 100 != 2) {
@@ -370,60 +349,6 @@ public class ImportSources implements AutoCloseable {
 		return input[0];
 	}
 
-	private Optional<String> credentialsFor(URI url) {
-		return settings.sourceCredentials().stream()
-				.filter(credential -> credential.prefix() != null && SourceUrls.under(url, credential.prefix()))
-				.findFirst()
-				.map(credential -> credential.bearerToken() != null ? "Bearer " + credential.bearerToken()
-						: "Basic " + Base64.getEncoder().encodeToString((credential.username() + ":"
-								+ credential.password()).getBytes(StandardCharsets.UTF_8)));
-	}
-
-	/** The file a {@code file:} URL names, if it is a regular file under the import directory (links resolved). */
-	private Path localFile(URI uri) {
-		if (settings.directory() == null) {
-			throw outsideDirectory("file: inputs are not allowed on this server (hapi.bulk.import.directory is not set)");
-		}
-		Path file;
-		Path directory;
-		try {
-			directory = settings.directory().toRealPath();
-			file = Path.of(uri).normalize();
-		} catch (IOException | IllegalArgumentException e) {
-			throw SourceUrls.unusableUrl("Unusable file: URL " + uri + ": " + e.getMessage());
-		}
-		if (!file.startsWith(directory) && !file.startsWith(settings.directory().toAbsolutePath().normalize())) {
-			throw outsideDirectory("The input " + uri
-					+ " is outside the import directory (hapi.bulk.import.directory)");
-		}
-		Path real;
-		try {
-			real = file.toRealPath();
-		} catch (IOException e) {
-			throw unreadable("The input " + uri + " cannot be read: no such file");
-		}
-		if (!real.startsWith(directory)) {
-			throw outsideDirectory("The input " + uri
-					+ " leads outside the import directory (hapi.bulk.import.directory)");
-		}
-		if (!Files.isRegularFile(real)) {
-			throw unreadable("The input " + uri + " is not a file");
-		}
-		return real;
-	}
-
-	private static URI parse(String url) {
-		try {
-			URI uri = new URI(url);
-			if (uri.getScheme() == null || !uri.isAbsolute()) {
-				throw SourceUrls.unusableUrl("The input URL " + url + " is not absolute");
-			}
-			return uri;
-		} catch (java.net.URISyntaxException e) {
-			throw SourceUrls.unusableUrl("Malformed input URL " + url);
-		}
-	}
-
 	private static Duration min(Duration a, Duration b) {
 		return a.compareTo(b) <= 0 ? a : b;
 	}
@@ -441,15 +366,5 @@ public class ImportSources implements AutoCloseable {
 	public void close() {
 		probes.shutdownNow();
 		stallTimer.shutdownNow();
-	}
-
-	/** BULK-0218: a {@code file:} input this server may not read (no import directory, or outside it). */
-	private static ForbiddenOperationException outsideDirectory(String message) {
-		return new ForbiddenOperationException(BulkErrors.code(218) + message);
-	}
-
-	/** BULK-0219: an input that is allowed but cannot be read now. */
-	private static InvalidRequestException unreadable(String message) {
-		return new InvalidRequestException(BulkErrors.code(219) + message);
 	}
 }

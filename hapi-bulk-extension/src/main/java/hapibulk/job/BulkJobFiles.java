@@ -92,9 +92,9 @@ public class BulkJobFiles {
 	}
 
 	/** The manifest array and resource type of a file handed out on a manifest page. */
-	public Optional<FileVisibility.Listed> handedOut(String jobId, String fileName) {
+	public Optional<ListedFile> handedOut(String jobId, String fileName) {
 		return jdbc.query("SELECT KIND, RES_TYPE, SHA256 FROM " + TABLE + " WHERE JOB_ID = ? AND FILE_NAME = ? AND PAGE IS NOT"
-				+ " NULL", (rs, i) -> new FileVisibility.Listed(Kind.valueOf(rs.getString(1)), rs.getString(2),
+				+ " NULL", (rs, i) -> new ListedFile(Kind.valueOf(rs.getString(1)), rs.getString(2),
 						rs.getString(3)), jobId, fileName)
 				.stream().findFirst();
 	}

@@ -11,7 +11,7 @@ public final class BulkJobKeys {
 	/**
 	 * Partition execution-context entry: the id of the cluster node that last ran the partition, stored as the
 	 * node takes it; it tells operators where work ran, and a node taking over a dead node's job which of its
-	 * partitions still run on live nodes ({@link LostExecutionTakeover}).
+	 * partitions still run on live nodes ({@code recovery.LostExecutionTakeover}).
 	 */
 	public static final String PARTITION_NODE = "hapi.bulk.partition.node";
 }

@@ -270,12 +270,12 @@ public class BulkJobService {
 	}
 
 	/** The manifest entry of a file a client may download now (see {@link #listsFile}): its array and type. */
-	public Optional<FileVisibility.Listed> listedFile(BulkJob job, String fileName) {
+	public Optional<ListedFile> listedFile(BulkJob job, String fileName) {
 		if (fileName == null) {
 			return Optional.empty();
 		}
 		if (job.state() == BulkJobState.COMPLETED) {
-			BulkManifest manifest = ManifestJson.read(job.manifestJson());
+			BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 			for (BulkJobFiles.Kind kind : BulkJobFiles.Kind.values()) {
 				List<BulkManifest.ManifestFile> files = switch (kind) {
 					case OUTPUT -> manifest.output();
@@ -285,7 +285,7 @@ public class BulkJobService {
 				Optional<BulkManifest.ManifestFile> found = files.stream().filter(file -> fileName.equals(file.file()))
 						.findFirst();
 				if (found.isPresent()) {
-					return Optional.of(new FileVisibility.Listed(kind, found.get().type(), found.get().sha256()));
+					return Optional.of(new ListedFile(kind, found.get().type(), found.get().sha256()));
 				}
 			}
 		}
@@ -293,7 +293,7 @@ public class BulkJobService {
 	}
 
 	/** Deletes a job's files and forgets the ones it handed out (expired, cancelled, deleted or failed jobs). */
-	void deleteFiles(String jobId) {
+	public void deleteFiles(String jobId) {
 		jobFiles.forget(jobId);
 		try {
 			fileStore.deleteAll(jobId);

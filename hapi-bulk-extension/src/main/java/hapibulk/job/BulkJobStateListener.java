@@ -24,6 +24,8 @@ import java.util.stream.Collectors;
  */
 public class BulkJobStateListener implements JobExecutionListener {
 
+	/** What a failed job answers (with its id as correlation id), and what its AuditEvent records, not the reason. */
+	public static final String FAILED_CODE = BulkErrors.code(202);
 	private static final Logger LOG = LoggerFactory.getLogger(BulkJobStateListener.class);
 
 	private final BulkJobTable table;
@@ -78,7 +80,7 @@ public class BulkJobStateListener implements JobExecutionListener {
 				if (!completed) {
 					// As the status URL answers: a code and the correlation id. The reason (SQL, paths, host names) stays
 					// in the server's log under the job id; the audit trail is read by others than the operators.
-					String code = BulkStatusProvider.FAILED_CODE;
+					String code = FAILED_CODE;
 					details.put("code", code.substring(0, code.indexOf(':')));
 					details.put("correlation-id", jobId);
 				}

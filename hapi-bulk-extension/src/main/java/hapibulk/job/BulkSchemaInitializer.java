@@ -87,7 +87,7 @@ public class BulkSchemaInitializer {
 		// Node leases, and which node runs each job (see NodeLease).
 		jdbc.execute(NodeLease.createTableSql());
 		jdbc.execute("ALTER TABLE " + BulkJobTable.TABLE + " ADD COLUMN IF NOT EXISTS NODE_ID VARCHAR("
-				+ ClusterSettings.MAX_NODE_ID_LENGTH + ")");
+				+ NodeLease.MAX_NODE_ID_LENGTH + ")");
 		// One row per job kind, locked while a kick-off counts the active jobs of its kind (see ActiveJobGate).
 		ActiveJobGate.createTable(jdbc);
 		// Which node runs each remote partition (see PartitionClaims).

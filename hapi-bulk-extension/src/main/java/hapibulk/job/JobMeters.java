@@ -44,7 +44,7 @@ public class JobMeters {
 		metrics.jobFinished(kind, level(job), job.state().name().toLowerCase(Locale.ROOT),
 				Duration.between(job.createdAt(), clock.instant()));
 		if (job.state() == BulkJobState.COMPLETED && job.manifestJson() != null) {
-			count(kind, job.kind(), ManifestJson.read(job.manifestJson()));
+			count(kind, job.kind(), StoredManifestJson.read(job.manifestJson()));
 		}
 	}
 

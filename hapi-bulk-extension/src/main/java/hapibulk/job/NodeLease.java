@@ -26,6 +26,8 @@ import java.util.UUID;
 public class NodeLease extends PeriodicTask {
 
 	static final String TABLE = "BULK_NODE";
+	/** The longest node id: the width of the NODE_ID columns of the lease, job and claim tables. */
+	public static final int MAX_NODE_ID_LENGTH = 200;
 	private static final Logger LOG = LoggerFactory.getLogger(NodeLease.class);
 	/** Leases expired this long ago are deleted: a missing lease counts as expired anyway. */
 	private static final Duration FORGET_AFTER = Duration.ofDays(1);
@@ -46,7 +48,7 @@ public class NodeLease extends PeriodicTask {
 	}
 
 	static String createTableSql() {
-		return "CREATE TABLE IF NOT EXISTS " + TABLE + " (NODE_ID VARCHAR(" + ClusterSettings.MAX_NODE_ID_LENGTH
+		return "CREATE TABLE IF NOT EXISTS " + TABLE + " (NODE_ID VARCHAR(" + MAX_NODE_ID_LENGTH
 				+ ") NOT NULL PRIMARY KEY, INCARNATION VARCHAR(36) NOT NULL, STARTED_AT TIMESTAMP WITH TIME ZONE NOT NULL,"
 				+ " HEARTBEAT_AT TIMESTAMP WITH TIME ZONE NOT NULL, EXPIRES_AT TIMESTAMP WITH TIME ZONE NOT NULL)";
 	}

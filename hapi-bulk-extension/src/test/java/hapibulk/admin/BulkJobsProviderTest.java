@@ -28,7 +28,8 @@ import hapibulk.job.BulkJobKind;
 import hapibulk.job.BulkJobState;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
-import hapibulk.job.ManifestJson;
+import hapibulk.job.StoredManifestJson;
+import hapibulk.status.ManifestJson;
 import hapibulk.job.StatusOptions;
 import hapibulk.testsupport.RestfulServerClient;
 import org.hl7.fhir.r4.model.AuditEvent;
@@ -270,7 +271,7 @@ class BulkJobsProviderTest {
 				List.of(new BulkManifest.ManifestFile("OperationOutcome", "errors-1.ndjson", 2, 100, null, null, source)), null);
 		table.insert(new BulkJob(marker + "-i", BulkJobKind.IMPORT, BulkJobState.COMPLETED, "someone",
 				RestfulServerClient.BASE + "/$import", "{}", created, created, created.plusSeconds(3600), null, 2, 2,
-				ManifestJson.store(manifest), null, new StatusOptions(false, false, null)));
+				StoredManifestJson.store(manifest), null, new StatusOptions(false, false, null)));
 		table.insert(new BulkJob(marker + "-e", BulkJobKind.EXPORT, BulkJobState.FAILED, "someone",
 				RestfulServerClient.BASE + "/Patient/pat-secret-1/$export?_type=Observation&_typeFilter="
 						+ "Observation%3Fsubject%3DPatient%2Fpat-secret-2", "{}", created.plusSeconds(1), created,

@@ -16,10 +16,11 @@ import hapibulk.job.BulkJobKeys;
 import hapibulk.job.BulkJobState;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
-import hapibulk.job.JobWatchdog;
+import hapibulk.job.StoredManifestJson;
+import hapibulk.job.recovery.JobWatchdog;
 import hapibulk.job.NodeLease;
 import hapibulk.job.PartitionClaims;
-import hapibulk.job.ManifestJson;
+import hapibulk.status.ManifestJson;
 import hapibulk.storage.BulkFileAppender;
 import hapibulk.storage.LocalFileStore;
 import hapibulk.testsupport.HapiLoader;
@@ -282,7 +283,7 @@ class ClusterPartitioningTest {
 			}
 		}
 		// and every line is stored
-		assertThat(ManifestJson.read(job.manifestJson()).error()).isEmpty();
+		assertThat(StoredManifestJson.read(job.manifestJson()).error()).isEmpty();
 		for (String type : IMPORTED_PARTS.keySet()) {
 			assertThat(manager.getBean(DaoRegistry.class).getResourceDao(type)
 					.search(SearchParameterMap.newSynchronous(), new SystemRequestDetails()).size())
@@ -425,7 +426,7 @@ class ClusterPartitioningTest {
 	/** Every resource line of the manifest's files as Type/id, checking each file's count and SHA-256. */
 	private List<String> exportedResources(BulkJob job) throws Exception {
 		List<String> resources = new ArrayList<>();
-		for (BulkManifest.ManifestFile file : ManifestJson.read(job.manifestJson()).output()) {
+		for (BulkManifest.ManifestFile file : StoredManifestJson.read(job.manifestJson()).output()) {
 			byte[] bytes = Files.readAllBytes(cluster.files.resolve(job.id()).resolve(file.file()));
 			List<String> lines = new String(bytes, java.nio.charset.StandardCharsets.UTF_8).lines()
 					.filter(line -> !line.isBlank()).toList();

@@ -2,9 +2,13 @@ package hapibulk.config;
 
 import ca.uhn.fhir.batch2.jobs.export.BulkDataExportProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
+import hapibulk.audit.BulkAudit;
+import hapibulk.auth.BulkAuthorization;
 import hapibulk.export.BulkExportProvider;
-import hapibulk.job.BulkFileProvider;
-import hapibulk.job.BulkStatusProvider;
+import hapibulk.job.BulkJobService;
+import hapibulk.status.BulkFileProvider;
+import hapibulk.status.BulkStatusProvider;
+import hapibulk.storage.BulkFileStore;
 import hapibulk.testsupport.TestHapiServerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -107,6 +111,30 @@ class BulkAutoConfigurationTest {
 							.hasMessageContaining("hapi.bulk.server-base-url")
 							.hasMessageContaining("Host");
 				});
+	}
+
+	/** Issue 26, point 3: each wing's providers are @ConditionalOnMissingBean, so a host's own bean replaces ours. */
+	@Test
+	void aHostsOwnProvider_replacesTheWingsOne() {
+		runner().withPropertyValues("hapi.bulk.enabled=true")
+				.withUserConfiguration(HostFileProvider.class)
+				.run(context -> {
+					assertThat(context).hasNotFailed();
+					assertThat(context.getBeansOfType(BulkFileProvider.class)).containsOnlyKeys("hostFileProvider");
+					assertThat(context.getBean(RestfulServer.class).getPlainProviders())
+							.filteredOn(provider -> provider instanceof BulkFileProvider)
+							.containsExactly(context.getBean("hostFileProvider"));
+				});
+	}
+
+	/** A host with a $bulk-file provider of its own. */
+	@Configuration(proxyBeanMethods = false)
+	static class HostFileProvider {
+		@Bean
+		BulkFileProvider hostFileProvider(BulkJobService jobService, BulkFileStore fileStore,
+				BulkAuthorization authorization, BulkAudit audit) {
+			return new BulkFileProvider(jobService, fileStore, authorization, audit);
+		}
 	}
 
 	/** A host that turned on HAPI's own $export (hapi.fhir.bulk_export_enabled=true in the JPA starter). */

@@ -6,7 +6,7 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.method.BaseMethodBinding;
 import hapibulk.export.BulkExportProvider;
-import hapibulk.job.BulkStatusProvider;
+import hapibulk.status.BulkStatusProvider;
 import hapibulk.testsupport.TestHapiServerConfig;
 import jakarta.servlet.ServletException;
 import org.hl7.fhir.r4.model.CapabilityStatement;

@@ -56,7 +56,7 @@ import static org.awaitility.Awaitility.await;
  * PostgreSQL going away under running jobs: the server (HAPI and the extension) talks to the database
  * through a {@link TcpProxy} that the test cuts and restores. Checks and progress are read past the proxy.
  * PostgreSQL only ({@code -Ppostgres}): an in-memory H2 has no line to cut (the watchdog's part is covered
- * on H2 by {@link JobWatchdogTest}).
+ * on H2 by {@code recovery.JobWatchdogTest}).
  */
 @EnabledIfSystemProperty(named = "hapibulk.test.db", matches = "postgres")
 @SpringJUnitConfig(classes = {TestHapiServerConfig.class, DatabaseOutageTest.ThroughProxy.class,
@@ -162,7 +162,7 @@ class DatabaseOutageTest {
 		System.out.printf("[hapi-bulk-test] import: %s outage; completed %d ms after the line was restored%n",
 				SHORT_OUTAGE, System.currentTimeMillis() - recovered);
 		assertThat(job.state()).as(job.errorMessage()).isEqualTo(BulkJobState.COMPLETED);
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		assertThat(manifest.error()).isEmpty();
 		assertThat(manifest.output().stream().mapToLong(BulkManifest.ManifestFile::count).sum())
 				.isEqualTo(expectedResources);

@@ -7,7 +7,8 @@ import hapibulk.job.BulkJobKind;
 import hapibulk.job.BulkJobState;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
-import hapibulk.job.ManifestJson;
+import hapibulk.job.StoredManifestJson;
+import hapibulk.status.ManifestJson;
 import hapibulk.job.StatusOptions;
 import hapibulk.testsupport.RestfulServerClient;
 import hapibulk.testsupport.RestfulServerClient.Answer;
@@ -176,7 +177,7 @@ class BulkMetersOverRealJobsTest {
 		}
 
 		// then: the import's resources and lines per type are its manifest's
-		BulkManifest importManifest = ManifestJson.read(imported.manifestJson());
+		BulkManifest importManifest = StoredManifestJson.read(imported.manifestJson());
 		Map<String, Long> stored = perType(importManifest.output());
 		assertThat(stored.keySet()).containsExactlyInAnyOrderElementsOf(TYPES);
 		assertThat(stored.get("Patient")).isEqualTo(SyntheaData.lines("Patient").size());
@@ -188,7 +189,7 @@ class BulkMetersOverRealJobsTest {
 				.isEqualTo(sizeOfFiles(imported.id())).isPositive();
 
 		// then: the export's resources per type are its manifest's, its bytes the sizes of its files
-		BulkManifest exportManifest = ManifestJson.read(exported.manifestJson());
+		BulkManifest exportManifest = StoredManifestJson.read(exported.manifestJson());
 		Map<String, Long> written = perType(exportManifest.output());
 		assertThat(written.get("Patient")).isEqualTo(SyntheaData.lines("Patient").size());
 		assertThat(written.keySet()).containsExactlyInAnyOrderElementsOf(TYPES);

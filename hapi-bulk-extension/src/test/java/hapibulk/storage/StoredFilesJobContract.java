@@ -12,7 +12,8 @@ import hapibulk.job.BulkJobService;
 import hapibulk.job.BulkJobState;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
-import hapibulk.job.ManifestJson;
+import hapibulk.job.StoredManifestJson;
+import hapibulk.status.ManifestJson;
 import hapibulk.testsupport.CommitFaultFileStore;
 import hapibulk.testsupport.HapiLoader;
 import hapibulk.testsupport.JsonCompare;
@@ -132,7 +133,7 @@ abstract class StoredFilesJobContract {
 		BulkJob job = exportAndWait(List.of("Patient", "Encounter"));
 
 		// then: every resource once, in files the store holds
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		assertThat(manifest.output()).extracting(BulkManifest.ManifestFile::file).containsExactly(
 				"Patient-1.ndjson", "Encounter-1.ndjson", "Encounter-2.ndjson", "Encounter-3.ndjson");
 		List<String> encounters = new ArrayList<>();
@@ -160,7 +161,7 @@ abstract class StoredFilesJobContract {
 
 		// then
 		assertThat(fileStore.faults()).isEqualTo(1);
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		List<String> encounters = new ArrayList<>();
 		for (BulkManifest.ManifestFile file : manifest.output()) {
 			byte[] plain = download(job, file.file(), false);
@@ -191,7 +192,7 @@ abstract class StoredFilesJobContract {
 		BulkJob job = awaitCompleted(id);
 
 		// then
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		assertThat(manifest.output()).singleElement().satisfies(output -> assertThat(output.count()).isEqualTo(2));
 		BulkManifest.ManifestFile errors = manifest.error().get(0);
 		assertThat(errors.count()).isEqualTo(2);
@@ -207,7 +208,7 @@ abstract class StoredFilesJobContract {
 	void aFileChangedInTheStoreAfterItsManifest_isNeverServedWhole() throws IOException {
 		// given: a completed export, then one byte of a file changed where the store keeps it (same length)
 		BulkJob job = exportAndWait(List.of("Patient"));
-		BulkManifest.ManifestFile file = ManifestJson.read(job.manifestJson()).output().get(0);
+		BulkManifest.ManifestFile file = StoredManifestJson.read(job.manifestJson()).output().get(0);
 		byte[] original = download(job, file.file(), false);
 		changeOneByteAtRest(job.id(), file.file());
 

@@ -2,8 +2,8 @@ package hapibulk.export.job;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import hapibulk.config.BulkProperties;
 import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
+import hapibulk.export.ExportSettings;
 import hapibulk.export.PatientCompartment;
 import hapibulk.export.TypeFilters;
 import hapibulk.job.BulkBatchEngine;
@@ -11,6 +11,7 @@ import hapibulk.job.BulkJobFiles;
 import hapibulk.job.BulkJobDefinition;
 import hapibulk.job.BulkJobFrame;
 import hapibulk.job.BulkJobTable;
+import hapibulk.job.JobSettings;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.job.BulkJobKeys;
 import org.springframework.batch.core.BatchStatus;
@@ -46,7 +47,7 @@ public class ExportJobConfig {
 	}
 
 	@Bean
-	@ConditionalOnProperty(prefix = BulkProperties.PREFIX + ".export", name = "create-type-index", havingValue = "true")
+	@ConditionalOnProperty(prefix = ExportSettings.PREFIX, name = "create-type-index", havingValue = "true")
 	public TypeKeyIndex hapiBulkTypeKeyIndex(DataSource dataSource) {
 		return new TypeKeyIndex(new JdbcTemplate(dataSource));
 	}
@@ -75,10 +76,9 @@ public class ExportJobConfig {
 	@Bean(name = JOB_BEAN)
 	public Job hapiBulkExportJob(BulkJobFrame frame, BulkBatchEngine engine, BulkJobTable table,
 			StoredResourceReader hapiBulkStoredResourceReader, ExportScopeResolver scopeResolver,
-			PatientCompartment compartment, BulkFileStore fileStore, BulkProperties properties, FhirContext fhirContext,
+			PatientCompartment compartment, BulkFileStore fileStore, ExportSettings export, JobSettings jobSettings, FhirContext fhirContext,
 			TypeFilterMatches typeFilterMatches, BulkJobFiles jobFiles, DataSource dataSource) throws Exception {
 		CompartmentScope compartmentScope = new CompartmentScope(new JdbcTemplate(dataSource), compartment);
-		BulkProperties.Export export = properties.export();
 
 		OpenTransactions openTransactions = new OpenTransactions(new JdbcTemplate(dataSource), export.writeWaitLimit(),
 				Clock.systemUTC());
@@ -88,11 +88,11 @@ public class ExportJobConfig {
 						export.partitionSize()),
 						new WriteSettleListener(table, openTransactions, export.writeSettleTime(), Clock.systemUTC()))
 				.worker(WORKER_STEP, new ExportTypeTasklet(hapiBulkStoredResourceReader, fileStore, table, jobFiles,
-						new ExportTypeTasklet.ExportLimits(export.pageSize(), export.pageBytes().toBytes(),
+						new ExportLimits(export.pageSize(), export.pageBytes().toBytes(),
 								export.maxResourcesPerFile(), export.maxFileBytes().toBytes())))
 				.partitions(ExportPlanTasklet::partitions)
 				.manifest(new ExportManifestTasklet(engine.jobRepository(), table, jobFiles, fileStore, typeFilterMatches,
-						WORKER_STEP, properties.requiresAccessToken(), properties.retention(), Clock.systemUTC()))
+						WORKER_STEP, jobSettings.requiresAccessToken(), jobSettings.retention(), Clock.systemUTC()))
 				.listener(forgetScratchTables(typeFilterMatches, compartmentScope))
 				.build());
 	}

@@ -10,7 +10,8 @@ import hapibulk.job.BulkJobKeys;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
 import hapibulk.job.BulkManifest.ManifestFile;
-import hapibulk.job.ManifestJson;
+import hapibulk.job.StoredManifestJson;
+import hapibulk.status.ManifestJson;
 import hapibulk.job.PlannedPartitionSplitter;
 import hapibulk.storage.BulkFileAppender;
 import hapibulk.storage.BulkFileStore;
@@ -99,7 +100,7 @@ class ExportManifestTasklet implements Tasklet {
 		BulkManifest manifest = new BulkManifest(job.transactionTime(), job.requestUrl(), requiresAccessToken, output,
 				deleted, errors, request.organizeOutputBy());
 		typeFilterMatches.forget(jobId);
-		table.complete(jobId, ManifestJson.store(manifest), clock.instant().plus(retention));
+		table.complete(jobId, StoredManifestJson.store(manifest), clock.instant().plus(retention));
 		return RepeatStatus.FINISHED;
 	}
 

@@ -38,20 +38,11 @@ class ExportTypeTasklet implements Tasklet {
 		this.finishedFiles = new FinishedFiles(jobFiles, fileStore);
 	}
 
-	/**
-	 * What one chunk did: the cursor to commit, resources written (block headers not counted), and
-	 * whether more follow.
-	 */
-	record Chunk(ExportCursor cursor, long resources, boolean more) {}
-
-	/** Page and file sizes, from the {@code hapi.bulk.export.*} settings. */
-	record ExportLimits(int pageSize, long pageBytes, long maxResourcesPerFile, long maxFileBytes) {}
-
 	@Override
 	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
 		ExecutionContext context = chunkContext.getStepContext().getStepExecution().getExecutionContext();
 		ExportCursor cursor = ExportCursor.from(context);
-		Chunk chunk = PatientBlockExporter.isBlockPartition(context) ? blockExporter.exportChunk(context, cursor)
+		ExportChunk chunk = PatientBlockExporter.isBlockPartition(context) ? blockExporter.exportChunk(context, cursor)
 				: exportChunk(cursor);
 		chunk.cursor().writeTo(context);
 		boolean blocks = PatientBlockExporter.isBlockPartition(context);
@@ -67,12 +58,12 @@ class ExportTypeTasklet implements Tasklet {
 	}
 
 	/** The next page of the partition's type, appended to its part file. */
-	private Chunk exportChunk(ExportCursor cursor) throws IOException {
+	private ExportChunk exportChunk(ExportCursor cursor) throws IOException {
 		StoredResourceReader.Page page = reader.readPage(cursor.filter(), cursor.lastPid(), limits.pageSize(),
 				limits.pageBytes());
 		if (page.resources().isEmpty()) {
 			// Rows may have been looked at and left out (deletions of other compartments): move past them.
-			return new Chunk(cursor.afterPid(Math.max(cursor.lastPid(), page.lastKey())), 0, page.more());
+			return new ExportChunk(cursor.afterPid(Math.max(cursor.lastPid(), page.lastKey())), 0, page.more());
 		}
 		NdjsonResourceEncoder encoder = new NdjsonResourceEncoder();
 		ElementsSubsetter subsetter = cursor.filter().elements().isEmpty() ? null
@@ -84,7 +75,7 @@ class ExportTypeTasklet implements Tasklet {
 				writer.write(subsetter == null ? line : subsetter.subset(line));
 			}
 			ExportCursor next = writer.commit().afterPid(page.lastKey());
-			return new Chunk(next, page.resources().size(), page.more());
+			return new ExportChunk(next, page.resources().size(), page.more());
 		}
 	}
 }

@@ -2,8 +2,6 @@ package hapibulk.export.job;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import hapibulk.export.job.ExportTypeTasklet.Chunk;
-import hapibulk.export.job.ExportTypeTasklet.ExportLimits;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.support.BulkJson;
 import org.springframework.batch.item.ExecutionContext;
@@ -42,12 +40,12 @@ class PatientBlockExporter {
 		return context.containsKey(MEMBERS);
 	}
 
-	Chunk exportChunk(ExecutionContext context, ExportCursor cursor) throws IOException {
+	ExportChunk exportChunk(ExecutionContext context, ExportCursor cursor) throws IOException {
 		List<ExportFilter> members = ExportFilter.listFromJson(context.getString(MEMBERS));
 		StoredResourceReader.Page patients = reader.readPage(cursor.filter(), cursor.lastPid(), limits.pageSize(),
 				limits.pageBytes());
 		if (patients.resources().isEmpty()) {
-			return new Chunk(cursor, 0, false);
+			return new ExportChunk(cursor, 0, false);
 		}
 		NdjsonResourceEncoder encoder = new NdjsonResourceEncoder();
 		long resources = 0;
@@ -86,7 +84,7 @@ class PatientBlockExporter {
 				}
 			}
 			ExportCursor next = writer.commit().afterPid(lastPatient);
-			return new Chunk(next, resources, stoppedEarly || patients.more());
+			return new ExportChunk(next, resources, stoppedEarly || patients.more());
 		}
 	}
 

@@ -5,13 +5,13 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import hapibulk.auth.InlineMatchUrls;
 import hapibulk.auth.SearchReach;
-import hapibulk.config.BulkProperties;
 import hapibulk.imports.ImportSettings;
 import hapibulk.imports.ImportSources;
 import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJobDefinition;
 import hapibulk.job.BulkJobFrame;
 import hapibulk.job.BulkJobTable;
+import hapibulk.job.JobSettings;
 import hapibulk.storage.BulkFileStore;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
@@ -43,8 +43,8 @@ public class ImportJobConfig {
 	private static final Duration CANCEL_CHECK_INTERVAL = Duration.ofSeconds(1);
 
 	@Bean
-	public ImportSources hapiBulkImportSources(BulkProperties properties) {
-		return new ImportSources(properties.imports());
+	public ImportSources hapiBulkImportSources(ImportSettings settings) {
+		return new ImportSources(settings);
 	}
 
 	@Bean
@@ -54,13 +54,12 @@ public class ImportJobConfig {
 
 	@Bean(name = JOB_BEAN)
 	public Job hapiBulkImportJob(BulkJobFrame frame, BulkBatchEngine engine, BulkJobTable table,
-			ImportSources hapiBulkImportSources, BulkFileStore fileStore, BulkProperties properties,
+			ImportSources hapiBulkImportSources, BulkFileStore fileStore, ImportSettings settings, JobSettings jobSettings,
 			FhirContext fhirContext, DaoRegistry daoRegistry, EntityManagerFactory entityManagerFactory,
 			PartitionSettings partitionSettings, CancelledInputCloser hapiBulkImportInputCloser,
 			SearchReach hapiBulkSearchReach) throws Exception {
 		JobRepository repository = engine.jobRepository();
 		PlatformTransactionManager transactionManager = engine.transactionManager();
-		ImportSettings settings = properties.imports();
 
 		EntityManager entityManager = SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory);
 		// Keys are looked up by type and id only, which is right only when HAPI keeps one partition.
@@ -69,7 +68,7 @@ public class ImportJobConfig {
 		ImportResourceStore store = new ImportResourceStore(daoRegistry, entityManager, prefetch);
 		TransactionTemplate transaction = new TransactionTemplate(transactionManager);
 		SlicedChunkWriter chunkWriter = new SlicedChunkWriter(store, transaction, engine.writerExecutor(),
-				properties.importParallelWrites(), MIN_SLICE_SIZE);
+				settings.parallelWrites(jobSettings.workerThreads()), MIN_SLICE_SIZE);
 		ImportInputTasklet inputTasklet = new ImportInputTasklet(hapiBulkImportSources, fhirContext, store, chunkWriter,
 				fileStore, table, repository, transaction, settings.chunkSize(),
 				Math.toIntExact(Math.min(Integer.MAX_VALUE - 16, settings.maxLineLength().toBytes())),
@@ -81,8 +80,8 @@ public class ImportJobConfig {
 				.partitions(ImportPlanTasklet::partitions)
 				// Referenced types first (see ImportTypeOrder).
 				.waves(partition -> ImportCursor.from(partition).partition().wave())
-				.manifest(new ImportManifestTasklet(repository, table, WORKER_STEP, properties.requiresAccessToken(),
-						properties.retention(), Clock.systemUTC()))
+				.manifest(new ImportManifestTasklet(repository, table, WORKER_STEP, jobSettings.requiresAccessToken(),
+						jobSettings.retention(), Clock.systemUTC()))
 				.build());
 	}
 }

@@ -6,7 +6,8 @@ import hapibulk.job.BulkJobKeys;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
 import hapibulk.job.BulkManifest.ManifestFile;
-import hapibulk.job.ManifestJson;
+import hapibulk.job.StoredManifestJson;
+import hapibulk.status.ManifestJson;
 import org.springframework.batch.core.JobExecution;
 import org.springframework.batch.core.StepContribution;
 import org.springframework.batch.core.StepExecution;
@@ -73,7 +74,7 @@ class ImportManifestTasklet implements Tasklet {
 		BulkManifest manifest = new BulkManifest(job.transactionTime(), job.requestUrl(), requiresAccessToken,
 				List.copyOf(output.values()),
 				List.of(), errors, null);
-		table.complete(jobId, ManifestJson.store(manifest), clock.instant().plus(retention));
+		table.complete(jobId, StoredManifestJson.store(manifest), clock.instant().plus(retention));
 		return RepeatStatus.FINISHED;
 	}
 }

@@ -16,7 +16,8 @@ import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobState;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
-import hapibulk.job.ManifestJson;
+import hapibulk.job.StoredManifestJson;
+import hapibulk.status.ManifestJson;
 import hapibulk.testsupport.JsonCompare;
 import hapibulk.testsupport.SyntheaData;
 import hapibulk.testsupport.TestDatabase;
@@ -275,7 +276,7 @@ class ChainedSinceExportTest {
 	/** The export's lines by "Type/id". */
 	private static Map<String, String> lines(BulkJob job) {
 		Map<String, String> lines = new HashMap<>();
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		for (BulkManifest.ManifestFile file : manifest.output()) {
 			try {
 				for (String line : Files.readAllLines(files.resolve(job.id()).resolve(file.file()))) {

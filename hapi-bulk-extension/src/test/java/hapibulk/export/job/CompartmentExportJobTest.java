@@ -17,7 +17,8 @@ import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobState;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
-import hapibulk.job.ManifestJson;
+import hapibulk.job.StoredManifestJson;
+import hapibulk.status.ManifestJson;
 import hapibulk.testsupport.HapiLoader;
 import hapibulk.testsupport.JsonCompare;
 import hapibulk.testsupport.SyntheaData;
@@ -212,7 +213,7 @@ class CompartmentExportJobTest {
 
 	/** Every exported resource as "Type/id"; fails on a duplicate. */
 	private Set<String> readAll(BulkJob job) throws IOException {
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		List<String> keys = new ArrayList<>();
 		for (BulkManifest.ManifestFile file : manifest.output()) {
 			for (String line : Files.readAllLines(files.resolve(job.id()).resolve(file.file()))) {

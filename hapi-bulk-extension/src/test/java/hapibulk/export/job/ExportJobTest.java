@@ -12,7 +12,8 @@ import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobKeys;
 import hapibulk.job.BulkJobKind;
-import hapibulk.job.InterruptedJobRestarter;
+import hapibulk.job.StoredManifestJson;
+import hapibulk.job.recovery.InterruptedJobRestarter;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.JobExecution;
 import org.springframework.batch.core.JobParameters;
@@ -22,7 +23,7 @@ import hapibulk.job.BulkJobState;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
 import hapibulk.job.StatusOptions;
-import hapibulk.job.ManifestJson;
+import hapibulk.status.ManifestJson;
 import hapibulk.testsupport.HapiLoader;
 import hapibulk.testsupport.JsonCompare;
 import hapibulk.testsupport.SyntheaData;
@@ -200,7 +201,7 @@ class ExportJobTest {
 		BulkJob job = exportAndWait(ExportRequest.system(List.of(), null, "http://localhost/fhir/$export"));
 
 		// then
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		Map<String, String> exported = readAll(job, manifest);
 		assertThat(exported).hasSize(syntheaCount + 6);
 		assertThat(exported).doesNotContainKey("Patient/pat-deleted");
@@ -224,7 +225,7 @@ class ExportJobTest {
 		BulkJob job = exportAndWait(ExportRequest.system(List.of("DocumentReference", "Encounter"), null,
 				"http://localhost/fhir/$export?_type=DocumentReference,Encounter"));
 
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		assertThat(manifest.output()).extracting(BulkManifest.ManifestFile::file).containsExactly(
 				"DocumentReference-1.ndjson", "DocumentReference-2.ndjson", "DocumentReference-3.ndjson",
 				"Encounter-1.ndjson", "Encounter-2.ndjson", "Encounter-3.ndjson");
@@ -249,7 +250,7 @@ class ExportJobTest {
 	void systemExport_since_exportsOnlyLaterResources() throws IOException {
 		BulkJob job = exportAndWait(ExportRequest.system(List.of(), beforeHandMade, "http://localhost/fhir/$export"));
 
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		Map<String, String> exported = readAll(job, manifest);
 		assertThat(exported.keySet()).containsExactlyInAnyOrder("Observation/obs-meta", "Patient/pat-updated",
 				"Group/grp-two", "Provenance/prov-enc-old", "Provenance/prov-enc", "Provenance/prov-org");
@@ -286,7 +287,7 @@ class ExportJobTest {
 
 	private List<String> deletedUrls(BulkJob job) throws IOException {
 		List<String> urls = new ArrayList<>();
-		for (BulkManifest.ManifestFile file : ManifestJson.read(job.manifestJson()).deleted()) {
+		for (BulkManifest.ManifestFile file : StoredManifestJson.read(job.manifestJson()).deleted()) {
 			for (String line : Files.readAllLines(files.resolve(job.id()).resolve(file.file()))) {
 				urls.add(JsonCompare.tree(line).at("/entry/0/request/url").asText());
 			}
@@ -312,14 +313,14 @@ class ExportJobTest {
 	void systemExport_ofTypeWithoutResources_completesWithEmptyOutput() {
 		BulkJob job = exportAndWait(ExportRequest.system(List.of("Medication"), null, "http://localhost/fhir/$export?_type=Medication"));
 
-		assertThat(ManifestJson.read(job.manifestJson()).output()).isEmpty();
+		assertThat(StoredManifestJson.read(job.manifestJson()).output()).isEmpty();
 	}
 
 	@Test
 	void patientExport_exportsThePatientCompartmentOfEveryPatient() throws IOException {
 		BulkJob job = exportAndWait(ExportRequest.of(ExportLevel.PATIENT, "http://localhost/fhir/Patient/$export"));
 
-		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
+		Map<String, String> exported = readAll(job, StoredManifestJson.read(job.manifestJson()));
 		// Organization, Location, Practitioner(Role) and the subject-less Observation are outside the compartment;
 		// a Group is inside the compartments of its members; Provenance follows its target.
 		assertThat(exported.keySet().stream().map(key -> key.split("/")[0]).distinct()).containsExactlyInAnyOrder(
@@ -333,7 +334,7 @@ class ExportJobTest {
 		BulkJob job = exportAndWait(ExportRequest.of(ExportLevel.PATIENT, "http://localhost/fhir/Patient/" + patientId + "/$export")
 				.withPatientIds(List.of(patientId)).withTypes(List.of("Patient", "Encounter", "DocumentReference")));
 
-		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
+		Map<String, String> exported = readAll(job, StoredManifestJson.read(job.manifestJson()));
 		assertThat(exported.keySet()).containsExactlyInAnyOrderElementsOf(compartmentKeys(patientId,
 				List.of("Patient", "Encounter", "DocumentReference")));
 	}
@@ -344,7 +345,7 @@ class ExportJobTest {
 		BulkJob job = exportAndWait(ExportRequest.of(ExportLevel.GROUP, "http://localhost/fhir/Group/grp-two/$export")
 				.withGroupId("grp-two"));
 
-		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
+		Map<String, String> exported = readAll(job, StoredManifestJson.read(job.manifestJson()));
 		List<String> expected = new ArrayList<>(List.of("Group/grp-two"));
 		members.forEach(member -> expected.addAll(compartmentKeys(member, SYNTHEA_TYPES)));
 		assertThat(exported.keySet()).containsExactlyInAnyOrderElementsOf(expected);
@@ -356,7 +357,7 @@ class ExportJobTest {
 		BulkJob job = exportAndWait(ExportRequest.of(ExportLevel.PATIENT, "http://localhost/fhir/Patient/$export")
 				.withTypes(types).withOrganizeOutputBy("Patient"));
 
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		assertThat(manifest.outputOrganizedBy()).isEqualTo("Patient");
 		assertThat(manifest.output()).allSatisfy(file -> assertThat(file.type()).isNull());
 		// 2,443 lines at 500 per file: blocks are cut, and the manifest says where each continues.
@@ -407,7 +408,7 @@ class ExportJobTest {
 		BulkJob job = exportAndWait(ExportRequest.of(ExportLevel.SYSTEM, "http://localhost/fhir/$export")
 				.withSince(beforeHandMade).withOrganizeOutputBy("Patient"));
 
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		List<String> lines = new ArrayList<>();
 		for (BulkManifest.ManifestFile file : manifest.output()) {
 			lines.addAll(Files.readAllLines(files.resolve(job.id()).resolve(file.file())));
@@ -432,7 +433,7 @@ class ExportJobTest {
 				.withIgnoredParameters(List.of(hapibulk.export.IgnoredParameter.unsupported("_outputSplit")))
 				.withAllowPartialManifests(true));
 
-		BulkManifest stored = ManifestJson.read(job.manifestJson());
+		BulkManifest stored = StoredManifestJson.read(job.manifestJson());
 		assertThat(stored.output()).hasSizeGreaterThan(2); // 1,215 Encounters at 500 per file
 		hapibulk.job.BulkJobFiles.Page page = jobService.manifestPage(job, 1).orElseThrow();
 		assertThat(page.output()).containsExactlyInAnyOrderElementsOf(stored.output());
@@ -445,12 +446,12 @@ class ExportJobTest {
 		String patientId = syntheaPatientIds().get(7);
 		BulkJob job = exportAndWait(ExportRequest.of(ExportLevel.PATIENT, "u").withPatientIds(List.of(patientId))
 				.withTypes(List.of("Provenance")));
-		assertThat(readAll(job, ManifestJson.read(job.manifestJson())).keySet())
+		assertThat(readAll(job, StoredManifestJson.read(job.manifestJson())).keySet())
 				.containsExactlyInAnyOrder("Provenance/prov-enc", "Provenance/prov-enc-old");
 
 		BulkJob other = exportAndWait(ExportRequest.of(ExportLevel.PATIENT, "u")
 				.withPatientIds(List.of(syntheaPatientIds().get(6))).withTypes(List.of("Provenance")));
-		assertThat(ManifestJson.read(other.manifestJson()).output()).isEmpty();
+		assertThat(StoredManifestJson.read(other.manifestJson()).output()).isEmpty();
 	}
 
 	@Test
@@ -458,13 +459,13 @@ class ExportJobTest {
 		String patientId = syntheaPatientIds().get(7);
 		BulkJob latest = exportAndWait(ExportRequest.of(ExportLevel.PATIENT, "u").withPatientIds(List.of(patientId))
 				.withTypes(List.of("Patient")).withAssociatedData(List.of(ExportRequest.LATEST_PROVENANCE)));
-		assertThat(readAll(latest, ManifestJson.read(latest.manifestJson())).keySet())
+		assertThat(readAll(latest, StoredManifestJson.read(latest.manifestJson())).keySet())
 				.containsExactlyInAnyOrder("Patient/" + patientId, "Provenance/prov-enc");
 
 		BulkJob both = exportAndWait(ExportRequest.of(ExportLevel.SYSTEM, "u").withTypes(List.of("Organization"))
 				.withAssociatedData(List.of(ExportRequest.LATEST_PROVENANCE, ExportRequest.RELEVANT_PROVENANCE)));
 		// the least restrictive of the two applies: every Provenance
-		assertThat(readAll(both, ManifestJson.read(both.manifestJson())).keySet().stream()
+		assertThat(readAll(both, StoredManifestJson.read(both.manifestJson())).keySet().stream()
 				.filter(key -> key.startsWith("Provenance/")))
 				.containsExactlyInAnyOrder("Provenance/prov-enc", "Provenance/prov-enc-old", "Provenance/prov-org");
 	}
@@ -574,7 +575,7 @@ class ExportJobTest {
 				.withTypes(List.of("Encounter", "Observation", "Patient"))
 				.withElements(List.of("Observation.value", "gender", "Encounter.period")));
 
-		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
+		Map<String, String> exported = readAll(job, StoredManifestJson.read(job.manifestJson()));
 		assertThat(exported).hasSize(SyntheaData.lines("Encounter").size() + SyntheaData.lines("Patient").size() + 2);
 		for (Map.Entry<String, String> entry : exported.entrySet()) {
 			var resource = JsonCompare.tree(entry.getValue());
@@ -600,7 +601,7 @@ class ExportJobTest {
 		BulkJob job = exportAndWait(ExportRequest.of(ExportLevel.PATIENT, "u").withTypes(List.of("Encounter", "Patient"))
 				.withTypeFilters(typeFilters.parse(List.of("Encounter?class=EMER,Encounter?class=IMP", "Patient?_id=" + patientId), List.of("Encounter", "Patient"))));
 
-		Map<String, String> exported = readAll(job, ManifestJson.read(job.manifestJson()));
+		Map<String, String> exported = readAll(job, StoredManifestJson.read(job.manifestJson()));
 		List<String> expected = new ArrayList<>(List.of("Patient/" + patientId));
 		for (String line : SyntheaData.lines("Encounter")) {
 			var encounter = JsonCompare.tree(line);
@@ -662,7 +663,7 @@ class ExportJobTest {
 		assertThat(job.state()).as(job.errorMessage()).isEqualTo(BulkJobState.COMPLETED);
 		assertThat(job.executionId()).isNotEqualTo(dead.getId());
 		assertThat(engine.jobExplorer().getJobExecution(dead.getId()).getStatus()).isEqualTo(BatchStatus.FAILED);
-		assertThat(ManifestJson.read(job.manifestJson()).output()).singleElement()
+		assertThat(StoredManifestJson.read(job.manifestJson()).output()).singleElement()
 				.satisfies(file -> assertThat(file.count()).isEqualTo(SyntheaData.lines("Patient").size() + 1));
 	}
 

@@ -9,7 +9,8 @@ import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobState;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
-import hapibulk.job.ManifestJson;
+import hapibulk.job.StoredManifestJson;
+import hapibulk.status.ManifestJson;
 import hapibulk.testsupport.HapiLoader;
 import hapibulk.testsupport.JsonCompare;
 import hapibulk.testsupport.SyntheaData;
@@ -87,7 +88,7 @@ class KeyRangeExportTest {
 
 		// then: the Encounters in three ranges of two files each, the Patients in one file
 		assertThat(job.state()).as(job.errorMessage()).isEqualTo(BulkJobState.COMPLETED);
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		assertThat(manifest.output()).extracting(BulkManifest.ManifestFile::file).containsExactly("Patient-1.ndjson",
 				"Encounter.1-1.ndjson", "Encounter.1-2.ndjson", "Encounter.2-1.ndjson", "Encounter.2-2.ndjson",
 				"Encounter.3-1.ndjson", "Encounter.3-2.ndjson");

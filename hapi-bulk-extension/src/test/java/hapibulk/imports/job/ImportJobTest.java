@@ -14,6 +14,7 @@ import hapibulk.imports.ImportPermissions;
 import hapibulk.imports.ImportSources;
 import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJobService;
+import hapibulk.job.StoredManifestJson;
 import hapibulk.support.TooManyRequestsException;
 import hapibulk.testsupport.SourceServer;
 import org.hl7.fhir.r4.model.Observation;
@@ -34,7 +35,7 @@ import hapibulk.job.BulkJob;
 import hapibulk.job.BulkJobState;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
-import hapibulk.job.ManifestJson;
+import hapibulk.status.ManifestJson;
 import hapibulk.testsupport.JsonCompare;
 import hapibulk.testsupport.SyntheaData;
 import hapibulk.testsupport.TestHapiServerConfig;
@@ -161,7 +162,7 @@ class ImportJobTest {
 		assertThat(partitions).isEqualTo(parts + 1).isGreaterThan(reversed.size() + 20);
 
 		// and the manifest counts every line of every input (the parts of an input added up), no errors
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		assertThat(manifest.error()).isEmpty();
 		assertThat(manifest.output()).hasSize(reversed.size());
 		for (BulkManifest.ManifestFile output : manifest.output()) {
@@ -184,7 +185,7 @@ class ImportJobTest {
 		BulkJob again = importAndWait(new ImportRequest(SOURCE, "file", null, reversed, "http://localhost/fhir/$import"));
 
 		// then: the same data, not duplicates and not new versions
-		assertThat(ManifestJson.read(again.manifestJson()).error()).isEmpty();
+		assertThat(StoredManifestJson.read(again.manifestJson()).error()).isEmpty();
 		assertStoredAsInTheFiles(expected);
 		IBaseResource read = daoRegistry.getResourceDao("Patient").read(new IdType(patient), new SystemRequestDetails());
 		assertThat(read.getMeta().getVersionId()).isEqualTo("1");
@@ -223,7 +224,7 @@ class ImportJobTest {
 				List.of(new ImportRequest.Input("Organization", url)), "http://localhost/fhir/$import"));
 
 		// then: one output entry for the input, every good line stored once
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		assertThat(manifest.output()).singleElement().satisfies(output -> {
 			assertThat(output.count()).isEqualTo(goodIds.size());
 			assertThat(output.inputUrl()).isEqualTo(url);
@@ -272,7 +273,7 @@ class ImportJobTest {
 				List.of(new ImportRequest.Input("Organization", url)), "http://localhost/fhir/$import"));
 
 		// then
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		assertThat(manifest.output()).singleElement().satisfies(output -> {
 			assertThat(output.count()).isEqualTo(2);
 			assertThat(output.inputUrl()).isEqualTo(url);
@@ -322,7 +323,7 @@ class ImportJobTest {
 				List.of(new ImportRequest.Input("Organization", file.toUri().toString())), "http://localhost/fhir/$import"));
 
 		// then: the first slice was stored, then stored again line by line: still version 1, counted once
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		assertThat(manifest.output()).singleElement().satisfies(output -> assertThat(output.count()).isEqualTo(399));
 		assertThat(manifest.error()).singleElement().satisfies(error -> assertThat(error.count()).isEqualTo(1));
 		String errorLine = Files.readString(files.resolve(job.id()).resolve(manifest.error().get(0).file()));
@@ -357,7 +358,7 @@ class ImportJobTest {
 				new ImportPermissions(Set.of("Organization"), Set.of())));
 
 		// then: the first slice, committed before the second failed, is counted, not refused as a change
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		assertThat(manifest.output()).singleElement().satisfies(output -> assertThat(output.count()).isEqualTo(399));
 		assertThat(errorLinesByNumber(job)).containsOnlyKeys(301L);
 	}
@@ -402,7 +403,7 @@ class ImportJobTest {
 				"http://localhost/fhir/$import"));
 
 		// then: updates are new versions, the deleted one is back, and only the orphan was refused
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		assertThat(manifest.output().stream().mapToLong(BulkManifest.ManifestFile::count).sum()).isEqualTo(5);
 		assertThat(organizations.search(SearchParameterMap.newSynchronous().add("_id", new TokenParam("orphan")),
 				request).size()).isZero();
@@ -454,7 +455,7 @@ class ImportJobTest {
 		BulkJob job = importAndWait(createOnly);
 
 		// then: the new ones are stored once, the others are error lines and changed nothing
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		assertThat(manifest.output()).singleElement().satisfies(output -> assertThat(output.count()).isEqualTo(2));
 		Map<Long, String> errors = errorLinesByNumber(job);
 		assertThat(errors.keySet()).containsExactlyInAnyOrder(2L, 3L, 5L);
@@ -474,7 +475,7 @@ class ImportJobTest {
 				new ImportPermissions(Set.of("Patient"), Set.of("Patient"))));
 
 		// then: every line is stored
-		BulkManifest all = ManifestJson.read(again.manifestJson());
+		BulkManifest all = StoredManifestJson.read(again.manifestJson());
 		assertThat(all.output()).singleElement().satisfies(output -> assertThat(output.count()).isEqualTo(5));
 		assertThat(all.error()).isEmpty();
 		assertThat(patients.read(new IdType("Patient/co-stored"), request).getNameFirstRep().getFamily())
@@ -502,7 +503,7 @@ class ImportJobTest {
 				new ImportPermissions(Set.of(), Set.of("Patient"))));
 
 		// then
-		assertThat(ManifestJson.read(job.manifestJson()).output()).singleElement()
+		assertThat(StoredManifestJson.read(job.manifestJson()).output()).singleElement()
 				.satisfies(output -> assertThat(output.count()).isEqualTo(1));
 		assertThat(errorLinesByNumber(job)).containsOnlyKeys(1L).hasEntrySatisfying(1L,
 				diagnostics -> assertThat(diagnostics).startsWith("BULK-0226").contains("Patient/uo-new"));
@@ -536,7 +537,7 @@ class ImportJobTest {
 				new ImportPermissions(Set.of("Observation"), Set.of(), Set.of("Observation", "Practitioner"))));
 
 		// then: one error line each, the same whether a Patient matches or not; the readable one is resolved
-		assertThat(ManifestJson.read(job.manifestJson()).output()).singleElement()
+		assertThat(StoredManifestJson.read(job.manifestJson()).output()).singleElement()
 				.satisfies(output -> assertThat(output.count()).isEqualTo(1));
 		Map<Long, String> errors = errorLinesByNumber(job);
 		assertThat(errors.keySet()).containsExactlyInAnyOrder(1L, 2L, 4L);
@@ -569,7 +570,7 @@ class ImportJobTest {
 				List.of(new ImportRequest.Input("Organization", bomb.toUri().toString())), "http://localhost/fhir/$import"));
 
 		// then: MAX_ERROR_LINES error lines, then the one that says the input was stopped there
-		BulkManifest.ManifestFile errorFile = ManifestJson.read(job.manifestJson()).error().get(0);
+		BulkManifest.ManifestFile errorFile = StoredManifestJson.read(job.manifestJson()).error().get(0);
 		assertThat(errorFile.count()).isEqualTo(MAX_ERROR_LINES + 1);
 		Path written = files.resolve(job.id()).resolve(errorFile.file());
 		assertThat(Files.size(written)).isLessThan(100_000);
@@ -602,7 +603,7 @@ class ImportJobTest {
 				List.of(new ImportRequest.Input("Organization", bomb.toUri().toString())), "http://localhost/fhir/$import"));
 
 		// then
-		BulkManifest manifest = ManifestJson.read(job.manifestJson());
+		BulkManifest manifest = StoredManifestJson.read(job.manifestJson());
 		assertThat(manifest.output()).singleElement().satisfies(output -> assertThat(output.count()).isEqualTo(3));
 		Map<Long, String> errors = errorLinesByNumber(job);
 		assertThat(errors).hasSize(1);
@@ -673,7 +674,7 @@ class ImportJobTest {
 	/** The diagnostics of the job's error lines, by line number. */
 	private Map<Long, String> errorLinesByNumber(BulkJob job) throws IOException {
 		Map<Long, String> byLine = new HashMap<>();
-		for (BulkManifest.ManifestFile errorFile : ManifestJson.read(job.manifestJson()).error()) {
+		for (BulkManifest.ManifestFile errorFile : StoredManifestJson.read(job.manifestJson()).error()) {
 			for (String line : Files.readAllLines(files.resolve(job.id()).resolve(errorFile.file()))) {
 				JsonNode outcome = JsonCompare.tree(line);
 				byLine.put(extension(outcome, ImportErrorLines.LINE_NUMBER).get("valueInteger").asLong(),

@@ -1,8 +1,15 @@
-package hapibulk.job;
+package hapibulk.status;
 
 import hapibulk.auth.AccessGrant;
 import hapibulk.auth.ScopeSet;
+import hapibulk.job.BulkJob;
+import hapibulk.job.BulkJobFiles;
+import hapibulk.job.BulkJobKind;
+import hapibulk.job.BulkJobState;
 import hapibulk.job.BulkManifest.ManifestFile;
+import hapibulk.job.BulkManifest;
+import hapibulk.job.ListedFile;
+import hapibulk.job.StatusOptions;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -28,8 +35,8 @@ class FileVisibilityTest {
 		assertThat(filtered.output()).extracting(ManifestFile::type).containsExactly("Observation");
 		assertThat(filtered.deleted()).as("deletions of Patient and Observation").isEmpty();
 		assertThat(filtered.error()).hasSize(1);
-		assertThat(visibility.visible(new FileVisibility.Listed(BulkJobFiles.Kind.OUTPUT, "Patient"))).isFalse();
-		assertThat(visibility.visible(new FileVisibility.Listed(BulkJobFiles.Kind.OUTPUT, null))).as("blocks").isFalse();
+		assertThat(visibility.visible(new ListedFile(BulkJobFiles.Kind.OUTPUT, "Patient"))).isFalse();
+		assertThat(visibility.visible(new ListedFile(BulkJobFiles.Kind.OUTPUT, null))).as("blocks").isFalse();
 	}
 
 	@Test
@@ -41,7 +48,7 @@ class FileVisibilityTest {
 		// when / then
 		assertThat(visibility.filter(manifest()).files()).hasSize(4);
 		assertThat(new FileVisibility(grant("system/Patient.rs system/Observation.rs"), export("[]"))
-				.visible(new FileVisibility.Listed(BulkJobFiles.Kind.DELETED, "Bundle")))
+				.visible(new ListedFile(BulkJobFiles.Kind.DELETED, "Bundle")))
 				.as("an export of every type needs every type").isFalse();
 	}
 

@@ -1,4 +1,4 @@
-package hapibulk.job;
+package hapibulk.status;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,6 +8,11 @@ import hapibulk.support.BulkJson;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import hapibulk.job.BulkJob;
+import hapibulk.job.BulkJobFiles;
+import hapibulk.job.BulkJobKind;
+import hapibulk.job.BulkManifest;
+import hapibulk.job.ListedFile;
 
 /**
  * Which files of its own job the current token may see. Owning the job is not enough: the client may
@@ -22,16 +27,6 @@ public final class FileVisibility {
 
 	private static final ObjectMapper JSON = BulkJson.MAPPER;
 
-	/**
-	 * A file's place in a manifest: its array and resource type (null for files of blocks), and the SHA-256 the
-	 * manifest gives for it (null where it gives none), which a download is checked against.
-	 */
-	public record Listed(BulkJobFiles.Kind kind, String type, String sha256) {
-		public Listed(BulkJobFiles.Kind kind, String type) {
-			this(kind, type, null);
-		}
-	}
-
 	private final AccessGrant grant;
 	private final BulkJob job;
 	private Boolean readsEveryJobType;
@@ -41,7 +36,7 @@ public final class FileVisibility {
 		this.job = job;
 	}
 
-	public boolean visible(Listed file) {
+	public boolean visible(ListedFile file) {
 		if (grant.unrestricted() || job.kind() != BulkJobKind.EXPORT || file.kind() == BulkJobFiles.Kind.ERROR) {
 			return true;
 		}
@@ -61,7 +56,7 @@ public final class FileVisibility {
 	private List<BulkManifest.ManifestFile> filter(List<BulkManifest.ManifestFile> files, BulkJobFiles.Kind kind) {
 		List<BulkManifest.ManifestFile> visible = new ArrayList<>();
 		for (BulkManifest.ManifestFile file : files) {
-			if (visible(new Listed(kind, file.type()))) {
+			if (visible(new ListedFile(kind, file.type()))) {
 				visible.add(file);
 			}
 		}

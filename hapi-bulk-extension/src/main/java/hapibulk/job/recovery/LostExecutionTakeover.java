@@ -1,5 +1,8 @@
-package hapibulk.job;
+package hapibulk.job.recovery;
 
+import hapibulk.job.BulkBatchEngine;
+import hapibulk.job.BulkJobKeys;
+import hapibulk.job.NodeLease;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;

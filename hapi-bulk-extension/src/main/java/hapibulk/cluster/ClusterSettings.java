@@ -1,5 +1,6 @@
-package hapibulk.job;
+package hapibulk.cluster;
 
+import hapibulk.job.NodeLease;
 import hapibulk.support.BulkErrors;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -33,7 +34,7 @@ public record ClusterSettings(
 		@DefaultValue("1s") Duration pollInterval) {
 
 	/** Fits the lease table's and job table's NODE_ID columns. */
-	static final int MAX_NODE_ID_LENGTH = 200;
+	static final int MAX_NODE_ID_LENGTH = NodeLease.MAX_NODE_ID_LENGTH;
 
 	public ClusterSettings {
 		if (nodeId != null && (nodeId.isBlank() || nodeId.length() > MAX_NODE_ID_LENGTH)) {

@@ -1,4 +1,4 @@
-package hapibulk.job;
+package hapibulk.status;
 
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
@@ -8,6 +8,13 @@ import hapibulk.audit.AuditAction;
 import hapibulk.audit.AuditRecord;
 import hapibulk.audit.BulkAudit;
 import hapibulk.auth.BulkAuthorization;
+import hapibulk.job.BulkJob;
+import hapibulk.job.BulkJobFiles;
+import hapibulk.job.BulkJobService;
+import hapibulk.job.BulkJobState;
+import hapibulk.job.BulkJobStateListener;
+import hapibulk.job.BulkManifest;
+import hapibulk.job.StoredManifestJson;
 import hapibulk.support.BulkErrors;
 import hapibulk.support.OperationOutcomes;
 import hapibulk.support.ServerBaseUrl;
@@ -32,8 +39,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public class BulkStatusProvider {
 
 	public static final String OPERATION = "$bulk-status";
-	/** What a failed job answers (with its id as correlation id), and what its AuditEvent records, not the reason. */
-	public static final String FAILED_CODE = BulkErrors.code(202);
+	/** What a failed job answers (with its id as correlation id): {@link BulkJobStateListener#FAILED_CODE}. */
+	public static final String FAILED_CODE = BulkJobStateListener.FAILED_CODE;
 	private static final Map<Integer, String> REASONS = Map.of(200, "OK", 202, "Accepted", 500, "Internal Server Error");
 
 	private final BulkJobService jobService;
@@ -127,7 +134,7 @@ public class BulkStatusProvider {
 						DateTimeFormatter.RFC_1123_DATE_TIME.format(job.expiresAt().atOffset(ZoneOffset.UTC)));
 				writeManifest(response, manifestPage.isPresent()
 						? pageManifest(job, manifestPage.get(), request, pageNumber)
-						: ManifestJson.render(visibility(request, job).filter(ManifestJson.read(job.manifestJson())),
+						: ManifestJson.render(visibility(request, job).filter(StoredManifestJson.read(job.manifestJson())),
 								baseUrl.of(request), job.id(), null));
 			}
 			// The stored reason may hold SQL, file paths or host names: it goes to the log, the job id serves

@@ -1,4 +1,4 @@
-package hapibulk.job;
+package hapibulk.status;
 
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
@@ -7,6 +7,9 @@ import hapibulk.audit.AuditAction;
 import hapibulk.audit.AuditRecord;
 import hapibulk.audit.BulkAudit;
 import hapibulk.auth.BulkAuthorization;
+import hapibulk.job.BulkJob;
+import hapibulk.job.BulkJobService;
+import hapibulk.job.ListedFile;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.storage.DigestCheckedInputStream;
 import hapibulk.support.BulkErrors;
@@ -57,7 +60,7 @@ public class BulkFileProvider {
 		String name = fileName == null ? null : fileName.getValueAsString();
 		Optional<BulkJob> owned = jobService.findVisible(jobId == null ? null : jobId.getValueAsString())
 				.filter(job -> authorization.mayAccessJob(request, job.ownedBy()));
-		Optional<FileVisibility.Listed> listed = owned.flatMap(job -> jobService.listedFile(job, name));
+		Optional<ListedFile> listed = owned.flatMap(job -> jobService.listedFile(job, name));
 		Optional<BulkJob> listing = listed.isPresent() ? owned : Optional.empty();
 		Optional<BulkFileStore.StoredFile> file = listing.flatMap(job -> fileStore.find(job.id(), name));
 		if (file.isEmpty()) {

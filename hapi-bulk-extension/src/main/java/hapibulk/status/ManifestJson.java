@@ -1,7 +1,5 @@
-package hapibulk.job;
+package hapibulk.status;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,13 +7,13 @@ import hapibulk.support.BulkJson;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import hapibulk.job.BulkManifest;
+import hapibulk.job.StoredManifestJson;
 
-/** Stores a {@link BulkManifest} as JSON and renders it as the client-facing manifest. */
+/** Renders a {@link BulkManifest} as the client-facing manifest (stored as {@link StoredManifestJson}). */
 public final class ManifestJson {
 
 	/** The key of our entry in the manifest's {@code extension} object. */
@@ -24,34 +22,6 @@ public final class ManifestJson {
 	private static final ObjectMapper MAPPER = BulkJson.MAPPER;
 
 	private ManifestJson() {}
-
-	public static String store(BulkManifest manifest) {
-		ObjectNode root = MAPPER.createObjectNode();
-		root.put("transactionTime", manifest.transactionTime().toEpochMilli());
-		root.put("request", manifest.request());
-		root.put("requiresAccessToken", manifest.requiresAccessToken());
-		root.set("output", stored(manifest.output()));
-		root.set("deleted", stored(manifest.deleted()));
-		root.set("error", stored(manifest.error()));
-		root.put("outputOrganizedBy", manifest.outputOrganizedBy());
-		return root.toString();
-	}
-
-	public static BulkManifest read(String json) {
-		try {
-			JsonNode root = MAPPER.readTree(json);
-			return new BulkManifest(
-					Instant.ofEpochMilli(root.get("transactionTime").asLong()),
-					root.get("request").asText(),
-					root.get("requiresAccessToken").asBoolean(),
-					files(root.get("output")),
-					files(root.get("deleted")),
-					files(root.get("error")),
-					root.hasNonNull("outputOrganizedBy") ? root.get("outputOrganizedBy").asText() : null);
-		} catch (JsonProcessingException e) {
-			throw new IllegalStateException("Unreadable stored manifest", e);
-		}
-	}
 
 	/**
 	 * The manifest as the Bulk Data IG defines it, with absolute file URLs under {@code serverBase}.
@@ -110,27 +80,4 @@ public final class ManifestJson {
 		}
 		return array;
 	}
-
-	private static ArrayNode stored(List<BulkManifest.ManifestFile> files) {
-		ArrayNode array = MAPPER.createArrayNode();
-		files.forEach(f -> array.addObject().put("type", f.type()).put("file", f.file()).put("count", f.count())
-				.put("bytes", f.bytes()).put("sha256", f.sha256()).put("continuesIn", f.continuesIn())
-				.put("inputUrl", f.inputUrl()));
-		return array;
-	}
-
-	private static String text(JsonNode node, String field) {
-		return node.hasNonNull(field) ? node.get(field).asText() : null;
-	}
-
-	private static List<BulkManifest.ManifestFile> files(JsonNode array) {
-		List<BulkManifest.ManifestFile> files = new ArrayList<>();
-		if (array != null) {
-			array.forEach(f -> files.add(new BulkManifest.ManifestFile(text(f, "type"), text(f, "file"),
-					f.get("count").asLong(), f.get("bytes").asLong(), text(f, "sha256"), text(f, "continuesIn"),
-					text(f, "inputUrl"))));
-		}
-		return files;
-	}
-
 }

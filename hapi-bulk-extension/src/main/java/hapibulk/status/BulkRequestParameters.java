@@ -1,4 +1,4 @@
-package hapibulk.job;
+package hapibulk.status;
 
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;

@@ -1,4 +1,4 @@
-package hapibulk.job;
+package hapibulk.cluster;
 
 import org.junit.jupiter.api.Test;
 

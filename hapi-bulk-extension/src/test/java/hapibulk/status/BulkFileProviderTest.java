@@ -1,4 +1,4 @@
-package hapibulk.job;
+package hapibulk.status;
 
 import org.junit.jupiter.api.Test;
 

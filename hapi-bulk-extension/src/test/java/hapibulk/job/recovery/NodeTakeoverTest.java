@@ -1,4 +1,4 @@
-package hapibulk.job;
+package hapibulk.job.recovery;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
@@ -6,6 +6,22 @@ import hapibulk.config.BulkConfiguration;
 import hapibulk.export.ExportJobService;
 import hapibulk.export.ExportRequest;
 import hapibulk.export.job.ExportJobConfig;
+import hapibulk.job.BulkBatchEngine;
+import hapibulk.job.BulkJob;
+import hapibulk.job.BulkJobFiles;
+import hapibulk.job.BulkJobKeys;
+import hapibulk.job.BulkJobKind;
+import hapibulk.job.BulkJobService;
+import hapibulk.job.BulkJobState;
+import hapibulk.job.BulkJobTable;
+import hapibulk.job.BulkManifest;
+import hapibulk.job.BulkSchemaInitializer;
+import hapibulk.job.NodeLease;
+import hapibulk.job.RecoverySettings;
+import hapibulk.job.StatusOptions;
+import hapibulk.job.StoredManifestJson;
+import hapibulk.job.recovery.InterruptedJobRestarter;
+import hapibulk.job.recovery.JobWatchdog;
 import hapibulk.storage.BulkFileAppender;
 import hapibulk.storage.LocalFileStore;
 import hapibulk.testsupport.HapiLoader;
@@ -394,7 +410,7 @@ class NodeTakeoverTest {
 
 	private List<String> exportedLines(BulkJob job) throws IOException {
 		List<String> lines = new ArrayList<>();
-		for (BulkManifest.ManifestFile file : ManifestJson.read(job.manifestJson()).output()) {
+		for (BulkManifest.ManifestFile file : StoredManifestJson.read(job.manifestJson()).output()) {
 			lines.addAll(Files.readAllLines(files.resolve(job.id()).resolve(file.file())).stream()
 					.filter(line -> !line.isBlank()).toList());
 		}

@@ -1,5 +1,12 @@
-package hapibulk.job;
+package hapibulk.job.recovery;
 
+import hapibulk.job.BulkBatchEngine;
+import hapibulk.job.BulkJob;
+import hapibulk.job.BulkJobService;
+import hapibulk.job.BulkJobTable;
+import hapibulk.job.NodeLease;
+import hapibulk.job.PeriodicTask;
+import hapibulk.job.RecoverySettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;

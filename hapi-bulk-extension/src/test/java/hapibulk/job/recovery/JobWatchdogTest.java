@@ -1,10 +1,19 @@
-package hapibulk.job;
+package hapibulk.job.recovery;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import hapibulk.config.BulkConfiguration;
 import hapibulk.export.ExportJobService;
 import hapibulk.export.ExportRequest;
+import hapibulk.job.BulkBatchEngine;
+import hapibulk.job.BulkJob;
+import hapibulk.job.BulkJobKeys;
+import hapibulk.job.BulkJobKind;
+import hapibulk.job.BulkJobState;
+import hapibulk.job.BulkJobTable;
+import hapibulk.job.StatusOptions;
+import hapibulk.job.StoredManifestJson;
+import hapibulk.job.recovery.JobWatchdog;
 import hapibulk.support.ServiceUnavailableException;
 import hapibulk.support.TooManyRequestsException;
 import hapibulk.testsupport.FaultyFileStore;
@@ -154,7 +163,7 @@ class JobWatchdogTest {
 		assertThat(job.state()).as(job.errorMessage()).isEqualTo(BulkJobState.COMPLETED);
 		assertThat(job.executionId()).isNotEqualTo(unknown.getId());
 		assertThat(engine.jobExplorer().getJobExecution(unknown.getId()).getStatus()).isEqualTo(BatchStatus.FAILED);
-		assertThat(ManifestJson.read(job.manifestJson()).output()).singleElement()
+		assertThat(StoredManifestJson.read(job.manifestJson()).output()).singleElement()
 				.satisfies(file -> assertThat(file.count()).isEqualTo(patients));
 	}
 
