@@ -18,6 +18,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
@@ -44,10 +45,13 @@ class TokenEndpointMetersTest {
 		SimpleMeterRegistry registry = new SimpleMeterRegistry();
 		BulkMetrics metrics = BulkMetrics.on(registry);
 		BulkAudit audit = new BulkAudit(null, Clock.systemUTC());
+		// The limiters count per wall-clock minute: on the real clock the third request could fall into a fresh
+		// minute and be let through. A clock standing still in mid-minute keeps the four requests in one window.
+		Clock midMinute = Clock.fixed(Instant.parse("2026-01-01T12:00:30Z"), ZoneOffset.UTC);
 		TokenEndpoint endpoint = new TokenEndpoint(new ClientAssertionVerifier(clients, new JwksCache(Clock.systemUTC()),
 				new JtiReplayGuard(jdbc, Clock.systemUTC()), Clock.systemUTC()),
 				new AccessTokens(null, Duration.ofSeconds(300), ScopeSetTest.TYPES, Clock.systemUTC()), ScopeSetTest.TYPES,
-				audit, clients, new RateLimiter(1000, 100, Clock.systemUTC()), new RateLimiter(2, 100, Clock.systemUTC()),
+				audit, clients, new RateLimiter(1000, 100, midMinute), new RateLimiter(2, 100, midMinute),
 				new TokenRefusals(audit, Duration.ofMinutes(1), Clock.systemUTC(), metrics), metrics);
 
 		// when: two good requests, one asking for a scope not registered, one over the client's limit

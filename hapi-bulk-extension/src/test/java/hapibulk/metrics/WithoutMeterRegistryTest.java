@@ -3,8 +3,10 @@ package hapibulk.metrics;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import hapibulk.config.BulkConfiguration;
 import hapibulk.job.BulkJob;
+import hapibulk.job.BulkJobKind;
 import hapibulk.job.BulkJobState;
 import hapibulk.job.BulkJobTable;
+import hapibulk.job.StatusOptions;
 import hapibulk.testsupport.RestfulServerClient;
 import hapibulk.testsupport.RestfulServerClient.Answer;
 import hapibulk.testsupport.TestHapiServerConfig;
@@ -21,6 +23,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 import static hapibulk.testsupport.RestfulServerClient.kickOffHeaders;
@@ -30,7 +33,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * A host without a Micrometer registry: jobs run as ever, and no {@code hapi.bulk.*} meter is registered
  * anywhere, not on a registry of ours and not on {@code Metrics.globalRegistry} (where a registry the host
- * added outside Spring would see it).
+ * added outside Spring would see it), also after the refusals the meters would count (a kick-off beyond the limit,
+ * a poll too soon), which are asserted to have happened.
  */
 class WithoutMeterRegistryTest {
 
@@ -62,14 +66,15 @@ class WithoutMeterRegistryTest {
 				.withUserConfiguration(TestHapiServerConfig.class, BulkConfiguration.class)
 				.withPropertyValues("hapi.bulk.file-directory=" + dir.resolve("files"),
 						"hapi.bulk.import.directory=" + inputs, "hapi.bulk.auth.mode=none",
-						"hapi.bulk.audit.store-events=false", "hapi.bulk.retry-after=30s")
+						"hapi.bulk.audit.store-events=false", "hapi.bulk.retry-after=30s",
+						"hapi.bulk.export.max-running-exports=1")
 				.run(context -> {
 					assertThat(context).hasNotFailed().doesNotHaveBean(MeterRegistry.class);
 					assertThat(context.getBean(BulkMetrics.class).isOn()).isFalse();
 					BulkJobTable table = context.getBean(BulkJobTable.class);
 					RestfulServerClient client = new RestfulServerClient(context.getBean(RestfulServer.class));
 
-					// when: an import with a bad line, an export polled too soon, both run to the end
+					// when: an import with a bad line and an export, both run to the end
 					Answer imported = client.post("$import", "{\"inputFormat\":\"application/fhir+ndjson\","
 							+ "\"storageDetail\":{\"type\":\"file\"},\"input\":[{\"type\":\"Patient\",\"url\":\""
 							+ patients.toUri() + "\"}]}", "Prefer", "respond-async", "Content-Type", "application/json");
@@ -77,9 +82,26 @@ class WithoutMeterRegistryTest {
 					awaitCompleted(table, jobId(imported));
 					Answer exported = client.get("$export?_type=Patient", kickOffHeaders());
 					assertThat(exported.status()).as(exported.body()).isEqualTo(202);
-					client.get("$bulk-status?job=" + jobId(exported));
-					client.get("$bulk-status?job=" + jobId(exported));
 					awaitCompleted(table, jobId(exported));
+					// and the refusals, made certain by a row that holds the only export place (no execution runs
+					// it; the watchdog leaves such a row alone for a minute): a kick-off beyond the limit, a poll
+					// too soon
+					BulkJob held = holdExportPlace(table);
+					Answer refusedKickOff;
+					Answer firstPoll;
+					Answer tooSoon;
+					try {
+						refusedKickOff = client.get("$export?_type=Patient", kickOffHeaders());
+						firstPoll = client.get("$bulk-status?job=" + held.id());
+						tooSoon = client.get("$bulk-status?job=" + held.id());
+					} finally {
+						table.end(held.id(), BulkJobState.CANCELLED);
+					}
+					assertThat(refusedKickOff.status()).as(refusedKickOff.body()).isEqualTo(429);
+					assertThat(refusedKickOff.body()).contains("BULK-0117");
+					assertThat(firstPoll.status()).as(firstPoll.body()).isEqualTo(202);
+					assertThat(tooSoon.status()).as(tooSoon.body()).isEqualTo(429);
+					assertThat(tooSoon.body()).contains("BULK-0204");
 
 					// then: no meter of ours anywhere
 					assertThat(bulkMeters(Metrics.globalRegistry.getMeters())).isEmpty();
@@ -87,6 +109,15 @@ class WithoutMeterRegistryTest {
 					assertThat(bulkMeters(context.getBeansOfType(MeterRegistry.class).values().stream()
 							.flatMap(registry -> registry.getMeters().stream()).toList())).isEmpty();
 				});
+	}
+
+	private static BulkJob holdExportPlace(BulkJobTable table) {
+		Instant now = Instant.now();
+		BulkJob job = new BulkJob("heldexport" + now.toEpochMilli(), BulkJobKind.EXPORT, BulkJobState.ACCEPTED, null,
+				"http://localhost/fhir/$export", "{\"level\":\"SYSTEM\"}", now, now, now.plusSeconds(3600), null, 0, 0,
+				null, null, StatusOptions.DEFAULT);
+		table.insert(job);
+		return job;
 	}
 
 	private static void awaitCompleted(BulkJobTable table, String id) {

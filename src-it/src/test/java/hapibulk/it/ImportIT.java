@@ -268,10 +268,38 @@ class ImportIT {
 		assertThat(manifest.get("output")).allSatisfy(output -> assertThat(output.get("count").asLong()).isEqualTo(1));
 		assertThat(serverB.http().get("Organization/it-secure").statusCode()).isEqualTo(200);
 		assertThat(serverB.http().get("Organization/it-local").statusCode()).isEqualTo(200);
+		// and the secure file was fetched (the kick-off's probe, then the job) with the configured token only
+		assertThat(files.requests("allowed/secure/Organization.ndjson")).isNotEmpty().allSatisfy(request -> {
+			assertThat(request.authorization()).isEqualTo("Bearer " + NdjsonFileServer.TOKEN);
+			assertThat(request.status()).isEqualTo(200);
+		});
 	}
 
 	@Test
 	@Order(6)
+	void secureSource_withoutConfiguredCredentials_isRefusedAtKickOff() throws Exception {
+		// given: a file the source serves only with a token, under an allowed prefix no credential covers
+		Path secure = files.directory().resolve("allowed/other/secure/Organization.ndjson");
+		Files.createDirectories(secure.getParent());
+		Files.writeString(secure, "{\"resourceType\":\"Organization\",\"id\":\"it-no-token\"}\n");
+
+		// when
+		HttpResponse<String> kickOff = new BulkImportClient(serverB.http()).post(body("Organization",
+				files.url("allowed/other/secure/Organization.ndjson")));
+
+		// then: the kick-off's probe got the source's 401, sent no credentials, and nothing was stored
+		assertRefused(kickOff, 400, "BULK-0219");
+		assertThat(FhirHttp.json(kickOff).at("/issue/0/diagnostics").asText()).contains("HTTP 401");
+		assertThat(files.requests("allowed/other/secure/Organization.ndjson")).isNotEmpty()
+				.allSatisfy(request -> {
+					assertThat(request.authorization()).isNull();
+					assertThat(request.status()).isEqualTo(401);
+				});
+		assertThat(serverB.http().get("Organization/it-no-token").statusCode()).isEqualTo(404);
+	}
+
+	@Test
+	@Order(7)
 	void delete_cancelsTheImport_thenTheStatusUrlAnswers404() {
 		BulkImportClient client = new BulkImportClient(serverB.http());
 		String statusUrl = client.kickOff(body("Organization", files.url("allowed/synthea/Organization.ndjson")));

@@ -109,9 +109,11 @@ class ChainedSinceExportTest {
 		}));
 		assertThat(written.await(30, TimeUnit.SECONDS)).isTrue();
 
-		// when: an export of the type is kicked off, and the write commits 3 s later
+		// when: an export of the type is kicked off, and the write commits once the export has either finished
+		// (wrong: it did not wait) or stands waiting for the open transaction to end
 		BulkJob job = exportJobService.submit(ExportRequest.system(List.of("Basic"), null, "http://localhost/fhir/$export"), false);
-		Thread.sleep(3000);
+		await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(20))
+				.until(() -> !table.find(job.id()).orElseThrow().state().isActive() || aThreadWaitsForOpenTransactions());
 		boolean finishedBeforeCommit = !table.find(job.id()).orElseThrow().state().isActive();
 		release.countDown();
 		slowWrite.get(30, TimeUnit.SECONDS);
@@ -287,6 +289,19 @@ class ChainedSinceExportTest {
 			}
 		}
 		return lines;
+	}
+
+	/** Whether a thread sleeps in {@link OpenTransactions#awaitEnd()}: an export waiting for writes to commit. */
+	private static boolean aThreadWaitsForOpenTransactions() {
+		return Thread.getAllStackTraces().values().stream().anyMatch(stack -> {
+			for (int i = 1; i < stack.length; i++) {
+				if (stack[i].getClassName().equals(OpenTransactions.class.getName())
+						&& stack[i].getMethodName().equals("awaitEnd") && stack[i - 1].getMethodName().equals("sleep")) {
+					return true;
+				}
+			}
+			return false;
+		});
 	}
 
 	private static void awaitLatch(CountDownLatch latch) {
