@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.Job;
 import org.springframework.batch.core.JobExecution;
 import org.springframework.batch.core.JobParametersBuilder;
+import org.springframework.dao.PessimisticLockingFailureException;
 
 import java.io.IOException;
 import java.security.SecureRandom;
@@ -119,8 +120,9 @@ public class BulkJobService {
 			admitted = new ActiveJobGate(table.jdbc(), table, engine.transactionManager()).admit(job,
 					submission.limit().max());
 		} catch (RuntimeException e) {
-			if (TransientDatabaseErrors.isTransient(e)) {
-				LOG.warn("Could not record a bulk kick-off: the database is unavailable ({})", e.toString());
+			// A lock wait on the gate row that timed out (many kick-offs at once) is overload: 503, as an outage is.
+			if (TransientDatabaseErrors.isTransient(e) || e instanceof PessimisticLockingFailureException) {
+				LOG.warn("Could not record a bulk kick-off: the database is unavailable or busy ({})", e.toString());
 				throw databaseUnavailable(BulkErrors.code(412));
 			}
 			throw e;

@@ -200,7 +200,11 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 		}
 		// HAPI resolves match URLs as it stores the line, searching as the system: only what the token may read.
 		Set<String> readable = partition.rights().readable();
-		Set<String> unreadable = readable == null ? Set.of() : matchUrls.unreadable(resource, readable);
+		// A match URL needs a '?' in the line (or a JSON unicode escape that may spell one): most lines have
+		// neither and skip the walk over every reference.
+		boolean mayHoldMatchUrl = line.text().indexOf('?') >= 0 || line.text().contains("\\u");
+		Set<String> unreadable = readable == null || !mayHoldMatchUrl ? Set.of()
+				: matchUrls.unreadable(resource, readable);
 		if (!unreadable.isEmpty()) {
 			return new Item(line, null, reference, Problem.MATCH_URL_NOT_READABLE,
 					String.join(", ", matchUrls.in(resource)) + " search " + String.join(", ", unreadable));
