@@ -285,8 +285,11 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 					continue;
 				} catch (RefusedWriteException e) {
 					item = item.refused(e.stored());
-				} catch (BaseServerResponseException | DataFormatException e) {
-					if (e instanceof BaseServerResponseException response && response.getStatusCode() >= 500) {
+				} catch (RuntimeException e) {
+					// No multi-catch: from HAPI 8.10 on DataFormatException is a BaseServerResponseException (a 400).
+					boolean lineRefused = e instanceof DataFormatException
+							|| e instanceof BaseServerResponseException response && response.getStatusCode() < 500;
+					if (!lineRefused) {
 						throw e;
 					}
 					item = item.rejected(e.getMessage());
