@@ -48,9 +48,16 @@ public class RestfulServerStartupGate implements BeanPostProcessor {
 				.forEach(gate -> ((Gate) gate).open = true);
 	}
 
-	/** Earliest of all hooks: nothing of the host or of ours runs for a request it refuses. */
-	@Interceptor(order = Integer.MIN_VALUE)
+	/**
+	 * Earliest of all hooks: nothing of the host or of ours runs for a request it refuses. Not
+	 * Integer.MIN_VALUE: HAPI 8.8 orders hooks by subtracting their orders, which overflows against any
+	 * positive order and put the gate after the host's hooks (fixed in HAPI 8.10, docs/compatibility.md).
+	 */
+	@Interceptor(order = Gate.ORDER)
 	static final class Gate {
+
+		/** First against any hook ordered above -2^30 and up to 2^30, with HAPI 8.8's comparison too. */
+		static final int ORDER = Integer.MIN_VALUE / 2;
 
 		private final RestfulServerStartupGate owner;
 		private final RestfulServer server;
