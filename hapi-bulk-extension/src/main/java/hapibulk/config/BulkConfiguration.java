@@ -86,6 +86,7 @@ public class BulkConfiguration {
 	public BulkProperties hapiBulkProperties(Environment environment, ObjectProvider<PartitionSettings> partitionSettings) {
 		// The first bean of ours: a partitioned host fails before anything of the extension exists.
 		PartitioningCheck.refuseIfPartitioned(partitionSettings.getIfAvailable());
+		HapiVersionCheck.logAtStartup();
 		return Binder.get(environment).bindOrCreate(BulkProperties.PREFIX, BulkProperties.class);
 	}
 

@@ -206,6 +206,12 @@ public final class BulkErrorRegister {
 		use(503, NO_STATUS, "The server does not start: HAPI partitioning is on, which the extension does not support yet.",
 				"Turn partitioning or the extension off.");
 
+		// 570-579: the HAPI release the extension runs in (docs/compatibility.md)
+		use(570, NO_STATUS, "Logged at start-up (WARN): the host runs a HAPI FHIR line the extension is not tested on"
+				+ " (tested: 8.8.x).", "Read docs/compatibility.md for that line; run an export and an import on a copy first.");
+		use(571, NO_STATUS, "Logged at start-up (WARN): HAPI FHIR did not report a version the extension can read.",
+				"Check that hapi-fhir-base is complete on the classpath; read docs/compatibility.md.");
+
 		// 620-649: the administrators' job API ($bulk-jobs)
 		use(620, 400, "`$bulk-jobs` with a parameter it does not know.",
 				"Use `job`, `state`, `kind`, `_count` and `page` only.");
