@@ -35,7 +35,13 @@ import static hapibulk.export.ExportParameterNames.*;
  * The parameter list is written once per HAPI binding, three times: HAPI 8.8 binds an operation from
  * one method's annotations, and the three levels differ in {@code typeName}, in whether an id is taken
  * and in the IG definition the CapabilityStatement names ({@code canonicalUrl}), all annotation values.
- * The names come from {@link ExportParameterNames}.
+ * Nothing in HAPI 8.8 names them once: {@code @Operation} is not repeatable and takes one type;
+ * {@code global = true} binds the operation on every resource type; a parameter object (the
+ * {@code @EmbeddableOperationParams} of newer HAPI sources) is not in 8.8.0's hapi-fhir-base; and reading the
+ * parameters from the request alone would give up HAPI's typed binding (instants, references, and its
+ * answers to malformed ones) and the parameters of the OperationDefinitions HAPI generates from these
+ * annotations. So the names come from {@link ExportParameterNames}, and {@code BulkExportProviderTest}
+ * holds the three lists equal to each other and to its {@code ALL} and {@code SINGLE_VALUED}.
  */
 public class BulkExportProvider {
 

@@ -1,7 +1,5 @@
 package hapibulk.imports;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import hapibulk.auth.AccessGrant;
 import hapibulk.auth.BulkAuthorization;
 import hapibulk.auth.Permission;
@@ -74,32 +72,5 @@ public record ImportPermissions(Set<String> creatable, Set<String> updatable, Se
 
 	public boolean mayUpdate(String type) {
 		return updatable == null || updatable.contains(type);
-	}
-
-	void writeTo(ObjectNode node) {
-		if (creatable != null) {
-			creatable.forEach(node.putArray("creatable")::add);
-		}
-		if (updatable != null) {
-			updatable.forEach(node.putArray("updatable")::add);
-		}
-		if (readable != null) {
-			readable.forEach(node.putArray("readable")::add);
-		}
-	}
-
-	/** Absent fields mean every type, as an earlier version stored every line of the requests it kept. */
-	static ImportPermissions readFrom(JsonNode node) {
-		return new ImportPermissions(types(node.get("creatable")), types(node.get("updatable")),
-				types(node.get("readable")));
-	}
-
-	private static Set<String> types(JsonNode array) {
-		if (array == null || !array.isArray()) {
-			return null;
-		}
-		Set<String> types = new TreeSet<>();
-		array.forEach(type -> types.add(type.asText()));
-		return types;
 	}
 }

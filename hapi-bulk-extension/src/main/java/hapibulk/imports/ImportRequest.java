@@ -1,13 +1,13 @@
 package hapibulk.imports;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import hapibulk.support.BulkJson;
 
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A validated import kick-off, whatever body shape it came in (HAPI's, IBM's or Microsoft's
@@ -24,7 +24,6 @@ public record ImportRequest(String inputSource, String storageType, String mode,
 		String requestUrl, ImportPermissions permissions) {
 
 	public static final String NDJSON = "application/fhir+ndjson";
-	private static final ObjectMapper MAPPER = BulkJson.MAPPER;
 
 	public ImportRequest {
 		inputs = List.copyOf(inputs);
@@ -43,28 +42,50 @@ public record ImportRequest(String inputSource, String storageType, String mode,
 	/** One input file: every line a resource of {@code type}. */
 	public record Input(String type, String url) {}
 
+	/** The request as the job table keeps it (the job's plan step reads it back), by the shared mapper. */
 	public String toJson() {
-		ObjectNode node = MAPPER.createObjectNode();
-		node.put("inputSource", inputSource).put("storageType", storageType).put("mode", mode)
-				.put("requestUrl", requestUrl);
-		inputs.forEach(input -> node.withArray("inputs").addObject().put("type", input.type()).put("url", input.url()));
-		permissions.writeTo(node);
-		return node.toString();
+		try {
+			return BulkJson.MAPPER.writeValueAsString(Stored.of(this));
+		} catch (JsonProcessingException e) {
+			throw new IllegalStateException(e);
+		}
 	}
 
 	public static ImportRequest fromJson(String json) {
 		try {
-			JsonNode node = MAPPER.readTree(json);
-			List<Input> inputs = new ArrayList<>();
-			node.path("inputs").forEach(i -> inputs.add(new Input(i.get("type").asText(), i.get("url").asText())));
-			return new ImportRequest(text(node, "inputSource"), text(node, "storageType"), text(node, "mode"), inputs,
-					text(node, "requestUrl"), ImportPermissions.readFrom(node));
+			return BulkJson.MAPPER.readValue(json, Stored.class).request();
 		} catch (JsonProcessingException e) {
 			throw new IllegalStateException("Unreadable stored import request", e);
 		}
 	}
 
-	private static String text(JsonNode node, String field) {
-		return node.hasNonNull(field) ? node.get(field).asText() : null;
+	/**
+	 * The stored form: the request's fields with the permissions' type lists beside them, each left out when it
+	 * means every type (rows of versions before the permissions read so). Unknown keys are ignored, as the tree
+	 * reading of earlier versions did; the lists are written sorted. A record of its own, not the request itself,
+	 * because the stored rows hold the lists at the top level, and unwrapping a nested record in a constructor
+	 * needs a recent Jackson (2.18 refuses it; a host's Jackson may be older than HAPI 8.8's).
+	 */
+	@JsonIgnoreProperties(ignoreUnknown = true)
+	record Stored(String inputSource, String storageType, String mode, String requestUrl, List<Input> inputs,
+			@JsonInclude(JsonInclude.Include.NON_NULL) Set<String> creatable,
+			@JsonInclude(JsonInclude.Include.NON_NULL) Set<String> updatable,
+			@JsonInclude(JsonInclude.Include.NON_NULL) Set<String> readable) {
+
+		static Stored of(ImportRequest request) {
+			ImportPermissions permissions = request.permissions();
+			return new Stored(request.inputSource(), request.storageType(), request.mode(), request.requestUrl(),
+					request.inputs(), sorted(permissions.creatable()), sorted(permissions.updatable()),
+					sorted(permissions.readable()));
+		}
+
+		ImportRequest request() {
+			return new ImportRequest(inputSource, storageType, mode, inputs == null ? List.of() : inputs, requestUrl,
+					new ImportPermissions(creatable, updatable, readable));
+		}
+
+		private static Set<String> sorted(Set<String> types) {
+			return types == null ? null : new TreeSet<>(types);
+		}
 	}
 }

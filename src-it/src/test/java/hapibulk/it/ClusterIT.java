@@ -131,9 +131,10 @@ class ClusterIT {
 		// when: the worker that did not accept the job is killed midway (and replaced by a new node)
 		long linesAtKill = StatusProgress.awaitBetween(polled.http(), statusUrl, LINES, dataset.size() / 5,
 				dataset.size() * 3L / 4, JOB_TIMEOUT);
-		ClusterNodes.Node killed = cluster.killAndReplace("c");
-		log("$import: killed worker %s (SIGKILL) after %d of %d lines (%d%%)", killed.id(), linesAtKill,
-				dataset.size(), 100 * linesAtKill / dataset.size());
+		String worker = cluster.node("c").id();
+		List<String> interrupted = killWhileRunningAPartition(jobId(statusUrl), "c", true);
+		log("$import: killed worker %s (SIGKILL) after %d of %d lines (%d%%), running %s", worker, linesAtKill,
+				dataset.size(), 100 * linesAtKill / dataset.size(), interrupted);
 		JsonNode manifest = new BulkImportClient(polled.http()).awaitManifest(statusUrl, JOB_TIMEOUT);
 		log("$import of %d resources in %d inputs: %d s kick-off to manifest", dataset.size(), inputs.size(),
 				seconds(started));
@@ -291,13 +292,37 @@ class ClusterIT {
 		String statusUrl = new BulkExportClient(accepting.http()).kickOff(exportTypes);
 
 		long percent = StatusProgress.awaitBetween(accepting.http(), statusUrl, PERCENT, 15, 70, JOB_TIMEOUT);
-		ClusterNodes.Node killed = cluster.kill("c");
-		log("$export: killed worker %s (SIGKILL) at %d%%", killed.id(), percent);
+		String worker = cluster.node("c").id();
+		List<String> interrupted = killWhileRunningAPartition(jobId(statusUrl), "c", false);
+		log("$export: killed worker %s (SIGKILL) at %d%%, running %s", worker, percent, interrupted);
 		JsonNode manifest = new BulkExportClient(accepting.http()).awaitManifest(statusUrl, JOB_TIMEOUT);
 
 		logPartitions("$export after a worker kill", accepting, jobId(statusUrl));
 		assertThat(jobs.executions(jobId(statusUrl))).as("a worker's death restarts nothing").hasSize(1);
 		assertHoldsEveryResourceOnce(accepting, manifest);
+	}
+
+	/**
+	 * Kills (SIGKILL) the worker in the slot once it runs a partition of the job, and asserts the kill interrupted
+	 * one: a worker killed between partitions would test nothing. Read again right after the kill (the dead node's
+	 * claims stay until its lease expires, 6 s), the partitions it ran are returned for the log.
+	 */
+	private List<String> killWhileRunningAPartition(String jobId, String slot, boolean replace)
+			throws InterruptedException {
+		String worker = cluster.node(slot).id();
+		Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
+		while (jobs.partitionsRunningOn(jobId, worker).isEmpty()) {
+			assertThat(Instant.now()).as(worker + " runs a partition of " + jobId).isBefore(deadline);
+			Thread.sleep(50);
+		}
+		if (replace) {
+			cluster.killAndReplace(slot);
+		} else {
+			cluster.kill(slot);
+		}
+		List<String> interrupted = jobs.partitionsRunningOn(jobId, worker);
+		assertThat(interrupted).as("partitions of " + jobId + " that " + worker + " ran when killed").isNotEmpty();
+		return interrupted;
 	}
 
 	/** The dataset files as import inputs (type → URL on the file server). */

@@ -60,6 +60,21 @@ final class ClusterJobRepository implements AutoCloseable {
 				+ " AND s.STATUS IN ('STARTING', 'STARTED', 'STOPPING')", jobId);
 	}
 
+	/**
+	 * The job's partitions a node runs now, as "step:id": step executions Spring Batch has STARTED whose claim
+	 * ({@code BULK_PARTITION_CLAIM}) that node holds. A worker claims a partition before running it and gives the
+	 * claim up when it ends, so a live node holds one only while it runs it; a killed node's claims stay until
+	 * another node takes them over, after the dead node's lease has expired. (Spring Batch's own record of the node,
+	 * in the partition's execution context, is serialized Java, not readable in SQL.)
+	 */
+	List<String> partitionsRunningOn(String jobId, String nodeId) {
+		return strings("SELECT s.STEP_NAME || ':' || s.STEP_EXECUTION_ID FROM BATCH_STEP_EXECUTION s"
+				+ " JOIN BATCH_JOB_EXECUTION_PARAMS p ON p.JOB_EXECUTION_ID = s.JOB_EXECUTION_ID"
+				+ " JOIN BULK_PARTITION_CLAIM c ON c.STEP_EXECUTION_ID = s.STEP_EXECUTION_ID"
+				+ " WHERE p.PARAMETER_NAME = 'bulkJobId' AND p.PARAMETER_VALUE = ? AND s.STATUS = 'STARTED'"
+				+ " AND c.NODE_ID = ? ORDER BY s.STEP_EXECUTION_ID", jobId, nodeId);
+	}
+
 	/** Step executions of the job (any execution) that ended FAILED, as "step:exit message". */
 	List<String> failedSteps(String jobId) {
 		return strings("SELECT s.STEP_NAME || ': ' || COALESCE(s.EXIT_MESSAGE, '') FROM BATCH_STEP_EXECUTION s"
@@ -67,9 +82,11 @@ final class ClusterJobRepository implements AutoCloseable {
 				+ " WHERE p.PARAMETER_NAME = 'bulkJobId' AND p.PARAMETER_VALUE = ? AND s.STATUS = 'FAILED'", jobId);
 	}
 
-	private List<String> strings(String sql, String parameter) {
+	private List<String> strings(String sql, String... parameters) {
 		try (PreparedStatement statement = connection.prepareStatement(sql)) {
-			statement.setString(1, parameter);
+			for (int i = 0; i < parameters.length; i++) {
+				statement.setString(i + 1, parameters[i]);
+			}
 			List<String> values = new ArrayList<>();
 			try (ResultSet rows = statement.executeQuery()) {
 				while (rows.next()) {

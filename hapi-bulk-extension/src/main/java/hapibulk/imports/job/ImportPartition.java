@@ -1,13 +1,12 @@
 package hapibulk.imports.job;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.type.TypeReference;
 import hapibulk.support.BulkJson;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -42,8 +41,6 @@ record ImportPartition(int index, String type, String url, int wave, String inpu
 		return part > 0;
 	}
 
-	private static final ObjectMapper MAPPER = BulkJson.MAPPER;
-
 	String name() {
 		return "input-" + index + (isPart() ? "." + part : "");
 	}
@@ -52,63 +49,63 @@ record ImportPartition(int index, String type, String url, int wave, String inpu
 		return "errors-" + index + (isPart() ? "." + part : "") + ".ndjson";
 	}
 
-	ObjectNode toJsonNode() {
-		ObjectNode node = MAPPER.createObjectNode().put("index", index).put("type", type).put("url", url)
-				.put("wave", wave).put("inputSource", inputSource).put("mayCreate", rights.create())
-				.put("mayUpdate", rights.update()).put("part", part).put("rangeStart", rangeStart)
-				.put("rangeEnd", rangeEnd);
-		if (rights.readable() != null) {
-			rights.readable().stream().sorted().forEach(node.putArray("readable")::add);
-		}
-		return node;
-	}
-
-	static ImportPartition fromJsonNode(JsonNode node) {
-		return new ImportPartition(node.get("index").asInt(), node.get("type").asText(), node.get("url").asText(),
-				node.get("wave").asInt(), node.hasNonNull("inputSource") ? node.get("inputSource").asText() : null,
-				// absent in a plan made by an earlier version, which stored every line
-				new WriteRights(node.path("mayCreate").asBoolean(true), node.path("mayUpdate").asBoolean(true),
-						readable(node.get("readable"))),
-				// absent in a plan made before inputs were split: the whole input
-				node.path("part").asInt(0), node.path("rangeStart").asLong(0),
-				node.path("rangeEnd").asLong(Long.MAX_VALUE));
-	}
-
-	/** Absent (a plan of an earlier version, or authorization off): every type. */
-	private static Set<String> readable(JsonNode array) {
-		if (array == null || !array.isArray()) {
-			return null;
-		}
-		Set<String> types = new TreeSet<>();
-		array.forEach(type -> types.add(type.asText()));
-		return types;
-	}
-
 	static String listToJson(List<ImportPartition> partitions) {
-		ArrayNode array = MAPPER.createArrayNode();
-		partitions.forEach(p -> array.add(p.toJsonNode()));
-		return array.toString();
+		return write(partitions.stream().map(Stored::of).toList());
 	}
 
 	static List<ImportPartition> listFromJson(String json) {
-		try {
-			List<ImportPartition> partitions = new ArrayList<>();
-			MAPPER.readTree(json).forEach(node -> partitions.add(fromJsonNode(node)));
-			return partitions;
-		} catch (JsonProcessingException e) {
-			throw new IllegalStateException("Unreadable import plan", e);
-		}
+		return read(json, new TypeReference<List<Stored>>() {}).stream().map(Stored::partition).toList();
 	}
 
 	String toJson() {
-		return toJsonNode().toString();
+		return write(Stored.of(this));
 	}
 
 	static ImportPartition fromJson(String json) {
+		return read(json, new TypeReference<Stored>() {}).partition();
+	}
+
+	private static String write(Object value) {
 		try {
-			return fromJsonNode(MAPPER.readTree(json));
+			return BulkJson.MAPPER.writeValueAsString(value);
 		} catch (JsonProcessingException e) {
-			throw new IllegalStateException("Unreadable import partition", e);
+			throw new IllegalStateException(e);
+		}
+	}
+
+	private static <T> T read(String json, TypeReference<T> type) {
+		try {
+			return BulkJson.MAPPER.readValue(json, type);
+		} catch (JsonProcessingException e) {
+			throw new IllegalStateException("Unreadable import plan or partition", e);
+		}
+	}
+
+	/**
+	 * A partition as the job's plan and each partition's execution context keep it (a JSON string there), flat:
+	 * the rights as {@code mayCreate}, {@code mayUpdate} and {@code readable}. What plans of earlier versions lack
+	 * reads as they meant: absent rights, every line stored; absent part and range, the whole input; absent
+	 * {@code readable} (also when authorization is off), every type. Unknown keys are ignored.
+	 */
+	@JsonIgnoreProperties(ignoreUnknown = true)
+	@JsonPropertyOrder({"index", "type", "url", "wave", "inputSource", "mayCreate", "mayUpdate", "part", "rangeStart",
+			"rangeEnd", "readable"})
+	record Stored(int index, String type, String url, int wave, String inputSource, Boolean mayCreate,
+			Boolean mayUpdate, Integer part, Long rangeStart, Long rangeEnd,
+			@JsonInclude(JsonInclude.Include.NON_NULL) Set<String> readable) {
+
+		static Stored of(ImportPartition partition) {
+			WriteRights rights = partition.rights();
+			return new Stored(partition.index(), partition.type(), partition.url(), partition.wave(),
+					partition.inputSource(), rights.create(), rights.update(), partition.part(), partition.rangeStart(),
+					partition.rangeEnd(), rights.readable() == null ? null : new TreeSet<>(rights.readable()));
+		}
+
+		ImportPartition partition() {
+			return new ImportPartition(index, type, url, wave, inputSource,
+					new WriteRights(mayCreate == null || mayCreate, mayUpdate == null || mayUpdate, readable),
+					part == null ? 0 : part, rangeStart == null ? 0 : rangeStart,
+					rangeEnd == null ? Long.MAX_VALUE : rangeEnd);
 		}
 	}
 }
