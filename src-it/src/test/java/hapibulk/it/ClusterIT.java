@@ -89,6 +89,8 @@ class ClusterIT {
 				"--hapi.bulk.export.page-size=250",
 				"--hapi.bulk.import.chunk-size=250",
 				"--hapi.bulk.retry-after=1s",
+				// the expiry check (last test) waits for a sweep
+				"--hapi.bulk.cleanup-interval=2s",
 				"--hapi.bulk.import.allowed-sources=" + files.url("synthea/")));
 		arguments.addAll(s3.nodeArguments("cluster-it"));
 		Instant started = Instant.now();
@@ -300,6 +302,20 @@ class ClusterIT {
 		logPartitions("$export after a worker kill", accepting, jobId(statusUrl));
 		assertThat(jobs.executions(jobId(statusUrl))).as("a worker's death restarts nothing").hasSize(1);
 		assertHoldsEveryResourceOnce(accepting, manifest);
+
+		// Expiry: a node's sweeper deletes the job's objects (DeleteObjects, which a strict store takes only with
+		// Content-MD5), and its URLs answer 404. A delete that fails is only logged, so the bucket is what tells.
+		String objects = "cluster-it/" + jobId(statusUrl);
+		assertThat(s3.objectCount(objects)).as("the job's objects before expiry").isPositive();
+		jobs.expireNow(jobId(statusUrl));
+		Instant deadline = Instant.now().plus(Duration.ofMinutes(1));
+		while (s3.objectCount(objects) > 0) {
+			assertThat(Instant.now()).as("objects of the expired job gone from the bucket").isBefore(deadline);
+			Thread.sleep(200);
+		}
+		assertThat(accepting.http().get(statusUrl).statusCode()).as("status of the expired job").isEqualTo(404);
+		assertThat(accepting.http().get(manifest.get("output").get(0).get("url").asText()).statusCode())
+				.as("a file of the expired job").isEqualTo(404);
 	}
 
 	/**

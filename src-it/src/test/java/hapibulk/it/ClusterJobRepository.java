@@ -82,6 +82,20 @@ final class ClusterJobRepository implements AutoCloseable {
 				+ " WHERE p.PARAMETER_NAME = 'bulkJobId' AND p.PARAMETER_VALUE = ? AND s.STATUS = 'FAILED'", jobId);
 	}
 
+	/** Moves the job's expiry into the past, as if its retention had run out: the nodes' sweeper deletes it next. */
+	void expireNow(String jobId) {
+		try (PreparedStatement statement = connection.prepareStatement(
+				"UPDATE BULK_JOB SET EXPIRES_AT = ? WHERE JOB_ID = ?")) {
+			statement.setLong(1, System.currentTimeMillis() - 60_000);
+			statement.setString(2, jobId);
+			if (statement.executeUpdate() != 1) {
+				throw new IllegalStateException("No job row " + jobId);
+			}
+		} catch (SQLException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
 	private List<String> strings(String sql, String... parameters) {
 		try (PreparedStatement statement = connection.prepareStatement(sql)) {
 			for (int i = 0; i < parameters.length; i++) {
