@@ -143,10 +143,11 @@ class SmartAuthIT {
 	}
 
 	/**
-	 * Issue 25.4: the WAR in mode smart with a registered client but no {@code hapi.bulk.server-base-url}. Its
-	 * refusal comes late in its start (once HAPI's JPA context is up), so it runs in the background while the
-	 * other tests run, once this IT's server is up (two starts at once on a busy machine pushed this one past
-	 * its time-out); {@link #smartMode_withoutServerBaseUrl_theWarExitsNamingTheSetting_andNeverAnswers} waits.
+	 * Issue 25.4: the WAR in mode smart with a registered client but no {@code hapi.bulk.server-base-url}. It runs in
+	 * the background while the other tests run, once this IT's server is up (two starts at once on a busy machine
+	 * pushed this one past its time-out), so that a slow refusal costs the run little (the refusal at bean creation
+	 * came after HAPI's JPA start; FailClosedSettings now refuses before the context);
+	 * {@link #smartMode_withoutServerBaseUrl_theWarExitsNamingTheSetting_andNeverAnswers} waits for it.
 	 */
 	private static void startWithoutBaseUrl() {
 		Path directory = workDir.resolve("without-base-url");
