@@ -82,7 +82,7 @@ class SmartAuthIT {
 	 * with it the test makes the tokens another node would issue (issue 25.3).
 	 */
 	static ECKey signingKey;
-	/** Issue 25.4: a second start of the WAR, without {@code hapi.bulk.server-base-url}, run beside this one's. */
+	/** Issue 25.4: a second start of the WAR, without {@code hapi.bulk.server-base-url}, in the background. */
 	static CompletableFuture<WarProcess.Refused> withoutBaseUrl;
 	static ItDatabase withoutBaseUrlDatabase;
 
