@@ -23,7 +23,6 @@ import hapibulk.auth.SearchReach;
 import hapibulk.auth.TokenRefusals;
 import hapibulk.job.BulkSchemaInitializer;
 import hapibulk.metrics.BulkMetrics;
-import hapibulk.support.BulkErrors;
 import hapibulk.support.ServerBaseUrl;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import org.slf4j.Logger;
@@ -57,18 +56,13 @@ public class BulkAuthConfiguration {
 	 * The base of every URL handed out, and of the token URL assertions must name ({@code hapi.bulk.server-base-url}).
 	 * Required in mode smart: without it that token URL, the discovery document and the status and file URLs would
 	 * follow each request's Host header, and an assertion made for another server could be replayed here with a
-	 * forged Host. The server refuses to start rather than run so (fail closed).
+	 * forged Host. The server refuses to start rather than run so (fail closed); a Boot host has refused already,
+	 * before its context was made ({@link FailClosedSettings}).
 	 */
 	@Bean
 	public ServerBaseUrl hapiBulkServerBaseUrl(BulkProperties properties) {
 		ServerBaseUrl baseUrl = new ServerBaseUrl(properties.serverBaseUrl());
-		if (!baseUrl.configured() && properties.auth().mode() == AuthMode.SMART) {
-			throw new IllegalStateException(BulkErrors.code(360) + "hapi.bulk.auth.mode=smart needs "
-					+ ServerBaseUrl.SETTING + ", the public FHIR base URL clients use (e.g. https://fhir.example.org/fhir):"
-					+ " without it the token URL that client assertions must name (aud), the discovery document and every"
-					+ " status and file URL would follow each request's Host header, so an assertion made for another"
-					+ " server could be replayed here with a forged Host");
-		}
+		FailClosedSettings.requireServerBaseUrl(properties.auth().mode(), baseUrl.configured());
 		return baseUrl;
 	}
 

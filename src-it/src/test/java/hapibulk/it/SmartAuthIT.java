@@ -1,7 +1,18 @@
 package hapibulk.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -12,15 +23,22 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
@@ -31,7 +49,7 @@ import static org.awaitility.Awaitility.await;
  * SMART Backend Services end to end against the packaged WAR in mode smart: real client assertions
  * (RS384 with an inline JWKS, ES384 with a JWKS URL this test serves), every refusal rule of the
  * token endpoint, scopes on export kick-offs and the REST API, job ownership, a patient-scoped
- * client, and the audit trail.
+ * client, and the audit trail; and issue 25's attacks over HTTP (points 1 to 7, and 10).
  */
 class SmartAuthIT {
 
@@ -41,8 +59,11 @@ class SmartAuthIT {
 	static Path workDir;
 	static WarProcess server;
 	static ItDatabase database;
+	/** The clients' side: their JWKS URLs, and an import source. */
 	static HttpServer jwksServer;
+	static String jwksBase;
 	static final AtomicInteger jwksFetches = new AtomicInteger();
+	static final AtomicInteger bareJwksFetches = new AtomicInteger();
 	static FhirHttp http;
 	static String tokenUrl;
 
@@ -54,6 +75,22 @@ class SmartAuthIT {
 	static SmartClient patientOne;
 	/** Registered key served only at a URL that is not allow-listed. */
 	static SmartClient jkuClient;
+	/** Registered with system/Patient.read; keys at a JWKS URL whose host sends no cache headers at all. */
+	static SmartClient bare;
+	/**
+	 * The server's token signing key ({@code hapi.bulk.auth.signing-key}), as nodes behind a load balancer share it:
+	 * with it the test makes the tokens another node would issue (issue 25.3).
+	 */
+	static ECKey signingKey;
+	/** Issue 25.4: a second start of the WAR, without {@code hapi.bulk.server-base-url}, in the background. */
+	static CompletableFuture<WarProcess.Refused> withoutBaseUrl;
+	static ItDatabase withoutBaseUrlDatabase;
+
+	/** An import source's lines: one stored, one cut short (an error line, so that the job list shows its source). */
+	static final String IMPORT_LINES = "{\"resourceType\":\"Organization\",\"id\":\"org-imported\",\"name\":\"Imported\"}\n"
+			+ "{\"resourceType\":\"Organization\",\"id\":\"org-cut\",\n";
+	/** What a pre-signed source URL carries in its query, and no job list may show. */
+	static final String SIGNATURE = "sig-" + UUID.randomUUID();
 
 	@BeforeAll
 	static void start() throws Exception {
@@ -61,20 +98,25 @@ class SmartAuthIT {
 		narrow = SmartClient.es384("narrow-client", "ec-1");
 		patientOne = SmartClient.es384("patient-client", "ec-p1");
 		jkuClient = SmartClient.rs384("jku-client", "rsa-jku");
+		bare = SmartClient.es384("bare-client", "ec-bare");
+		signingKey = new ECKeyGenerator(Curve.P_256).keyID("it-shared-signing-key").generate();
 		jwksServer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
 		serve("/narrow-jwks.json", narrow.publicJwks(), "max-age=60", jwksFetches);
 		serve("/jku-jwks.json", jkuClient.publicJwks(), "no-store", new AtomicInteger());
+		serve("/bare-jwks.json", bare.publicJwks(), null, bareJwksFetches);
+		serve("/import/Organization.ndjson", "application/fhir+ndjson", IMPORT_LINES, null, new AtomicInteger());
 		jwksServer.start();
-		String jwksBase = "http://127.0.0.1:" + jwksServer.getAddress().getPort();
+		jwksBase = "http://127.0.0.1:" + jwksServer.getAddress().getPort();
 		database = ItDatabase.fresh(workDir);
 		int port = WarProcess.freePort();
 		server = WarProcess.start(workDir, port, database,
 				"--hapi.bulk.auth.mode=smart",
 				// Mode smart does not start without it (BULK-0360).
 				"--hapi.bulk.server-base-url=http://localhost:" + port + "/fhir",
+				"--hapi.bulk.auth.signing-key=" + signingKey.toJSONString(),
 				"--hapi.bulk.auth.clients[0].client-id=" + admin.clientId(),
 				"--hapi.bulk.auth.clients[0].jwks=" + admin.publicJwks(),
-				"--hapi.bulk.auth.clients[0].scopes=system/*.* system/bulk-audit",
+				"--hapi.bulk.auth.clients[0].scopes=system/*.* system/bulk-audit system/bulk-admin",
 				"--hapi.bulk.auth.clients[1].client-id=" + narrow.clientId(),
 				"--hapi.bulk.auth.clients[1].jwks-url=" + jwksBase + "/narrow-jwks.json",
 				"--hapi.bulk.auth.clients[1].scopes=system/Patient.rs system/Observation.read",
@@ -85,6 +127,10 @@ class SmartAuthIT {
 				"--hapi.bulk.auth.clients[3].client-id=" + jkuClient.clientId(),
 				"--hapi.bulk.auth.clients[3].jwks={\"keys\":[]}",
 				"--hapi.bulk.auth.clients[3].scopes=system/Patient.read",
+				"--hapi.bulk.auth.clients[4].client-id=" + bare.clientId(),
+				"--hapi.bulk.auth.clients[4].jwks-url=" + jwksBase + "/bare-jwks.json",
+				"--hapi.bulk.auth.clients[4].scopes=system/Patient.read",
+				"--hapi.bulk.import.allowed-sources=" + jwksBase + "/import/",
 				"--hapi.bulk.retry-after=1s",
 				// Every request of this IT comes from one address and mostly one client: the token endpoint's
 				// rate limits (tested in the extension) would otherwise answer 429 part-way.
@@ -93,14 +139,48 @@ class SmartAuthIT {
 		http = server.http();
 		tokenUrl = http.base() + "/auth/token";
 		loadData();
+		startWithoutBaseUrl();
+	}
+
+	/**
+	 * Issue 25.4: the WAR in mode smart with a registered client but no {@code hapi.bulk.server-base-url}. It runs in
+	 * the background while the other tests run, once this IT's server is up (two starts at once on a busy machine
+	 * pushed this one past its time-out), so that a slow refusal costs the run little (the refusal at bean creation
+	 * came after HAPI's JPA start; FailClosedSettings now refuses before the context);
+	 * {@link #smartMode_withoutServerBaseUrl_theWarExitsNamingTheSetting_andNeverAnswers} waits for it.
+	 */
+	private static void startWithoutBaseUrl() {
+		Path directory = workDir.resolve("without-base-url");
+		withoutBaseUrlDatabase = ItDatabase.fresh(directory);
+		withoutBaseUrl = CompletableFuture.supplyAsync(() -> {
+			try {
+				return WarProcess.startExpectingRefusal(directory, withoutBaseUrlDatabase, Duration.ofMinutes(8),
+						"--hapi.bulk.auth.mode=smart",
+						"--hapi.bulk.auth.clients[0].client-id=" + admin.clientId(),
+						"--hapi.bulk.auth.clients[0].jwks=" + admin.publicJwks(),
+						"--hapi.bulk.auth.clients[0].scopes=system/*.read");
+			} catch (IOException e) {
+				throw new CompletionException(e);
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+				throw new CompletionException(e);
+			}
+		});
 	}
 
 	private static void serve(String path, String body, String cacheControl, AtomicInteger counter) {
+		serve(path, "application/json", body, cacheControl, counter);
+	}
+
+	/** Serves {@code body} at {@code path}; {@code cacheControl} null sends no cache header at all. */
+	private static void serve(String path, String contentType, String body, String cacheControl, AtomicInteger counter) {
 		jwksServer.createContext(path, exchange -> {
 			counter.incrementAndGet();
 			byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-			exchange.getResponseHeaders().add("Content-Type", "application/json");
-			exchange.getResponseHeaders().add("Cache-Control", cacheControl);
+			exchange.getResponseHeaders().add("Content-Type", contentType);
+			if (cacheControl != null) {
+				exchange.getResponseHeaders().add("Cache-Control", cacheControl);
+			}
 			exchange.sendResponseHeaders(200, bytes.length);
 			try (OutputStream out = exchange.getResponseBody()) {
 				out.write(bytes);
@@ -131,6 +211,11 @@ class SmartAuthIT {
 	static void stop() throws Exception {
 		if (server != null) {
 			server.close();
+		}
+		if (withoutBaseUrl != null) {
+			// Never leave its process behind: the helper ends it by its time-out at the latest.
+			withoutBaseUrl.exceptionally(failure -> null).join();
+			withoutBaseUrlDatabase.drop().run();
 		}
 		if (jwksServer != null) {
 			jwksServer.stop(0);
@@ -521,5 +606,212 @@ class SmartAuthIT {
 		assertThat(scrape.body()).contains("disk_free_bytes").contains("hapi_bulk_tokens_issued_total")
 				.doesNotContainPattern("[{,]path=\"").doesNotContain("main_application_class")
 				.doesNotContain(workDir.toAbsolutePath().toString());
+	}
+
+	// issue 25.3, 25.4, 25.5 and 25.7 over HTTP
+
+	/**
+	 * Issue 25, point 3: a job belongs to the client and the patient context of its kick-off's token. In mode smart a
+	 * client's patient comes from its registration, so one client has a second context when another node sharing
+	 * the signing key registered it with another patient (or none), as during a rolling change of the registration:
+	 * the test makes that node's tokens with the shared key. They are the server's own tokens (its signature checks,
+	 * the p2 one reads p2), and see nothing of p1's job: the 404 of an unknown job on status, cancel and files.
+	 */
+	@Test
+	void patientBoundJob_isUnknownToTheSameClientInAnotherPatientContext_onStatusCancelAndFiles() throws Exception {
+		// given: p1's export, kicked off and finished with the client's own token (bound to p1)
+		String p1Token = patientOne.token(http, tokenUrl, "system/*.read");
+		String p1 = SmartClient.bearer(p1Token);
+		HttpResponse<String> kickOff = exportKickOff("Patient/p1/$export?_type=Patient,Observation", p1);
+		assertThat(kickOff.statusCode()).as(kickOff.body()).isEqualTo(202);
+		String statusUrl = kickOff.headers().firstValue("Content-Location").orElseThrow();
+		List<String> fileUrls = new ArrayList<>();
+		awaitManifest(statusUrl, p1Token).get("output").forEach(output -> fileUrls.add(output.get("url").asText()));
+		assertThat(fileUrls).hasSize(2);
+		// and: tokens of the same client bound to p2, and to no patient, signed with the server's key
+		assertThat(SignedJWT.parse(p1Token).verify(new ECDSAVerifier(signingKey.toPublicJWK()))).isTrue();
+		String p2 = SmartClient.bearer(sharedKeyToken(patientOne.clientId(), "system/*.read", "p2"));
+		String none = SmartClient.bearer(sharedKeyToken(patientOne.clientId(), "system/*.read", null));
+		assertThat(http.get("Patient/p2", "Accept", JSON, "Authorization", p2).statusCode()).isEqualTo(200);
+		assertThat(http.get("Patient/p1", "Accept", JSON, "Authorization", p2).statusCode()).isEqualTo(403);
+		assertThat(http.get("Patient/p1", "Accept", JSON, "Authorization", none).statusCode()).isEqualTo(200);
+
+		for (String other : List.of(p2, none)) {
+			// when
+			HttpResponse<String> status = http.get(statusUrl, "Authorization", other);
+			HttpResponse<String> cancel = http.delete(statusUrl, "Authorization", other);
+			List<HttpResponse<String>> files = fileUrls.stream().map(url -> http.get(url, "Authorization", other)).toList();
+
+			// then: the answers of a job that does not exist
+			assertThat(status.statusCode()).as(status.body()).isEqualTo(404);
+			assertThat(status.body()).contains("BULK-0201");
+			assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(404);
+			assertThat(cancel.body()).contains("BULK-0201");
+			assertThat(files).allSatisfy(file -> {
+				assertThat(file.statusCode()).as(file.body()).isEqualTo(404);
+				assertThat(file.body()).contains("BULK-0203");
+			});
+		}
+		// and: the job's own context still gets it all (the cancels did nothing), and cancels it
+		assertThat(http.get(statusUrl, "Authorization", p1).statusCode()).isEqualTo(200);
+		for (String url : fileUrls) {
+			HttpResponse<String> file = http.get(url, "Authorization", p1);
+			assertThat(file.statusCode()).isEqualTo(200);
+			assertThat(file.body()).contains("p1");
+		}
+		assertThat(http.delete(statusUrl, "Authorization", p1).statusCode()).isEqualTo(202);
+	}
+
+	/**
+	 * Issue 25, point 4: the WAR in mode smart without {@code hapi.bulk.server-base-url} (started in the background
+	 * by {@link #start()}) exits with an error naming the setting, and never answers a request.
+	 */
+	@Test
+	void smartMode_withoutServerBaseUrl_theWarExitsNamingTheSetting_andNeverAnswers() throws Exception {
+		// when
+		WarProcess.Refused refused = withoutBaseUrl.get(9, TimeUnit.MINUTES);
+
+		// then
+		System.out.println("[hapi-bulk-it] mode smart without hapi.bulk.server-base-url: exited " + refused.exited()
+				+ " with " + refused.exitValue() + " after " + refused.after());
+		assertThat(refused.answered()).as("/fhir/metadata answered").isFalse();
+		assertThat(refused.exited()).as("exited within " + refused.after()).isTrue();
+		assertThat(refused.exitValue()).isNotZero();
+		assertThat(refused.output()).contains("BULK-0360: hapi.bulk.auth.mode=smart needs hapi.bulk.server-base-url");
+	}
+
+	/**
+	 * Issue 25, point 5: a client whose JWKS host sends no cache headers. Signed token requests, and junk ones with
+	 * its {@code kid} (another key's signature) or with a {@code kid} it does not have, fetch its JWKS once per
+	 * {@code jwks-refetch-interval} (60 s, the default here), not once each; the fetch meter, on the management
+	 * port, counts exactly the fetches its host saw.
+	 */
+	@Test
+	void jwks_ofAHostSendingNoCacheHeaders_isFetchedOncePerRefetchInterval_andTheMeterCountsTheFetches() throws Exception {
+		// given
+		SmartClient forger = SmartClient.es384(bare.clientId(), "ec-bare");
+		double meterBefore = jwksFetchMeter();
+		int fetchesBefore = bareJwksFetches.get();
+		Instant started = Instant.now();
+
+		// when: 8 signed requests, 8 with its kid and a wrong signature, 4 naming kids it does not have
+		for (int i = 0; i < 8; i++) {
+			bare.token(http, tokenUrl, "system/Patient.read");
+			assertError(SmartClient.requestToken(http, tokenUrl, SmartClient.form(forger.assertion(tokenUrl),
+					"system/Patient.read")), 401, "invalid_client");
+		}
+		for (int i = 0; i < 4; i++) {
+			String kid = "ec-rotated-" + i;
+			assertError(SmartClient.requestToken(http, tokenUrl, SmartClient.form(bare.assertion(tokenUrl, c -> {},
+					h -> h.keyID(kid)), "system/Patient.read")), 401, "invalid_client");
+		}
+		Duration took = Duration.between(started, Instant.now());
+
+		// then: one fetch per started interval at most (the first request's), and the meter says as much
+		int fetched = bareJwksFetches.get() - fetchesBefore;
+		assertThat(fetched).as("JWKS fetches for 20 token requests in " + took).isBetween(1,
+				1 + (int) (took.toSeconds() / 60));
+		assertThat(jwksFetchMeter() - meterBefore).isEqualTo(fetched);
+	}
+
+	/**
+	 * Issue 25, point 7: the job list ({@code $bulk-jobs}, what the job page renders) shows an import's source
+	 * without the query of its pre-signed URL, and a patient's export without the patient's id in its path or query;
+	 * the detail of one job, read on purpose, shows the kick-off as it came. Each list read is an audit log line; one
+	 * AuditEvent of them is stored per client and interval, which an auditor ({@code system/bulk-audit}) reads.
+	 */
+	@Test
+	void jobList_showsNoSourceQueriesNorPatientIds_andItsReadsAreAuditedCoalesced() throws Exception {
+		// given: a finished import from a pre-signed URL (one line of it bad: the list shows error files' sources)
+		String writerToken = admin.token(http, tokenUrl, "system/*.write");
+		String shownSource = jwksBase + "/import/Organization.ndjson";
+		String source = shownSource + "?X-Amz-Credential=AKIA-IT&X-Amz-Signature=" + SIGNATURE;
+		HttpResponse<String> importKickOff = http.post("$import", BulkImportClient.parameters(List.of(
+						Map.entry("Organization", source))), "Content-Type", JSON, "Accept", JSON, "Prefer", "respond-async",
+				"Authorization", SmartClient.bearer(writerToken));
+		assertThat(importKickOff.statusCode()).as(importKickOff.body()).isEqualTo(202);
+		String importStatus = importKickOff.headers().firstValue("Content-Location").orElseThrow();
+		assertThat(awaitManifest(importStatus, writerToken).get("error")).hasSize(1);
+		// and: a patient's export naming p2 in its path and its query (running or not: the list shows every state)
+		String reader = SmartClient.bearer(admin.token(http, tokenUrl, "system/*.read"));
+		HttpResponse<String> exportKickOff = exportKickOff("Patient/p2/$export?_type=Observation&_typeFilter="
+				+ URLEncoder.encode("Observation?subject=Patient/p2", StandardCharsets.UTF_8), reader);
+		assertThat(exportKickOff.statusCode()).as(exportKickOff.body()).isEqualTo(202);
+		String exportStatus = exportKickOff.headers().firstValue("Content-Location").orElseThrow();
+		String importJob = importStatus.substring(importStatus.indexOf("job=") + 4);
+		String exportJob = exportStatus.substring(exportStatus.indexOf("job=") + 4);
+		String lister = SmartClient.bearer(admin.token(http, tokenUrl, "system/bulk-admin"));
+
+		// when: the list, read three times, and the export's detail
+		List<HttpResponse<String>> lists = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			lists.add(http.get("$bulk-jobs?_count=100", "Accept", "application/json", "Authorization", lister));
+		}
+		HttpResponse<String> detail = http.get("$bulk-jobs?job=" + exportJob, "Accept", "application/json",
+				"Authorization", lister);
+
+		// then: the list shows where the data came from and what was asked, not the signature nor the patient
+		assertThat(lists).allSatisfy(list -> assertThat(list.statusCode()).as(list.body()).isEqualTo(200));
+		String list = lists.get(0).body();
+		assertThat(list).contains(importJob, exportJob)
+				.doesNotContain(SIGNATURE, "X-Amz", "Patient/p2", "Patient%2Fp2", "_typeFilter");
+		Map<String, JsonNode> listed = new HashMap<>();
+		FhirHttp.parse(list).path("jobs").forEach(job -> listed.put(job.path("id").asText(), job));
+		assertThat(listed.get(importJob).at("/errors/files/0/input").asText()).isEqualTo(shownSource);
+		assertThat(listed.get(exportJob).path("request").asText()).isEqualTo(http.base() + "/Patient/{id}/$export");
+		// and: the detail shows the kick-off as it came
+		assertThat(detail.statusCode()).as(detail.body()).isEqualTo(200);
+		assertThat(FhirHttp.json(detail).path("request").asText()).contains("/Patient/p2/$export", "_typeFilter");
+		// and: three list reads in the audit log, one stored AuditEvent of them, read with system/bulk-audit
+		String listedLine = "\"action\":\"admin-jobs-listed\",\"outcome\":\"success\",\"client\":\"" + admin.clientId() + "\"";
+		assertThat(new String(Files.readAllBytes(server.log()), StandardCharsets.UTF_8).lines()
+				.filter(line -> line.contains(listedLine))).hasSize(3);
+		String auditor = SmartClient.bearer(admin.token(http, tokenUrl, "system/bulk-audit"));
+		// The AuditEvents are stored in the order they were recorded: once the detail's is there, so are the list's.
+		await().atMost(30, SECONDS).until(() -> !auditEvents("admin-job-viewed", auditor).isEmpty());
+		List<JsonNode> listReads = auditEvents("admin-jobs-listed", auditor);
+		assertThat(listReads).hasSize(1);
+		assertThat(listReads.get(0).toString()).contains(admin.clientId());
+		assertThat(http.get("AuditEvent?subtype=" + URLEncoder.encode(BULK_ACTION + "|admin-jobs-listed",
+				StandardCharsets.UTF_8), "Accept", JSON, "Authorization", reader).statusCode()).isEqualTo(403);
+		assertThat(http.delete(exportStatus, "Authorization", reader).statusCode()).isEqualTo(202);
+	}
+
+	static final String BULK_ACTION = "urn:hapibulk:audit-action";
+
+	/** The stored AuditEvents of one bulk action, as an auditor searches them. */
+	private static List<JsonNode> auditEvents(String action, String auditor) {
+		HttpResponse<String> found = http.get("AuditEvent?_count=100&subtype=" + URLEncoder.encode(BULK_ACTION + "|" + action,
+				StandardCharsets.UTF_8), "Accept", JSON, "Authorization", auditor);
+		assertThat(found.statusCode()).as(found.body()).isEqualTo(200);
+		List<JsonNode> events = new ArrayList<>();
+		FhirHttp.json(found).path("entry").forEach(entry -> events.add(entry.path("resource")));
+		return events;
+	}
+
+	/** The JWKS fetches the server counted, of every client and outcome ({@code hapi.bulk.jwks.fetches}). */
+	private static double jwksFetchMeter() {
+		HttpResponse<String> scrape = http.get(server.managementBase() + "/prometheus");
+		assertThat(scrape.statusCode()).isEqualTo(200);
+		return scrape.body().lines().filter(line -> line.startsWith("hapi_bulk_jwks_fetches_total"))
+				.mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+	}
+
+	/**
+	 * An access token as this server issues them (see {@code AccessTokens}), signed with the shared signing key: what
+	 * another node that registered {@code clientId} with {@code patient} (null: none) would issue.
+	 */
+	private static String sharedKeyToken(String clientId, String scope, String patient) throws JOSEException {
+		Instant now = Instant.now();
+		JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().issuer("hapi-bulk").subject(clientId)
+				.claim("client_id", clientId).claim("scope", scope).issueTime(Date.from(now))
+				.expirationTime(Date.from(now.plusSeconds(120))).jwtID(UUID.randomUUID().toString());
+		if (patient != null) {
+			claims.claim("patient", patient);
+		}
+		SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).type(new JOSEObjectType("at+jwt"))
+				.keyID(signingKey.getKeyID()).build(), claims.build());
+		jwt.sign(new ECDSASigner(signingKey));
+		return jwt.serialize();
 	}
 }

@@ -3,7 +3,6 @@ package hapibulk.it;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,6 +55,59 @@ public final class WarProcess implements AutoCloseable {
 	 */
 	public static WarProcess start(Path workDir, int port, ItDatabase database, List<String> jvmArguments,
 			FhirHttp http, String... extraArguments) throws IOException, InterruptedException {
+		Launched launched = launch(workDir, port, database, jvmArguments, extraArguments);
+		Process process = launched.process();
+		Instant started = Instant.now();
+		Instant deadline = started.plus(START_TIMEOUT);
+		while (Instant.now().isBefore(deadline)) {
+			if (!process.isAlive()) {
+				throw new IllegalStateException("The server exited with " + process.exitValue() + "; see " + launched.log());
+			}
+			if (answers(http)) {
+				return new WarProcess(process, launched.log(), http, Duration.between(started, Instant.now()),
+						launched.managementPort());
+			}
+			Thread.sleep(500);
+		}
+		process.destroyForcibly();
+		throw new IllegalStateException("The server did not answer within " + START_TIMEOUT + "; see " + launched.log());
+	}
+
+	/**
+	 * How a start that must fail ended: whether the process exited and with what, whether {@code /fhir/metadata}
+	 * ever answered 200 before, how long it took, and everything it printed.
+	 */
+	public record Refused(boolean exited, int exitValue, boolean answered, Duration after, String output) {}
+
+	/**
+	 * Starts the WAR with settings it must refuse, and watches it until it exits, answers {@code metadata} (then it
+	 * is killed at once: the start was not refused) or {@code timeout} passes (killed too). A refusal costs what
+	 * the server takes to reach its check, not {@link #START_TIMEOUT}.
+	 */
+	public static Refused startExpectingRefusal(Path workDir, ItDatabase database, Duration timeout,
+			String... extraArguments) throws IOException, InterruptedException {
+		int port = freePort();
+		FhirHttp http = new FhirHttp("http://localhost:" + port + "/fhir");
+		Launched launched = launch(workDir, port, database, List.of(), extraArguments);
+		Process process = launched.process();
+		Instant started = Instant.now();
+		boolean answered = false;
+		while (process.isAlive() && !answered && Instant.now().isBefore(started.plus(timeout))) {
+			answered = answers(http);
+			process.waitFor(500, TimeUnit.MILLISECONDS);
+		}
+		Duration after = Duration.between(started, Instant.now());
+		boolean exited = !process.isAlive();
+		if (!exited) {
+			process.destroyForcibly().waitFor();
+		}
+		return new Refused(exited, exited ? process.exitValue() : -1, answered, after, Files.readString(launched.log()));
+	}
+
+	private record Launched(Process process, Path log, int managementPort) {}
+
+	private static Launched launch(Path workDir, int port, ItDatabase database, List<String> jvmArguments,
+			String... extraArguments) throws IOException {
 		Path war = Path.of(System.getProperty("hapibulk.war", "../hapi-bulk-starter-war/target/hapi-bulk-starter.war"));
 		if (!Files.isRegularFile(war)) {
 			throw new IllegalStateException("Build the WAR first: " + war.toAbsolutePath());
@@ -81,24 +133,15 @@ public final class WarProcess implements AutoCloseable {
 				.redirectErrorStream(true)
 				.redirectOutput(log.toFile())
 				.start();
-		Instant started = Instant.now();
-		Instant deadline = started.plus(START_TIMEOUT);
-		while (Instant.now().isBefore(deadline)) {
-			if (!process.isAlive()) {
-				throw new IllegalStateException("The server exited with " + process.exitValue() + "; see " + log);
-			}
-			try {
-				HttpResponse<String> metadata = http.get("metadata", "Accept", "application/fhir+json");
-				if (metadata.statusCode() == 200) {
-					return new WarProcess(process, log, http, Duration.between(started, Instant.now()), managementPort);
-				}
-			} catch (UncheckedIOException notYet) {
-				// not listening yet
-			}
-			Thread.sleep(500);
+		return new Launched(process, log, managementPort);
+	}
+
+	private static boolean answers(FhirHttp http) {
+		try {
+			return http.get("metadata", "Accept", "application/fhir+json").statusCode() == 200;
+		} catch (UncheckedIOException notYet) {
+			return false; // not listening yet
 		}
-		process.destroyForcibly();
-		throw new IllegalStateException("The server did not answer within " + START_TIMEOUT + "; see " + log);
 	}
 
 	public FhirHttp http() {
