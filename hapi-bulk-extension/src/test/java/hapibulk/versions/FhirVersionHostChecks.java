@@ -33,9 +33,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import javax.sql.DataSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
@@ -62,7 +65,10 @@ import static org.awaitility.Awaitility.await;
  * adds it, requests through the real RestfulServer with tokens of an authorization server (auth mode external).
  * R4 runs the rest of the suite; each subclass brings a version's host and data: the conformance basics
  * (CapabilityStatement, OperationOutcomes), export round trips at every level over the version's Patient
- * compartment, {@code _typeFilter}, {@code _elements}, an import, the stored AuditEvents and patient-scoped tokens.
+ * compartment and the resources it references, {@code _typeFilter}, {@code _elements}, an import, the stored
+ * AuditEvents and patient-scoped tokens. (The {@code operation-not-supported} marks of types outside the
+ * compartment, which only a server without referenced resources sets, are held per version by
+ * CapabilityStatementVersionsTest and on the R5 WAR by R5WarIT.)
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class FhirVersionHostChecks {
@@ -81,8 +87,8 @@ abstract class FhirVersionHostChecks {
 		registry.add("hapi.bulk.retry-after", () -> "0s");
 		registry.add("hapi.bulk.server-base-url", () -> RestfulServerClient.BASE);
 		registry.add("hapi.bulk.audit.store-events", () -> "true");
-		// Patient and Group exports kept to the compartment: the version's compartment decides all they hold.
-		registry.add("hapi.bulk.export.include-referenced-resources", () -> "false");
+		// The default, spelled out: Patient and Group exports hold the version's compartment and what it references.
+		registry.add("hapi.bulk.export.include-referenced-resources", () -> "true");
 		IDP.register(registry);
 	}
 
@@ -106,6 +112,8 @@ abstract class FhirVersionHostChecks {
 	ISearchParamRegistry searchParamRegistry;
 	@Autowired
 	IValidationSupport validationSupport;
+	@Autowired
+	DataSource dataSource;
 
 	/** Requests without a token; {@link RestfulServerClient#withHeaders} gives each token its client. */
 	RestfulServerClient anonymous;
@@ -168,7 +176,7 @@ abstract class FhirVersionHostChecks {
 	// ---- conformance ------------------------------------------------------------------------------------------
 
 	@Test
-	void capabilityStatement_isTheVersions_listsTheBulkOperations_andMarksTypesOutsideTheVersionsCompartment() {
+	void capabilityStatement_isTheVersions_listsTheBulkOperations_andEveryTypeForPatientAndGroupExports() {
 		// when
 		Answer metadata = system.get("metadata", "Accept", "application/fhir+json");
 
@@ -184,25 +192,9 @@ abstract class FhirVersionHostChecks {
 		assertThat(operations(rest)).contains("export " + DEFINITIONS + "export");
 		assertThat(operations(resource(rest, "Patient"))).contains("patient-export " + DEFINITIONS + "patient-export");
 		assertThat(operations(resource(rest, "Group"))).contains("group-export " + DEFINITIONS + "group-export");
-		// and every type outside this version's Patient compartment is marked, no type inside it
-		int outside = 0;
-		for (JsonNode resource : rest.path("resource")) {
-			String type = resource.path("type").asText();
-			List<String> marks = new ArrayList<>();
-			resource.path("extension").forEach(extension -> {
-				if (NOT_SUPPORTED.equals(extension.path("url").asText())) {
-					marks.add(extension.path("valueCanonical").asText());
-				}
-			});
-			if (compartment.contains(type)) {
-				assertThat(marks).as(type).isEmpty();
-			} else {
-				assertThat(marks).as(type).containsExactlyInAnyOrder(DEFINITIONS + "patient-export",
-						DEFINITIONS + "group-export");
-				outside++;
-			}
-		}
-		assertThat(outside).isPositive();
+		// and no type is marked: with referenced resources a Patient or Group export may hold any type
+		assertThat(rest.path("resource").size()).isGreaterThan(100);
+		assertThat(rest.path("resource").toString()).doesNotContain(NOT_SUPPORTED);
 	}
 
 	@Test
@@ -254,7 +246,7 @@ abstract class FhirVersionHostChecks {
 	}
 
 	@Test
-	void patientAndGroupExports_holdTheVersionsCompartments_asHapisOwnCompartmentSearchFindsThem() {
+	void patientAndGroupExports_holdTheVersionsCompartments_asHapisOwnCompartmentSearchFindsThem_andWhatTheyReference() {
 		// given
 		List<String> patients = loaded.stream().filter(key -> key.startsWith("Patient/"))
 				.map(key -> key.substring("Patient/".length())).toList();
@@ -266,9 +258,9 @@ abstract class FhirVersionHostChecks {
 				kickOffHeaders())));
 
 		// then
-		assertThat(patientExport.keySet()).isEqualTo(hapisCompartmentSearch(patients));
-		assertThat(groupExport.keySet()).isEqualTo(hapisCompartmentSearch(members))
-				.contains("Group/" + groupId());
+		assertThat(patientExport.keySet()).isEqualTo(expectedExport(patients));
+		assertThat(groupExport.keySet()).isEqualTo(expectedExport(members)).contains("Group/" + groupId());
+		assertThat(groupExport.keySet()).anyMatch(key -> !compartment.contains(key.split("/")[0]));
 		assertThat(groupExport.keySet()).isNotEqualTo(patientExport.keySet());
 	}
 
@@ -386,16 +378,30 @@ abstract class FhirVersionHostChecks {
 		// then
 		assertThat(own.status()).as(own.body()).isEqualTo(200);
 		assertThat(other.status()).as(other.body()).isEqualTo(403);
-		assertThat(export.keySet()).isEqualTo(hapisCompartmentSearch(List.of(patient)));
+		assertThat(export.keySet()).isEqualTo(expectedExport(List.of(patient)));
 	}
 
 	// ---- helpers ----------------------------------------------------------------------------------------------
 
 	/**
-	 * What HAPI's own search returns for the patients' compartments, by the version's compartment parameters: the
-	 * patients, and for each other compartment type the union of its searches by each compartment parameter; and
-	 * the Provenance of all of it (the IG's default).
+	 * What a Patient or Group export of these patients holds: their compartments as HAPI's own search finds them
+	 * (by the version's compartment parameters), the resources of types outside the compartment that those
+	 * reference (HAPI's reference index), and the Provenance of the compartments (the IG's default).
 	 */
+	Set<String> expectedExport(List<String> patients) {
+		Set<String> keys = hapisCompartmentSearch(patients);
+		keys.addAll(referencedOutsideTheCompartment(keys));
+		for (String key : loaded.stream().filter(key -> key.startsWith("Provenance/")).toList()) {
+			IBaseResource resource = daoRegistry.getResourceDao("Provenance").read(new IdDt(key), new SystemRequestDetails());
+			if (fhirContext.newTerser().getValues(resource, "target.reference").stream()
+					.anyMatch(target -> keys.contains(((IPrimitiveType<?>) target).getValueAsString()))) {
+				keys.add(key);
+			}
+		}
+		return keys;
+	}
+
+	/** The patients and, for each other compartment type, the union of its searches by each compartment parameter. */
 	Set<String> hapisCompartmentSearch(List<String> patients) {
 		Set<String> keys = new TreeSet<>();
 		patients.forEach(id -> keys.add("Patient/" + id));
@@ -415,16 +421,20 @@ abstract class FhirVersionHostChecks {
 						.forEach(resource -> keys.add(type + "/" + resource.getIdElement().getIdPart()));
 			}
 		}
-		List<String> provenance = loaded.stream().filter(key -> key.startsWith("Provenance/")).toList();
-		for (String key : provenance) {
-			IBaseResource resource = daoRegistry.getResourceDao("Provenance").read(new IdDt(key), new SystemRequestDetails());
-			if (fhirContext.newTerser().getValues(resource, "target.reference").stream()
-					.anyMatch(target -> keys.contains(((IPrimitiveType<?>) target)
-							.getValueAsString()))) {
-				keys.add(key);
-			}
-		}
 		return keys;
+	}
+
+	/** The resources of types outside the compartment that the given ones reference (HAPI's reference index). */
+	Set<String> referencedOutsideTheCompartment(Set<String> sources) {
+		Set<String> referenced = new TreeSet<>();
+		new JdbcTemplate(dataSource).query("SELECT s.RES_TYPE, s.FHIR_ID, t.RES_TYPE, t.FHIR_ID FROM HFJ_RES_LINK l"
+				+ " JOIN HFJ_RESOURCE s ON s.RES_ID = l.SRC_RESOURCE_ID JOIN HFJ_RESOURCE t ON t.RES_ID = l.TARGET_RESOURCE_ID"
+				+ " WHERE t.RES_DELETED_AT IS NULL", (RowCallbackHandler) row -> {
+					if (!compartment.contains(row.getString(3)) && sources.contains(row.getString(1) + "/" + row.getString(2))) {
+						referenced.add(row.getString(3) + "/" + row.getString(4));
+					}
+				});
+		return referenced;
 	}
 
 	List<String> groupMembers() {
