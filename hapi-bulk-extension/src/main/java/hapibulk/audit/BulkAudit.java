@@ -4,9 +4,9 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.hl7.fhir.r4.model.AuditEvent;
-import org.hl7.fhir.r4.model.Coding;
-import org.hl7.fhir.r4.model.StringType;
+import hapibulk.support.fhir.AuditEventFacts;
+import hapibulk.support.fhir.FhirVersionSupport;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import hapibulk.support.BulkJson;
@@ -28,12 +28,14 @@ import java.util.concurrent.TimeUnit;
 public class BulkAudit implements AutoCloseable {
 
 	public static final String LOGGER = "hapibulk.audit";
-	public static final String SUBTYPE_SYSTEM = "urn:hapibulk:audit-action";
+	/** The code system of the actions: R4's AuditEvent.subtype, R5's AuditEvent.code. */
+	public static final String SUBTYPE_SYSTEM = AuditEventFacts.ACTION_SYSTEM;
 	private static final Logger AUDIT_LOG = LoggerFactory.getLogger(LOGGER);
 	private static final Logger LOG = LoggerFactory.getLogger(BulkAudit.class);
 	private static final ObjectMapper JSON = BulkJson.MAPPER;
 
 	private final DaoRegistry daoRegistry;
+	private final FhirVersionSupport fhirVersion;
 	private final Clock clock;
 	private final ExecutorService writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
 			new LinkedBlockingQueue<>(10_000), runnable -> {
@@ -42,9 +44,13 @@ public class BulkAudit implements AutoCloseable {
 				return thread;
 			}, (runnable, executor) -> LOG.warn("Audit queue full: an AuditEvent was not stored (its log line was written)"));
 
-	/** @param daoRegistry HAPI's DAOs, or null to write only the log line */
-	public BulkAudit(DaoRegistry daoRegistry, Clock clock) {
+	/**
+	 * @param daoRegistry HAPI's DAOs, or null to write only the log line
+	 * @param fhirVersion the host's FHIR version, which shapes the AuditEvent (may be null without DAOs)
+	 */
+	public BulkAudit(DaoRegistry daoRegistry, FhirVersionSupport fhirVersion, Clock clock) {
 		this.daoRegistry = daoRegistry;
+		this.fhirVersion = fhirVersion;
 		this.clock = clock;
 	}
 
@@ -76,29 +82,16 @@ public class BulkAudit implements AutoCloseable {
 
 	private void store(AuditRecord record, Date now) {
 		try {
-			daoRegistry.getResourceDao(AuditEvent.class).create(toAuditEvent(record, now), new SystemRequestDetails());
+			daoRegistry.getResourceDao("AuditEvent").create(toAuditEvent(record, now), new SystemRequestDetails());
 		} catch (RuntimeException e) {
 			LOG.warn("Could not store the AuditEvent for {}: {}", record.action().code(), e.toString());
 		}
 	}
 
-	static AuditEvent toAuditEvent(AuditRecord record, Date now) {
-		AuditEvent event = new AuditEvent();
-		event.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest", "RESTful Operation"));
-		event.addSubtype(new Coding(SUBTYPE_SYSTEM, record.action().code(), null));
-		event.setAction(AuditEvent.AuditEventAction.fromCode(record.action().fhirAction()));
-		event.setRecorded(now);
-		event.setOutcome(record.success() ? AuditEvent.AuditEventOutcome._0 : AuditEvent.AuditEventOutcome._4);
-		AuditEvent.AuditEventAgentComponent agent = event.addAgent().setRequestor(true);
-		agent.getWho().getIdentifier().setSystem("urn:hapibulk:client-id")
-				.setValue(record.clientId() == null ? "anonymous" : record.clientId());
-		if (record.address() != null) {
-			agent.getNetwork().setAddress(record.address()).setType(AuditEvent.AuditEventAgentNetworkType._2);
-		}
-		event.getSource().setSite("hapi-bulk").getObserver().setDisplay("hapi-bulk");
-		AuditEvent.AuditEventEntityComponent entity = event.addEntity().setName(record.operation());
-		record.details().forEach((key, value) -> entity.addDetail().setType(key).setValue(new StringType(value)));
-		return event;
+	IBaseResource toAuditEvent(AuditRecord record, Date now) {
+		return fhirVersion.auditEvent(new AuditEventFacts(record.action().code(), record.action().fhirAction(),
+				now.toInstant(), record.success(), record.clientId(), record.address(), record.operation(),
+				record.details()));
 	}
 
 	@Override

@@ -15,9 +15,6 @@ import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
 import org.hl7.fhir.instance.model.api.IBaseBundle;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
-import org.hl7.fhir.r4.model.Group;
-import org.hl7.fhir.r4.model.IdType;
-import org.hl7.fhir.r4.model.Patient;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -45,10 +42,15 @@ public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor {
 
 	private final SearchReach searchReach;
 	private final InlineMatchUrls inlineMatchUrls;
+	/** The host's Patient and Group classes (of its FHIR version), which HAPI's operation rules are given. */
+	private final Class<? extends IBaseResource> patientClass;
+	private final Class<? extends IBaseResource> groupClass;
 
 	public ScopeAuthorizationInterceptor(SearchReach searchReach) {
 		this.searchReach = searchReach;
 		this.inlineMatchUrls = new InlineMatchUrls(searchReach);
+		this.patientClass = searchReach.fhirContext().getResourceDefinition("Patient").getImplementingClass();
+		this.groupClass = searchReach.fhirContext().getResourceDefinition("Group").getImplementingClass();
 	}
 
 	/**
@@ -135,13 +137,15 @@ public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor {
 			return rules;
 		}
 		BULK_SERVER_OPERATIONS.forEach(op -> rule(rules, allow -> allow.operation().named(op).onServer().andAllowAllResponses()));
-		rule(rules, allow -> allow.operation().named("$export").onType(Patient.class).andAllowAllResponses());
-		rule(rules, allow -> allow.operation().named("$export").onInstancesOfType(Patient.class).andAllowAllResponses());
-		rule(rules, allow -> allow.operation().named("$export").onInstancesOfType(Group.class).andAllowAllResponses());
+		rule(rules, allow -> allow.operation().named("$export").onType(patientClass).andAllowAllResponses());
+		rule(rules, allow -> allow.operation().named("$export").onInstancesOfType(patientClass).andAllowAllResponses());
+		rule(rules, allow -> allow.operation().named("$export").onInstancesOfType(groupClass).andAllowAllResponses());
 		if (!grant.patientScoped() && grant.scopes().mayCreateAny()) {
 			rule(rules, allow -> allow.operation().named("$import").onServer().andAllowAllResponses());
 		}
-		IIdType patient = grant.patientScoped() ? new IdType("Patient", grant.patient()) : null;
+		// The host's own IdType: HAPI matches the compartment owner to a read's id with equals().
+		IIdType patient = grant.patientScoped()
+				? searchReach.fhirContext().getVersion().newIdType("Patient", grant.patient()) : null;
 		boolean writes = false;
 		for (SmartScope scope : grant.scopes().scopes()) {
 			Set<Permission> permissions = scope.permissions();

@@ -23,6 +23,7 @@ import hapibulk.auth.SearchReach;
 import hapibulk.auth.TokenRefusals;
 import hapibulk.job.BulkSchemaInitializer;
 import hapibulk.metrics.BulkMetrics;
+import hapibulk.support.fhir.FhirVersionSupport;
 import hapibulk.support.ServerBaseUrl;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import org.slf4j.Logger;
@@ -48,8 +49,10 @@ public class BulkAuthConfiguration {
 	public record AuthInterceptors(List<Object> interceptors) {}
 
 	@Bean(destroyMethod = "close")
-	public BulkAudit hapiBulkAudit(ObjectProvider<DaoRegistry> daoRegistry, BulkProperties properties) {
-		return new BulkAudit(properties.audit().storeEvents() ? daoRegistry.getIfAvailable() : null, Clock.systemUTC());
+	public BulkAudit hapiBulkAudit(ObjectProvider<DaoRegistry> daoRegistry, BulkProperties properties,
+			FhirVersionSupport fhirVersion) {
+		return new BulkAudit(properties.audit().storeEvents() ? daoRegistry.getIfAvailable() : null, fhirVersion,
+				Clock.systemUTC());
 	}
 
 	/**

@@ -14,6 +14,7 @@ import hapibulk.cluster.ClusterSettings;
 import hapibulk.export.ExportConfiguration;
 import hapibulk.imports.ImportConfiguration;
 import hapibulk.status.StatusConfiguration;
+import hapibulk.support.fhir.FhirVersionSupport;
 import hapibulk.support.ServerBaseUrl;
 import hapibulk.export.BulkExportProvider;
 import hapibulk.export.ExportCapabilityStatementInterceptor;
@@ -78,13 +79,15 @@ import java.util.List;
  * {@link AdminConfiguration}).
  */
 @Configuration(proxyBeanMethods = false)
-@Import({ExportConfiguration.class, ImportConfiguration.class, StatusConfiguration.class, AdminConfiguration.class,
+@Import({BulkFhirVersionConfiguration.class, ExportConfiguration.class, ImportConfiguration.class, StatusConfiguration.class, AdminConfiguration.class,
 		BulkAuthConfiguration.class, BulkMetricsConfiguration.class, ClusterConfiguration.class})
 public class BulkConfiguration {
 
 	@Bean
-	public BulkProperties hapiBulkProperties(Environment environment, ObjectProvider<PartitionSettings> partitionSettings) {
-		// The first bean of ours: a partitioned host fails before anything of the extension exists.
+	public BulkProperties hapiBulkProperties(Environment environment, ObjectProvider<PartitionSettings> partitionSettings,
+			FhirVersionSupport fhirVersion) {
+		// The first bean of ours after the FHIR version's (which refuses DSTU2 and DSTU3): a partitioned host fails
+		// before anything else of the extension exists.
 		PartitioningCheck.refuseIfPartitioned(partitionSettings.getIfAvailable());
 		HapiVersionCheck.logAtStartup();
 		return Binder.get(environment).bindOrCreate(BulkProperties.PREFIX, BulkProperties.class);

@@ -3,12 +3,9 @@ package hapibulk.export;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
+import hapibulk.support.fhir.FhirElements;
+import org.hl7.fhir.instance.model.api.IBase;
 import org.hl7.fhir.instance.model.api.IBaseConformance;
-import org.hl7.fhir.r4.model.CanonicalType;
-import org.hl7.fhir.r4.model.CapabilityStatement;
-import org.hl7.fhir.r4.model.CapabilityStatement.CapabilityStatementRestComponent;
-import org.hl7.fhir.r4.model.CapabilityStatement.CapabilityStatementRestResourceOperationComponent;
-import org.hl7.fhir.r4.model.Element;
 
 import java.util.List;
 import java.util.Set;
@@ -58,46 +55,35 @@ public class ExportCapabilityStatementInterceptor {
 	/** Idempotent: HAPI may hand the same (cached) statement to the hook again. */
 	@Hook(Pointcut.SERVER_CAPABILITY_STATEMENT_GENERATED)
 	public void declareExportOperations(IBaseConformance capabilityStatement) {
-		if (!(capabilityStatement instanceof CapabilityStatement r4)) {
-			return;
-		}
-		if (r4.getRest().isEmpty()) {
-			r4.addRest().setMode(CapabilityStatement.RestfulCapabilityMode.SERVER);
-		}
-		CapabilityStatementRestComponent rest = r4.getRestFirstRep();
+		FhirElements fhir = FhirElements.of(capabilityStatement);
+		IBase rest = fhir.serverRest(capabilityStatement);
 		boolean fullText = fullTextSearch.getAsBoolean();
-		ensureOperation(rest.getOperation(), "export", BulkExportProvider.SYSTEM_EXPORT_CANONICAL);
-		for (var resource : rest.getResource()) {
-			String type = resource.getType();
-			if (type.equals(PatientCompartment.PATIENT)) {
-				ensureOperation(resource.getOperation(), "export", BulkExportProvider.PATIENT_EXPORT_CANONICAL);
-				ensureOperation(resource.getOperation(), "patient-export", BulkExportProvider.PATIENT_EXPORT_CANONICAL);
-			} else if (type.equals("Group")) {
-				ensureOperation(resource.getOperation(), "export", BulkExportProvider.GROUP_EXPORT_CANONICAL);
-				ensureOperation(resource.getOperation(), "group-export", BulkExportProvider.GROUP_EXPORT_CANONICAL);
+		ensureOperation(fhir, rest, "export", BulkExportProvider.SYSTEM_EXPORT_CANONICAL);
+		for (IBase resource : fhir.all(rest, "resource")) {
+			String type = fhir.text(resource, "type");
+			if (PatientCompartment.PATIENT.equals(type)) {
+				ensureOperation(fhir, resource, "export", BulkExportProvider.PATIENT_EXPORT_CANONICAL);
+				ensureOperation(fhir, resource, "patient-export", BulkExportProvider.PATIENT_EXPORT_CANONICAL);
+			} else if ("Group".equals(type)) {
+				ensureOperation(fhir, resource, "export", BulkExportProvider.GROUP_EXPORT_CANONICAL);
+				ensureOperation(fhir, resource, "group-export", BulkExportProvider.GROUP_EXPORT_CANONICAL);
 			}
-			markNotSupported(resource, compartment.contains(type) || includeReferencedResources ? List.of()
-					: COMPARTMENT_EXPORTS);
-			for (var searchParam : resource.getSearchParam()) {
-				markNotSupported(searchParam, !fullText && FULLTEXT_PARAMETERS.contains(searchParam.getName())
-						? ALL_EXPORTS : List.of());
+			// Which types are outside the compartment is the host's version's (R5 took Device out, put Task in).
+			fhir.setExtensions(resource, OPERATION_NOT_SUPPORTED, "canonical",
+					compartment.contains(type) || includeReferencedResources ? List.of() : COMPARTMENT_EXPORTS);
+			for (IBase searchParam : fhir.all(resource, "searchParam")) {
+				fhir.setExtensions(searchParam, OPERATION_NOT_SUPPORTED, "canonical",
+						!fullText && FULLTEXT_PARAMETERS.contains(fhir.text(searchParam, "name")) ? ALL_EXPORTS : List.of());
 			}
 		}
 	}
 
-	private static void ensureOperation(List<CapabilityStatementRestResourceOperationComponent> operations, String name,
-			String definition) {
-		if (operations.stream().noneMatch(operation -> name.equals(operation.getName())
-				&& definition.equals(operation.getDefinition()))) {
-			operations.add(new CapabilityStatementRestResourceOperationComponent().setName(name).setDefinition(definition));
-		}
-	}
-
-	/** Sets the element's operation-not-supported extensions to exactly one per operation named. */
-	private static void markNotSupported(Element element, List<String> operations) {
-		element.getExtension().removeIf(extension -> OPERATION_NOT_SUPPORTED.equals(extension.getUrl()));
-		for (String operation : operations) {
-			element.addExtension(OPERATION_NOT_SUPPORTED, new CanonicalType(operation));
+	private static void ensureOperation(FhirElements fhir, IBase parent, String name, String definition) {
+		if (fhir.all(parent, "operation").stream().noneMatch(operation -> name.equals(fhir.text(operation, "name"))
+				&& definition.equals(fhir.text(operation, "definition")))) {
+			IBase operation = fhir.add(parent, "operation");
+			fhir.set(operation, "name", name);
+			fhir.set(operation, "definition", definition);
 		}
 	}
 }

@@ -9,10 +9,12 @@ import hapibulk.support.BulkErrors;
 import hapibulk.support.MediaTypes;
 import hapibulk.support.PreferHeader;
 import hapibulk.support.ServerBaseUrl;
+import hapibulk.support.fhir.FhirParameter;
+import org.hl7.fhir.instance.model.api.IBaseParameters;
 import org.hl7.fhir.instance.model.api.IBaseReference;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
-import org.hl7.fhir.r4.model.Parameters;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -139,7 +141,7 @@ public class ExportRequestParser {
 	 * {@code Parameters} resource (HAPI would otherwise take it for no parameters at all), and each of its
 	 * parameters needs a name.
 	 */
-	private static List<String> parameterNames(ServletRequestDetails request) {
+	private List<String> parameterNames(ServletRequestDetails request) {
 		List<String> names = new ArrayList<>();
 		request.getParameters().forEach((name, values) -> {
 			for (int i = 0; i < Math.max(1, values == null ? 0 : values.length); i++) {
@@ -147,16 +149,17 @@ public class ExportRequestParser {
 			}
 		});
 		if (request.getRequestType() == RequestTypeEnum.POST && request.getResource() != null) {
-			if (!(request.getResource() instanceof Parameters body)) {
+			IBaseResource body = request.getResource();
+			if (!(body instanceof IBaseParameters)) {
 				throw new InvalidRequestException(BulkErrors.code(131) + "The body of a POST $export must be a"
-						+ " Parameters resource, not " + request.getResource().fhirType());
+						+ " Parameters resource, not " + body.fhirType());
 			}
-			for (Parameters.ParametersParameterComponent parameter : body.getParameter()) {
-				if (parameter.getName() == null || parameter.getName().isBlank()) {
+			for (FhirParameter parameter : FhirParameter.of(fhirContext, body)) {
+				if (parameter.name() == null || parameter.name().isBlank()) {
 					throw new InvalidRequestException(BulkErrors.code(132)
 							+ "Every Parameters.parameter of the body needs a name");
 				}
-				names.add(parameter.getName());
+				names.add(parameter.name());
 			}
 		}
 		return names;

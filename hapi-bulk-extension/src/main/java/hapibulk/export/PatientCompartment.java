@@ -2,7 +2,6 @@ package hapibulk.export;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.RuntimeResourceDefinition;
-import ca.uhn.fhir.context.RuntimeSearchParam;
 
 import java.util.Collections;
 import java.util.List;
@@ -12,9 +11,10 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The R4 Patient CompartmentDefinition as HAPI knows it: which resource types belong to a patient's
- * compartment, and through which reference paths (the search parameters that the definition names).
- * Patient and Group exports are bounded by it.
+ * The Patient CompartmentDefinition of the host's FHIR version as HAPI knows it: which resource types belong to a
+ * patient's compartment, and through which reference paths (the search parameters that the definition names; the
+ * paths HAPI stores in {@code HFJ_RES_LINK.SRC_PATH}). Patient and Group exports are bounded by it. R5 changed the
+ * compartment (Device left it, Task and others joined): nothing here names a type but Patient.
  */
 public class PatientCompartment {
 
@@ -29,7 +29,8 @@ public class PatientCompartment {
 			List<String> typePaths = definition.getSearchParams().stream()
 					.filter(param -> Objects.requireNonNullElse(param.getProvidesMembershipInCompartments(), Set.of())
 							.contains(PATIENT))
-					.map(RuntimeSearchParam::getPathsSplit)
+					// From R4B on, a parameter shared by several types has one expression for all of them.
+					.map(param -> param.getPathsSplitForResourceType(type))
 					.flatMap(List::stream)
 					.distinct()
 					.sorted()

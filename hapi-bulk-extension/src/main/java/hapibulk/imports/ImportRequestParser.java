@@ -7,9 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import hapibulk.support.BulkErrors;
 import hapibulk.support.BulkJson;
-import org.hl7.fhir.r4.model.Parameters;
-import org.hl7.fhir.r4.model.Parameters.ParametersParameterComponent;
-import org.hl7.fhir.r4.model.PrimitiveType;
+import hapibulk.support.fhir.FhirParameter;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -65,11 +64,12 @@ public class ImportRequestParser {
 	}
 
 	private Fields fromParameters(String text, String contentType) {
-		Parameters parameters;
+		IBaseResource parameters;
 		try {
 			var parser = text.startsWith("<") || (contentType != null && contentType.contains("xml"))
 					? fhirContext.newXmlParser() : fhirContext.newJsonParser();
-			parameters = parser.parseResource(Parameters.class, text);
+			// The host's own Parameters class, whatever its FHIR version.
+			parameters = parser.parseResource(fhirContext.getResourceDefinition("Parameters").getImplementingClass(), text);
 		} catch (DataFormatException e) {
 			throw unreadableBody("Unreadable Parameters body: " + e.getMessage());
 		}
@@ -78,17 +78,17 @@ public class ImportRequestParser {
 		String storageType = null;
 		String mode = null;
 		List<ImportRequest.Input> inputs = new ArrayList<>();
-		for (ParametersParameterComponent parameter : parameters.getParameter()) {
-			if (parameter.getName() == null || parameter.getName().isBlank()) {
+		for (FhirParameter parameter : FhirParameter.of(fhirContext, parameters)) {
+			if (parameter.name() == null || parameter.name().isBlank()) {
 				throw new InvalidRequestException(BulkErrors.code(206) + "Every Parameters.parameter of the $import body"
 						+ " needs a name");
 			}
-			switch (parameter.getName()) {
-				case "inputFormat" -> inputFormat = value(parameter);
-				case "inputSource" -> inputSource = value(parameter);
-				case "mode" -> mode = value(parameter);
-				case "storageDetail" -> storageType = parameter.hasValue() ? value(parameter) : part(parameter, "type");
-				case "input" -> inputs.add(new ImportRequest.Input(part(parameter, "type"), part(parameter, "url")));
+			switch (parameter.name()) {
+				case "inputFormat" -> inputFormat = parameter.value();
+				case "inputSource" -> inputSource = parameter.value();
+				case "mode" -> mode = parameter.value();
+				case "storageDetail" -> storageType = parameter.hasValue() ? parameter.value() : parameter.part("type");
+				case "input" -> inputs.add(new ImportRequest.Input(parameter.part("type"), parameter.part("url")));
 				default -> {
 					// Other servers' tuning knobs (maxBatchResourceCount, force, ...) do not apply here.
 				}
@@ -138,15 +138,6 @@ public class ImportRequestParser {
 			}
 		}
 		return new ImportRequest(fields.inputSource(), fields.storageType(), fields.mode(), fields.inputs(), requestUrl);
-	}
-
-	private static String value(ParametersParameterComponent parameter) {
-		return parameter.getValue() instanceof PrimitiveType<?> primitive ? primitive.getValueAsString() : null;
-	}
-
-	private static String part(ParametersParameterComponent parameter, String name) {
-		return parameter.getPart().stream().filter(part -> name.equals(part.getName())).findFirst()
-				.map(ImportRequestParser::value).orElse(null);
 	}
 
 	private static String text(JsonNode node, String field) {

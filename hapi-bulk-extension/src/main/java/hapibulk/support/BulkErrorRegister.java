@@ -36,7 +36,7 @@ public final class BulkErrorRegister {
 				"Send `Accept: application/fhir+json`.");
 		use(104, 400, "A parameter the export does not support.",
 				"Leave it out, or send `Prefer: handling=lenient` to have it ignored and reported.");
-		use(105, 400, "An unknown resource type in `_type`.", "Name FHIR R4 resource types only (or use lenient handling).");
+		use(105, 400, "An unknown resource type in `_type`.", "Name resource types of the server's FHIR version (R4, R4B or R5) only (or use lenient handling).");
 		use(106, 400, "A `_since` or `_until` in the future.", "Send an instant that has passed.");
 		use(107, 400, "An unsupported `_outputFormat`.", "Use `application/fhir+ndjson`, `application/ndjson` or `ndjson`.");
 		use(108, 400, "An `_until` that is not later than `_since`.", "Send an `_until` after `_since`.");
@@ -106,7 +106,7 @@ public final class BulkErrorRegister {
 		use(212, 400, "An `inputFormat` other than NDJSON.", "Use `application/fhir+ndjson`.");
 		use(213, 400, "An `$import` without inputs.", "Name at least one input `{type, url}`.");
 		use(214, 400, "An input without `type` or `url`.", "Give every input both.");
-		use(215, 400, "An input of an unknown resource type.", "Use FHIR R4 resource types.");
+		use(215, 400, "An input of an unknown resource type.", "Use resource types of the server's FHIR version (R4, R4B or R5).");
 		use(216, 400, "An input URL that is malformed, not absolute, without a host, or of a scheme other than http(s) or `file:`.",
 				"Send absolute `https`, `http` or `file` URLs.");
 		use(217, 403, "An http(s) input outside `hapi.bulk.import.allowed-sources`.",
@@ -206,6 +206,10 @@ public final class BulkErrorRegister {
 		use(503, NO_STATUS, "The server does not start: HAPI partitioning is on, which the extension does not support yet.",
 				"Turn partitioning or the extension off.");
 
+		// 560-569: the host's FHIR version
+		use(560, NO_STATUS, "The server does not start: its FhirContext is a FHIR version the extension does not serve"
+				+ " (DSTU2, DSTU3).", "Run the server on FHIR R4, R4B or R5 (`hapi.fhir.fhir_version`), or set"
+				+ " `hapi.bulk.enabled=false`.");
 		// 570-579: the HAPI release the extension runs in (docs/compatibility.md)
 		use(570, NO_STATUS, "Logged at start-up (WARN): the host runs a HAPI FHIR line the extension is not tested on"
 				+ " (tested: 8.8.x).", "Read docs/compatibility.md for that line; run an export and an import on a copy first.");

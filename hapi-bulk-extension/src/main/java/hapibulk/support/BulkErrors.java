@@ -32,8 +32,9 @@ package hapibulk.support;
  * {@code system/bulk-audit}, 352 an export of it without that scope, 353 an import line of it, 354 a write that
  * reached it in storage (conditional or cascading delete, expunge)</li>
  * <li>5xx: start-up and the host: refused while starting 501, HAPI's bulk poll operations 502, partitioned host
- * 503 (501-519); the HAPI release at start-up, logged only: a line not tested on 570, a version HAPI does not
- * report 571 (570-579, docs/compatibility.md)</li>
+ * 503 (501-519); 560-569 the host's FHIR version: 560 a version the extension does not serve (DSTU2, DSTU3);
+ * the HAPI release at start-up, logged only: a line not tested on 570, a version HAPI does not report 571 (570-579,
+ * docs/compatibility.md)</li>
  * <li>620-649: the administrators' job API ({@code $bulk-jobs}): 620 an unknown parameter, 621 an unknown
  * state, 622 an unknown kind, 623 a bad {@code _count}, 624 a bad {@code page}, 625 no admin scope (403), 626 no
  * such job (404), 627 a repeated parameter, 628 {@code job} with list parameters</li>

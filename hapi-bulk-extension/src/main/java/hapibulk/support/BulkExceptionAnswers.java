@@ -1,5 +1,6 @@
 package hapibulk.support;
 
+import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
@@ -13,8 +14,9 @@ import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import ca.uhn.fhir.rest.server.servlet.ServletRestfulResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.hl7.fhir.instance.model.api.IBase;
 import org.hl7.fhir.instance.model.api.IBaseOperationOutcome;
-import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.instance.model.api.IPrimitiveType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -140,9 +142,13 @@ public class BulkExceptionAnswers {
 
 	/** HAPI's own 400s (a body it could not parse) carry an outcome that quotes the Java exception too. */
 	private static IBaseOperationOutcome withoutJavaExceptions(IBaseOperationOutcome outcome) {
-		if (outcome instanceof OperationOutcome r4) {
-			r4.getIssue().stream().filter(OperationOutcome.OperationOutcomeIssueComponent::hasDiagnostics)
-					.forEach(issue -> issue.setDiagnostics(JAVA_EXCEPTION.matcher(issue.getDiagnostics()).replaceAll("")));
+		var terser = FhirContext.forCached(outcome.getStructureFhirVersionEnum()).newTerser();
+		for (IBase issue : terser.getValues(outcome, "issue")) {
+			for (IPrimitiveType<?> diagnostics : terser.getValues(issue, "diagnostics", IPrimitiveType.class)) {
+				if (diagnostics.getValueAsString() != null) {
+					diagnostics.setValueAsString(JAVA_EXCEPTION.matcher(diagnostics.getValueAsString()).replaceAll(""));
+				}
+			}
 		}
 		return outcome;
 	}

@@ -10,7 +10,7 @@ public class StoredRecords extends BulkAudit {
 	private final List<AuditRecord> stored = new CopyOnWriteArrayList<>();
 
 	public StoredRecords(Clock clock) {
-		super(null, clock);
+		super(null, null, clock);
 	}
 
 	@Override

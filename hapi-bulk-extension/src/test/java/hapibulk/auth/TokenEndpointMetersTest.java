@@ -44,7 +44,7 @@ class TokenEndpointMetersTest {
 				new JWKSet(key.toPublicJWK()).toString(), null, "system/Patient.rs", null)), ScopeSetTest.TYPES);
 		SimpleMeterRegistry registry = new SimpleMeterRegistry();
 		BulkMetrics metrics = BulkMetrics.on(registry);
-		BulkAudit audit = new BulkAudit(null, Clock.systemUTC());
+		BulkAudit audit = new BulkAudit(null, null, Clock.systemUTC());
 		// The limiters count per wall-clock minute: on the real clock the third request could fall into a fresh
 		// minute and be let through. A clock standing still in mid-minute keeps the four requests in one window.
 		Clock midMinute = Clock.fixed(Instant.parse("2026-01-01T12:00:30Z"), ZoneOffset.UTC);

@@ -71,7 +71,7 @@ class TokenRefusalsTest {
 		// given
 		ClientAssertionVerifierTest.MovableClock clock = new ClientAssertionVerifierTest.MovableClock();
 		SimpleMeterRegistry registry = new SimpleMeterRegistry();
-		TokenRefusals refusals = new TokenRefusals(new BulkAudit(null, clock), Duration.ofMinutes(1), clock,
+		TokenRefusals refusals = new TokenRefusals(new BulkAudit(null, null, clock), Duration.ofMinutes(1), clock,
 				BulkMetrics.on(registry));
 
 		// when: 3 bad signatures (audited once), one missing assertion, 2 requests over the rate limit

@@ -3,36 +3,39 @@ package hapibulk.testsupport;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
-import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.Resource;
+import ca.uhn.fhir.util.BundleBuilder;
+import org.hl7.fhir.instance.model.api.IBaseBundle;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 
 import java.util.List;
 
-/** Loads NDJSON resources into a HAPI server through its system DAO, as transactions of PUTs (ids kept). */
+/**
+ * Loads NDJSON resources into a HAPI server of any FHIR version through its system DAO, as transactions of PUTs
+ * (ids kept), each line parsed by the server's own parser.
+ */
 public final class HapiLoader {
 
 	private static final int BATCH = 200;
 
 	private final FhirContext fhirContext;
-	private final IFhirSystemDao<Bundle, ?> systemDao;
+	private final IFhirSystemDao<IBaseBundle, ?> systemDao;
 
-	public HapiLoader(FhirContext fhirContext, IFhirSystemDao<Bundle, ?> systemDao) {
+	@SuppressWarnings("unchecked")
+	public HapiLoader(FhirContext fhirContext, IFhirSystemDao<?, ?> systemDao) {
 		this.fhirContext = fhirContext;
-		this.systemDao = systemDao;
+		this.systemDao = (IFhirSystemDao<IBaseBundle, ?>) systemDao;
 	}
 
 	/** Loads the lines in order; returns how many resources were stored. */
 	public int load(List<String> ndjsonLines) {
 		var parser = fhirContext.newJsonParser();
 		for (int from = 0; from < ndjsonLines.size(); from += BATCH) {
-			Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+			BundleBuilder bundle = new BundleBuilder(fhirContext);
 			for (String line : ndjsonLines.subList(from, Math.min(from + BATCH, ndjsonLines.size()))) {
-				Resource resource = (Resource) parser.parseResource(line);
-				String reference = resource.fhirType() + "/" + resource.getIdElement().getIdPart();
-				bundle.addEntry().setResource(resource).setFullUrl(reference).getRequest()
-						.setMethod(Bundle.HTTPVerb.PUT).setUrl(reference);
+				IBaseResource resource = parser.parseResource(line);
+				bundle.addTransactionUpdateEntry(resource);
 			}
-			systemDao.transaction(new SystemRequestDetails(), bundle);
+			systemDao.transaction(new SystemRequestDetails(), bundle.getBundle());
 		}
 		return ndjsonLines.size();
 	}

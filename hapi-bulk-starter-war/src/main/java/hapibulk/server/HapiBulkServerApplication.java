@@ -4,7 +4,6 @@ import ca.uhn.fhir.batch2.jobs.config.Batch2JobsConfig;
 import ca.uhn.fhir.jpa.api.config.ThreadPoolFactoryConfig;
 import ca.uhn.fhir.jpa.batch2.JpaBatch2Config;
 import ca.uhn.fhir.jpa.config.HapiJpaConfig;
-import ca.uhn.fhir.jpa.config.r4.JpaR4Config;
 import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -16,14 +15,15 @@ import org.springframework.core.env.MapPropertySource;
 import java.util.Map;
 
 /**
- * The sample server: a HAPI FHIR JPA server (R4) with the hapi-bulk extension, which Spring Boot
- * turns on through its auto-configuration ({@code hapi.bulk.enabled=true} in application.yaml).
+ * The sample server: a HAPI FHIR JPA server (R4, or R4B or R5 with the starter's {@code hapi.fhir.fhir_version})
+ * with the hapi-bulk extension, which Spring Boot turns on through its auto-configuration
+ * ({@code hapi.bulk.enabled=true} in application.yaml).
  * Runs with {@code java -jar} and deploys to Tomcat 10.1/11 as a WAR.
  */
 @SpringBootApplication(excludeName = {
 		"org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchRestClientAutoConfiguration",
 		"org.springframework.boot.autoconfigure.thymeleaf.ThymeleafAutoConfiguration"})
-@Import({JpaR4Config.class, HapiJpaConfig.class, JpaBatch2Config.class, Batch2JobsConfig.class,
+@Import({FhirVersionJpaConfig.class, HapiJpaConfig.class, JpaBatch2Config.class, Batch2JobsConfig.class,
 		SubscriptionChannelConfig.class, ThreadPoolFactoryConfig.class, FhirServerConfig.class,
 		ManagementMeterFilters.class})
 public class HapiBulkServerApplication extends SpringBootServletInitializer {

@@ -1,14 +1,15 @@
 package hapibulk.export.job;
 
-import org.hl7.fhir.r4.model.InstantType;
+import ca.uhn.fhir.model.primitive.InstantDt;
 
 import java.time.LocalDate;
 import java.util.Date;
 import java.util.TimeZone;
 
 /**
- * {@code meta.lastUpdated} exactly as HAPI writes it on read ({@code new InstantType(date)}: the
- * JVM's default time zone, milliseconds, an offset such as {@code +01:00}), without the three
+ * {@code meta.lastUpdated} exactly as HAPI writes it on read ({@code new InstantType(date)} of the host's FHIR
+ * version, formatted as the version-neutral {@code InstantDt} does: the JVM's default time zone, milliseconds, an
+ * offset such as {@code +01:00}), without the three
  * {@code GregorianCalendar}s HAPI builds for it. It was the largest single cost of encoding an
  * exported line. Dates before 1970 or after 9999 take HAPI's own path.
  */
@@ -23,13 +24,13 @@ final class InstantText {
 		int offset = TimeZone.getDefault().getOffset(utc);
 		long local = utc + offset;
 		if (utc < 0 || local < 0) {
-			return new InstantType(date).getValueAsString();
+			return new InstantDt(date).getValueAsString();
 		}
 		long days = local / MILLIS_PER_DAY;
 		int millisOfDay = (int) (local % MILLIS_PER_DAY);
 		LocalDate day = LocalDate.ofEpochDay(days);
 		if (day.getYear() > 9999) {
-			return new InstantType(date).getValueAsString();
+			return new InstantDt(date).getValueAsString();
 		}
 		StringBuilder text = new StringBuilder(29);
 		pad(text, day.getYear(), 4).append('-');

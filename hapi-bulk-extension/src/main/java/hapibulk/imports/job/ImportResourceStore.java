@@ -8,7 +8,6 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.FlushModeType;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
-import org.hl7.fhir.r4.model.IdType;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -89,7 +88,9 @@ class ImportResourceStore {
 			prefetch.prefetch(allowed, transaction);
 		}
 		// What was looked up as absent is created, never updated, even if someone stores it meanwhile.
-		creates.forEach((type, ids) -> ids.forEach(id -> transaction.addResolvedResourceId(new IdType(type, id), null)));
+		var version = daoRegistry.getFhirContext().getVersion();
+		creates.forEach((type, ids) -> ids.forEach(id -> transaction.addResolvedResourceId(version.newIdType(type, id),
+				null)));
 		Boolean previousWasCreate = null;
 		for (IBaseResource resource : allowed) {
 			// A retried write must not ask for the version an earlier, rolled-back attempt set on it.

@@ -8,7 +8,6 @@ import jakarta.persistence.EntityManager;
 import org.hl7.fhir.instance.model.api.IBaseReference;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
-import org.hl7.fhir.r4.model.IdType;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -62,18 +61,24 @@ class StoredIdPrefetch {
 			Map<String, Row> stored = stored(type, ids);
 			for (String id : ids) {
 				Row row = stored.get(id);
-				transaction.addResolvedResourceId(new IdType(type, id), row == null ? null : row.pid(type, id));
+				IIdType resourceId = idOf(type, id);
+				transaction.addResolvedResourceId(resourceId, row == null ? null : row.pid(type, resourceId));
 			}
 		});
 		targets.forEach((type, ids) -> {
 			Set<String> unknown = new HashSet<>(ids);
-			unknown.removeIf(id -> transaction.hasResolvedResourceId(new IdType(type, id)));
+			unknown.removeIf(id -> transaction.hasResolvedResourceId(idOf(type, id)));
 			stored(type, unknown).forEach((id, row) -> {
 				if (!row.deleted()) {
-					transaction.addResolvedResourceId(new IdType(type, id), row.pid(type, id));
+					transaction.addResolvedResourceId(idOf(type, id), row.pid(type, idOf(type, id)));
 				}
 			});
 		});
+	}
+
+	/** An id of the host's FHIR version (HAPI compares ids with equals(), which holds within one version only). */
+	private IIdType idOf(String type, String id) {
+		return fhirContext.getVersion().newIdType(type, id);
 	}
 
 	/** A plain reference to a resource of this server by type and id: no URL, no version, not contained. */
@@ -114,10 +119,10 @@ class StoredIdPrefetch {
 
 	/** A stored resource's key, as HAPI's own lookup returns it. */
 	private record Row(long resourceKey, Integer partitionId, boolean deleted) {
-		JpaPid pid(String type, String id) {
+		JpaPid pid(String type, IIdType id) {
 			JpaPid pid = JpaPid.fromId(resourceKey, partitionId);
 			pid.setResourceType(type);
-			pid.setAssociatedResourceId(new IdType(type, id));
+			pid.setAssociatedResourceId(id);
 			return pid;
 		}
 	}
