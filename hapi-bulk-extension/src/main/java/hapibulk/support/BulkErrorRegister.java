@@ -276,6 +276,27 @@ public final class BulkErrorRegister {
 		use(706, NO_STATUS, "Logged (WARN): a partition request reached a node while another live node runs that partition: it "
 				+ "is not run here and goes back to the queue.", "Nothing if it stops when the partition ends (a request handed "
 				+ "out twice); if it repeats for one partition, look for forged messages on the queue.");
+		// 900-929: de-identified export (docs/deidentification.md)
+		use(900, NO_STATUS, "The server does not start: a de-identification profile (`hapi.bulk.deid.profiles.NAME`) cannot be "
+				+ "read or is not a JSON object.", "Fix the path (a file, or `classpath:` and a resource) or the file's JSON.");
+		use(901, NO_STATUS, "The server does not start: a rule of a de-identification profile names an unknown method, has no "
+				+ "path, a path or case that does not parse, or an option its method does not take; the message names the rule.",
+				"Fix that rule (see docs/deidentification.md for the methods and their options).");
+		use(902, NO_STATUS, "The server does not start: a de-identification profile has an unknown entry or parameter, a key "
+				+ "written into it, another `fhirVersion`, or a `processingErrors` other than raise or skip.",
+				"Fix the profile; keys go in `hapi.bulk.deid.keys.*` or `hapi.bulk.deid.profile-keys.NAME.*`.");
+		use(903, NO_STATUS, "The server does not start: a de-identification key is too short (crypto-hash and date-shift keys "
+				+ "need 16 characters) or an encrypt key is not 16, 24 or 32 bytes.", "Set a longer (random) key.");
+		use(904, NO_STATUS, "The server does not start: a rule of a registered de-identification profile needs a key that is "
+				+ "not set; the message names the rule and the setting.", "Set the key it names.");
+		use(905, NO_STATUS, "The server does not start: a de-identification profile name is not letters, digits, `.`, `_` "
+				+ "and `-`, is the built-in `safe-harbor`, or `profile-keys` names no registered profile.",
+				"Rename the profile, or fix the `profile-keys` name.");
+		use(917, NO_STATUS, "A de-identified export stopped: its profile's keys changed (or the profile was removed) since "
+				+ "it started, and it will not write pseudonyms of two keys into one delivery.", "Start a new export.");
+		use(918, NO_STATUS, "A de-identified export stopped: a rule of its profile could not be applied to a resource "
+				+ "(`processingErrors: raise`); the log names the rule and the resource type.",
+				"Fix the rule (for instance generalize on a complex element), or set `processingErrors: skip`.");
 	}
 
 	private BulkErrorRegister() {}
