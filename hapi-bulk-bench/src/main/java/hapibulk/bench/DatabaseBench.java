@@ -17,6 +17,7 @@ import hapibulk.bench.Contenders.Role;
 import hapibulk.bench.CpuMeter.CpuUse;
 import hapibulk.bench.SyntheaCopies.DataSet;
 import hapibulk.config.BulkConfiguration;
+import hapibulk.deid.DeidProfiles;
 import hapibulk.export.ExportJobService;
 import hapibulk.export.ExportLevel;
 import hapibulk.export.ExportRequest;
@@ -109,6 +110,9 @@ final class DatabaseBench {
 				if (settings.storages().contains("s3")) {
 					measureS3Export(context, dir, exports.get(Role.OURS));
 				}
+				if (settings.measures("deid")) {
+					measureDeidExport(context, exports.get(Role.OURS));
+				}
 			}
 
 			if (settings.latency()) {
@@ -192,6 +196,24 @@ final class DatabaseBench {
 			results.add(new Row("export-" + export.getKey(), kind, (int) measured.resources(), byRole));
 			results.addPerResourceRatio(kind, "export-" + export.getKey(), measured, system);
 		}
+	}
+
+	/**
+	 * Our system export again, de-identified with the built-in safe-harbor profile ({@code bench.operations} with
+	 * {@code deid}): every resource parsed, run through the profile and encoded, held against the plain export
+	 * (which splices stored JSON without parsing it) by the time per exported resource.
+	 */
+	private void measureDeidExport(AnnotationConfigApplicationContext context, Measured plain) {
+		String keyId = context.getBean(DeidProfiles.class).keyId(DeidProfiles.SAFE_HARBOR).orElseThrow();
+		OursExport export = new OursExport(context.getBean(ExportJobService.class), context.getBean(BulkJobTable.class),
+				context.getBean(BulkJobService.class), types -> ExportRequest.system(types, null,
+						"http://bench/fhir/$export?_anonymizationConfig=safe-harbor").withDeid(DeidProfiles.SAFE_HARBOR, keyId));
+		Measured measured = measure("export-deid OURS", run -> export.export(SyntheaCopies.DEPENDENCY_ORDER, run),
+				export::cleanUp);
+		Map<Role, Measured> byRole = BenchResults.newRoleMap();
+		byRole.put(Role.OURS, measured);
+		results.add(new Row("export-deid", kind, (int) measured.resources(), byRole));
+		results.addPerResourceRatio(kind, "export-deid", measured, plain);
 	}
 
 	/**
@@ -300,7 +322,9 @@ final class DatabaseBench {
 				"hapi.bulk.export.create-type-index", "true",
 				// Patient and Group exports hold what their compartments reference (the IG's ONC use).
 				"hapi.bulk.export.include-referenced-resources", "true",
-				"hapi.bulk.import.allowed-sources", filesUrl));
+				"hapi.bulk.import.allowed-sources", filesUrl,
+				// The built-in safe-harbor profile needs a key (only the deid measure uses it).
+				"hapi.bulk.deid.keys.crypto-hash-key", "bench-crypto-hash-key-0123456789"));
 		properties.putAll(extra);
 		// Any hapi.bulk.* setting given to the benchmark's JVM (bench.jvm-args) tunes the extension under test.
 		System.getProperties().stringPropertyNames().stream().filter(name -> name.startsWith("hapi.bulk."))

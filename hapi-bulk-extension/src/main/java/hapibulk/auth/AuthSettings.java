@@ -65,17 +65,25 @@ public record AuthSettings(
 	 * @param patient  for a patient-scoped client, the only Patient id whose compartment it may reach
 	 * @param jkuAllowList further JWKS URLs of this client that its assertions' {@code jku} header may name
 	 *                 (its {@code jwks-url} always may)
+	 * @param deidProfile a de-identification profile (hapi.bulk.deid.profiles): every export of this client is
+	 *                 de-identified with it, whatever it asks, and its other REST requests are refused
 	 */
 	public record Client(String clientId, String jwks, String jwksUrl, String scopes, String patient,
-			List<String> jkuAllowList) {
+			List<String> jkuAllowList, String deidProfile) {
 
 		@ConstructorBinding
 		public Client {
 			jkuAllowList = jkuAllowList == null ? List.of() : List.copyOf(jkuAllowList);
+			deidProfile = deidProfile == null || deidProfile.isBlank() ? null : deidProfile.strip();
+		}
+
+		public Client(String clientId, String jwks, String jwksUrl, String scopes, String patient,
+				List<String> jkuAllowList) {
+			this(clientId, jwks, jwksUrl, scopes, patient, jkuAllowList, null);
 		}
 
 		public Client(String clientId, String jwks, String jwksUrl, String scopes, String patient) {
-			this(clientId, jwks, jwksUrl, scopes, patient, List.of());
+			this(clientId, jwks, jwksUrl, scopes, patient, List.of(), null);
 		}
 	}
 
@@ -84,8 +92,20 @@ public record AuthSettings(
 	 * @param jwksUrl  where the issuer publishes its signing keys
 	 * @param audience the aud tokens must name (required: without it a token the issuer made for any
 	 *                 other resource server would be accepted here)
+	 * @param deidProfileClaim the token claim that binds a client to a de-identification profile (its value a
+	 *                 profile's name): the authorization server sets it for the clients it registered as bound
 	 */
-	public record External(String issuer, String jwksUrl, String audience) {}
+	public record External(String issuer, String jwksUrl, String audience,
+			@DefaultValue("deid_profile") String deidProfileClaim) {
+
+		@ConstructorBinding
+		public External {
+		}
+
+		public External(String issuer, String jwksUrl, String audience) {
+			this(issuer, jwksUrl, audience, "deid_profile");
+		}
+	}
 
 	/**
 	 * Bounds on the token endpoint, so that refused requests cannot be used to load the server, the

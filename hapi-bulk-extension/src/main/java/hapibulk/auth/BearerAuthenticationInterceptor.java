@@ -8,12 +8,14 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.AuthenticationException;
 import hapibulk.support.BulkErrors;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
  * Every FHIR request but {@code metadata} needs a valid bearer token; its grant is kept on the
  * request for the authorization rules and the bulk features. Runs after HAPI has parsed the
- * request, before any rule or provider.
+ * request, before any rule or provider; so a client bound to a de-identification profile is refused here,
+ * before any rule could answer for it.
  */
 @Interceptor
 public class BearerAuthenticationInterceptor {
@@ -39,8 +41,35 @@ public class BearerAuthenticationInterceptor {
 			throw unauthorized(321, "The access token is invalid or has expired", "invalid_token");
 		}
 		request.getUserData().put(BulkAuthorization.GRANT_KEY, grant.get());
+		refuseIfDeidBound(grant.get(), request, request.getRestOperationType());
 		return true;
 	}
+
+	/**
+	 * A client bound to a de-identification profile gets its data only through de-identified exports: the export
+	 * kick-off, its status and its files (ExportDeidentification makes the exports de-identified); every other
+	 * request, reads and searches above all, is refused rather than de-identified on the way out.
+	 */
+	private static void refuseIfDeidBound(AccessGrant grant, RequestDetails request, RestOperationTypeEnum operation) {
+		if (!grant.deidBound() || operation == RestOperationTypeEnum.METADATA) {
+			return;
+		}
+		String name = request.getOperation() == null ? "" : request.getOperation();
+		String op = name.startsWith("$") ? name : "$" + name;
+		boolean export = operation != null && switch (operation) {
+			case EXTENDED_OPERATION_SERVER -> DEID_BOUND_OPERATIONS.contains(op);
+			case EXTENDED_OPERATION_TYPE, EXTENDED_OPERATION_INSTANCE -> op.equals("$export");
+			default -> false;
+		};
+		if (!export) {
+			throw BulkAuthorization.forbidden(915, "This client is bound to the de-identification profile '"
+					+ grant.deidProfile() + "': it gets data only through $export (de-identified), its status and its"
+					+ " files; other requests are refused");
+		}
+	}
+
+	/** Server operations a de-identification-bound client may call. */
+	static final List<String> DEID_BOUND_OPERATIONS = List.of("$export", "$bulk-status", "$bulk-file");
 
 	private static AuthenticationException unauthorized(int code, String message, String error) {
 		AuthenticationException exception = new AuthenticationException(BulkErrors.code(code) + message);

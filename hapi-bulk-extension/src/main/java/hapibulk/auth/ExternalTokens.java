@@ -37,6 +37,7 @@ public class ExternalTokens implements TokenVerifier {
 
 	private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
 	private final Set<String> knownTypes;
+	private final String deidProfileClaim;
 
 	public ExternalTokens(AuthSettings.External settings, Set<String> knownTypes) {
 		if (settings.issuer() == null || settings.issuer().isBlank() || settings.jwksUrl() == null
@@ -64,6 +65,7 @@ public class ExternalTokens implements TokenVerifier {
 				new HashSet<>(List.of(settings.audience())),
 				new JWTClaimsSet.Builder().issuer(settings.issuer()).build(), new HashSet<>(List.of("exp")), null));
 		this.knownTypes = knownTypes;
+		this.deidProfileClaim = settings.deidProfileClaim();
 	}
 
 	@Override
@@ -74,8 +76,12 @@ public class ExternalTokens implements TokenVerifier {
 			String scope = claims.getClaim("scope") instanceof String s ? s
 					: claims.getClaim("scp") instanceof List<?> list ? String.join(" ", list.stream().map(String::valueOf).toList())
 					: claims.getStringClaim("scp");
+			// The claim the authorization server sets on the tokens of clients it bound to a profile.
+			String deidProfile = deidProfileClaim == null || deidProfileClaim.isBlank() ? null
+					: claims.getStringClaim(deidProfileClaim);
 			return Optional.of(new AccessGrant(client, ScopeSet.parseLenient(scope, knownTypes),
-					claims.getStringClaim("patient"), claims.getExpirationTime().toInstant()));
+					claims.getStringClaim("patient"), claims.getExpirationTime().toInstant(),
+					deidProfile == null || deidProfile.isBlank() ? null : deidProfile));
 		} catch (ParseException | BadJOSEException | com.nimbusds.jose.JOSEException e) {
 			LOG.debug("Refused an external access token: {}", e.getMessage());
 			return Optional.empty();

@@ -1,6 +1,7 @@
 package hapibulk.auth;
 
 import com.nimbusds.jose.jwk.JWKSet;
+import hapibulk.support.BulkErrors;
 
 import java.text.ParseException;
 import java.util.LinkedHashMap;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /** The clients of {@code hapi.bulk.auth.clients}, checked once at start-up. */
 public class RegisteredClients {
@@ -17,7 +19,7 @@ public class RegisteredClients {
 	 * {@code jkuAllowList}: the JWKS URLs its assertions' {@code jku} may name besides its {@code jwksUrl}.
 	 */
 	public record Registered(String clientId, JWKSet jwks, String jwksUrl, ScopeSet scopes, String patient,
-			List<String> jkuAllowList) {
+			List<String> jkuAllowList, String deidProfile) {
 
 		public Registered {
 			jkuAllowList = jkuAllowList == null ? List.of() : List.copyOf(jkuAllowList);
@@ -31,7 +33,14 @@ public class RegisteredClients {
 
 	private final Map<String, Registered> clients = new LinkedHashMap<>();
 
+	/** Clients none of which may be bound to a de-identification profile. */
 	public RegisteredClients(List<AuthSettings.Client> configured, Set<String> knownTypes) {
+		this(configured, knownTypes, profile -> false);
+	}
+
+	/** @param deidProfiles whether a name is a de-identification profile a client may be bound to */
+	public RegisteredClients(List<AuthSettings.Client> configured, Set<String> knownTypes,
+			Predicate<String> deidProfiles) {
 		for (int i = 0; i < configured.size(); i++) {
 			AuthSettings.Client client = configured.get(i);
 			String prefix = "hapi.bulk.auth.clients[" + i + "].";
@@ -60,9 +69,13 @@ public class RegisteredClients {
 			if (scopes.isEmpty()) {
 				throw new IllegalArgumentException(prefix + "scopes is required (the most the client may be granted)");
 			}
+			if (client.deidProfile() != null && !deidProfiles.test(client.deidProfile())) {
+				throw new IllegalArgumentException(BulkErrors.code(906) + prefix + "deid-profile '" + client.deidProfile()
+						+ "' is not a usable de-identification profile (hapi.bulk.deid.profiles, with its keys set)");
+			}
 			if (clients.put(client.clientId(), new Registered(client.clientId(), jwks, remote ? client.jwksUrl() : null,
 					scopes, client.patient() == null || client.patient().isBlank() ? null : client.patient(),
-					client.jkuAllowList())) != null) {
+					client.jkuAllowList(), client.deidProfile())) != null) {
 				throw new IllegalArgumentException(prefix + "client-id '" + client.clientId() + "' is registered twice");
 			}
 		}

@@ -21,6 +21,7 @@ import hapibulk.auth.TokenVerifier;
 import hapibulk.auth.RateLimiter;
 import hapibulk.auth.SearchReach;
 import hapibulk.auth.TokenRefusals;
+import hapibulk.deid.DeidProfiles;
 import hapibulk.job.BulkSchemaInitializer;
 import hapibulk.metrics.BulkMetrics;
 import hapibulk.support.fhir.FhirVersionSupport;
@@ -83,7 +84,7 @@ public class BulkAuthConfiguration {
 	@Bean
 	public AuthInterceptors hapiBulkAuthInterceptors(BulkProperties properties, FhirContext fhirContext,
 			DataSource dataSource, BulkSchemaInitializer schema, BulkAudit audit, ServerBaseUrl baseUrl,
-			SearchReach searchReach, BulkMetrics metrics) {
+			SearchReach searchReach, BulkMetrics metrics, DeidProfiles deidProfiles) {
 		AuthSettings auth = properties.auth();
 		Set<String> types = fhirContext.getResourceTypes();
 		List<Object> interceptors = new ArrayList<>();
@@ -97,7 +98,8 @@ public class BulkAuthConfiguration {
 			}
 			case EXTERNAL -> verifier = new ExternalTokens(auth.external(), types);
 			default -> {
-				RegisteredClients clients = new RegisteredClients(auth.clients(), types);
+				RegisteredClients clients = new RegisteredClients(auth.clients(), types,
+						name -> deidProfiles.usableNames().contains(name));
 				AccessTokens tokens = new AccessTokens(auth.signingKey(), auth.tokenLifetime(), types, Clock.systemUTC());
 				AuthSettings.TokenLimits limits = auth.tokenLimits();
 				ClientAssertionVerifier assertions = new ClientAssertionVerifier(clients,
@@ -109,7 +111,10 @@ public class BulkAuthConfiguration {
 						new TokenRefusals(audit, limits.refusalAuditInterval(), Clock.systemUTC(), metrics), metrics),
 						baseUrl));
 				interceptors.add(new SmartCapabilityStatementInterceptor(baseUrl));
-				verifier = tokens::verify;
+				// A client's binding to a de-identification profile is read from its registration on every request,
+				// so that binding a client takes effect on its next request, not when its tokens expire.
+				verifier = token -> tokens.verify(token).map(grant -> grant.withDeidProfile(
+						clients.find(grant.clientId()).map(RegisteredClients.Registered::deidProfile).orElse(null)));
 				if (clients.size() == 0) {
 					LOG.warn("hapi.bulk.auth.mode=smart with no registered clients: every token request is refused,"
 							+ " so no client can use the FHIR API. Register clients under hapi.bulk.auth.clients[n].*");

@@ -11,6 +11,7 @@ import hapibulk.auth.AuditTrailGuard;
 import hapibulk.auth.BulkAuthorization;
 import hapibulk.cluster.ClusterConfiguration;
 import hapibulk.cluster.ClusterSettings;
+import hapibulk.deid.DeidProfiles;
 import hapibulk.export.ExportConfiguration;
 import hapibulk.imports.ImportConfiguration;
 import hapibulk.status.StatusConfiguration;
@@ -109,6 +110,15 @@ public class BulkConfiguration {
 	@Bean
 	public AuditSettings hapiBulkAuditSettings(BulkProperties properties) {
 		return properties.audit();
+	}
+
+	/**
+	 * The de-identification profiles ({@code hapi.bulk.deid.*}), read and checked here: a profile that cannot run
+	 * stops the start-up, naming its rule.
+	 */
+	@Bean
+	public DeidProfiles hapiBulkDeidProfiles(FhirContext fhirContext, BulkProperties properties) {
+		return new DeidProfiles(fhirContext, properties.deid());
 	}
 
 	/** What every job reads of the shared settings. */

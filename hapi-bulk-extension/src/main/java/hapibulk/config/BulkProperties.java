@@ -4,6 +4,7 @@ import hapibulk.admin.AdminPageSettings;
 import hapibulk.audit.AuditSettings;
 import hapibulk.auth.AuthSettings;
 import hapibulk.cluster.ClusterSettings;
+import hapibulk.deid.DeidSettings;
 import hapibulk.export.ExportSettings;
 import hapibulk.imports.ImportSettings;
 import hapibulk.job.JobSettings;
@@ -46,6 +47,7 @@ import java.time.Duration;
  *                       ({@code hapi.bulk.storage.*})
  * @param cluster        node leases, for several nodes on one database (hapi.bulk.cluster.*)
  * @param adminPage      the operators' job page ({@code hapi.bulk.admin-page.*}, off by default)
+ * @param deid           de-identification profiles and their keys ({@code hapi.bulk.deid.*}, docs/deidentification.md)
  */
 @ConfigurationProperties(BulkProperties.PREFIX)
 public record BulkProperties(
@@ -64,7 +66,8 @@ public record BulkProperties(
 		@DefaultValue @NestedConfigurationProperty StorageSettings storage,
 		String serverBaseUrl,
 		@DefaultValue @NestedConfigurationProperty ClusterSettings cluster,
-		@DefaultValue @NestedConfigurationProperty AdminPageSettings adminPage) {
+		@DefaultValue @NestedConfigurationProperty AdminPageSettings adminPage,
+		@DefaultValue @NestedConfigurationProperty DeidSettings deid) {
 
 	public static final String PREFIX = "hapi.bulk";
 

@@ -22,6 +22,7 @@ import org.hl7.fhir.instance.model.api.IPrimitiveType;
 
 import java.io.IOException;
 import java.util.Date;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -58,9 +59,12 @@ public class BulkExportProvider {
 	private final ExportAccess access;
 	private final BulkAudit audit;
 	private final ServerBaseUrl baseUrl;
+	private final ExportDeidentification deidentification;
 
 	public BulkExportProvider(ExportRequestParser parser, ExportJobService exportJobService,
-			BulkAuthorization authorization, ExportAccess access, BulkAudit audit, ServerBaseUrl baseUrl) {
+			BulkAuthorization authorization, ExportAccess access, BulkAudit audit, ServerBaseUrl baseUrl,
+			ExportDeidentification deidentification) {
+		this.deidentification = deidentification;
 		this.baseUrl = baseUrl;
 		this.parser = parser;
 		this.exportJobService = exportJobService;
@@ -81,9 +85,10 @@ public class BulkExportProvider {
 			@OperationParam(name = INCLUDE_ASSOCIATED_DATA, typeName = "code", max = UNLIMITED) List<IPrimitiveType<String>> associatedData,
 			@OperationParam(name = ORGANIZE_OUTPUT_BY, typeName = "string", max = 1) IPrimitiveType<String> organizeOutputBy,
 			@OperationParam(name = ALLOW_PARTIAL_MANIFESTS, typeName = "boolean", max = 1) IPrimitiveType<Boolean> allowPartialManifests,
+			@OperationParam(name = ANONYMIZATION_CONFIG, typeName = "string", max = 1) IPrimitiveType<String> anonymizationConfig,
 			ServletRequestDetails request) throws IOException {
 		kickOff(ExportLevel.SYSTEM, null, null, new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters,
-				associatedData, organizeOutputBy, allowPartialManifests), request);
+				associatedData, organizeOutputBy, allowPartialManifests, anonymizationConfig), request);
 	}
 
 	/** {@code Patient/$export} and {@code Patient/[id]/$export}: the id is optional, so one binding serves both. */
@@ -101,10 +106,11 @@ public class BulkExportProvider {
 			@OperationParam(name = INCLUDE_ASSOCIATED_DATA, typeName = "code", max = UNLIMITED) List<IPrimitiveType<String>> associatedData,
 			@OperationParam(name = ORGANIZE_OUTPUT_BY, typeName = "string", max = 1) IPrimitiveType<String> organizeOutputBy,
 			@OperationParam(name = ALLOW_PARTIAL_MANIFESTS, typeName = "boolean", max = 1) IPrimitiveType<Boolean> allowPartialManifests,
+			@OperationParam(name = ANONYMIZATION_CONFIG, typeName = "string", max = 1) IPrimitiveType<String> anonymizationConfig,
 			ServletRequestDetails request) throws IOException {
 		kickOff(ExportLevel.PATIENT, null, patientId == null || !patientId.hasIdPart() ? null : patientId,
 				new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters, associatedData,
-						organizeOutputBy, allowPartialManifests), request);
+						organizeOutputBy, allowPartialManifests, anonymizationConfig), request);
 	}
 
 	@Operation(name = "$export", typeName = "Group", manualResponse = true, idempotent = true,
@@ -121,9 +127,10 @@ public class BulkExportProvider {
 			@OperationParam(name = INCLUDE_ASSOCIATED_DATA, typeName = "code", max = UNLIMITED) List<IPrimitiveType<String>> associatedData,
 			@OperationParam(name = ORGANIZE_OUTPUT_BY, typeName = "string", max = 1) IPrimitiveType<String> organizeOutputBy,
 			@OperationParam(name = ALLOW_PARTIAL_MANIFESTS, typeName = "boolean", max = 1) IPrimitiveType<Boolean> allowPartialManifests,
+			@OperationParam(name = ANONYMIZATION_CONFIG, typeName = "string", max = 1) IPrimitiveType<String> anonymizationConfig,
 			ServletRequestDetails request) throws IOException {
 		kickOff(ExportLevel.GROUP, groupId, null, new ExportParameters(outputFormat, types, since, until, patients, elements, typeFilters,
-				associatedData, organizeOutputBy, allowPartialManifests), request);
+				associatedData, organizeOutputBy, allowPartialManifests, anonymizationConfig), request);
 	}
 
 	private void kickOff(ExportLevel level, IIdType groupId, IIdType patientId, ExportParameters parameters,
@@ -132,7 +139,8 @@ public class BulkExportProvider {
 		BulkJob job;
 		ExportRequest exportRequest;
 		try {
-			exportRequest = access.limit(parser.parse(level, groupId, patientId, parameters, request), grant);
+			exportRequest = deidentification.apply(access.limit(parser.parse(level, groupId, patientId, parameters, request),
+					grant), grant);
 			if (patientId == null && PreferHeader.of(request.getHeaders("Prefer")).lenient()) {
 				exportRequest = exportJobService.withoutUnusablePatients(exportRequest);
 			}
@@ -143,9 +151,14 @@ public class BulkExportProvider {
 							"reason", String.valueOf(e.getMessage()))));
 			throw e;
 		}
-		audit.record(AuditRecord.of(AuditAction.EXPORT_KICKOFF, grant.clientId(), request, "$export", true,
-				Map.of("url", request.getCompleteUrl(), "job", job.id(), "level", level.name(),
-						"types", exportRequest.types().isEmpty() ? "*" : String.join(",", exportRequest.types()))));
+		Map<String, String> details = new LinkedHashMap<>(Map.of("url", request.getCompleteUrl(), "job", job.id(),
+				"level", level.name(), "types", exportRequest.types().isEmpty() ? "*" : String.join(",", exportRequest.types())));
+		if (exportRequest.deidentified()) {
+			// Which profile and keys the delivery was made with: what an auditor needs to judge it.
+			details.put("deidProfile", exportRequest.deidProfile());
+			details.put("deidKeyId", exportRequest.deidKeyId());
+		}
+		audit.record(AuditRecord.of(AuditAction.EXPORT_KICKOFF, grant.clientId(), request, "$export", true, details));
 		request.getServletResponse().setHeader("Content-Location",
 				BulkStatusProvider.statusUrl(baseUrl.of(request), job.id()));
 		if (exportRequest.separateStatus()) {

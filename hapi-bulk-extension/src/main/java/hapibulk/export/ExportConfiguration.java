@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import hapibulk.audit.BulkAudit;
 import hapibulk.auth.BulkAuthorization;
 import hapibulk.auth.SearchReach;
+import hapibulk.deid.DeidProfiles;
 import hapibulk.export.job.ExportJobConfig;
 import hapibulk.export.job.ExportScopeResolver;
 import hapibulk.job.BulkJobService;
@@ -38,10 +39,12 @@ public class ExportConfiguration {
 	@ConditionalOnMissingBean
 	public BulkExportProvider hapiBulkExportProvider(FhirContext fhirContext, PatientCompartment compartment,
 			TypeFilters typeFilters, ExportSettings settings, ExportJobService exportJobService,
-			BulkAuthorization authorization, SearchReach searchReach, BulkAudit audit, ServerBaseUrl baseUrl) {
+			BulkAuthorization authorization, SearchReach searchReach, BulkAudit audit, ServerBaseUrl baseUrl,
+			DeidProfiles deidProfiles) {
 		return new BulkExportProvider(new ExportRequestParser(fhirContext, compartment, typeFilters,
 				settings.includeReferencedResources(), settings.maxTypeFilterLength(), baseUrl, Clock.systemUTC()),
 				exportJobService, authorization, new ExportAccess(compartment, fhirContext.getResourceTypes(),
-						settings.includeReferencedResources(), searchReach), audit, baseUrl);
+						settings.includeReferencedResources(), searchReach), audit, baseUrl,
+				new ExportDeidentification(deidProfiles));
 	}
 }

@@ -20,14 +20,16 @@ public final class ExportParameterNames {
 	public static final String INCLUDE_ASSOCIATED_DATA = "includeAssociatedData";
 	public static final String ORGANIZE_OUTPUT_BY = "organizeOutputBy";
 	public static final String ALLOW_PARTIAL_MANIFESTS = "allowPartialManifests";
+	/** A de-identification profile's name (Microsoft's FHIR server names the parameter so). */
+	public static final String ANONYMIZATION_CONFIG = "_anonymizationConfig";
 
 	/** Every kick-off parameter the server knows; any other is refused (lenient: ignored). */
 	public static final List<String> ALL = List.of(OUTPUT_FORMAT, TYPE, SINCE, UNTIL, PATIENT, ELEMENTS, TYPE_FILTER,
-			INCLUDE_ASSOCIATED_DATA, ORGANIZE_OUTPUT_BY, ALLOW_PARTIAL_MANIFESTS);
+			INCLUDE_ASSOCIATED_DATA, ORGANIZE_OUTPUT_BY, ALLOW_PARTIAL_MANIFESTS, ANONYMIZATION_CONFIG);
 
 	/** Parameters with one value ({@code max = 1}); a second is refused rather than silently dropped. */
 	public static final List<String> SINGLE_VALUED = List.of(OUTPUT_FORMAT, SINCE, UNTIL, ORGANIZE_OUTPUT_BY,
-			ALLOW_PARTIAL_MANIFESTS);
+			ALLOW_PARTIAL_MANIFESTS, ANONYMIZATION_CONFIG);
 
 	private ExportParameterNames() {
 	}

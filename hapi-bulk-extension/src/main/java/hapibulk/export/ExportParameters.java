@@ -17,4 +17,5 @@ public record ExportParameters(
 		List<IPrimitiveType<String>> typeFilters,
 		List<IPrimitiveType<String>> associatedData,
 		IPrimitiveType<String> organizeOutputBy,
-		IPrimitiveType<Boolean> allowPartialManifests) {}
+		IPrimitiveType<Boolean> allowPartialManifests,
+		IPrimitiveType<String> anonymizationConfig) {}

@@ -36,12 +36,16 @@ import java.util.function.Consumer;
  *                     far while the export runs
  * @param scope        the keys the Group and patients resolved to when the export was submitted, so that the
  *                     job's plan does not resolve them again; null before (and in rows written before it was kept)
+ * @param deidProfile  the de-identification profile every resource passes ({@code _anonymizationConfig}, or the
+ *                     profile the client is bound to), or null for a plain export
+ * @param deidKeyId    the id of that profile's keys at the kick-off (never a key): the job refuses to go on with
+ *                     other keys
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ExportRequest(ExportLevel level, String groupId, List<String> patientIds, List<String> types,
 		Instant since, Instant until, List<String> elements, List<String> typeFilters, List<String> associatedData,
 		String outputFormat, String requestUrl, List<IgnoredParameter> ignoredParameters, String organizeOutputBy,
-		boolean separateStatus, boolean allowPartialManifests, ExportScope scope) {
+		boolean separateStatus, boolean allowPartialManifests, ExportScope scope, String deidProfile, String deidKeyId) {
 
 	/** A list missing from a stored row is empty, as rows written before it existed mean. */
 	public ExportRequest {
@@ -86,7 +90,7 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 	/** An export at this level of every type the level allows, no other parameter given; {@code with...} adds them. */
 	public static ExportRequest of(ExportLevel level, String requestUrl) {
 		return new ExportRequest(level, null, List.of(), List.of(), null, null, List.of(), List.of(), List.of(),
-				ExportRequestParser.NDJSON, requestUrl, List.of(), null, false, false, null);
+				ExportRequestParser.NDJSON, requestUrl, List.of(), null, false, false, null, null, null);
 	}
 
 	/** A system-level export of {@code types} (all when empty). */
@@ -151,6 +155,19 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		return with(copy -> copy.scope = value);
 	}
 
+	/** The same request, de-identified with this profile, whose keys have this id. */
+	public ExportRequest withDeid(String profile, String keyId) {
+		return with(copy -> {
+			copy.deidProfile = profile;
+			copy.deidKeyId = keyId;
+		});
+	}
+
+	/** Whether every resource of the export passes a de-identification profile. */
+	public boolean deidentified() {
+		return deidProfile != null;
+	}
+
 	/** The one place besides {@link #of} that writes out every component: a copy with one change. */
 	private ExportRequest with(Consumer<Copy> change) {
 		Copy copy = new Copy(this);
@@ -158,7 +175,7 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		return new ExportRequest(copy.level, copy.groupId, copy.patientIds, copy.types, copy.since, copy.until,
 				copy.elements, copy.typeFilters, copy.associatedData, copy.outputFormat, copy.requestUrl,
 				copy.ignoredParameters, copy.organizeOutputBy, copy.separateStatus, copy.allowPartialManifests,
-				copy.scope);
+				copy.scope, copy.deidProfile, copy.deidKeyId);
 	}
 
 	/** The components of a request being copied, one of them changed. */
@@ -179,6 +196,8 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		private boolean separateStatus;
 		private boolean allowPartialManifests;
 		private ExportScope scope;
+		private String deidProfile;
+		private String deidKeyId;
 
 		private Copy(ExportRequest request) {
 			level = request.level;
@@ -197,6 +216,8 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 			separateStatus = request.separateStatus;
 			allowPartialManifests = request.allowPartialManifests;
 			scope = request.scope;
+			deidProfile = request.deidProfile;
+			deidKeyId = request.deidKeyId;
 		}
 	}
 

@@ -113,7 +113,8 @@ public class ExportRequestParser {
 				.withAssociatedData(associatedData).withOutputFormat(outputFormat)
 				.withIgnoredParameters(ignored == null ? List.of() : ignored).withOrganizeOutputBy(organizeOutputBy)
 				.withSeparateStatus(prefer.separateExportStatus())
-				.withAllowPartialManifests(isTrue(parameters.allowPartialManifests()));
+				.withAllowPartialManifests(isTrue(parameters.allowPartialManifests()))
+				.withDeid(text(parameters.anonymizationConfig()), null);
 	}
 
 	private static void checkAccept(String accept) {
@@ -274,6 +275,12 @@ public class ExportRequestParser {
 			}
 		}
 		return type;
+	}
+
+	/** A single string value, trimmed; null when absent or blank (ExportDeidentification checks the name). */
+	private static String text(IPrimitiveType<String> value) {
+		return value == null || value.getValueAsString() == null || value.getValueAsString().isBlank() ? null
+				: value.getValueAsString().strip();
 	}
 
 	private static boolean isTrue(IPrimitiveType<Boolean> value) {

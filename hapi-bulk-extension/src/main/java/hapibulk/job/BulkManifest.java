@@ -12,6 +12,7 @@ import java.util.stream.Stream;
  *                export's time window (export with {@code _since})
  * @param outputOrganizedBy the resource type whose blocks organise the output files, or null when
  *                each output file holds one type
+ * @param deidentification the profile every output resource passed, or null for a plain export
  */
 public record BulkManifest(
 		Instant transactionTime,
@@ -20,13 +21,28 @@ public record BulkManifest(
 		List<ManifestFile> output,
 		List<ManifestFile> deleted,
 		List<ManifestFile> error,
-		String outputOrganizedBy) {
+		String outputOrganizedBy,
+		Deidentification deidentification) {
 
 	public BulkManifest {
 		output = List.copyOf(output);
 		deleted = List.copyOf(deleted);
 		error = List.copyOf(error);
 	}
+
+	/** A manifest of a plain (not de-identified) job. */
+	public BulkManifest(Instant transactionTime, String request, boolean requiresAccessToken, List<ManifestFile> output,
+			List<ManifestFile> deleted, List<ManifestFile> error, String outputOrganizedBy) {
+		this(transactionTime, request, requiresAccessToken, output, deleted, error, outputOrganizedBy, null);
+	}
+
+	/**
+	 * The de-identification an export's files went through.
+	 *
+	 * @param profile the profile's name
+	 * @param keyId   the id of its keys: two deliveries with the same id have linkable pseudonyms
+	 */
+	public record Deidentification(String profile, String keyId) {}
 
 	/** Every file entry: output, deleted, then error. */
 	public Stream<ManifestFile> files() {

@@ -27,6 +27,10 @@ public final class StoredManifestJson {
 		root.set("deleted", stored(manifest.deleted()));
 		root.set("error", stored(manifest.error()));
 		root.put("outputOrganizedBy", manifest.outputOrganizedBy());
+		if (manifest.deidentification() != null) {
+			root.putObject("deidentification").put("profile", manifest.deidentification().profile())
+					.put("keyId", manifest.deidentification().keyId());
+		}
 		return root.toString();
 	}
 
@@ -40,7 +44,10 @@ public final class StoredManifestJson {
 					files(root.get("output")),
 					files(root.get("deleted")),
 					files(root.get("error")),
-					root.hasNonNull("outputOrganizedBy") ? root.get("outputOrganizedBy").asText() : null);
+					root.hasNonNull("outputOrganizedBy") ? root.get("outputOrganizedBy").asText() : null,
+					root.hasNonNull("deidentification") ? new BulkManifest.Deidentification(
+							text(root.get("deidentification"), "profile"), text(root.get("deidentification"), "keyId"))
+							: null);
 		} catch (JsonProcessingException e) {
 			throw new IllegalStateException("Unreadable stored manifest", e);
 		}

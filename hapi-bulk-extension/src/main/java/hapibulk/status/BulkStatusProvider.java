@@ -4,6 +4,8 @@ import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.api.RequestTypeEnum;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import hapibulk.audit.AuditAction;
 import hapibulk.audit.AuditRecord;
 import hapibulk.audit.BulkAudit;
@@ -16,6 +18,7 @@ import hapibulk.job.BulkJobStateListener;
 import hapibulk.job.BulkManifest;
 import hapibulk.job.StoredManifestJson;
 import hapibulk.support.BulkErrors;
+import hapibulk.support.BulkJson;
 import hapibulk.support.OperationOutcomes;
 import hapibulk.support.ServerBaseUrl;
 import jakarta.servlet.http.HttpServletResponse;
@@ -149,10 +152,21 @@ public class BulkStatusProvider {
 	/** A page of a partial manifest: the files first handed out on it, and a link to the next page unless it is the last. */
 	private String pageManifest(BulkJob job, BulkJobFiles.Page page, ServletRequestDetails request, int pageNumber) {
 		BulkManifest manifest = new BulkManifest(job.transactionTime(), job.requestUrl(), requiresAccessToken,
-				page.output(), page.deleted(), page.error(), job.statusOptions().outputOrganizedBy());
+				page.output(), page.deleted(), page.error(), job.statusOptions().outputOrganizedBy(), deidentification(job));
 		String next = page.hasNext() ? statusUrl(baseUrl.of(request), job.id()) + "&page=" + (pageNumber + 1)
 				: null;
 		return ManifestJson.render(visibility(request, job).filter(manifest), baseUrl.of(request), job.id(), next);
+	}
+
+	/** The de-identification of an export, read from the request its job row keeps ({@code deidProfile}, {@code deidKeyId}). */
+	private static BulkManifest.Deidentification deidentification(BulkJob job) {
+		try {
+			JsonNode request = BulkJson.MAPPER.readTree(job.requestJson());
+			return request.hasNonNull("deidProfile") ? new BulkManifest.Deidentification(
+					request.get("deidProfile").asText(), request.path("deidKeyId").asText(null)) : null;
+		} catch (JsonProcessingException | RuntimeException e) {
+			return null;
+		}
 	}
 
 	/** What the current token may see of its job (its scopes may have narrowed since the kick-off). */

@@ -50,7 +50,7 @@ public final class FileVisibility {
 	public BulkManifest filter(BulkManifest manifest) {
 		return new BulkManifest(manifest.transactionTime(), manifest.request(), manifest.requiresAccessToken(),
 				filter(manifest.output(), BulkJobFiles.Kind.OUTPUT), filter(manifest.deleted(), BulkJobFiles.Kind.DELETED),
-				manifest.error(), manifest.outputOrganizedBy());
+				manifest.error(), manifest.outputOrganizedBy(), manifest.deidentification());
 	}
 
 	private List<BulkManifest.ManifestFile> filter(List<BulkManifest.ManifestFile> files, BulkJobFiles.Kind kind) {

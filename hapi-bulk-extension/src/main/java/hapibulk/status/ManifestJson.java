@@ -18,6 +18,8 @@ public final class ManifestJson {
 
 	/** The key of our entry in the manifest's {@code extension} object. */
 	public static final String FILES_EXTENSION = "fileIntegrity";
+	/** The key naming the de-identification profile (and key id) of a de-identified export's files. */
+	public static final String DEID_EXTENSION = "deidentification";
 
 	private static final ObjectMapper MAPPER = BulkJson.MAPPER;
 
@@ -25,7 +27,8 @@ public final class ManifestJson {
 
 	/**
 	 * The manifest as the Bulk Data IG defines it, with absolute file URLs under {@code serverBase}.
-	 * Each file's size and SHA-256 go in {@code extension}, which the IG leaves to servers.
+	 * Each file's size and SHA-256 go in {@code extension}, which the IG leaves to servers, and so does the
+	 * de-identification profile of a de-identified export.
 	 *
 	 * @param nextPageUrl for a page of a partial manifest, the URL of the next page; else null
 	 */
@@ -45,7 +48,12 @@ public final class ManifestJson {
 		if (nextPageUrl != null) {
 			root.putArray("link").addObject().put("relation", "next").put("url", nextPageUrl);
 		}
-		ArrayNode files = root.putObject("extension").putArray(FILES_EXTENSION);
+		ObjectNode extension = root.putObject("extension");
+		if (manifest.deidentification() != null) {
+			extension.putObject(DEID_EXTENSION).put("profile", manifest.deidentification().profile())
+					.put("keyId", manifest.deidentification().keyId());
+		}
+		ArrayNode files = extension.putArray(FILES_EXTENSION);
 		Stream.of(manifest.output(), manifest.deleted(), manifest.error()).flatMap(List::stream)
 				.filter(file -> file.file() != null).forEach(file -> {
 			ObjectNode entry = files.addObject().put("url", fileUrl(serverBase, jobId, file.file())).put("bytes", file.bytes());

@@ -74,7 +74,8 @@ public final class BulkErrorRegister {
 		use(130, 400, "A kick-off URL longer than 4,000 characters.", "Send the request as a POST with a `Parameters` body.");
 		use(131, 400, "The body of a POST `$export` is not a `Parameters` resource.", "Send a `Parameters` resource.");
 		use(132, 400, "A `Parameters.parameter` without a name in a POST `$export`.", "Name every parameter.");
-		use(133, 400, "`_since`, `_until`, `_outputFormat`, `organizeOutputBy` or `allowPartialManifests` given twice.",
+		use(133, 400, "`_since`, `_until`, `_outputFormat`, `organizeOutputBy`, `allowPartialManifests` or "
+				+ "`_anonymizationConfig` given twice.",
 				"Give each of them once.");
 		use(134, 400, "A `_typeFilter` longer than `max-type-filter-length`.",
 				"Shorten it, or split it into several `_typeFilter` values.");
@@ -286,6 +287,44 @@ public final class BulkErrorRegister {
 		use(706, NO_STATUS, "Logged (WARN): a partition request reached a node while another live node runs that partition: it "
 				+ "is not run here and goes back to the queue.", "Nothing if it stops when the partition ends (a request handed "
 				+ "out twice); if it repeats for one partition, look for forged messages on the queue.");
+		// 900-929: de-identified export (docs/deidentification.md)
+		use(900, NO_STATUS, "The server does not start: a de-identification profile (`hapi.bulk.deid.profiles.NAME`) cannot be "
+				+ "read or is not a JSON object.", "Fix the path (a file, or `classpath:` and a resource) or the file's JSON.");
+		use(901, NO_STATUS, "The server does not start: a rule of a de-identification profile names an unknown method, has no "
+				+ "path, a path or case that does not parse, or an option its method does not take; the message names the rule.",
+				"Fix that rule (see docs/deidentification.md for the methods and their options).");
+		use(902, NO_STATUS, "The server does not start: a de-identification profile has an unknown entry or parameter, a key "
+				+ "written into it, another `fhirVersion`, or a `processingErrors` other than raise or skip.",
+				"Fix the profile; keys go in `hapi.bulk.deid.keys.*` or `hapi.bulk.deid.profile-keys.NAME.*`.");
+		use(903, NO_STATUS, "The server does not start: a de-identification key is too short (crypto-hash and date-shift keys "
+				+ "need 16 characters) or an encrypt key is not 16, 24 or 32 bytes.", "Set a longer (random) key.");
+		use(904, NO_STATUS, "The server does not start: a rule of a registered de-identification profile needs a key that is "
+				+ "not set; the message names the rule and the setting.", "Set the key it names.");
+		use(905, NO_STATUS, "The server does not start: a de-identification profile name is not letters, digits, `.`, `_` "
+				+ "and `-`, is the built-in `safe-harbor`, or `profile-keys` names no registered profile.",
+				"Rename the profile, or fix the `profile-keys` name.");
+		use(906, NO_STATUS, "The server does not start: a client's `deid-profile` names no usable de-identification profile "
+				+ "(unknown, or its key is not set).", "Register the profile (and its keys), or fix the name.");
+		use(910, 400, "`_anonymizationConfig` names no de-identification profile of this server (also under lenient "
+				+ "handling: a de-identified export is never replaced by a plain one).", "Use a name the message lists.");
+		use(911, 400, "`_anonymizationConfig` names a profile that cannot be used yet (the built-in `safe-harbor` before "
+				+ "`hapi.bulk.deid.keys.crypto-hash-key` is set).", "The operator sets the key the message names.");
+		use(912, 403, "A client bound to a de-identification profile asked for another one.",
+				"Leave `_anonymizationConfig` out (or name the bound profile).");
+		use(913, 403, "A client bound to a de-identification profile sent `_typeFilter` (selecting by identifying values "
+				+ "would tell which pseudonym is whose).", "Leave `_typeFilter` out; filter the de-identified output.");
+		use(914, 403, "A client bound to a de-identification profile named patients (`Patient/[id]/$export` or `patient`).",
+				"Export a Group, or all patients.");
+		use(915, 403, "A client bound to a de-identification profile made a FHIR request other than `$export`, its status "
+				+ "and its files (a read, a search, a transaction): its data comes de-identified only.",
+				"Use de-identified exports; an operator binds another client for other access.");
+		use(916, 403, "A client is bound (in mode external: its token's claim) to a de-identification profile this server "
+				+ "does not have: nothing is exported.", "The operator registers the profile or fixes the claim.");
+		use(917, NO_STATUS, "A de-identified export stopped: its profile's keys changed (or the profile was removed) since "
+				+ "it started, and it will not write pseudonyms of two keys into one delivery.", "Start a new export.");
+		use(918, NO_STATUS, "A de-identified export stopped: a rule of its profile could not be applied to a resource "
+				+ "(`processingErrors: raise`); the log names the rule and the resource type.",
+				"Fix the rule (for instance generalize on a complex element), or set `processingErrors: skip`.");
 	}
 
 	private BulkErrorRegister() {}

@@ -46,6 +46,8 @@ package hapibulk.support;
  * <li>700-719: cluster mode (remote partitioning over RabbitMQ, docs/cluster.md), all refusing start-up: a queue name
  * (700) or poll interval (701) out of bounds, the optional cluster libraries missing (702), no RabbitMQ
  * ConnectionFactory bean (703), an export partition size under 1 (704)</li>
+ * <li>900-929: de-identified export (docs/deidentification.md): profiles and keys refused at start-up (900-905),
+ * kick-offs (910-916), a de-identified export stopped (917-918)</li>
  * </ul>
  */
 public final class BulkErrors {

@@ -68,6 +68,22 @@ class ExternalTokensTest {
 	}
 
 	@Test
+	void verify_readsTheDeidProfileClaim_asABindingToThatProfile() throws Exception {
+		// given tokens the authorization server made for a client it bound to a profile, and for one it did not
+		AccessGrant bound = tokens.verify(token(key, c -> c.claim("deid_profile", "safe-harbor"))).orElseThrow();
+		AccessGrant free = tokens.verify(token(key, c -> {})).orElseThrow();
+		AccessGrant other = new ExternalTokens(new AuthSettings.External(ISSUER,
+				"http://127.0.0.1:" + idp.getAddress().getPort() + "/jwks", "hapi-bulk", "research_profile"),
+				ScopeSetTest.TYPES).verify(token(key, c -> c.claim("research_profile", "limited"))).orElseThrow();
+
+		// then
+		assertThat(bound.deidProfile()).isEqualTo("safe-harbor");
+		assertThat(bound.deidBound()).isTrue();
+		assertThat(free.deidBound()).isFalse();
+		assertThat(other.deidProfile()).isEqualTo("limited");
+	}
+
+	@Test
 	void verify_refusesWrongIssuerAudienceExpiryAndKey() throws Exception {
 		assertThat(tokens.verify(token(key, c -> c.issuer("https://evil.example")))).isEmpty();
 		assertThat(tokens.verify(token(key, c -> c.audience("someone-else")))).isEmpty();

@@ -29,7 +29,7 @@ class PackageLayersTest {
 			Map.entry("status", 5),
 			Map.entry("job.recovery", 4),
 			Map.entry("job", 3),
-			Map.entry("storage", 2), Map.entry("auth", 2),
+			Map.entry("storage", 2), Map.entry("auth", 2), Map.entry("deid", 2),
 			Map.entry("audit", 1), Map.entry("metrics", 1),
 			// The shared mapper, error codes and answers: everything may use them, they use nothing of ours.
 			Map.entry("support", 0));

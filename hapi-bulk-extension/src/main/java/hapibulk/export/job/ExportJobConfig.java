@@ -3,6 +3,7 @@ package hapibulk.export.job;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
+import hapibulk.deid.DeidProfiles;
 import hapibulk.export.ExportSettings;
 import hapibulk.export.PatientCompartment;
 import hapibulk.export.TypeFilters;
@@ -77,7 +78,8 @@ public class ExportJobConfig {
 	public Job hapiBulkExportJob(BulkJobFrame frame, BulkBatchEngine engine, BulkJobTable table,
 			StoredResourceReader hapiBulkStoredResourceReader, ExportScopeResolver scopeResolver,
 			PatientCompartment compartment, BulkFileStore fileStore, ExportSettings export, JobSettings jobSettings, FhirContext fhirContext,
-			TypeFilterMatches typeFilterMatches, BulkJobFiles jobFiles, DataSource dataSource) throws Exception {
+			TypeFilterMatches typeFilterMatches, BulkJobFiles jobFiles, DataSource dataSource, DeidProfiles deidProfiles)
+			throws Exception {
 		CompartmentScope compartmentScope = new CompartmentScope(new JdbcTemplate(dataSource), compartment);
 
 		OpenTransactions openTransactions = new OpenTransactions(new JdbcTemplate(dataSource), export.writeWaitLimit(),
@@ -89,7 +91,7 @@ public class ExportJobConfig {
 						new WriteSettleListener(table, openTransactions, export.writeSettleTime(), Clock.systemUTC()))
 				.worker(WORKER_STEP, new ExportTypeTasklet(hapiBulkStoredResourceReader, fileStore, table, jobFiles,
 						new ExportLimits(export.pageSize(), export.pageBytes().toBytes(),
-								export.maxResourcesPerFile(), export.maxFileBytes().toBytes())))
+								export.maxResourcesPerFile(), export.maxFileBytes().toBytes()), deidProfiles))
 				.partitions(ExportPlanTasklet::partitions)
 				.manifest(new ExportManifestTasklet(engine.jobRepository(), table, jobFiles, fileStore, typeFilterMatches,
 						WORKER_STEP, jobSettings.requiresAccessToken(), jobSettings.retention(), Clock.systemUTC()))

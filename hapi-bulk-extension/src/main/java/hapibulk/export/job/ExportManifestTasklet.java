@@ -98,7 +98,8 @@ class ExportManifestTasklet implements Tasklet {
 			errors.forEach(file -> jobFiles.register(jobId, BulkJobFiles.Kind.ERROR, file));
 		}
 		BulkManifest manifest = new BulkManifest(job.transactionTime(), job.requestUrl(), requiresAccessToken, output,
-				deleted, errors, request.organizeOutputBy());
+				deleted, errors, request.organizeOutputBy(), request.deidentified()
+						? new BulkManifest.Deidentification(request.deidProfile(), request.deidKeyId()) : null);
 		typeFilterMatches.forget(jobId);
 		table.complete(jobId, StoredManifestJson.store(manifest), clock.instant().plus(retention));
 		return RepeatStatus.FINISHED;

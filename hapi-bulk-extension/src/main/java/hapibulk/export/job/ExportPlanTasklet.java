@@ -104,6 +104,7 @@ class ExportPlanTasklet implements Tasklet {
 		if (request.allowPartialManifests()) {
 			jobContext.putString(PARTIAL_MANIFESTS, "true");
 		}
+		DeidentifiedLines.plan(jobContext, request, job.transactionTime());
 		table.planTotals(jobId, totals);
 		return RepeatStatus.FINISHED;
 	}
@@ -168,7 +169,8 @@ class ExportPlanTasklet implements Tasklet {
 
 	/**
 	 * The worker partitions of the plan, by name, each with its starting cursor (and, for patient
-	 * blocks, what a block holds; for partial manifests, the switch that records finished files).
+	 * blocks, what a block holds; for partial manifests, the switch that records finished files; for a
+	 * de-identified export, its stage).
 	 */
 	static Map<String, ExecutionContext> partitions(JobExecution jobExecution) {
 		String jobId = jobExecution.getJobParameters().getString(BulkJobKeys.BULK_JOB_ID);
@@ -183,6 +185,7 @@ class ExportPlanTasklet implements Tasklet {
 			if (jobContext.containsKey(PARTIAL_MANIFESTS)) {
 				FinishedFiles.turnOn(context);
 			}
+			DeidentifiedLines.copy(jobContext, context);
 			partitions.put(filter.partitionName(), context);
 		}
 		return partitions;

@@ -1,5 +1,6 @@
 package hapibulk.export.job;
 
+import hapibulk.deid.DeidProfiles;
 import hapibulk.job.BulkJobFiles;
 import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest.ManifestFile;
@@ -27,9 +28,11 @@ class ExportTypeTasklet implements Tasklet {
 	private final ExportLimits limits;
 	private final PatientBlockExporter blockExporter;
 	private final FinishedFiles finishedFiles;
+	private final DeidProfiles deidProfiles;
 
 	ExportTypeTasklet(StoredResourceReader reader, BulkFileStore fileStore, BulkJobTable table, BulkJobFiles jobFiles,
-			ExportLimits limits) {
+			ExportLimits limits, DeidProfiles deidProfiles) {
+		this.deidProfiles = deidProfiles;
 		this.reader = reader;
 		this.fileStore = fileStore;
 		this.table = table;
@@ -42,8 +45,9 @@ class ExportTypeTasklet implements Tasklet {
 	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
 		ExecutionContext context = chunkContext.getStepContext().getStepExecution().getExecutionContext();
 		ExportCursor cursor = ExportCursor.from(context);
-		ExportChunk chunk = PatientBlockExporter.isBlockPartition(context) ? blockExporter.exportChunk(context, cursor)
-				: exportChunk(cursor);
+		DeidentifiedLines deid = DeidentifiedLines.open(context, deidProfiles);
+		ExportChunk chunk = PatientBlockExporter.isBlockPartition(context) ? blockExporter.exportChunk(context, cursor, deid)
+				: exportChunk(cursor, deid);
 		chunk.cursor().writeTo(context);
 		boolean blocks = PatientBlockExporter.isBlockPartition(context);
 		table.addProgress(cursor.jobId(), ExportPlanTasklet.progressType(cursor.filter(), blocks), chunk.resources());
@@ -57,8 +61,8 @@ class ExportTypeTasklet implements Tasklet {
 		return RepeatStatus.continueIf(chunk.more());
 	}
 
-	/** The next page of the partition's type, appended to its part file. */
-	private ExportChunk exportChunk(ExportCursor cursor) throws IOException {
+	/** The next page of the partition's type, appended to its part file (through the de-identification stage, if any). */
+	private ExportChunk exportChunk(ExportCursor cursor, DeidentifiedLines deid) throws IOException {
 		StoredResourceReader.Page page = reader.readPage(cursor.filter(), cursor.lastPid(), limits.pageSize(),
 				limits.pageBytes());
 		if (page.resources().isEmpty()) {
@@ -70,8 +74,12 @@ class ExportTypeTasklet implements Tasklet {
 				: new ElementsSubsetter(cursor.filter().elements());
 		try (PartFileWriter writer = new PartFileWriter(fileStore, cursor, limits.maxResourcesPerFile(),
 				limits.maxFileBytes())) {
+			boolean deletions = cursor.filter().deleted();
 			for (StoredResource resource : page.resources()) {
 				byte[] line = encoder.encode(resource);
+				if (deid != null) {
+					line = deletions ? deid.deletion(line) : deid.resource(line);
+				}
 				writer.write(subsetter == null ? line : subsetter.subset(line));
 			}
 			ExportCursor next = writer.commit().afterPid(page.lastKey());

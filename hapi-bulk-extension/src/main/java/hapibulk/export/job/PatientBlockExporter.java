@@ -40,7 +40,8 @@ class PatientBlockExporter {
 		return context.containsKey(MEMBERS);
 	}
 
-	ExportChunk exportChunk(ExecutionContext context, ExportCursor cursor) throws IOException {
+	/** @param deid the de-identification stage, or null: then lines and headers carry the stored ids */
+	ExportChunk exportChunk(ExecutionContext context, ExportCursor cursor, DeidentifiedLines deid) throws IOException {
 		List<ExportFilter> members = ExportFilter.listFromJson(context.getString(MEMBERS));
 		StoredResourceReader.Page patients = reader.readPage(cursor.filter(), cursor.lastPid(), limits.pageSize(),
 				limits.pageBytes());
@@ -55,7 +56,7 @@ class PatientBlockExporter {
 		try (PartFileWriter writer = new PartFileWriter(fileStore, cursor, limits.maxResourcesPerFile(),
 				limits.maxFileBytes())) {
 			for (StoredResource patient : patients.resources()) {
-				byte[] header = header(patient.fhirId());
+				byte[] header = header(deid == null ? patient.fhirId() : deid.patientId(patient.fhirId()));
 				boolean started = false;
 				for (ExportFilter member : members) {
 					ElementsSubsetter subsetter = member.elements().isEmpty() ? null : new ElementsSubsetter(member.elements());
@@ -69,6 +70,7 @@ class PatientBlockExporter {
 								started = true;
 							}
 							byte[] line = encoder.encode(resource);
+							line = deid == null ? line : deid.resource(line);
 							line = subsetter == null ? line : subsetter.subset(line);
 							writer.write(line);
 							resources++;
@@ -90,8 +92,10 @@ class PatientBlockExporter {
 
 	private static byte[] header(String patientId) {
 		ObjectNode parameters = JSON.createObjectNode().put("resourceType", "Parameters");
-		parameters.putArray("parameter").addObject().put("name", "header").putObject("valueReference")
-				.put("reference", "Patient/" + patientId);
+		ObjectNode parameter = parameters.putArray("parameter").addObject().put("name", "header");
+		if (patientId != null) {
+			parameter.putObject("valueReference").put("reference", "Patient/" + patientId);
+		}
 		return (parameters + "\n").getBytes(StandardCharsets.UTF_8);
 	}
 }

@@ -1,0 +1,37 @@
+package hapibulk.deid;
+
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The id part of a literal reference, changed by a function (cryptoHash, encrypt) and put back, so that
+ * {@code Patient/123} becomes {@code Patient/<hash of 123>} and still points at the resource whose id was hashed
+ * the same way (the anonymizer's treatment of {@code Reference.reference}). Relative, absolute,
+ * {@code _history}, {@code urn:uuid:}, {@code urn:oid:} and contained ({@code #id}) references; anything else is
+ * changed whole.
+ */
+final class ReferenceIds {
+
+	private static final Pattern LITERAL = Pattern.compile(
+			"^((?:https?://[^\\s?#]*/)?([A-Z][A-Za-z]+)/)([A-Za-z0-9\\-.]{1,64})(/_history/[A-Za-z0-9\\-.]{1,64})?$");
+	private static final Pattern URN = Pattern.compile("^(urn:(?:uuid|oid):)(.+)$");
+
+	private ReferenceIds() {}
+
+	static String transform(String reference, UnaryOperator<String> change, Set<String> resourceTypes) {
+		if (reference.startsWith("#")) {
+			return reference.length() == 1 ? reference : "#" + change.apply(reference.substring(1));
+		}
+		Matcher literal = LITERAL.matcher(reference);
+		if (literal.matches() && resourceTypes.contains(literal.group(2))) {
+			return literal.group(1) + change.apply(literal.group(3)) + (literal.group(4) == null ? "" : literal.group(4));
+		}
+		Matcher urn = URN.matcher(reference);
+		if (urn.matches()) {
+			return urn.group(1) + change.apply(urn.group(2));
+		}
+		return change.apply(reference);
+	}
+}
