@@ -46,14 +46,24 @@ public final class DeidSession {
 						+ anonymizer.profile().name() + "' cannot de-identify a " + type + " (processingErrors: raise): "
 						+ (e instanceof DeidProcessingException ? e.getMessage() : "it does not parse"), e);
 			}
-			return (skipped(type) + "\n").getBytes(StandardCharsets.UTF_8);
+			return (skipped(type.equals("resource") ? typeOf(line) : type) + "\n").getBytes(StandardCharsets.UTF_8);
 		}
 		return (parser.encodeResourceToString(resource) + "\n").getBytes(StandardCharsets.UTF_8);
 	}
 
-	/** The anonymizer's empty resource: the type and a REDACTED label (an unparsable line's type is unknown). */
+	/** The resourceType of a line HAPI could not parse, read as plain JSON ("Basic" when even that fails). */
+	private String typeOf(byte[] line) {
+		try {
+			String type = BulkJson.MAPPER.readTree(line).path("resourceType").asText("");
+			return fhirContext.getResourceTypes().contains(type) ? type : "Basic";
+		} catch (java.io.IOException e) {
+			return "Basic";
+		}
+	}
+
+	/** The anonymizer's empty resource: the type and a REDACTED label, nothing else. */
 	private static String skipped(String type) {
-		ObjectNode empty = BulkJson.MAPPER.createObjectNode().put("resourceType", type.equals("resource") ? "Basic" : type);
+		ObjectNode empty = BulkJson.MAPPER.createObjectNode().put("resourceType", type);
 		empty.putObject("meta").putArray("security").addObject().put("system", SecurityLabel.SYSTEM)
 				.put("code", SecurityLabel.REDACTED.name()).put("display", SecurityLabel.REDACTED.display());
 		return empty.toString();

@@ -20,6 +20,11 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import hapibulk.config.BulkConfiguration;
+import hapibulk.export.ExportJobService;
+import hapibulk.export.ExportRequest;
+import hapibulk.job.BulkJob;
+import hapibulk.job.BulkJobState;
+import hapibulk.job.BulkJobTable;
 import hapibulk.support.BulkJson;
 import hapibulk.testsupport.HapiLoader;
 import hapibulk.testsupport.IdentifyingValues;
@@ -118,6 +123,10 @@ class DeidExportTest {
 	IFhirSystemDao<Bundle, ?> systemDao;
 	@Autowired
 	JpaSystemProvider<Bundle, Meta> systemProvider;
+	@Autowired
+	ExportJobService exportJobService;
+	@Autowired
+	BulkJobTable table;
 
 	RestfulServerClient anonymous;
 	/** Client to its token and when it was issued: tokens live 5 minutes, a loaded machine's run may take longer. */
@@ -265,6 +274,22 @@ class DeidExportTest {
 		JsonNode plain = export(as(ANALYST), "$export?_type=Patient");
 		assertThat(ids(output(as(ANALYST), plain, "output"))).contains("Patient/" + patientIds.get(0));
 		assertThat(plain.path("extension").has("deidentification")).isFalse();
+	}
+
+	@Test
+	void exportWhoseKeysChangedSinceTheKickOff_stops_ratherThanMixPseudonyms() {
+		// given: a job row whose request names other keys than the profile has now (a key turned over mid-export)
+		ExportRequest request = ExportRequest.system(List.of("Patient"), null, RestfulServerClient.BASE + "/$export")
+				.withDeid(DeidProfiles.SAFE_HARBOR, "0000000000000000");
+
+		// when
+		String id = exportJobService.submit(request, false).id();
+
+		// then
+		await().atMost(Duration.ofMinutes(2)).until(() -> !table.find(id).orElseThrow().state().isActive());
+		BulkJob job = table.find(id).orElseThrow();
+		assertThat(job.state()).isEqualTo(BulkJobState.FAILED);
+		assertThat(job.errorMessage()).contains("BULK-0917");
 	}
 
 	// A client bound to the profile

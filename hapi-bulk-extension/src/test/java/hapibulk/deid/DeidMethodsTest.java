@@ -13,6 +13,7 @@ import java.util.Base64;
 
 import static hapibulk.deid.DeidTesting.*;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Each method of the anonymizer's format against a handcrafted resource, with the output written out in full
@@ -273,6 +274,21 @@ class DeidMethodsTest {
 		// golden: a pure function of the key, the resource and the value
 		assertThat(deidentify(fixed, quantity)).isEqualTo(first);
 		assertThat(value).isEqualByComparingTo(GOLDEN_PERTURBED);
+	}
+
+	@Test
+	void processingError_raiseStopsWithTheRule_skipWritesAnEmptyLabelledResource() {
+		String rules = "\"fhirPathRules\": [{\"path\": \"Patient.name\", \"method\": \"generalize\","
+				+ " \"cases\": {\"true\": \"'x'\"}}]";
+		DeidSession raise = session("{" + rules + "}");
+		DeidSession skip = session("{\"processingErrors\": \"skip\", " + rules + "}");
+		String patient = "{\"resourceType\":\"Patient\",\"id\":\"p1\",\"name\":[{\"family\":\"Doe\"}]}";
+
+		assertThatThrownBy(() -> deidentify(raise, patient)).hasMessageContaining("BULK-0918")
+				.hasMessageContaining("fhirPathRules[0]").hasMessageContaining("primitive elements only")
+				.hasMessageNotContaining("Doe").hasMessageNotContaining("p1");
+		assertThat(deidentify(skip, patient)).isEqualTo(json("""
+				{"resourceType":"Patient","meta":{"security":[%s]}}""".formatted(REDACTED)));
 	}
 
 	/** What the test keys make of o1's 100.0 with span 10 and one decimal (recorded from the first run). */
