@@ -207,7 +207,8 @@ final class DatabaseBench {
 		String keyId = context.getBean(DeidProfiles.class).keyId(DeidProfiles.SAFE_HARBOR).orElseThrow();
 		OursExport export = new OursExport(context.getBean(ExportJobService.class), context.getBean(BulkJobTable.class),
 				context.getBean(BulkJobService.class), types -> ExportRequest.system(types, null,
-						"http://bench/fhir/$export?_anonymizationConfig=safe-harbor").withDeid(DeidProfiles.SAFE_HARBOR, keyId));
+						"http://bench/fhir/$export?_anonymizationConfig=safe-harbor")
+						.withDeid(DeidProfiles.SAFE_HARBOR, keyId));
 		Measured measured = measure("export-deid OURS", run -> export.export(SyntheaCopies.DEPENDENCY_ORDER, run),
 				export::cleanUp);
 		Map<Role, Measured> byRole = BenchResults.newRoleMap();

@@ -14,6 +14,8 @@ import java.math.RoundingMode;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * What each method does to one element (the {@link Anonymizer} walks the elements). A method that has nothing to do
@@ -36,7 +38,7 @@ final class NodeMethods {
 	private final LocalDate today;
 	private final Set<String> resourceTypes;
 	private final ResourceTree tree;
-	private final java.util.function.Supplier<String> shiftPrefix;
+	private final Supplier<String> shiftPrefix;
 	private final String resourceKey;
 	private final Set<IBase> decided;
 	private Integer shiftDays;
@@ -47,8 +49,8 @@ final class NodeMethods {
 	 * @param decided     the elements earlier rules decided (a substitution leaves them as they are)
 	 */
 	NodeMethods(FhirContext fhirContext, IFhirPath fhirPath, DeidParameters parameters, DeidKeys.Session keys,
-			LocalDate today, Set<String> resourceTypes, ResourceTree tree, java.util.function.Supplier<String> shiftPrefix, String resourceKey,
-			Set<IBase> decided) {
+			LocalDate today, Set<String> resourceTypes, ResourceTree tree, Supplier<String> shiftPrefix,
+			String resourceKey, Set<IBase> decided) {
 		this.decided = decided;
 		this.fhirContext = fhirContext;
 		this.fhirPath = fhirPath;
@@ -120,7 +122,7 @@ final class NodeMethods {
 	}
 
 	/** A value changed whole, except an id (its id part) and a reference (the id it points at). */
-	private SecurityLabel transform(Node node, java.util.function.UnaryOperator<String> change, SecurityLabel label) {
+	private SecurityLabel transform(Node node, UnaryOperator<String> change, SecurityLabel label) {
 		String value = text(node);
 		if (value == null) {
 			return null;

@@ -121,7 +121,8 @@ final class ResourceTree {
 						}
 						continue;
 					}
-					BaseRuntimeElementDefinition<?> valueDefinition = child.getChildElementDefinitionByDatatype(value.getClass());
+					BaseRuntimeElementDefinition<?> valueDefinition =
+							child.getChildElementDefinitionByDatatype(value.getClass());
 					if (valueDefinition == null) {
 						valueDefinition = fhirContext.getElementDefinition(value.getClass());
 					}

@@ -28,8 +28,8 @@ import java.util.regex.Pattern;
  */
 final class RulePath {
 
-	private static final Pattern NODES_BY = Pattern.compile("^nodesBy(Type|Name)\\('([A-Za-z][A-Za-z0-9_]*)'\\)(?:\\.(.+))?$",
-			Pattern.DOTALL);
+	private static final Pattern NODES_BY = Pattern.compile(
+			"^nodesBy(Type|Name)\\('([A-Za-z][A-Za-z0-9_]*)'\\)(?:\\.(.+))?$", Pattern.DOTALL);
 	private static final Pattern TYPED = Pattern.compile("^([A-Z][A-Za-z]*)(?:\\.(.+))?$", Pattern.DOTALL);
 	private static final Pattern DOTTED = Pattern.compile("^[a-z][A-Za-z0-9]*(?:\\.[a-z][A-Za-z0-9]*)*$");
 

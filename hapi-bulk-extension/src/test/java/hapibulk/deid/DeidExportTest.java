@@ -302,7 +302,9 @@ class DeidExportTest {
 				"Patient/$export?includeAssociatedData=LatestProvenanceResources,RelevantProvenanceResources",
 				"Patient/$export?organizeOutputBy=Patient&_type=Patient,Condition",
 				"Group/research-cohort/$export?_type=Patient,Encounter,Practitioner,Location",
-				"$export?_type=Encounter&_since=" + beforeDeletion);
+				"$export?_type=Encounter&_since=" + beforeDeletion,
+				"$export?_type=Patient&_outputFormat=ndjson&allowPartialManifests=true&_until="
+						+ Instant.now().minusSeconds(1));
 
 		for (String kickOff : exports) {
 			// when
@@ -327,7 +329,11 @@ class DeidExportTest {
 				"BULK-0912");
 		assertRefused(researcher.get("$export?_type=Patient&_typeFilter=Patient%3Fbirthdate%3D1927-05-21",
 				RestfulServerClient.kickOffHeaders()), "BULK-0913");
+		assertRefused(researcher.get("$export?_type=Patient&_typeFilter=Patient%3Fgender%3Dfemale",
+				RestfulServerClient.kickOffHeaders("Prefer", "handling=lenient")), "BULK-0913");
 		assertRefused(researcher.get("Patient/" + patient + "/$export", RestfulServerClient.kickOffHeaders()), "BULK-0914");
+		assertRefused(researcher.get("Group/research-cohort/$export?patient=Patient/" + patient,
+				RestfulServerClient.kickOffHeaders()), "BULK-0914");
 		assertRefused(researcher.get("Patient/$export?patient=Patient/" + patient, RestfulServerClient.kickOffHeaders()),
 				"BULK-0914");
 		assertRefused(researcher.post("Patient/$export", """
