@@ -49,7 +49,8 @@ import static org.awaitility.Awaitility.await;
  * SMART Backend Services end to end against the packaged WAR in mode smart: real client assertions
  * (RS384 with an inline JWKS, ES384 with a JWKS URL this test serves), every refusal rule of the
  * token endpoint, scopes on export kick-offs and the REST API, job ownership, a patient-scoped
- * client, and the audit trail; and issue 25's attacks over HTTP (points 1 to 7, and 10).
+ * client, and the audit trail; issue 25's attacks over HTTP (points 1 to 7, and 10); and the start-up window
+ * (watched from before the server's process starts).
  */
 class SmartAuthIT {
 
@@ -85,6 +86,8 @@ class SmartAuthIT {
 	/** Issue 25.4: a second start of the WAR, without {@code hapi.bulk.server-base-url}, in the background. */
 	static CompletableFuture<WarProcess.Refused> withoutBaseUrl;
 	static ItDatabase withoutBaseUrlDatabase;
+	/** The start-up window of this IT's server, watched from before its process starts. */
+	static StartupWindowWatch startupWindow;
 
 	/** An import source's lines: one stored, one cut short (an error line, so that the job list shows its source). */
 	static final String IMPORT_LINES = "{\"resourceType\":\"Organization\",\"id\":\"org-imported\",\"name\":\"Imported\"}\n"
@@ -109,6 +112,7 @@ class SmartAuthIT {
 		jwksBase = "http://127.0.0.1:" + jwksServer.getAddress().getPort();
 		database = ItDatabase.fresh(workDir);
 		int port = WarProcess.freePort();
+		startupWindow = StartupWindowWatch.start("http://localhost:" + port + "/fhir");
 		server = WarProcess.start(workDir, port, database,
 				"--hapi.bulk.auth.mode=smart",
 				// Mode smart does not start without it (BULK-0360).
@@ -139,7 +143,18 @@ class SmartAuthIT {
 		http = server.http();
 		tokenUrl = http.base() + "/auth/token";
 		loadData();
+		startupWindow.stop();
 		startWithoutBaseUrl();
+	}
+
+	/**
+	 * From the moment the process starts (polled every 50 ms until the test data is loaded), the server never serves
+	 * FHIR data without a token in mode smart (401 or 503, or no connection), and every CapabilityStatement it
+	 * serves already lists our operations.
+	 */
+	@Test
+	void startUp_patientWithoutTokenIsNeverServed_andEveryCapabilityStatementListsOurOperations() throws Exception {
+		startupWindow.assertTheWindowWasClosed();
 	}
 
 	/**
@@ -209,6 +224,9 @@ class SmartAuthIT {
 
 	@AfterAll
 	static void stop() throws Exception {
+		if (startupWindow != null) {
+			startupWindow.stop();
+		}
 		if (server != null) {
 			server.close();
 		}

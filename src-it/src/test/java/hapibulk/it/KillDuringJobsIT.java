@@ -16,14 +16,16 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Crash safety of imports: the server is killed with SIGKILL in the middle of an import and
- * started again; the import completes under the same status URL, each input's count equals its
- * lines (no line stored or counted twice, none lost), and an export holds exactly the dataset.
- * Small chunks (5 lines) and one worker thread keep the import running long enough to be caught.
+ * Crash safety: the server is killed with SIGKILL in the middle of an import, and then of an export, and started
+ * again each time (one server and database for both, so that CI pays three starts, not four). The import completes
+ * under the same status URL, each input's count equals its lines (no line stored or counted twice, none lost); the
+ * export completes under its status URL with every resource of the dataset exactly once. Small chunks (5 import
+ * lines, 2 exported resources a page) and one worker thread keep each job running long enough to be caught midway.
  */
-class KillDuringImportIT {
+class KillDuringJobsIT {
 
 	private static final Pattern LINES = Pattern.compile("^(\\d+) lines processed");
+	private static final Pattern PERCENT = Pattern.compile("^(\\d+)%");
 
 	private WarProcess server;
 	private ItDatabase database;
@@ -43,8 +45,8 @@ class KillDuringImportIT {
 	}
 
 	@Test
-	void importKilledMidway_completesAfterRestart_withEveryResourceOnce() throws Exception {
-		Path workDir = Files.createTempDirectory(Path.of("target"), "kill-import-it-");
+	void importKilledMidway_thenExportKilledMidway_eachCompletesAfterRestart_withEveryResourceOnce() throws Exception {
+		Path workDir = Files.createTempDirectory(Path.of("target"), "kill-it-");
 		files = NdjsonFileServer.start(Files.createDirectories(workDir.resolve("served")));
 		Path datasetDir = Path.of(System.getProperty("hapibulk.datasets", "datasets")).resolve("synthea-10-patients");
 		List<Map.Entry<String, String>> inputs = new ArrayList<>();
@@ -54,15 +56,16 @@ class KillDuringImportIT {
 		}
 		int port = WarProcess.freePort();
 		database = ItDatabase.fresh(workDir);
-		// One node id for both starts: the restarted server resumes its own jobs at once (see KillDuringExportIT).
-		String[] slowImport = {"--hapi.bulk.import.chunk-size=5", "--hapi.bulk.worker-threads=1",
-				"--hapi.bulk.retry-after=1s", "--hapi.bulk.import.allowed-sources=" + files.url(""),
-				"--hapi.bulk.cluster.node-id=kill-import-it",
-				// The check export reads after the import has completed. Once (1 run in many, H2) its plan waited the
+		// One node id for every start: the restarted server resumes its own jobs at once (with a new id it would wait
+		// for the killed one's lease to expire; NodeTakeoverTest covers that).
+		String[] slowJobs = {"--hapi.bulk.import.chunk-size=5", "--hapi.bulk.export.page-size=2",
+				"--hapi.bulk.worker-threads=1", "--hapi.bulk.retry-after=1s",
+				"--hapi.bulk.import.allowed-sources=" + files.url(""), "--hapi.bulk.cluster.node-id=kill-it",
+				// The export reads right after the import has completed. Once (1 run in many, H2) its plan waited the
 				// whole 10-minute default for a database transaction open since before it; with 30 s it goes on and
 				// the server logs how many were still open (a lead for whoever looks into it).
 				"--hapi.bulk.export.write-wait-limit=30s"};
-		server = WarProcess.start(workDir, port, database, slowImport);
+		server = WarProcess.start(workDir, port, database, slowJobs);
 		SyntheaDataset dataset = SyntheaDataset.tenPatients();
 
 		String statusUrl = new BulkImportClient(server.http()).kickOff(BulkImportClient.parameters(inputs));
@@ -72,7 +75,7 @@ class KillDuringImportIT {
 		System.out.printf("[hapi-bulk-it] killed the server (SIGKILL) after %d of %d import lines%n", linesAtKill,
 				dataset.size());
 
-		server = WarProcess.start(workDir, port, database, slowImport);
+		server = WarProcess.start(workDir, port, database, slowJobs);
 		JsonNode manifest = new BulkImportClient(server.http()).awaitManifest(statusUrl, Duration.ofMinutes(10));
 
 		assertThat(manifest.get("error")).isEmpty();
@@ -82,8 +85,17 @@ class KillDuringImportIT {
 			assertThat(output.get("count").asLong()).as(output.toString())
 					.isEqualTo(linesByType.get(output.get("type").asText()));
 		}
-		BulkExportClient exporter = new BulkExportClient(server.http());
-		SystemExportScenario.assertManifestHoldsExactly(server.http(),
-				exporter.awaitManifest(exporter.kickOff(""), Duration.ofMinutes(5)), dataset);
+
+		// and then: an export of what the import stored, killed midway too
+		String exportStatusUrl = new BulkExportClient(server.http()).kickOff("");
+		long percentAtKill = StatusProgress.awaitBetween(server.http(), exportStatusUrl, PERCENT, 5, 80,
+				Duration.ofMinutes(3));
+		server.kill();
+		System.out.printf("[hapi-bulk-it] killed the server (SIGKILL) at %d%% of the export%n", percentAtKill);
+
+		server = WarProcess.start(workDir, port, database, slowJobs);
+		JsonNode exportManifest = new BulkExportClient(server.http()).awaitManifest(exportStatusUrl,
+				Duration.ofMinutes(5));
+		SystemExportScenario.assertManifestHoldsExactly(server.http(), exportManifest, dataset);
 	}
 }
