@@ -17,6 +17,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -41,27 +42,23 @@ class BulkAutoConfigurationTest {
 						"hapi.bulk.server-base-url=http://localhost/fhir");
 	}
 
+	/** One context for what a host with only the property gets (each HAPI JPA context costs seconds of CI). */
 	@Test
-	void enabled_registersTheBulkOperationsOnTheHostServer() {
-		runner().withPropertyValues("hapi.bulk.enabled=true").run(context -> {
-			assertThat(context).hasNotFailed().hasSingleBean(BulkServerRegistrar.class);
-			RestfulServer server = context.getBean(RestfulServer.class);
-			assertThat(server.getPlainProviders())
-					.hasAtLeastOneElementOfType(BulkExportProvider.class)
-					.hasAtLeastOneElementOfType(BulkStatusProvider.class)
-					.hasAtLeastOneElementOfType(BulkFileProvider.class);
-		});
-	}
-
-	@Test
-	void adminPage_isServedOnlyWhenEnabled() {
-		runner().withPropertyValues("hapi.bulk.enabled=true").run(context ->
-				assertThat(context).hasNotFailed().doesNotHaveBean("hapiBulkAdminPage"));
-		runner().withPropertyValues("hapi.bulk.enabled=true", "hapi.bulk.admin-page.enabled=true").run(context -> {
-			assertThat(context).hasNotFailed().hasBean("hapiBulkAdminPage");
-			assertThat(context.getBean("hapiBulkAdminPage", org.springframework.boot.web.servlet.ServletRegistrationBean.class)
-					.getUrlMappings()).containsExactly("/bulk-admin/*");
-		});
+	void enabled_registersTheBulkOperations_replacingHapisOwnExport_withOneWarning_andNoAdminPage(CapturedOutput output) {
+		runner().withPropertyValues("hapi.bulk.enabled=true")
+				.withUserConfiguration(HapiExportRegistered.class)
+				.run(context -> {
+					assertThat(context).hasNotFailed().hasSingleBean(BulkServerRegistrar.class)
+							.doesNotHaveBean("hapiBulkAdminPage");
+					assertThat(context.getBean(RestfulServer.class).getPlainProviders())
+							.hasAtLeastOneElementOfType(BulkExportProvider.class)
+							.hasAtLeastOneElementOfType(BulkStatusProvider.class)
+							.hasAtLeastOneElementOfType(BulkFileProvider.class)
+							.doesNotHaveAnyElementsOfTypes(BulkDataExportProvider.class);
+				});
+		assertThat(output.getAll().lines().filter(line -> line.contains("hapi-bulk replaced HAPI's own bulk data providers")))
+				.hasSize(1)
+				.allMatch(line -> line.contains("WARN") && line.contains("BulkDataExportProvider"));
 	}
 
 	@Test
@@ -72,21 +69,6 @@ class BulkAutoConfigurationTest {
 					.doesNotHaveBean(BulkProperties.class);
 			assertThat(context.getBean(RestfulServer.class).getPlainProviders()).isEmpty();
 		});
-	}
-
-	@Test
-	void hapisOwnExportProvider_isReplaced_withOneWarning(CapturedOutput output) {
-		runner().withPropertyValues("hapi.bulk.enabled=true")
-				.withUserConfiguration(HapiExportRegistered.class)
-				.run(context -> {
-					assertThat(context).hasNotFailed();
-					assertThat(context.getBean(RestfulServer.class).getPlainProviders())
-							.hasAtLeastOneElementOfType(BulkExportProvider.class)
-							.doesNotHaveAnyElementsOfTypes(BulkDataExportProvider.class);
-				});
-		assertThat(output.getAll().lines().filter(line -> line.contains("hapi-bulk replaced HAPI's own bulk data providers")))
-				.hasSize(1)
-				.allMatch(line -> line.contains("WARN") && line.contains("BulkDataExportProvider"));
 	}
 
 	/** Issue 25, point 4: mode smart (the default) takes no URL from the Host header, so it needs the public base URL. */
@@ -113,10 +95,13 @@ class BulkAutoConfigurationTest {
 				});
 	}
 
-	/** Issue 26, point 3: each wing's providers are @ConditionalOnMissingBean, so a host's own bean replaces ours. */
+	/**
+	 * Issue 26, point 3: each wing's providers are @ConditionalOnMissingBean, so a host's own bean replaces ours; and
+	 * the job page is served when asked for (one context for both).
+	 */
 	@Test
-	void aHostsOwnProvider_replacesTheWingsOne() {
-		runner().withPropertyValues("hapi.bulk.enabled=true")
+	void aHostsOwnProvider_replacesTheWingsOne_andTheAdminPageIsServedWhenEnabled() {
+		runner().withPropertyValues("hapi.bulk.enabled=true", "hapi.bulk.admin-page.enabled=true")
 				.withUserConfiguration(HostFileProvider.class)
 				.run(context -> {
 					assertThat(context).hasNotFailed();
@@ -124,6 +109,9 @@ class BulkAutoConfigurationTest {
 					assertThat(context.getBean(RestfulServer.class).getPlainProviders())
 							.filteredOn(provider -> provider instanceof BulkFileProvider)
 							.containsExactly(context.getBean("hostFileProvider"));
+					assertThat(context).hasBean("hapiBulkAdminPage");
+					assertThat(context.getBean("hapiBulkAdminPage", ServletRegistrationBean.class).getUrlMappings())
+							.containsExactly("/bulk-admin/*");
 				});
 	}
 
