@@ -37,6 +37,8 @@ public class ClientAssertionVerifier {
 	private static final Duration MAX_AHEAD = Duration.ofMinutes(5);
 	/** Tolerated clock difference between client and server. */
 	private static final Duration SKEW = Duration.ofSeconds(30);
+	/** Fetches take at most seconds (their time-out): a client refused for a full fetch pool may try again soon. */
+	private static final Duration BUSY_RETRY_AFTER = Duration.ofSeconds(5);
 
 	private final RegisteredClients clients;
 	private final JwksCache jwksCache;
@@ -157,6 +159,9 @@ public class ClientAssertionVerifier {
 				}
 				return fitting(refetched.get(), kid, algorithm);
 			}
+		} catch (JwksCache.Busy e) {
+			throw OAuthError.temporarilyUnavailable("The server is busy fetching client keys; try again shortly",
+					BUSY_RETRY_AFTER);
 		} catch (IOException e) {
 			throw OAuthError.invalidClient("Cannot fetch the client's JWKS: " + e.getMessage());
 		}

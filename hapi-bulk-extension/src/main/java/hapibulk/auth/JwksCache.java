@@ -90,7 +90,8 @@ public class JwksCache {
 	 * than the minimum interval ago (that copy is as good as a new one would be).
 	 */
 	public Optional<JWKSet> refetch(String url) throws IOException {
-		return claim(url, clock.instant()) ? Optional.of(fetch(url)) : Optional.empty();
+		Instant now = clock.instant();
+		return claim(url, now) ? Optional.of(fetch(url, now)) : Optional.empty();
 	}
 
 	/**
@@ -106,7 +107,7 @@ public class JwksCache {
 			return entry.jwks();
 		}
 		if (claim(url, now)) {
-			return fetch(url);
+			return fetch(url, now);
 		}
 		// Fetched (or being fetched) less than the interval ago: the copy at hand stands in, whatever its headers said.
 		Entry standIn = entries.get(url);
@@ -126,14 +127,20 @@ public class JwksCache {
 		return last == null ? lastFetched.putIfAbsent(url, now) == null : lastFetched.replace(url, last, now);
 	}
 
-	/** One fetch, on a fetch thread; the caller waits at most the timeout (the fetch is then interrupted). */
-	private JWKSet fetch(String url) throws IOException {
+	/**
+	 * One fetch, on a fetch thread; the caller waits at most the timeout (the fetch is then interrupted).
+	 *
+	 * @throws Busy when every fetch thread and queue place is taken: nothing was asked of the URL, so its slot,
+	 *              claimed at {@code claimedAt}, is given back for the next request
+	 */
+	private JWKSet fetch(String url, Instant claimedAt) throws IOException {
 		Future<JWKSet> fetch;
 		try {
 			fetch = fetches.submit(() -> download(url));
 		} catch (RejectedExecutionException e) {
+			lastFetched.remove(url, claimedAt);
 			metrics.jwksFetched("failure");
-			throw new IOException("Too many JWKS fetches under way; " + url + " is not fetched now");
+			throw new Busy("Too many JWKS fetches under way; " + url + " is not fetched now");
 		}
 		try {
 			JWKSet jwks = fetch.get(fetchTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -208,5 +215,12 @@ public class JwksCache {
 		}
 		Duration maxAge = Duration.ofSeconds(Long.parseLong(matcher.group(1).length() > 9 ? "999999999" : matcher.group(1)));
 		return maxAge.compareTo(LONGEST) > 0 ? LONGEST : maxAge;
+	}
+
+	/** The server is too busy fetching other JWKS to fetch this one now: the client's keys were not looked at. */
+	public static final class Busy extends IOException {
+		Busy(String message) {
+			super(message);
+		}
 	}
 }

@@ -8,7 +8,7 @@ public class OAuthError extends Exception {
 
 	private final String error;
 	private final int status;
-	/** For 429: seconds until the client may ask again; else 0. */
+	/** For 429 and 503: seconds until the client may ask again; else 0. */
 	private final long retryAfterSeconds;
 
 	public OAuthError(String error, String description) {
@@ -18,17 +18,29 @@ public class OAuthError extends Exception {
 		this.retryAfterSeconds = 0;
 	}
 
-	private OAuthError(String description, long retryAfterSeconds) {
+	private OAuthError(String error, int status, String description, long retryAfterSeconds) {
 		super(description);
-		// RFC 6749 has no error code for this; 429 and Retry-After are what clients act on.
-		this.error = "invalid_request";
-		this.status = 429;
+		this.error = error;
+		this.status = status;
 		this.retryAfterSeconds = retryAfterSeconds;
 	}
 
 	/** Too many token requests: 429 with {@code Retry-After}. */
 	public static OAuthError tooManyRequests(String description, java.time.Duration retryAfter) {
-		return new OAuthError(description, Math.max(1, (retryAfter.toMillis() + 999) / 1000));
+		// RFC 6749 has no error code for this; 429 and Retry-After are what clients act on.
+		return new OAuthError("invalid_request", 429, description, seconds(retryAfter));
+	}
+
+	/**
+	 * The server cannot check the client now (overloaded): 503 with {@code Retry-After} and RFC 6749's
+	 * {@code temporarily_unavailable}, so that a client with good credentials is not told they are wrong.
+	 */
+	public static OAuthError temporarilyUnavailable(String description, java.time.Duration retryAfter) {
+		return new OAuthError("temporarily_unavailable", 503, description, seconds(retryAfter));
+	}
+
+	private static long seconds(java.time.Duration duration) {
+		return Math.max(1, (duration.toMillis() + 999) / 1000);
 	}
 
 	public long retryAfterSeconds() {

@@ -37,6 +37,78 @@ class ClientAssertionVerifierTest {
 	ECKey ec;
 	ClientAssertionVerifier verifier;
 
+	/**
+	 * A token request that finds every JWKS fetch thread and queue place taken (other clients' hosts hanging) is
+	 * answered 503 temporarily_unavailable with Retry-After, not 401: its credentials were never looked at. And its
+	 * URL is not held for the refetch interval: once the pool has room, the same client gets its token.
+	 */
+	@Test
+	void verify_whileEveryJwksFetchIsTaken_is503WithRetryAfter_andTheNextRequestFetchesTheKeys() throws Exception {
+		// given: a host whose /hang/N answers only when released, and the client's keys at /jwks on the same host
+		java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+		java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
+		com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+				new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+		server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+		java.util.concurrent.atomic.AtomicInteger hanging = new java.util.concurrent.atomic.AtomicInteger();
+		server.createContext("/hang", exchange -> {
+			hanging.incrementAndGet();
+			try {
+				release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+			}
+			exchange.sendResponseHeaders(404, -1);
+			exchange.close();
+		});
+		JwksCacheTest.serve(server, "/jwks", new JWKSet(rsa.toPublicJWK()).toString(), "max-age=600", fetches);
+		server.start();
+		java.util.concurrent.ExecutorService others = java.util.concurrent.Executors.newCachedThreadPool();
+		try {
+			String base = "http://127.0.0.1:" + server.getAddress().getPort();
+			JwksCache cache = new JwksCache(Clock.systemUTC(), java.time.Duration.ofSeconds(60),
+					java.time.Duration.ofSeconds(20), hapibulk.metrics.BulkMetrics.none());
+			ClientAssertionVerifier remote = new ClientAssertionVerifier(new RegisteredClients(List.of(
+					new AuthSettings.Client("remote-client", null, base + "/jwks", "system/*.read", null)),
+					ScopeSetTest.TYPES), cache, replayGuard(), Clock.systemUTC());
+			// the pool's 2 threads and 8 queue places taken by fetches of hanging hosts
+			for (int i = 0; i < 10; i++) {
+				String url = base + "/hang/" + i;
+				others.submit(() -> cache.get(url, false));
+			}
+			// both fetch threads hang at the host; the other eight wait in the queue (they are put there at once)
+			org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> hanging.get() == 2);
+			Thread.sleep(1000);
+
+			// when
+			String first = sign(new JWSHeader.Builder(JWSAlgorithm.RS384).keyID("rsa").build(),
+					claims("remote-client").build(), new RSASSASigner(rsa));
+			OAuthError refusal = org.assertj.core.api.Assertions.catchThrowableOfType(
+					() -> remote.verify(first, TOKEN_URL), OAuthError.class);
+
+			// then
+			assertThat(refusal).isNotNull();
+			assertThat(refusal.status()).isEqualTo(503);
+			assertThat(refusal.error()).isEqualTo("temporarily_unavailable");
+			assertThat(refusal.retryAfterSeconds()).isPositive();
+			assertThat(fetches.get()).isZero();
+
+			// and when the pool has room again, the same client's next assertion is verified with a fetch
+			release.countDown();
+			String next = sign(new JWSHeader.Builder(JWSAlgorithm.RS384).keyID("rsa").build(),
+					claims("remote-client").build(), new RSASSASigner(rsa));
+			// (while the queued fetches drain it may still be 503)
+			org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+					.ignoreExceptionsInstanceOf(OAuthError.class).untilAsserted(() ->
+					assertThat(remote.verify(next, TOKEN_URL).clientId()).isEqualTo("remote-client"));
+			assertThat(fetches.get()).isEqualTo(1);
+		} finally {
+			release.countDown();
+			others.shutdownNow();
+			server.stop(0);
+		}
+	}
+
 	@BeforeEach
 	void setUp() throws Exception {
 		rsa = new RSAKeyGenerator(2048).keyID("rsa").generate();
