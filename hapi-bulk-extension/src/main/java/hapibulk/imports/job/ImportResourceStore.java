@@ -82,7 +82,7 @@ class ImportResourceStore {
 			creates = new HashMap<>();
 			sortOut(resources, rights, allowed, refused, creates);
 		}
-		SystemRequestDetails request = new SystemRequestDetails();
+		SystemRequestDetails request = rights.requestDetails();
 		TransactionDetails transaction = new TransactionDetails();
 		if (prefetch != null && !allowed.isEmpty()) {
 			prefetch.prefetch(allowed, transaction);
