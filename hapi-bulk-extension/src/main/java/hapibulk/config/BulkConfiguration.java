@@ -87,11 +87,8 @@ import java.util.List;
 public class BulkConfiguration {
 
 	@Bean
-	public BulkProperties hapiBulkProperties(Environment environment, ObjectProvider<PartitionSettings> partitionSettings,
-			FhirVersionSupport fhirVersion) {
-		// The first bean of ours after the FHIR version's (which refuses DSTU2 and DSTU3): a partitioned host fails
-		// before anything else of the extension exists.
-		PartitioningCheck.refuseIfPartitioned(partitionSettings.getIfAvailable());
+	public BulkProperties hapiBulkProperties(Environment environment, FhirVersionSupport fhirVersion) {
+		// The first bean of ours after the FHIR version's (which refuses DSTU2 and DSTU3).
 		HapiVersionCheck.logAtStartup();
 		return Binder.get(environment).bindOrCreate(BulkProperties.PREFIX, BulkProperties.class);
 	}
@@ -108,7 +105,9 @@ public class BulkConfiguration {
 		if (settings == null || !settings.isPartitioningEnabled()) {
 			return Tenants.none();
 		}
-		return new Tenants(settings, partitionHelper.getObject(), fhirContext);
+		IRequestPartitionHelperSvc helper = partitionHelper.getIfAvailable();
+		PartitioningCheck.refuseIfPartitionsUnknowable(settings, helper);
+		return new Tenants(settings, helper, fhirContext);
 	}
 
 	/** The export's own settings ({@code hapi.bulk.export.*}), which the export job is built from. */

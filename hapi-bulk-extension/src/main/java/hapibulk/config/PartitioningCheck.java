@@ -1,23 +1,25 @@
 package hapibulk.config;
 
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
+import ca.uhn.fhir.jpa.partition.IRequestPartitionHelperSvc;
 import hapibulk.support.BulkErrors;
 
 /**
- * What of HAPI's partitioning hapi-bulk cannot honour, refused at start-up rather than leaked across tenants.
- * Partitioning itself is honoured (see docs/tenants.md): every job has the tenant HAPI identifies its kick-off
- * with. Database partition mode is not: there HAPI's keys are (partition, id) pairs, and the export's keyset
- * scan and its joins over HAPI's reference index assume the resource key alone; untested, so refused.
+ * What of HAPI's partitioning hapi-bulk cannot honour, refused at start-up rather than leaked across tenants
+ * (docs/tenants.md). Partitioning itself is honoured, in HAPI's ordinary and database partition modes: every job
+ * has the tenant HAPI's partition helper identifies its kick-off with. Without that helper (a partitioned host that
+ * is not a HAPI JPA server) no request's partition can be known, so the extension does not start.
  */
 final class PartitioningCheck {
 
 	private PartitioningCheck() {}
 
-	static void refuseIfPartitioned(PartitionSettings settings) {
-		if (settings != null && settings.isPartitioningEnabled() && settings.isDatabasePartitionMode()) {
-			throw new IllegalStateException(BulkErrors.code(503) + "hapi-bulk cannot run on a HAPI server in database"
-					+ " partition mode (PartitionSettings.isDatabasePartitionMode() is true): its exports key the scan"
-					+ " on the resource id alone. Use HAPI's ordinary partitioning, or set hapi.bulk.enabled=false.");
+	static void refuseIfPartitionsUnknowable(PartitionSettings settings, IRequestPartitionHelperSvc helper) {
+		if (settings != null && settings.isPartitioningEnabled() && helper == null) {
+			throw new IllegalStateException(BulkErrors.code(503) + "hapi-bulk cannot run on this partitioned HAPI server"
+					+ " (PartitionSettings.isPartitioningEnabled() is true): it has no IRequestPartitionHelperSvc bean,"
+					+ " so the partition of a bulk request cannot be known and an export could read every tenant's data."
+					+ " Run the extension in a HAPI JPA server, or set hapi.bulk.enabled=false.");
 		}
 	}
 }

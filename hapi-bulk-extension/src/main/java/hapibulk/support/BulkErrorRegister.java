@@ -204,9 +204,9 @@ public final class BulkErrorRegister {
 		use(501, 503, "The server is still starting (providers and authorization not registered yet).", "Retry in a second.");
 		use(502, 404, "HAPI's `$export-poll-status` or `$import-poll-status`, which this server does not serve.",
 				"Poll the kick-off's `Content-Location` (`$bulk-status`).");
-		use(503, NO_STATUS, "The server does not start: HAPI runs in database partition mode, which the extension does not "
-				+ "support (ordinary partitioning is supported, docs/tenants.md).", "Use HAPI's ordinary partitioning, or turn "
-				+ "the extension off.");
+		use(503, NO_STATUS, "The server does not start: HAPI partitioning is on but the host has no `IRequestPartitionHelperSvc` "
+				+ "(not a HAPI JPA server), so a request's partition cannot be known (docs/tenants.md).", "Run the extension in "
+				+ "a HAPI JPA server, or turn partitioning or the extension off.");
 
 		// 560-569: the host's FHIR version
 		use(560, NO_STATUS, "The server does not start: its FhirContext is a FHIR version the extension does not serve"
@@ -293,6 +293,9 @@ public final class BulkErrorRegister {
 				+ "partitions beside partitioned ones).", "Import the types of each partition in a request of their own.");
 		use(802, 400, "An `$import` HAPI identifies with every partition (no partition to write into).",
 				"Kick the import off under a tenant (`[base]/TENANT/$import`).");
+		use(803, 400, "An `$import` whose input types HAPI stores in another partition than the request's own (types HAPI "
+				+ "never partitions, such as ValueSet, go to DEFAULT).", "Import those types under their partition's tenant "
+				+ "(`[base]/DEFAULT/$import`).");
 		// 900-929: de-identified export (docs/deidentification.md)
 		use(900, NO_STATUS, "The server does not start: a de-identification profile (`hapi.bulk.deid.profiles.NAME`) cannot be "
 				+ "read or is not a JSON object.", "Fix the path (a file, or `classpath:` and a resource) or the file's JSON.");

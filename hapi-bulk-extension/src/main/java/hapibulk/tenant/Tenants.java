@@ -5,6 +5,7 @@ import ca.uhn.fhir.interceptor.model.RequestPartitionId;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.partition.IRequestPartitionHelperSvc;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import hapibulk.audit.AuditRecord;
 import hapibulk.support.BulkErrors;
@@ -89,6 +90,13 @@ public class Tenants {
 			throw new InvalidRequestException(BulkErrors.code(802) + "This request names no partition to write into:"
 					+ " kick off the import under a tenant");
 		}
+		// The job belongs to the partition it writes into: it must be the request's own, or the tenant could not
+		// follow its job (types HAPI never partitions go to DEFAULT whatever the tenant).
+		Tenant own = normalized(helper.determineReadPartitionForRequestForServerOperation(request, "$import"));
+		if (tenant != null && !own.allPartitions() && !own.key().equals(tenant.key())) {
+			throw new InvalidRequestException(BulkErrors.code(803) + "HAPI stores these input types in partition "
+					+ tenant.key() + ", not in this request's " + own.key() + ": import them under that tenant");
+		}
 		return remember(request, tenant);
 	}
 
@@ -100,8 +108,25 @@ public class Tenants {
 		if (!enabled()) {
 			return null;
 		}
-		return remember(request, normalized(helper.determineReadPartitionForRequestForServerOperation(request, operation)));
+		try {
+			return remember(request, normalized(helper.determineReadPartitionForRequestForServerOperation(request,
+					operation)));
+		} catch (InternalErrorException e) {
+			// hapi-fhir #6665: a host's STORAGE_PARTITION_IDENTIFY_ANY (or _READ) hook that names no partition for a
+			// request without a resource type (HAPI-1319). Polling must not break on it: the URL's tenant then
+			// decides, and without one the request is of no tenant (it sees no job).
+			if (!String.valueOf(e.getMessage()).contains(NO_PARTITION_CODE)) {
+				throw e;
+			}
+			if (request.getTenantId() == null) {
+				return null;
+			}
+			return remember(request, normalized(RequestPartitionId.fromPartitionName(request.getTenantId())));
+		}
 	}
+
+	/** HAPI's code for "no interceptor provided a value for pointcuts" (BaseRequestPartitionHelperSvc). */
+	private static final String NO_PARTITION_CODE = "HAPI-1319";
 
 	/**
 	 * Whether a request of tenant {@code requester} may see a job of tenant {@code owner}: always when partitioning

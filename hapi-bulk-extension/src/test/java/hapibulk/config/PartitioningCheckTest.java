@@ -1,37 +1,43 @@
 package hapibulk.config;
 
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
+import ca.uhn.fhir.jpa.partition.IRequestPartitionHelperSvc;
 import org.junit.jupiter.api.Test;
+
+import java.lang.reflect.Proxy;
 
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * What of HAPI's partitioning the extension refuses at start-up: database partition mode only. Ordinary
- * partitioning starts (and is honoured: {@code hapibulk.tenant.TenantsOverUrlTenantsTest} starts such a host).
+ * What of HAPI's partitioning the extension refuses at start-up: a partitioned host without HAPI's partition helper.
+ * A partitioned HAPI JPA server starts (and is honoured: {@code hapibulk.tenant.TenantsOverUrlTenantsTest}).
  */
 class PartitioningCheckTest {
 
 	@Test
-	void databasePartitionMode_refusesToStart_namingTheSettingAndWhy() {
+	void partitionedHost_withoutHapisPartitionHelper_refusesToStart_namingWhy() {
 		PartitionSettings settings = new PartitionSettings();
 		settings.setPartitioningEnabled(true);
-		settings.setDatabasePartitionMode(true);
 
-		assertThatThrownBy(() -> PartitioningCheck.refuseIfPartitioned(settings))
+		assertThatThrownBy(() -> PartitioningCheck.refuseIfPartitionsUnknowable(settings, null))
 				.isInstanceOf(IllegalStateException.class)
 				.hasMessageContaining("BULK-0503")
-				.hasMessageContaining("PartitionSettings.isDatabasePartitionMode()")
+				.hasMessageContaining("IRequestPartitionHelperSvc")
 				.hasMessageContaining("hapi.bulk.enabled=false");
 	}
 
 	@Test
-	void ordinaryPartitioning_andNone_start() {
+	void partitionedJpaHost_andUnpartitionedHosts_start() {
 		PartitionSettings partitioned = new PartitionSettings();
 		partitioned.setPartitioningEnabled(true);
+		// any helper will do: the check only asks whether there is one
+		IRequestPartitionHelperSvc helper = (IRequestPartitionHelperSvc) Proxy.newProxyInstance(getClass().getClassLoader(),
+				new Class<?>[] {IRequestPartitionHelperSvc.class}, (proxy, method, args) -> null);
 
-		assertThatCode(() -> PartitioningCheck.refuseIfPartitioned(partitioned)).doesNotThrowAnyException();
-		assertThatCode(() -> PartitioningCheck.refuseIfPartitioned(new PartitionSettings())).doesNotThrowAnyException();
-		assertThatCode(() -> PartitioningCheck.refuseIfPartitioned(null)).doesNotThrowAnyException();
+		assertThatCode(() -> PartitioningCheck.refuseIfPartitionsUnknowable(partitioned, helper)).doesNotThrowAnyException();
+		assertThatCode(() -> PartitioningCheck.refuseIfPartitionsUnknowable(new PartitionSettings(), null))
+				.doesNotThrowAnyException();
+		assertThatCode(() -> PartitioningCheck.refuseIfPartitionsUnknowable(null, null)).doesNotThrowAnyException();
 	}
 }
