@@ -25,7 +25,7 @@ public record AuditRecord(AuditAction action, String clientId, String address, S
 
 	/**
 	 * Key of the request's user data under which the tenant's name is kept once HAPI identified the request's
-	 * partition (hapibulk.tenant.Tenants puts it there); every record of the request then names it.
+	 * partition (the tenant package puts it there); every record of the request then names it.
 	 */
 	public static final String TENANT = "hapibulk.tenant";
 
