@@ -3,7 +3,8 @@ package hapibulk.tenant;
 import ca.uhn.fhir.interceptor.model.RequestPartitionId;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
-import ca.uhn.fhir.jpa.partition.PartitionManagementProvider;
+import ca.uhn.fhir.jpa.entity.PartitionEntity;
+import ca.uhn.fhir.jpa.partition.IPartitionLookupSvc;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.interceptor.partition.RequestTenantPartitionInterceptor;
@@ -29,10 +30,23 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.junit.jupiter.SpringJUnitConfig;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.TreeSet;
 
 import static hapibulk.testsupport.RestfulServerClient.kickOffHeaders;
@@ -40,9 +54,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The JPA starter's default partitioning (HAPI's ordinary mode: the default partition's id is null, resource ids
- * are unique across partitions), with URL-based tenants: each tenant's export holds its resources only (DEFAULT's
- * included, read with {@code PARTITION_ID IS NULL}), and a job is unknown to the other tenants.
- * {@link TenantsOverUrlTenantsTest} covers the rest, in database partition mode.
+ * are unique across partitions), with URL-based tenants, in auth mode smart: each tenant's export holds its resources
+ * only (DEFAULT's included, read with {@code PARTITION_ID IS NULL}), and a job is unknown to the other tenants, to
+ * its own client's token and to an administrator of bulk jobs alike. {@link TenantsOverUrlTenantsTest} covers the
+ * rest, in database partition mode and mode none.
  */
 @SpringJUnitConfig(classes = {TestHapiServerConfig.class, BulkConfiguration.class,
 		TenantsInOrdinaryPartitioningTest.PartitioningOn.class})
@@ -50,6 +65,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TenantsInOrdinaryPartitioningTest {
 
 	static final ObjectMapper JSON = new ObjectMapper();
+	static final RSAKey KEY = generateKey();
 
 	@Configuration(proxyBeanMethods = false)
 	static class PartitioningOn {
@@ -71,8 +87,16 @@ class TenantsInOrdinaryPartitioningTest {
 	static void properties(DynamicPropertyRegistry registry) throws Exception {
 		Path files = Files.createTempDirectory("hapi-bulk-ordinary-tenants");
 		registry.add("hapi.bulk.file-directory", files::toString);
-		registry.add("hapi.bulk.auth.mode", () -> "none");
 		registry.add("hapi.bulk.retry-after", () -> "0s");
+		registry.add("hapi.bulk.server-base-url", () -> RestfulServerClient.BASE);
+		registry.add("hapi.bulk.auth.mode", () -> "smart");
+		String jwks = new JWKSet(KEY.toPublicJWK()).toString();
+		registry.add("hapi.bulk.auth.clients[0].client-id", () -> "owner");
+		registry.add("hapi.bulk.auth.clients[0].jwks", () -> jwks);
+		registry.add("hapi.bulk.auth.clients[0].scopes", () -> "system/*.rs");
+		registry.add("hapi.bulk.auth.clients[1].client-id", () -> "operator");
+		registry.add("hapi.bulk.auth.clients[1].jwks", () -> jwks);
+		registry.add("hapi.bulk.auth.clients[1].scopes", () -> "system/bulk-admin");
 	}
 
 	@Autowired
@@ -80,22 +104,22 @@ class TenantsInOrdinaryPartitioningTest {
 	@Autowired
 	RequestTenantPartitionInterceptor urlTenants;
 	@Autowired
-	PartitionManagementProvider partitionManagement;
-	@Autowired
 	DaoRegistry daoRegistry;
+	@Autowired
+	IPartitionLookupSvc partitions;
 
 	RestfulServerClient client;
+	RestfulServerClient admin;
 
 	@BeforeAll
-	void partitionedHost() {
+	void partitionedHost() throws Exception {
 		server.setTenantIdentificationStrategy(new UrlBaseTenantIdentificationStrategy());
 		server.registerInterceptor(urlTenants);
-		server.registerProvider(partitionManagement);
-		client = new RestfulServerClient(server);
-		Answer created = client.post("DEFAULT/$partition-management-create-partition", "{\"resourceType\":\"Parameters\","
-				+ "\"parameter\":[{\"name\":\"id\",\"valueInteger\":1},{\"name\":\"name\",\"valueCode\":\"A\"}]}",
-				"Content-Type", "application/fhir+json");
-		assertThat(created.status()).as(created.body()).isEqualTo(200);
+		RestfulServerClient anonymous = new RestfulServerClient(server);
+		client = anonymous.withHeaders("Authorization", "Bearer " + token(anonymous, "owner", "system/*.rs"));
+		admin = anonymous.withHeaders("Authorization", "Bearer " + token(anonymous, "operator", "system/bulk-admin"));
+		// HAPI's partition management service (its REST operation needs a token no bulk client holds in mode smart)
+		partitions.createPartition(new PartitionEntity().setId(1).setName("A"), new SystemRequestDetails());
 		patient("a-1", SystemRequestDetails.forRequestPartitionId(RequestPartitionId.fromPartitionIdAndName(1, "A")));
 		patient("d-1", SystemRequestDetails.forRequestPartitionId(RequestPartitionId.defaultPartition()));
 	}
@@ -111,6 +135,34 @@ class TenantsInOrdinaryPartitioningTest {
 		assertThat(exported("DEFAULT", jobDefault)).containsExactly("Observation/d-1-obs", "Patient/d-1");
 		assertThat(client.get("DEFAULT/$bulk-status?job=" + jobA).status()).isEqualTo(404);
 		assertThat(client.get("A/$bulk-status?job=" + jobDefault).status()).isEqualTo(404);
+		// an administrator of bulk jobs sees and cancels only its own tenant's
+		assertThat(admin.get("DEFAULT/$bulk-jobs?job=" + jobA).status()).isEqualTo(404);
+		assertThat(admin.get("DEFAULT/$bulk-jobs").body()).doesNotContain(jobA).contains(jobDefault);
+		assertThat(admin.delete("DEFAULT/$bulk-status?job=" + jobA).status()).isEqualTo(404);
+		assertThat(admin.get("A/$bulk-jobs?job=" + jobA).status()).isEqualTo(200);
+		assertThat(client.get("A/$bulk-status?job=" + jobA).status()).isEqualTo(200);
+	}
+
+	private static String token(RestfulServerClient anonymous, String clientId, String scope) throws Exception {
+		SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS384).keyID(KEY.getKeyID()).build(),
+				new JWTClaimsSet.Builder().issuer(clientId).subject(clientId)
+						.audience(RestfulServerClient.BASE + "/auth/token")
+						.expirationTime(Date.from(Instant.now().plusSeconds(240))).jwtID(UUID.randomUUID().toString())
+						.build());
+		jwt.sign(new RSASSASigner(KEY));
+		Answer answer = anonymous.postForm("auth/token", Map.of("grant_type", "client_credentials",
+				"client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+				"client_assertion", jwt.serialize(), "scope", scope));
+		assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+		return JSON.readTree(answer.body()).path("access_token").asText();
+	}
+
+	private static RSAKey generateKey() {
+		try {
+			return new RSAKeyGenerator(2048).keyID("k1").generate();
+		} catch (Exception e) {
+			throw new IllegalStateException(e);
+		}
 	}
 
 	private void patient(String id, SystemRequestDetails request) {
