@@ -1,5 +1,6 @@
 package hapibulk.admin;
 
+import hapibulk.tenant.Tenants;
 import hapibulk.audit.AuditSettings;
 import hapibulk.audit.BulkAudit;
 import hapibulk.auth.BulkAuthorization;
@@ -26,8 +27,8 @@ public class AdminConfiguration {
 	@ConditionalOnMissingBean
 	public BulkJobsProvider hapiBulkJobsProvider(BulkJobTable table, BulkBatchEngine engine, BulkFileStore fileStore,
 			BulkAuthorization authorization, BulkAudit audit, ServerBaseUrl baseUrl, JobSettings jobSettings,
-			AuditSettings auditSettings) {
+			AuditSettings auditSettings, Tenants tenants) {
 		return new BulkJobsProvider(table, engine, fileStore, authorization, audit, baseUrl, jobSettings.retryAfter(),
-				auditSettings.jobListInterval(), Clock.systemUTC());
+				auditSettings.jobListInterval(), Clock.systemUTC(), tenants);
 	}
 }

@@ -16,6 +16,8 @@ import hapibulk.job.BulkJobProgress.TypeProgress;
 import hapibulk.job.BulkJobTable;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.support.BulkErrors;
+import hapibulk.tenant.Tenant;
+import hapibulk.tenant.Tenants;
 import hapibulk.support.ServerBaseUrl;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -50,11 +52,20 @@ public class BulkJobsProvider {
 	private final Duration retryAfter;
 	private final Clock clock;
 	private final CoalescedAudit listReads;
+	private final Tenants tenants;
 
 	/** @param listInterval one stored AuditEvent of list reads per client in this time ({@link CoalescedAudit}) */
 	public BulkJobsProvider(BulkJobTable table, BulkBatchEngine engine, BulkFileStore fileStore,
 			BulkAuthorization authorization, BulkAudit audit, ServerBaseUrl baseUrl, Duration retryAfter,
 			Duration listInterval, Clock clock) {
+		this(table, engine, fileStore, authorization, audit, baseUrl, retryAfter, listInterval, clock, Tenants.none());
+	}
+
+	/** @param tenants which tenant a request is in: an administrator sees the jobs of its own tenant only */
+	public BulkJobsProvider(BulkJobTable table, BulkBatchEngine engine, BulkFileStore fileStore,
+			BulkAuthorization authorization, BulkAudit audit, ServerBaseUrl baseUrl, Duration retryAfter,
+			Duration listInterval, Clock clock, Tenants tenants) {
+		this.tenants = tenants;
 		this.table = table;
 		this.engine = engine;
 		this.fileStore = fileStore;
@@ -79,7 +90,9 @@ public class BulkJobsProvider {
 		ObjectNode body;
 		boolean active;
 		if (query.job() != null) {
-			BulkJobTable.Listed listed = table.findListed(query.job()).orElseThrow(() -> new ResourceNotFoundException(
+			Tenant tenant = tenants.ofRequest(request, OPERATION);
+			BulkJobTable.Listed listed = table.findListed(query.job())
+					.filter(found -> tenants.mayAccess(tenant, found.job().tenant())).orElseThrow(() -> new ResourceNotFoundException(
 					BulkErrors.code(626) + "No bulk job with this id"));
 			body = AdminJobJson.detail(AdminJobJson.job(listed, table.typeProgress().find(listed.job().id()),
 							bytesHeld(listed), serverBase, now), listed.job(),
@@ -88,7 +101,7 @@ public class BulkJobsProvider {
 			audit.record(AuditRecord.of(AuditAction.ADMIN_JOB_VIEWED, authorization.owner(request), request, OPERATION,
 					true, Map.of("job", listed.job().id(), "owner", String.valueOf(listed.job().owner()))));
 		} else {
-			List<BulkJobTable.Listed> rows = table.list(query.states(), query.kind(), query.offset(), query.count());
+			List<BulkJobTable.Listed> rows = list(query, tenants.ofRequest(request, OPERATION));
 			boolean more = rows.size() > query.count();
 			List<BulkJobTable.Listed> page = more ? rows.subList(0, query.count()) : rows;
 			Map<String, List<TypeProgress>> types = table.typeProgress()
@@ -120,6 +133,32 @@ public class BulkJobsProvider {
 		try (Writer writer = response.getWriter()) {
 			writer.write(body.toString());
 		}
+	}
+
+	/**
+	 * The page's rows and one more if there is a next page. With tenants, the page of the request's tenant: the
+	 * table is walked newest first and other tenants' rows skipped (the tenant is in the request record, not a
+	 * column; an administrators' page, so a walk over the job table is affordable).
+	 */
+	private List<BulkJobTable.Listed> list(JobListQuery query, Tenant tenant) {
+		if (!tenants.enabled() || (tenant != null && tenant.allPartitions())) {
+			return table.list(query.states(), query.kind(), query.offset(), query.count());
+		}
+		List<BulkJobTable.Listed> matching = new java.util.ArrayList<>();
+		int skip = query.offset();
+		int batch = 500;
+		for (int offset = 0; matching.size() <= query.count(); offset += batch) {
+			List<BulkJobTable.Listed> rows = table.list(query.states(), query.kind(), offset, batch - 1);
+			for (BulkJobTable.Listed row : rows) {
+				if (tenants.mayAccess(tenant, row.job().tenant()) && skip-- <= 0 && matching.size() <= query.count()) {
+					matching.add(row);
+				}
+			}
+			if (rows.size() < batch) {
+				break;
+			}
+		}
+		return matching;
 	}
 
 	private Long bytesHeld(BulkJobTable.Listed listed) {

@@ -23,9 +23,27 @@ public record AuditRecord(AuditAction action, String clientId, String address, S
 		details = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(details));
 	}
 
+	/**
+	 * Key of the request's user data under which the tenant's name is kept once HAPI identified the request's
+	 * partition (the tenant package puts it there); every record of the request then names it.
+	 */
+	public static final String TENANT = "hapibulk.tenant";
+
+	/** A record of this request: with its tenant as the detail {@code tenant} (last) on a partitioned host. */
 	public static AuditRecord of(AuditAction action, String clientId, RequestDetails request, String operation,
 			boolean success, Map<String, String> details) {
-		return new AuditRecord(action, clientId, address(request), operation, success, details);
+		AuditRecord record = new AuditRecord(action, clientId, address(request), operation, success, details);
+		String tenant = tenant(request);
+		return tenant == null || details.containsKey("tenant") ? record : record.with("tenant", tenant);
+	}
+
+	/** The tenant HAPI identified the request with, else the tenant of its URL, else null (no tenants). */
+	static String tenant(RequestDetails request) {
+		if (request == null) {
+			return null;
+		}
+		Object identified = request.getUserData().get(TENANT);
+		return identified != null ? identified.toString() : request.getTenantId();
 	}
 
 	/** The same record with one more detail (last). */

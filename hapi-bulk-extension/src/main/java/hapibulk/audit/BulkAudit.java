@@ -1,6 +1,7 @@
 package hapibulk.audit;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.interceptor.model.RequestPartitionId;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -37,6 +38,7 @@ public class BulkAudit implements AutoCloseable {
 	private final DaoRegistry daoRegistry;
 	private final FhirVersionSupport fhirVersion;
 	private final Clock clock;
+	private final RequestPartitionId partition;
 	private final ExecutorService writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
 			new LinkedBlockingQueue<>(10_000), runnable -> {
 				Thread thread = new Thread(runnable, "hapi-bulk-audit");
@@ -49,6 +51,17 @@ public class BulkAudit implements AutoCloseable {
 	 * @param fhirVersion the host's FHIR version, which shapes the AuditEvent (may be null without DAOs)
 	 */
 	public BulkAudit(DaoRegistry daoRegistry, FhirVersionSupport fhirVersion, Clock clock) {
+		this(daoRegistry, fhirVersion, clock, null);
+	}
+
+	/**
+	 * @param partition on a partitioned host HAPI's DEFAULT partition, where the AuditEvents go, named explicitly (a
+	 *                  system request without a partition reaches no identifying hook and HAPI refuses it, HAPI-1319);
+	 *                  null on an unpartitioned host. The audit trail is the operator's, not a tenant's; each event
+	 *                  names its tenant (docs/tenants.md).
+	 */
+	public BulkAudit(DaoRegistry daoRegistry, FhirVersionSupport fhirVersion, Clock clock, RequestPartitionId partition) {
+		this.partition = partition;
 		this.daoRegistry = daoRegistry;
 		this.fhirVersion = fhirVersion;
 		this.clock = clock;
@@ -82,7 +95,8 @@ public class BulkAudit implements AutoCloseable {
 
 	private void store(AuditRecord record, Date now) {
 		try {
-			daoRegistry.getResourceDao("AuditEvent").create(toAuditEvent(record, now), new SystemRequestDetails());
+			daoRegistry.getResourceDao("AuditEvent").create(toAuditEvent(record, now), partition != null
+					? SystemRequestDetails.forRequestPartitionId(partition) : new SystemRequestDetails());
 		} catch (RuntimeException e) {
 			LOG.warn("Could not store the AuditEvent for {}: {}", record.action().code(), e.toString());
 		}

@@ -1,5 +1,7 @@
 package hapibulk.config;
 
+import ca.uhn.fhir.interceptor.model.RequestPartitionId;
+import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import hapibulk.audit.BulkAudit;
@@ -51,9 +53,11 @@ public class BulkAuthConfiguration {
 
 	@Bean(destroyMethod = "close")
 	public BulkAudit hapiBulkAudit(ObjectProvider<DaoRegistry> daoRegistry, BulkProperties properties,
-			FhirVersionSupport fhirVersion) {
+			FhirVersionSupport fhirVersion, ObjectProvider<PartitionSettings> partitionSettings) {
+		PartitionSettings partitions = partitionSettings.getIfAvailable();
 		return new BulkAudit(properties.audit().storeEvents() ? daoRegistry.getIfAvailable() : null, fhirVersion,
-				Clock.systemUTC());
+				Clock.systemUTC(), partitions != null && partitions.isPartitioningEnabled()
+						? RequestPartitionId.defaultPartition(partitions) : null);
 	}
 
 	/**

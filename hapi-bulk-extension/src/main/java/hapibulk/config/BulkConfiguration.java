@@ -3,6 +3,8 @@ package hapibulk.config;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.dao.IFulltextSearchSvc;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
+import ca.uhn.fhir.jpa.partition.IRequestPartitionHelperSvc;
+import hapibulk.tenant.Tenants;
 import hapibulk.admin.AdminConfiguration;
 import hapibulk.admin.BulkJobsProvider;
 import hapibulk.audit.AuditSettings;
@@ -85,13 +87,27 @@ import java.util.List;
 public class BulkConfiguration {
 
 	@Bean
-	public BulkProperties hapiBulkProperties(Environment environment, ObjectProvider<PartitionSettings> partitionSettings,
-			FhirVersionSupport fhirVersion) {
-		// The first bean of ours after the FHIR version's (which refuses DSTU2 and DSTU3): a partitioned host fails
-		// before anything else of the extension exists.
-		PartitioningCheck.refuseIfPartitioned(partitionSettings.getIfAvailable());
+	public BulkProperties hapiBulkProperties(Environment environment, FhirVersionSupport fhirVersion) {
+		// The first bean of ours after the FHIR version's (which refuses DSTU2 and DSTU3).
 		HapiVersionCheck.logAtStartup();
 		return Binder.get(environment).bindOrCreate(BulkProperties.PREFIX, BulkProperties.class);
+	}
+
+	/**
+	 * HAPI's partitions as bulk tenants (docs/tenants.md): on a partitioned host every kick-off asks HAPI's partition
+	 * helper for its partition; on an unpartitioned one there are no tenants.
+	 */
+	@Bean
+	@ConditionalOnMissingBean
+	public Tenants hapiBulkTenants(BulkProperties properties, ObjectProvider<PartitionSettings> partitionSettings,
+			ObjectProvider<IRequestPartitionHelperSvc> partitionHelper, FhirContext fhirContext) {
+		PartitionSettings settings = partitionSettings.getIfAvailable();
+		if (settings == null || !settings.isPartitioningEnabled()) {
+			return Tenants.none();
+		}
+		IRequestPartitionHelperSvc helper = partitionHelper.getIfAvailable();
+		PartitioningCheck.refuseIfPartitionsUnknowable(settings, helper);
+		return new Tenants(settings, helper, fhirContext);
 	}
 
 	/** The export's own settings ({@code hapi.bulk.export.*}), which the export job is built from. */

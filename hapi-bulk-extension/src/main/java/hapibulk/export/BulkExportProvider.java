@@ -13,6 +13,7 @@ import hapibulk.auth.JobOwner;
 import hapibulk.auth.BulkAuthorization;
 import hapibulk.job.BulkJob;
 import hapibulk.status.BulkStatusProvider;
+import hapibulk.tenant.Tenants;
 import hapibulk.support.OperationOutcomes;
 import hapibulk.support.PreferHeader;
 import hapibulk.support.ServerBaseUrl;
@@ -60,10 +61,19 @@ public class BulkExportProvider {
 	private final BulkAudit audit;
 	private final ServerBaseUrl baseUrl;
 	private final ExportDeidentification deidentification;
+	private final Tenants tenants;
 
 	public BulkExportProvider(ExportRequestParser parser, ExportJobService exportJobService,
 			BulkAuthorization authorization, ExportAccess access, BulkAudit audit, ServerBaseUrl baseUrl,
 			ExportDeidentification deidentification) {
+		this(parser, exportJobService, authorization, access, audit, baseUrl, deidentification, Tenants.none());
+	}
+
+	/** @param tenants which partition(s) HAPI lets a kick-off read: the job's tenant */
+	public BulkExportProvider(ExportRequestParser parser, ExportJobService exportJobService,
+			BulkAuthorization authorization, ExportAccess access, BulkAudit audit, ServerBaseUrl baseUrl,
+			ExportDeidentification deidentification, Tenants tenants) {
+		this.tenants = tenants;
 		this.deidentification = deidentification;
 		this.baseUrl = baseUrl;
 		this.parser = parser;
@@ -139,8 +149,10 @@ public class BulkExportProvider {
 		BulkJob job;
 		ExportRequest exportRequest;
 		try {
+			// The tenant first: the Group and patients are looked up in its partitions.
 			exportRequest = deidentification.apply(access.limit(parser.parse(level, groupId, patientId, parameters, request),
-					grant), grant);
+					grant), grant).withTenant(tenants.forExport(request, level == ExportLevel.SYSTEM ? null
+							: level == ExportLevel.GROUP ? "Group" : "Patient"));
 			if (patientId == null && PreferHeader.of(request.getHeaders("Prefer")).lenient()) {
 				exportRequest = exportJobService.withoutUnusablePatients(exportRequest);
 			}

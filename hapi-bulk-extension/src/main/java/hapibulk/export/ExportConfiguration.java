@@ -1,5 +1,6 @@
 package hapibulk.export;
 
+import hapibulk.tenant.Tenants;
 import ca.uhn.fhir.context.FhirContext;
 import hapibulk.audit.BulkAudit;
 import hapibulk.auth.BulkAuthorization;
@@ -40,11 +41,11 @@ public class ExportConfiguration {
 	public BulkExportProvider hapiBulkExportProvider(FhirContext fhirContext, PatientCompartment compartment,
 			TypeFilters typeFilters, ExportSettings settings, ExportJobService exportJobService,
 			BulkAuthorization authorization, SearchReach searchReach, BulkAudit audit, ServerBaseUrl baseUrl,
-			DeidProfiles deidProfiles) {
+			DeidProfiles deidProfiles, Tenants tenants) {
 		return new BulkExportProvider(new ExportRequestParser(fhirContext, compartment, typeFilters,
 				settings.includeReferencedResources(), settings.maxTypeFilterLength(), baseUrl, Clock.systemUTC()),
 				exportJobService, authorization, new ExportAccess(compartment, fhirContext.getResourceTypes(),
 						settings.includeReferencedResources(), searchReach), audit, baseUrl,
-				new ExportDeidentification(deidProfiles));
+				new ExportDeidentification(deidProfiles), tenants);
 	}
 }

@@ -1,10 +1,12 @@
 package hapibulk.export;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import hapibulk.export.job.ExportScopeResolver.ExportScope;
 import hapibulk.job.StatusOptions;
 import hapibulk.support.BulkJson;
+import hapibulk.tenant.Tenant;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,12 +42,15 @@ import java.util.function.Consumer;
  *                     profile the client is bound to), or null for a plain export
  * @param deidKeyId    the id of that profile's keys at the kick-off (never a key): the job refuses to go on with
  *                     other keys
+ * @param tenant       the HAPI partition(s) the export reads, as HAPI identified the kick-off; null on an
+ *                     unpartitioned host (the job's tenant, see docs/tenants.md)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ExportRequest(ExportLevel level, String groupId, List<String> patientIds, List<String> types,
 		Instant since, Instant until, List<String> elements, List<String> typeFilters, List<String> associatedData,
 		String outputFormat, String requestUrl, List<IgnoredParameter> ignoredParameters, String organizeOutputBy,
-		boolean separateStatus, boolean allowPartialManifests, ExportScope scope, String deidProfile, String deidKeyId) {
+		boolean separateStatus, boolean allowPartialManifests, ExportScope scope, String deidProfile, String deidKeyId,
+		@JsonInclude(JsonInclude.Include.NON_NULL) Tenant tenant) {
 
 	/** A list missing from a stored row is empty, as rows written before it existed mean. */
 	public ExportRequest {
@@ -55,6 +60,17 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		typeFilters = copy(typeFilters);
 		associatedData = copy(associatedData);
 		ignoredParameters = copy(ignoredParameters);
+	}
+
+	/** A request without a tenant (an unpartitioned host). */
+	public ExportRequest(ExportLevel level, String groupId, List<String> patientIds, List<String> types,
+			Instant since, Instant until, List<String> elements, List<String> typeFilters, List<String> associatedData,
+			String outputFormat, String requestUrl, List<IgnoredParameter> ignoredParameters, String organizeOutputBy,
+			boolean separateStatus, boolean allowPartialManifests, ExportScope scope, String deidProfile,
+			String deidKeyId) {
+		this(level, groupId, patientIds, types, since, until, elements, typeFilters, associatedData, outputFormat,
+				requestUrl, ignoredParameters, organizeOutputBy, separateStatus, allowPartialManifests, scope, deidProfile,
+				deidKeyId, null);
 	}
 
 	private static <T> List<T> copy(List<T> values) {
@@ -90,7 +106,7 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 	/** An export at this level of every type the level allows, no other parameter given; {@code with...} adds them. */
 	public static ExportRequest of(ExportLevel level, String requestUrl) {
 		return new ExportRequest(level, null, List.of(), List.of(), null, null, List.of(), List.of(), List.of(),
-				ExportRequestParser.NDJSON, requestUrl, List.of(), null, false, false, null, null, null);
+				ExportRequestParser.NDJSON, requestUrl, List.of(), null, false, false, null, null, null, null);
 	}
 
 	/** A system-level export of {@code types} (all when empty). */
@@ -163,6 +179,11 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		});
 	}
 
+	/** The same request, reading the partition(s) of this tenant. */
+	public ExportRequest withTenant(Tenant value) {
+		return with(copy -> copy.tenant = value);
+	}
+
 	/** Whether every resource of the export passes a de-identification profile. */
 	public boolean deidentified() {
 		return deidProfile != null;
@@ -175,7 +196,7 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		return new ExportRequest(copy.level, copy.groupId, copy.patientIds, copy.types, copy.since, copy.until,
 				copy.elements, copy.typeFilters, copy.associatedData, copy.outputFormat, copy.requestUrl,
 				copy.ignoredParameters, copy.organizeOutputBy, copy.separateStatus, copy.allowPartialManifests,
-				copy.scope, copy.deidProfile, copy.deidKeyId);
+				copy.scope, copy.deidProfile, copy.deidKeyId, copy.tenant);
 	}
 
 	/** The components of a request being copied, one of them changed. */
@@ -198,6 +219,7 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 		private ExportScope scope;
 		private String deidProfile;
 		private String deidKeyId;
+		private Tenant tenant;
 
 		private Copy(ExportRequest request) {
 			level = request.level;
@@ -218,6 +240,7 @@ public record ExportRequest(ExportLevel level, String groupId, List<String> pati
 			scope = request.scope;
 			deidProfile = request.deidProfile;
 			deidKeyId = request.deidKeyId;
+			tenant = request.tenant;
 		}
 	}
 

@@ -11,6 +11,7 @@ import hapibulk.auth.BulkAuthorization;
 import hapibulk.job.BulkJob;
 import hapibulk.status.BulkStatusProvider;
 import hapibulk.support.BulkErrors;
+import hapibulk.tenant.Tenants;
 import hapibulk.support.OperationOutcomes;
 import hapibulk.support.PreferHeader;
 import hapibulk.support.ServerBaseUrl;
@@ -29,6 +30,7 @@ public class BulkImportProvider {
 	public static final String OPERATION = "$import";
 
 	private final ImportRequestParser parser;
+	private final Tenants tenants;
 	private final ImportJobService importJobService;
 	private final BulkAuthorization authorization;
 	private final BulkAudit audit;
@@ -36,6 +38,13 @@ public class BulkImportProvider {
 
 	public BulkImportProvider(ImportRequestParser parser, ImportJobService importJobService,
 			BulkAuthorization authorization, BulkAudit audit, ServerBaseUrl baseUrl) {
+		this(parser, importJobService, authorization, audit, baseUrl, Tenants.none());
+	}
+
+	/** @param tenants the partition HAPI chooses for a create in the kick-off: the job's tenant */
+	public BulkImportProvider(ImportRequestParser parser, ImportJobService importJobService,
+			BulkAuthorization authorization, BulkAudit audit, ServerBaseUrl baseUrl, Tenants tenants) {
+		this.tenants = tenants;
 		this.parser = parser;
 		this.importJobService = importJobService;
 		this.authorization = authorization;
@@ -58,7 +67,9 @@ public class BulkImportProvider {
 			// Each input type needs a create or an update scope of its own; which lines may be stored is
 			// decided line by line, by the job, with what is granted here (ImportPermissions).
 			importRequest = importRequest.withPermissions(ImportPermissions.of(authorization.grant(request),
-					importRequest.inputs().stream().map(ImportRequest.Input::type).distinct().toList()));
+					importRequest.inputs().stream().map(ImportRequest.Input::type).distinct().toList()))
+					.withTenant(tenants.forImport(request, importRequest.inputs().stream().map(ImportRequest.Input::type)
+							.distinct().toList()));
 			job = importJobService.submitAs(importRequest, authorization.jobOwner(request));
 		} catch (BaseServerResponseException e) {
 			audit.record(AuditRecord.of(AuditAction.IMPORT_STARTED, client, request, OPERATION, false,

@@ -1,5 +1,6 @@
 package hapibulk.imports;
 
+import hapibulk.tenant.Tenants;
 import ca.uhn.fhir.context.FhirContext;
 import hapibulk.audit.BulkAudit;
 import hapibulk.auth.BulkAuthorization;
@@ -38,8 +39,8 @@ public class ImportConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	public BulkImportProvider hapiBulkImportProvider(FhirContext fhirContext, ImportJobService importJobService,
-			BulkAuthorization authorization, BulkAudit audit, ServerBaseUrl baseUrl) {
+			BulkAuthorization authorization, BulkAudit audit, ServerBaseUrl baseUrl, Tenants tenants) {
 		return new BulkImportProvider(new ImportRequestParser(fhirContext), importJobService, authorization, audit,
-				baseUrl);
+				baseUrl, tenants);
 	}
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import hapibulk.support.BulkJson;
+import hapibulk.tenant.Tenant;
 
 import java.util.List;
 import java.util.Set;
@@ -19,9 +20,11 @@ import java.util.TreeSet;
  * @param inputs       the files, in the order the client listed them
  * @param requestUrl   the kick-off URL, echoed as the manifest's {@code request}
  * @param permissions  what the kick-off's access token allows the lines to do
+ * @param tenant       the HAPI partition the lines are written into, as HAPI chose it for a create in the kick-off;
+ *                     null on an unpartitioned host (docs/tenants.md)
  */
 public record ImportRequest(String inputSource, String storageType, String mode, List<Input> inputs,
-		String requestUrl, ImportPermissions permissions) {
+		String requestUrl, ImportPermissions permissions, Tenant tenant) {
 
 	public static final String NDJSON = "application/fhir+ndjson";
 
@@ -30,13 +33,24 @@ public record ImportRequest(String inputSource, String storageType, String mode,
 		permissions = permissions == null ? ImportPermissions.ALL : permissions;
 	}
 
+	/** A request without a tenant (an unpartitioned host). */
+	public ImportRequest(String inputSource, String storageType, String mode, List<Input> inputs, String requestUrl,
+			ImportPermissions permissions) {
+		this(inputSource, storageType, mode, inputs, requestUrl, permissions, null);
+	}
+
 	/** A request whose lines may create and update every type (authorization off). */
 	public ImportRequest(String inputSource, String storageType, String mode, List<Input> inputs, String requestUrl) {
 		this(inputSource, storageType, mode, inputs, requestUrl, ImportPermissions.ALL);
 	}
 
 	public ImportRequest withPermissions(ImportPermissions granted) {
-		return new ImportRequest(inputSource, storageType, mode, inputs, requestUrl, granted);
+		return new ImportRequest(inputSource, storageType, mode, inputs, requestUrl, granted, tenant);
+	}
+
+	/** The same request, writing into this tenant's partition. */
+	public ImportRequest withTenant(Tenant value) {
+		return new ImportRequest(inputSource, storageType, mode, inputs, requestUrl, permissions, value);
 	}
 
 	/** One input file: every line a resource of {@code type}. */
@@ -70,18 +84,19 @@ public record ImportRequest(String inputSource, String storageType, String mode,
 	record Stored(String inputSource, String storageType, String mode, String requestUrl, List<Input> inputs,
 			@JsonInclude(JsonInclude.Include.NON_NULL) Set<String> creatable,
 			@JsonInclude(JsonInclude.Include.NON_NULL) Set<String> updatable,
-			@JsonInclude(JsonInclude.Include.NON_NULL) Set<String> readable) {
+			@JsonInclude(JsonInclude.Include.NON_NULL) Set<String> readable,
+			@JsonInclude(JsonInclude.Include.NON_NULL) Tenant tenant) {
 
 		static Stored of(ImportRequest request) {
 			ImportPermissions permissions = request.permissions();
 			return new Stored(request.inputSource(), request.storageType(), request.mode(), request.requestUrl(),
 					request.inputs(), sorted(permissions.creatable()), sorted(permissions.updatable()),
-					sorted(permissions.readable()));
+					sorted(permissions.readable()), request.tenant());
 		}
 
 		ImportRequest request() {
 			return new ImportRequest(inputSource, storageType, mode, inputs == null ? List.of() : inputs, requestUrl,
-					new ImportPermissions(creatable, updatable, readable));
+					new ImportPermissions(creatable, updatable, readable), tenant);
 		}
 
 		private static Set<String> sorted(Set<String> types) {

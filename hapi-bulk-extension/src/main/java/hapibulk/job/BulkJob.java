@@ -1,6 +1,10 @@
 package hapibulk.job;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import hapibulk.auth.JobOwner;
+import hapibulk.support.BulkJson;
+import hapibulk.tenant.Tenant;
 
 import java.time.Instant;
 
@@ -56,6 +60,22 @@ public record BulkJob(
 	/** Whom the job belongs to: only a request of this owner sees it (see BulkAuthorization#mayAccessJob). */
 	public JobOwner ownedBy() {
 		return new JobOwner(owner, ownerPatient);
+	}
+
+	/**
+	 * The tenant the job belongs to: the {@code tenant} of its request record (export and import keep it under that
+	 * name), or null when it has none (an unpartitioned host, or a row from before tenants).
+	 */
+	public Tenant tenant() {
+		if (requestJson == null || !requestJson.contains("\"tenant\"")) {
+			return null;
+		}
+		try {
+			JsonNode node = BulkJson.MAPPER.readTree(requestJson).get("tenant");
+			return node == null || node.isNull() ? null : BulkJson.MAPPER.treeToValue(node, Tenant.class);
+		} catch (JsonProcessingException e) {
+			throw new IllegalStateException("Unreadable request of job " + id, e);
+		}
 	}
 
 	/** Progress for {@code X-Progress}, with an estimate of the time left once 5% is done; under 100 characters. */

@@ -13,6 +13,8 @@ import hapibulk.job.ListedFile;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.storage.DigestCheckedInputStream;
 import hapibulk.support.BulkErrors;
+import hapibulk.tenant.Tenant;
+import hapibulk.tenant.Tenants;
 import hapibulk.support.OperationOutcomes;
 import jakarta.servlet.http.HttpServletResponse;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
@@ -42,9 +44,17 @@ public class BulkFileProvider {
 	private final BulkFileStore fileStore;
 	private final BulkAuthorization authorization;
 	private final BulkAudit audit;
+	private final Tenants tenants;
 
 	public BulkFileProvider(BulkJobService jobService, BulkFileStore fileStore, BulkAuthorization authorization,
 			BulkAudit audit) {
+		this(jobService, fileStore, authorization, audit, Tenants.none());
+	}
+
+	/** @param tenants which tenant a request is in: another tenant's files are answered like unknown ones */
+	public BulkFileProvider(BulkJobService jobService, BulkFileStore fileStore, BulkAuthorization authorization,
+			BulkAudit audit, Tenants tenants) {
+		this.tenants = tenants;
 		this.jobService = jobService;
 		this.fileStore = fileStore;
 		this.authorization = authorization;
@@ -58,7 +68,9 @@ public class BulkFileProvider {
 			ServletRequestDetails request) throws IOException {
 		BulkRequestParameters.requireSingle(request, "job", "file");
 		String name = fileName == null ? null : fileName.getValueAsString();
+		Tenant tenant = tenants.ofRequest(request, OPERATION);
 		Optional<BulkJob> owned = jobService.findVisible(jobId == null ? null : jobId.getValueAsString())
+				.filter(job -> tenants.mayAccess(tenant, job.tenant()))
 				.filter(job -> authorization.mayAccessJob(request, job.ownedBy()));
 		Optional<ListedFile> listed = owned.flatMap(job -> jobService.listedFile(job, name));
 		Optional<BulkJob> listing = listed.isPresent() ? owned : Optional.empty();

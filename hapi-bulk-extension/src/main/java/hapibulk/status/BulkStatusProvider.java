@@ -18,6 +18,8 @@ import hapibulk.job.BulkJobStateListener;
 import hapibulk.job.BulkManifest;
 import hapibulk.job.StoredManifestJson;
 import hapibulk.support.BulkErrors;
+import hapibulk.tenant.Tenant;
+import hapibulk.tenant.Tenants;
 import hapibulk.support.BulkJson;
 import hapibulk.support.OperationOutcomes;
 import hapibulk.support.ServerBaseUrl;
@@ -57,10 +59,18 @@ public class BulkStatusProvider {
 	 * When each running job was last polled, to answer 429 to clients that poll faster than
 	 * {@code Retry-After} told them. Soft state: losing it (a restart) only forgives one fast poll.
 	 */
+	private final Tenants tenants;
 	private final Map<String, Instant> lastPolls = new ConcurrentHashMap<>();
 
 	public BulkStatusProvider(BulkJobService jobService, Duration retryAfter, boolean requiresAccessToken, Clock clock,
 			BulkAuthorization authorization, BulkAudit audit, ServerBaseUrl baseUrl) {
+		this(jobService, retryAfter, requiresAccessToken, clock, authorization, audit, baseUrl, Tenants.none());
+	}
+
+	/** @param tenants which tenant a request is in: another tenant's job is answered like an unknown one */
+	public BulkStatusProvider(BulkJobService jobService, Duration retryAfter, boolean requiresAccessToken, Clock clock,
+			BulkAuthorization authorization, BulkAudit audit, ServerBaseUrl baseUrl, Tenants tenants) {
+		this.tenants = tenants;
 		this.baseUrl = baseUrl;
 		this.requiresAccessToken = requiresAccessToken;
 		this.jobService = jobService;
@@ -84,7 +94,10 @@ public class BulkStatusProvider {
 		// Another owner's job (another client, or the same in another patient context) is answered exactly like an unknown one: no hint that it exists. An administrator
 		// may cancel any job (but reads only its own: the manifest's files are data).
 		boolean adminCancel = request.getRequestType() == RequestTypeEnum.DELETE && authorization.isAdmin(request);
+		// Another tenant's job is unknown to everyone of this tenant, an administrator of bulk jobs included.
+		Tenant tenant = tenants.ofRequest(request, OPERATION);
 		Optional<BulkJob> found = jobService.findVisible(jobId == null ? null : jobId.getValueAsString())
+				.filter(job -> tenants.mayAccess(tenant, job.tenant()))
 				.filter(job -> adminCancel || authorization.mayAccessJob(request, job.ownedBy()));
 		if (found.isEmpty()) {
 			OperationOutcomes.write(request, 404, "error", "not-found",

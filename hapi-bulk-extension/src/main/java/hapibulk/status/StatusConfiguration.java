@@ -1,5 +1,6 @@
 package hapibulk.status;
 
+import hapibulk.tenant.Tenants;
 import hapibulk.audit.BulkAudit;
 import hapibulk.auth.BulkAuthorization;
 import hapibulk.job.BulkJobService;
@@ -22,15 +23,15 @@ public class StatusConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	public BulkStatusProvider hapiBulkStatusProvider(BulkJobService jobService, JobSettings jobSettings,
-			BulkAuthorization authorization, BulkAudit audit, ServerBaseUrl baseUrl) {
+			BulkAuthorization authorization, BulkAudit audit, ServerBaseUrl baseUrl, Tenants tenants) {
 		return new BulkStatusProvider(jobService, jobSettings.retryAfter(), jobSettings.requiresAccessToken(),
-				Clock.systemUTC(), authorization, audit, baseUrl);
+				Clock.systemUTC(), authorization, audit, baseUrl, tenants);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	public BulkFileProvider hapiBulkFileProvider(BulkJobService jobService, BulkFileStore fileStore,
-			BulkAuthorization authorization, BulkAudit audit) {
-		return new BulkFileProvider(jobService, fileStore, authorization, audit);
+			BulkAuthorization authorization, BulkAudit audit, Tenants tenants) {
+		return new BulkFileProvider(jobService, fileStore, authorization, audit, tenants);
 	}
 }

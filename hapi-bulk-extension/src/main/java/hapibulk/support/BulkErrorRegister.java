@@ -204,8 +204,9 @@ public final class BulkErrorRegister {
 		use(501, 503, "The server is still starting (providers and authorization not registered yet).", "Retry in a second.");
 		use(502, 404, "HAPI's `$export-poll-status` or `$import-poll-status`, which this server does not serve.",
 				"Poll the kick-off's `Content-Location` (`$bulk-status`).");
-		use(503, NO_STATUS, "The server does not start: HAPI partitioning is on, which the extension does not support yet.",
-				"Turn partitioning or the extension off.");
+		use(503, NO_STATUS, "The server does not start: HAPI partitioning is on but the host has no `IRequestPartitionHelperSvc` "
+				+ "(not a HAPI JPA server), so a request's partition cannot be known (docs/tenants.md).", "Run the extension in "
+				+ "a HAPI JPA server, or turn partitioning or the extension off.");
 
 		// 560-569: the host's FHIR version
 		use(560, NO_STATUS, "The server does not start: its FhirContext is a FHIR version the extension does not serve"
@@ -287,6 +288,14 @@ public final class BulkErrorRegister {
 		use(706, NO_STATUS, "Logged (WARN): a partition request reached a node while another live node runs that partition: it "
 				+ "is not run here and goes back to the queue.", "Nothing if it stops when the partition ends (a request handed "
 				+ "out twice); if it repeats for one partition, look for forged messages on the queue.");
+		// 800-829: tenants, HAPI's partitions (docs/tenants.md)
+		use(801, 400, "An `$import` whose input types HAPI would store in different partitions (e.g. a type HAPI never "
+				+ "partitions beside partitioned ones).", "Import the types of each partition in a request of their own.");
+		use(802, 400, "An `$import` HAPI identifies with every partition (no partition to write into).",
+				"Kick the import off under a tenant (`[base]/TENANT/$import`).");
+		use(803, 400, "An `$import` whose input types HAPI stores in another partition than the request's own (types HAPI "
+				+ "never partitions, such as ValueSet, go to DEFAULT).", "Import those types under their partition's tenant "
+				+ "(`[base]/DEFAULT/$import`).");
 		// 900-929: de-identified export (docs/deidentification.md)
 		use(900, NO_STATUS, "The server does not start: a de-identification profile (`hapi.bulk.deid.profiles.NAME`) cannot be "
 				+ "read or is not a JSON object.", "Fix the path (a file, or `classpath:` and a resource) or the file's JSON.");

@@ -44,7 +44,20 @@ public final class ServerBaseUrl {
 
 	/** The base for a request HAPI has parsed. */
 	public String of(RequestDetails request) {
-		return configured != null ? configured : stripSlash(request.getFhirServerBase());
+		return configured != null ? withTenant(request) : stripSlash(request.getFhirServerBase());
+	}
+
+	/**
+	 * The configured base as the request's tenant sees it: with URL-based tenants ({@code [base]/TENANT/...}) with the
+	 * tenant, where HAPI's tenant strategy put it into the base it takes from the request.
+	 */
+	private String withTenant(RequestDetails request) {
+		String tenant = request.getTenantId();
+		String requestBase = request.getFhirServerBase();
+		if (tenant != null && requestBase != null && stripSlash(requestBase).endsWith("/" + tenant)) {
+			return configured + "/" + tenant;
+		}
+		return configured;
 	}
 
 	/** The base for a raw servlet request (the endpoints served before HAPI parses the path). */
@@ -68,7 +81,12 @@ public final class ServerBaseUrl {
 		}
 		int query = complete.indexOf('?');
 		String path = request.getRequestPath() == null ? "" : request.getRequestPath();
-		return configured + "/" + path + (query < 0 ? "" : complete.substring(query));
+		String base = withTenant(request);
+		if (!base.equals(configured) && path.startsWith(request.getTenantId() + "/")) {
+			// HAPI's request path still starts with the URL's tenant, which the base now holds
+			path = path.substring(request.getTenantId().length() + 1);
+		}
+		return base + "/" + path + (query < 0 ? "" : complete.substring(query));
 	}
 
 	/** Makes HAPI build its own URLs on the configured base (nothing when unset, or when the host hard-coded one). */

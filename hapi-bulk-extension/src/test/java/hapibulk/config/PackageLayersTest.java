@@ -24,12 +24,14 @@ class PackageLayersTest {
 
 	/** Rank of each package: higher layers may use lower ones. */
 	private static final Map<String, Integer> LAYERS = Map.ofEntries(
-			Map.entry("config", 7),
-			Map.entry("export", 6), Map.entry("imports", 6), Map.entry("admin", 6), Map.entry("cluster", 6),
-			Map.entry("status", 5),
-			Map.entry("job.recovery", 4),
-			Map.entry("job", 3),
-			Map.entry("storage", 2), Map.entry("auth", 2), Map.entry("deid", 2),
+			Map.entry("config", 8),
+			Map.entry("export", 7), Map.entry("imports", 7), Map.entry("admin", 7), Map.entry("cluster", 7),
+			Map.entry("status", 6),
+			Map.entry("job.recovery", 5),
+			Map.entry("job", 4),
+			Map.entry("storage", 3), Map.entry("auth", 3), Map.entry("deid", 3),
+			// Which HAPI partition a request is in (above audit: its records name the tenant).
+			Map.entry("tenant", 2),
 			Map.entry("audit", 1), Map.entry("metrics", 1),
 			// The shared mapper, error codes and answers: everything may use them, they use nothing of ours.
 			Map.entry("support", 0));

@@ -1,63 +1,43 @@
 package hapibulk.config;
 
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
-import hapibulk.testsupport.TestHapiServerConfig;
+import ca.uhn.fhir.jpa.partition.IRequestPartitionHelperSvc;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.beans.factory.config.BeanPostProcessor;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 
-import java.nio.file.Path;
+import java.lang.reflect.Proxy;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** hapi-bulk does not honour HAPI's partitions yet, so it must not run on a partitioned server. */
+/**
+ * What of HAPI's partitioning the extension refuses at start-up: a partitioned host without HAPI's partition helper.
+ * A partitioned HAPI JPA server starts (and is honoured: {@code hapibulk.tenant.TenantsOverUrlTenantsTest}).
+ */
 class PartitioningCheckTest {
 
-	@TempDir
-	Path files;
-
 	@Test
-	void partitionedHost_refusesToStart_namingTheSettingAndWhy() {
-		// given: a HAPI JPA host with partitioning on
-		new ApplicationContextRunner()
-				.withAllowCircularReferences(true)
-				.withUserConfiguration(TestHapiServerConfig.class, PartitioningOn.class)
-				.withConfiguration(AutoConfigurations.of(BulkAutoConfiguration.class))
-				.withPropertyValues("hapi.bulk.enabled=true", "hapi.bulk.file-directory=" + files,
-						"hapi.bulk.server-base-url=http://localhost/fhir")
-				// when
-				.run(context -> {
-					// then
-					assertThat(context).hasFailed();
-					Throwable cause = context.getStartupFailure();
-					while (cause.getCause() != null) {
-						cause = cause.getCause();
-					}
-					assertThat(cause).isInstanceOf(IllegalStateException.class)
-							.hasMessageContaining("BULK-0503")
-							.hasMessageContaining("PartitionSettings.isPartitioningEnabled()")
-							.hasMessageContaining("every partition's data")
-							.hasMessageContaining("hapi.bulk.enabled=false");
-				});
+	void partitionedHost_withoutHapisPartitionHelper_refusesToStart_namingWhy() {
+		PartitionSettings settings = new PartitionSettings();
+		settings.setPartitioningEnabled(true);
+
+		assertThatThrownBy(() -> PartitioningCheck.refuseIfPartitionsUnknowable(settings, null))
+				.isInstanceOf(IllegalStateException.class)
+				.hasMessageContaining("BULK-0503")
+				.hasMessageContaining("IRequestPartitionHelperSvc")
+				.hasMessageContaining("hapi.bulk.enabled=false");
 	}
 
-	@Configuration(proxyBeanMethods = false)
-	static class PartitioningOn {
-		@Bean
-		static BeanPostProcessor partitioningOn() {
-			return new BeanPostProcessor() {
-				@Override
-				public Object postProcessBeforeInitialization(Object bean, String beanName) {
-					if (bean instanceof PartitionSettings settings) {
-						settings.setPartitioningEnabled(true);
-					}
-					return bean;
-				}
-			};
-		}
+	@Test
+	void partitionedJpaHost_andUnpartitionedHosts_start() {
+		PartitionSettings partitioned = new PartitionSettings();
+		partitioned.setPartitioningEnabled(true);
+		// any helper will do: the check only asks whether there is one
+		IRequestPartitionHelperSvc helper = (IRequestPartitionHelperSvc) Proxy.newProxyInstance(getClass().getClassLoader(),
+				new Class<?>[] {IRequestPartitionHelperSvc.class}, (proxy, method, args) -> null);
+
+		assertThatCode(() -> PartitioningCheck.refuseIfPartitionsUnknowable(partitioned, helper)).doesNotThrowAnyException();
+		assertThatCode(() -> PartitioningCheck.refuseIfPartitionsUnknowable(new PartitionSettings(), null))
+				.doesNotThrowAnyException();
+		assertThatCode(() -> PartitioningCheck.refuseIfPartitionsUnknowable(null, null)).doesNotThrowAnyException();
 	}
 }

@@ -28,6 +28,11 @@ public final class HapiLoader {
 
 	/** Loads the lines in order; returns how many resources were stored. */
 	public int load(List<String> ndjsonLines) {
+		return load(ndjsonLines, new SystemRequestDetails());
+	}
+
+	/** Loads the lines in order with this request (e.g. a system request in a partition); returns how many. */
+	public int load(List<String> ndjsonLines, SystemRequestDetails request) {
 		var parser = fhirContext.newJsonParser();
 		for (int from = 0; from < ndjsonLines.size(); from += BATCH) {
 			BundleBuilder bundle = new BundleBuilder(fhirContext);
@@ -35,7 +40,7 @@ public final class HapiLoader {
 				IBaseResource resource = parser.parseResource(line);
 				bundle.addTransactionUpdateEntry(resource);
 			}
-			systemDao.transaction(new SystemRequestDetails(), bundle.getBundle());
+			systemDao.transaction(request, bundle.getBundle());
 		}
 		return ndjsonLines.size();
 	}

@@ -1,5 +1,6 @@
 package hapibulk.export.job;
 
+import hapibulk.tenant.Tenant;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.model.primitive.IdDt;
@@ -27,7 +28,16 @@ final class DeletedCompartments {
 	private final DaoRegistry daoRegistry;
 	private final FhirContext fhirContext;
 
+	private final Tenant tenant;
+
 	DeletedCompartments(Set<Long> patientPids, Set<String> patientIds, DaoRegistry daoRegistry, FhirContext fhirContext) {
+		this(patientPids, patientIds, daoRegistry, fhirContext, null);
+	}
+
+	/** @param tenant the partition(s) a previous version is read in (the same id in another tenant is another resource) */
+	DeletedCompartments(Set<Long> patientPids, Set<String> patientIds, DaoRegistry daoRegistry, FhirContext fhirContext,
+			Tenant tenant) {
+		this.tenant = tenant;
 		this.patientPids = patientPids;
 		this.patientIds = patientIds;
 		this.daoRegistry = daoRegistry;
@@ -63,7 +73,8 @@ final class DeletedCompartments {
 				return null;
 			}
 			IBaseResource resource = daoRegistry.getResourceDao(row.type()).read(
-					new IdDt(row.type(), row.fhirId(), Long.toString(row.version() - 1)), new SystemRequestDetails());
+					new IdDt(row.type(), row.fhirId(), Long.toString(row.version() - 1)), tenant == null ? new SystemRequestDetails()
+							: SystemRequestDetails.forRequestPartitionId(tenant.toRequestPartitionId()));
 			return MAPPER.readTree(fhirContext.newJsonParser().encodeResourceToString(resource));
 		} catch (JsonProcessingException e) {
 			throw new IllegalStateException("Unreadable stored version of " + row.type() + "/" + row.fhirId(), e);

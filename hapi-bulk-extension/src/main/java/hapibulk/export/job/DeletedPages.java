@@ -67,7 +67,7 @@ class DeletedPages {
 	private DeletedCompartments compartments(ExportFilter filter) {
 		Sql members = FilterSql.members(filter);
 		if (members == null) {
-			return new DeletedCompartments(null, null, daoRegistry, fhirContext);
+			return new DeletedCompartments(null, null, daoRegistry, fhirContext, filter.tenant());
 		}
 		List<Long> pids = new ArrayList<>();
 		Set<String> ids = new HashSet<>();
@@ -75,6 +75,6 @@ class DeletedPages {
 			pids.add(rs.getLong(1));
 			ids.add(rs.getString(2) == null ? Long.toString(rs.getLong(1)) : rs.getString(2));
 		}, members.args().toArray());
-		return new DeletedCompartments(Set.copyOf(pids), ids, daoRegistry, fhirContext);
+		return new DeletedCompartments(Set.copyOf(pids), ids, daoRegistry, fhirContext, filter.tenant());
 	}
 }

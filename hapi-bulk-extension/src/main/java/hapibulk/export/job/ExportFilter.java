@@ -3,7 +3,9 @@ package hapibulk.export.job;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import hapibulk.support.BulkJson;
+import hapibulk.tenant.Tenant;
 
 import java.util.List;
 
@@ -31,11 +33,13 @@ import java.util.List;
  *                         stands for {@code compartmentPaths}, {@code groupPid} and {@code patientPids}
  * @param keyRange         when set, only the resources of this range of keys ({@code HFJ_RESOURCE.RES_ID}): one
  *                         of the partitions a large type is cut into (see {@link KeyRange})
+ * @param tenant           when set, only the resources of this tenant's HAPI partition(s) ({@code PARTITION_ID}, a
+ *                         key of the scan); null on an unpartitioned host
  */
 public record ExportFilter(String type, boolean deleted, List<String> deletedTypes, Long since, Long until,
 		boolean compartment, List<String> compartmentPaths, Long groupPid, List<Long> patientPids,
 		List<String> elements, String matchesOfJob, boolean latestOnly, boolean referenced, String scopeOfJob,
-		KeyRange keyRange) {
+		KeyRange keyRange, @JsonInclude(JsonInclude.Include.NON_NULL) Tenant tenant) {
 
 	/**
 	 * Keys {@code after < RES_ID <= upTo}; a null bound is open. Ranges of one type are numbered from 1, and the
@@ -59,19 +63,25 @@ public record ExportFilter(String type, boolean deleted, List<String> deletedTyp
 			boolean compartment, List<String> compartmentPaths, Long groupPid, List<Long> patientPids,
 			List<String> elements, String matchesOfJob, boolean latestOnly, boolean referenced) {
 		this(type, deleted, deletedTypes, since, until, compartment, compartmentPaths, groupPid, patientPids, elements,
-				matchesOfJob, latestOnly, referenced, null, null);
+				matchesOfJob, latestOnly, referenced, null, null, null);
+	}
+
+	/** The same filter, only the resources of this tenant's partition(s) (all when null). */
+	public ExportFilter withTenant(Tenant value) {
+		return new ExportFilter(type, deleted, deletedTypes, since, until, compartment, compartmentPaths, groupPid,
+				patientPids, elements, matchesOfJob, latestOnly, referenced, scopeOfJob, keyRange, value);
 	}
 
 	/** The same filter, reading the compartment scope that job {@code jobId}'s plan recorded. */
 	public ExportFilter withScopeOf(String jobId) {
 		return new ExportFilter(type, deleted, deletedTypes, since, until, compartment, compartmentPaths, groupPid,
-				patientPids, elements, matchesOfJob, latestOnly, referenced, jobId, keyRange);
+				patientPids, elements, matchesOfJob, latestOnly, referenced, jobId, keyRange, tenant);
 	}
 
 	/** The same filter, only the keys of {@code range}. */
 	public ExportFilter withKeyRange(KeyRange range) {
 		return new ExportFilter(type, deleted, deletedTypes, since, until, compartment, compartmentPaths, groupPid,
-				patientPids, elements, matchesOfJob, latestOnly, referenced, scopeOfJob, range);
+				patientPids, elements, matchesOfJob, latestOnly, referenced, scopeOfJob, range, tenant);
 	}
 
 	/** The partition's name, unique within a job: the type (with its range's number), or "deleted". */

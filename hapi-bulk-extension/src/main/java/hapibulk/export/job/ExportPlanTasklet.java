@@ -82,7 +82,9 @@ class ExportPlanTasklet implements Tasklet {
 		List<ExportFilter> plan = new ArrayList<>();
 		List<ExportFilter> blockMembers = new ArrayList<>();
 		Map<String, Long> totals = new LinkedHashMap<>();
-		for (ExportFilter filter : filters(jobId, request, scope, job.transactionTime())) {
+		// Every filter reads the job's tenant only: its partition(s) are a key of every scan.
+		for (ExportFilter filter : filters(jobId, request, scope, job.transactionTime()).stream()
+				.map(filter -> filter.withTenant(request.tenant())).toList()) {
 			long count = reader.count(filter);
 			if (count > 0) {
 				totals.merge(progressType(filter, request.patientBlocks()), count, Long::sum);
@@ -96,7 +98,7 @@ class ExportPlanTasklet implements Tasklet {
 		ExecutionContext jobContext = stepExecution.getJobExecution().getExecutionContext();
 		if (!blockMembers.isEmpty()) {
 			// One partition walks the patients in scope; each patient's block reads the members.
-			plan.add(0, patientsInScope(request, scope));
+			plan.add(0, patientsInScope(request, scope).withTenant(request.tenant()));
 			blockMembers.sort(Comparator.comparing(member -> !member.type().equals(PatientCompartment.PATIENT)));
 			jobContext.putString(BLOCK_MEMBERS, ExportFilter.listToJson(blockMembers));
 		}
@@ -164,7 +166,7 @@ class ExportPlanTasklet implements Tasklet {
 	private ExportFilter blockMember(ExportFilter filter) {
 		return new ExportFilter(filter.type(), false, List.of(), filter.since(), filter.until(), false,
 				compartment.paths(filter.type()), null, List.of(), filter.elements(), filter.matchesOfJob(),
-				filter.latestOnly(), false);
+				filter.latestOnly(), false).withTenant(filter.tenant());
 	}
 
 	/**
@@ -208,7 +210,7 @@ class ExportPlanTasklet implements Tasklet {
 				: millis(request.until());
 		// Without _type, never the audit trail: it is no one's data, and only an auditor may read it (_type=AuditEvent).
 		List<String> types = new ArrayList<>(request.types().isEmpty()
-				? reader.typesPresent().stream()
+				? reader.typesPresent(request.tenant()).stream()
 						.filter(type -> !type.equals(ScopeSet.AUDIT_TYPE))
 						.filter(type -> compartment.contains(type)
 								|| (!request.patientBlocks() && (!inCompartment || includeReferencedResources)))
@@ -230,7 +232,7 @@ class ExportPlanTasklet implements Tasklet {
 					.filter(query -> TypeFilters.typeOf(query).equals(type))
 					.toList();
 			if (!queries.isEmpty()) {
-				typeFilterMatches.record(jobId, type, queries);
+				typeFilterMatches.record(jobId, type, queries, request.tenant());
 			}
 			// Provenance follows its targets: all Provenance of the compartment's resources (the IG's default
 			// without includeAssociatedData); a type outside the compartment follows what references it.

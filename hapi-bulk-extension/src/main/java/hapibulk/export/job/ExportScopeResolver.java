@@ -39,11 +39,11 @@ public class ExportScopeResolver {
 		Map<String, String> unusable = new LinkedHashMap<>();
 		Map<String, Long> known = new LinkedHashMap<>();
 		for (String patientId : request.patientIds()) {
-			reader.findPid("Patient", patientId).ifPresentOrElse(pid -> known.put(patientId, pid),
+			reader.findPid("Patient", patientId, request.tenant()).ifPresentOrElse(pid -> known.put(patientId, pid),
 					() -> unusable.put(patientId, unknownPatient(patientId)));
 		}
 		if (request.level() == ExportLevel.GROUP && !known.isEmpty()) {
-			Long groupPid = reader.findPid("Group", request.groupId()).orElse(null);
+			Long groupPid = reader.findPid("Group", request.groupId(), request.tenant()).orElse(null);
 			if (groupPid == null) {
 				return unusable; // resolve() answers the unknown Group with 404
 			}
@@ -60,12 +60,12 @@ public class ExportScopeResolver {
 	public ExportScope resolve(ExportRequest request, boolean patientInstance) {
 		Long groupPid = null;
 		if (request.level() == ExportLevel.GROUP) {
-			groupPid = reader.findPid("Group", request.groupId()).orElseThrow(() -> new ResourceNotFoundException(
+			groupPid = reader.findPid("Group", request.groupId(), request.tenant()).orElseThrow(() -> new ResourceNotFoundException(
 					BulkErrors.code(113) + "Group/" + request.groupId() + " is not known to this server"));
 		}
 		Map<String, Long> patientPids = new LinkedHashMap<>();
 		for (String patientId : request.patientIds()) {
-			Long pid = reader.findPid("Patient", patientId).orElse(null);
+			Long pid = reader.findPid("Patient", patientId, request.tenant()).orElse(null);
 			if (pid == null && patientInstance) {
 				throw new ResourceNotFoundException(BulkErrors.code(114) + "Patient/" + patientId + " is not known to this server");
 			}

@@ -1,5 +1,7 @@
 package hapibulk.export.job;
 
+import hapibulk.tenant.Tenant;
+
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +21,17 @@ final class FilterSql {
 	private FilterSql() {
 	}
 
+	/**
+	 * {@code where} limited to the tenant's partition(s), on the exported row itself ({@code r.PARTITION_ID}, next
+	 * to its type: a key of the scan). Every row an export writes is such a row, so Group members, compartments,
+	 * referenced resources, Provenance and deletions found through HAPI's reference index are all held to the
+	 * tenant here, whatever partition a reference points into.
+	 */
+	static Sql inTenant(Sql where, Tenant tenant) {
+		Tenant.Condition condition = tenant == null ? null : tenant.condition("r.PARTITION_ID");
+		return condition == null ? where : where.and(condition.sql(), condition.args().toArray());
+	}
+
 	/** The filter's conditions, within its key range when it has one. */
 	static Sql where(ExportFilter filter) {
 		Sql where = conditions(filter);
@@ -33,7 +46,7 @@ final class FilterSql {
 	}
 
 	private static Sql conditions(ExportFilter filter) {
-		Sql where = new Sql("r.RES_TYPE = ? AND r.RES_DELETED_AT IS NULL", filter.type());
+		Sql where = inTenant(new Sql("r.RES_TYPE = ? AND r.RES_DELETED_AT IS NULL", filter.type()), filter.tenant());
 		if (filter.since() != null) {
 			where = where.and("r.RES_UPDATED > ?", new Timestamp(filter.since()));
 		}
@@ -136,7 +149,7 @@ final class FilterSql {
 
 	/** The deletions the filter selects (of its deleted types, in its time window). */
 	static Sql deletedWhere(ExportFilter filter) {
-		Sql where = new Sql("r.RES_DELETED_AT IS NOT NULL");
+		Sql where = inTenant(new Sql("r.RES_DELETED_AT IS NOT NULL"), filter.tenant());
 		if (filter.since() != null) {
 			where = where.and("r.RES_DELETED_AT > ?", new Timestamp(filter.since()));
 		}

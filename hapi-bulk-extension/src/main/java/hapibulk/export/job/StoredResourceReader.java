@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import hapibulk.export.job.StoredResource.StoredTag;
+import hapibulk.tenant.Tenant;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -57,14 +58,30 @@ public class StoredResourceReader {
 
 	/** The types of which at least one current resource exists. */
 	public List<String> typesPresent() {
-		return jdbc.queryForList("SELECT DISTINCT RES_TYPE FROM HFJ_RESOURCE WHERE RES_DELETED_AT IS NULL ORDER BY RES_TYPE",
-				String.class);
+		return typesPresent(null);
+	}
+
+	/** The types of which at least one current resource exists in the tenant's partition(s) (all when null). */
+	public List<String> typesPresent(Tenant tenant) {
+		Sql where = FilterSql.inTenant(new Sql("r.RES_DELETED_AT IS NULL"), tenant);
+		return jdbc.queryForList("SELECT DISTINCT r.RES_TYPE FROM HFJ_RESOURCE r WHERE " + where.sql()
+				+ " ORDER BY r.RES_TYPE", String.class, where.args().toArray());
 	}
 
 	/** The key of a current (not deleted) resource. */
 	public Optional<Long> findPid(String type, String fhirId) {
-		return jdbc.queryForList("SELECT RES_ID FROM HFJ_RESOURCE WHERE RES_TYPE = ? AND FHIR_ID = ? AND RES_DELETED_AT IS NULL",
-				Long.class, type, fhirId).stream().findFirst();
+		return findPid(type, fhirId, null);
+	}
+
+	/**
+	 * The key of a current resource of the tenant's partition(s) (any when null): the same id in two tenants is two
+	 * resources.
+	 */
+	public Optional<Long> findPid(String type, String fhirId, Tenant tenant) {
+		Sql where = FilterSql.inTenant(new Sql("r.RES_TYPE = ? AND r.FHIR_ID = ? AND r.RES_DELETED_AT IS NULL", type,
+				fhirId), tenant);
+		return jdbc.queryForList("SELECT r.RES_ID FROM HFJ_RESOURCE r WHERE " + where.sql(), Long.class,
+				where.args().toArray()).stream().findFirst();
 	}
 
 	/** Which of {@code patientPids} are members of the group. */

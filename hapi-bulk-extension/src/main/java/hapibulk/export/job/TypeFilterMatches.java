@@ -1,5 +1,6 @@
 package hapibulk.export.job;
 
+import hapibulk.tenant.Tenant;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.api.server.storage.IResourcePersistentId;
@@ -30,13 +31,23 @@ public class TypeFilterMatches {
 	}
 
 	/** Runs the queries (all of one type, OR'ed) through HAPI's search and records every match. */
-	@SuppressWarnings({"unchecked", "rawtypes"})
 	void record(String jobId, String type, List<String> queries) {
+		record(jobId, type, queries, null);
+	}
+
+	/**
+	 * As {@link #record(String, String, List)}, the searches run in the tenant's partition(s) (a system request
+	 * carrying them, as HAPI's own batch jobs search), so a match is never another tenant's resource.
+	 */
+	@SuppressWarnings({"unchecked", "rawtypes"})
+	void record(String jobId, String type, List<String> queries, Tenant tenant) {
+		SystemRequestDetails request = tenant == null ? new SystemRequestDetails()
+				: SystemRequestDetails.forRequestPartitionId(tenant.toRequestPartitionId());
 		jdbc.update("DELETE FROM BULK_EXPORT_MATCH WHERE JOB_ID = ? AND RES_TYPE = ?", jobId, type);
 		for (String query : queries) {
 			List<Object[]> batch = new ArrayList<>(BATCH);
 			try (Stream<IResourcePersistentId<?>> ids = daoRegistry.getResourceDao(type)
-					.searchForIdStream(typeFilters.searchOf(query), new SystemRequestDetails(), null)) {
+					.searchForIdStream(typeFilters.searchOf(query), request, null)) {
 				ids.forEach(id -> {
 					batch.add(new Object[] {jobId, type, ((Number) id.getId()).longValue()});
 					if (batch.size() == BATCH) {

@@ -1,5 +1,6 @@
 package hapibulk.imports.job;
 
+import hapibulk.tenant.Tenant;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
@@ -89,21 +90,23 @@ record ImportPartition(int index, String type, String url, int wave, String inpu
 	 */
 	@JsonIgnoreProperties(ignoreUnknown = true)
 	@JsonPropertyOrder({"index", "type", "url", "wave", "inputSource", "mayCreate", "mayUpdate", "part", "rangeStart",
-			"rangeEnd", "readable"})
+			"rangeEnd", "readable", "tenant"})
 	record Stored(int index, String type, String url, int wave, String inputSource, Boolean mayCreate,
 			Boolean mayUpdate, Integer part, Long rangeStart, Long rangeEnd,
-			@JsonInclude(JsonInclude.Include.NON_NULL) Set<String> readable) {
+			@JsonInclude(JsonInclude.Include.NON_NULL) Set<String> readable,
+			@JsonInclude(JsonInclude.Include.NON_NULL) Tenant tenant) {
 
 		static Stored of(ImportPartition partition) {
 			WriteRights rights = partition.rights();
 			return new Stored(partition.index(), partition.type(), partition.url(), partition.wave(),
 					partition.inputSource(), rights.create(), rights.update(), partition.part(), partition.rangeStart(),
-					partition.rangeEnd(), rights.readable() == null ? null : new TreeSet<>(rights.readable()));
+					partition.rangeEnd(), rights.readable() == null ? null : new TreeSet<>(rights.readable()),
+					rights.tenant());
 		}
 
 		ImportPartition partition() {
 			return new ImportPartition(index, type, url, wave, inputSource,
-					new WriteRights(mayCreate == null || mayCreate, mayUpdate == null || mayUpdate, readable),
+					new WriteRights(mayCreate == null || mayCreate, mayUpdate == null || mayUpdate, readable, tenant),
 					part == null ? 0 : part, rangeStart == null ? 0 : rangeStart,
 					rangeEnd == null ? Long.MAX_VALUE : rangeEnd);
 		}

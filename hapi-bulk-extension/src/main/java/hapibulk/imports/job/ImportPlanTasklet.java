@@ -48,7 +48,7 @@ class ImportPlanTasklet implements Tasklet {
 		for (ImportRequest.Input input : request.inputs()) {
 			sources.checkAllowed(input.url());
 			WriteRights rights = new WriteRights(request.permissions().mayCreate(input.type()),
-					request.permissions().mayUpdate(input.type()), request.permissions().readable());
+					request.permissions().mayUpdate(input.type()), request.permissions().readable(), request.tenant());
 			ImportPartition whole = new ImportPartition(index++, input.type(), input.url(),
 					ImportTypeOrder.wave(input.type()), request.inputSource(), rights);
 			plan.addAll(split(whole));

@@ -82,7 +82,7 @@ class ImportResourceStore {
 			creates = new HashMap<>();
 			sortOut(resources, rights, allowed, refused, creates);
 		}
-		SystemRequestDetails request = new SystemRequestDetails();
+		SystemRequestDetails request = rights.requestDetails();
 		TransactionDetails transaction = new TransactionDetails();
 		if (prefetch != null && !allowed.isEmpty()) {
 			prefetch.prefetch(allowed, transaction);
@@ -116,7 +116,7 @@ class ImportResourceStore {
 		resources.forEach(resource -> idsByType.computeIfAbsent(resource.fhirType(), type -> new HashSet<>())
 				.add(resource.getIdElement().getIdPart()));
 		Map<String, Set<String>> stored = new HashMap<>();
-		idsByType.forEach((type, ids) -> stored.put(type, new HashSet<>(StoredIdPrefetch.storedIds(entityManager, type, ids))));
+		idsByType.forEach((type, ids) -> stored.put(type, new HashSet<>(StoredIdPrefetch.storedIds(entityManager, type, ids, rights.tenant()))));
 		for (IBaseResource resource : resources) {
 			String id = resource.getIdElement().getIdPart();
 			// add: a second line with the same id changes what the first one stored

@@ -1,5 +1,6 @@
 package hapibulk.imports.job;
 
+import hapibulk.tenant.Tenant;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
@@ -90,14 +91,19 @@ class StoredIdPrefetch {
 
 	/** The ids of {@code type} among {@code ids} that are stored, deleted or not (in any partition). */
 	static Set<String> storedIds(EntityManager entityManager, String type, Set<String> ids) {
-		return stored(entityManager, type, ids).keySet();
+		return storedIds(entityManager, type, ids, null);
+	}
+
+	/** The ids stored in the tenant's partition(s) (any partition when null): another tenant's id is not stored here. */
+	static Set<String> storedIds(EntityManager entityManager, String type, Set<String> ids, Tenant tenant) {
+		return stored(entityManager, type, ids, tenant).keySet();
 	}
 
 	private Map<String, Row> stored(String type, Set<String> ids) {
-		return stored(entityManager, type, ids);
+		return stored(entityManager, type, ids, null);
 	}
 
-	private static Map<String, Row> stored(EntityManager entityManager, String type, Set<String> ids) {
+	private static Map<String, Row> stored(EntityManager entityManager, String type, Set<String> ids, Tenant tenant) {
 		Map<String, Row> rows = new HashMap<>();
 		List<String> all = new ArrayList<>(ids);
 		for (int from = 0; from < all.size(); from += IDS_PER_QUERY) {
@@ -110,6 +116,10 @@ class StoredIdPrefetch {
 					.setParameter("ids", batch)
 					.getResultList();
 			for (Object[] row : result) {
+				Integer partition = row[2] == null ? null : ((Number) row[2]).intValue();
+				if (tenant != null && !tenant.allPartitions() && !tenant.ids().contains(partition)) {
+					continue;
+				}
 				rows.put((String) row[0], new Row(((Number) row[1]).longValue(),
 						row[2] == null ? null : ((Number) row[2]).intValue(), row[3] != null));
 			}
