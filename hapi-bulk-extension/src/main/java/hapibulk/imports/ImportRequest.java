@@ -19,9 +19,10 @@ import java.util.TreeSet;
  * @param inputs       the files, in the order the client listed them
  * @param requestUrl   the kick-off URL, echoed as the manifest's {@code request}
  * @param permissions  what the kick-off's access token allows the lines to do
+ * @param sourceAccess the {@link SourceAccess} grant the inputs are read under ({@code $bulk-submit}), or null
  */
 public record ImportRequest(String inputSource, String storageType, String mode, List<Input> inputs,
-		String requestUrl, ImportPermissions permissions) {
+		String requestUrl, ImportPermissions permissions, String sourceAccess) {
 
 	public static final String NDJSON = "application/fhir+ndjson";
 
@@ -35,8 +36,18 @@ public record ImportRequest(String inputSource, String storageType, String mode,
 		this(inputSource, storageType, mode, inputs, requestUrl, ImportPermissions.ALL);
 	}
 
+	/** A request whose inputs are read under {@code hapi.bulk.import.*}'s rules. */
+	public ImportRequest(String inputSource, String storageType, String mode, List<Input> inputs, String requestUrl,
+			ImportPermissions permissions) {
+		this(inputSource, storageType, mode, inputs, requestUrl, permissions, null);
+	}
+
 	public ImportRequest withPermissions(ImportPermissions granted) {
-		return new ImportRequest(inputSource, storageType, mode, inputs, requestUrl, granted);
+		return new ImportRequest(inputSource, storageType, mode, inputs, requestUrl, granted, sourceAccess);
+	}
+
+	public ImportRequest withSourceAccess(String grant) {
+		return new ImportRequest(inputSource, storageType, mode, inputs, requestUrl, permissions, grant);
 	}
 
 	/** One input file: every line a resource of {@code type}. */
@@ -70,18 +81,19 @@ public record ImportRequest(String inputSource, String storageType, String mode,
 	record Stored(String inputSource, String storageType, String mode, String requestUrl, List<Input> inputs,
 			@JsonInclude(JsonInclude.Include.NON_NULL) Set<String> creatable,
 			@JsonInclude(JsonInclude.Include.NON_NULL) Set<String> updatable,
-			@JsonInclude(JsonInclude.Include.NON_NULL) Set<String> readable) {
+			@JsonInclude(JsonInclude.Include.NON_NULL) Set<String> readable,
+			@JsonInclude(JsonInclude.Include.NON_NULL) String sourceAccess) {
 
 		static Stored of(ImportRequest request) {
 			ImportPermissions permissions = request.permissions();
 			return new Stored(request.inputSource(), request.storageType(), request.mode(), request.requestUrl(),
 					request.inputs(), sorted(permissions.creatable()), sorted(permissions.updatable()),
-					sorted(permissions.readable()));
+					sorted(permissions.readable()), request.sourceAccess());
 		}
 
 		ImportRequest request() {
 			return new ImportRequest(inputSource, storageType, mode, inputs == null ? List.of() : inputs, requestUrl,
-					new ImportPermissions(creatable, updatable, readable));
+					new ImportPermissions(creatable, updatable, readable), sourceAccess);
 		}
 
 		private static Set<String> sorted(Set<String> types) {
