@@ -40,7 +40,7 @@ final class SourceRules {
 			}
 			URI normalized = SourceUrls.normalize(url);
 			if (!access.allows(grant, normalized)) {
-				throw new ForbiddenOperationException(BulkErrors.code(217) + "The input " + url
+				throw new ForbiddenOperationException(BulkErrors.code(949) + "The input " + url
 						+ " is not under a base URL registered for its submitter (hapi.bulk.submit.submitters)");
 			}
 			return normalized;

@@ -2,7 +2,6 @@ package hapibulk.submit;
 
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
-import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import hapibulk.audit.AuditAction;
 import hapibulk.audit.AuditRecord;
@@ -138,7 +137,7 @@ public class BulkSubmitProvider {
 	private static String single(ServletRequestDetails request, String name) {
 		String[] values = request.getParameters().get(name);
 		if (values == null || values.length != 1 || values[0].isBlank()) {
-			throw new InvalidRequestException(BulkErrors.code(931) + "Poll with one " + name
+			throw SubmitRequestParser.missingIdentity("Poll with one " + name
 					+ " (or POST the submitter and submissionId as Parameters)");
 		}
 		return values[0];

@@ -2,7 +2,6 @@ package hapibulk.submit;
 
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
-import ca.uhn.fhir.rest.server.exceptions.NotImplementedOperationException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import hapibulk.auth.AccessGrant;
 import hapibulk.auth.JobOwner;
@@ -44,7 +43,7 @@ public class BulkSubmitService {
 				.orElseThrow(() -> new ForbiddenOperationException(BulkErrors.code(935) + "Submitter "
 						+ request.submitterKey() + " is not registered on this server (hapi.bulk.submit.submitters)"));
 		if (SubmitRequest.STOPPED.equals(request.status()) || request.replacesManifestUrl() != null) {
-			throw new NotImplementedOperationException(BulkErrors.code(942) + "This server does not support "
+			throw notYet("This server does not support "
 					+ (request.replacesManifestUrl() != null ? "replacesManifestUrl" : "submissionStatus 'stopped'")
 					+ " yet: loaded data is not removed or replaced");
 		}
@@ -61,9 +60,9 @@ public class BulkSubmitService {
 		String message;
 		if (request.manifestUrl() != null) {
 			String base = registeredBase(submitter, request.fhirBaseUrl());
-			checkUnder(base, request.manifestUrl(), "manifestUrl", 937);
+			checkUnder(base, request.manifestUrl(), "manifestUrl");
 			if (request.oauthMetadataUrl() != null) {
-				checkUnder(base, request.oauthMetadataUrl(), "oauthMetadataUrl", 937);
+				checkUnder(base, request.oauthMetadataUrl(), "oauthMetadataUrl");
 			}
 			boolean seen = existing != null && table.manifests(submitter.key(), request.submissionId()).stream()
 					.anyMatch(manifest -> manifest.manifestUrl().equals(request.manifestUrl()));
@@ -91,8 +90,8 @@ public class BulkSubmitService {
 			JobOwner owner, String requestUrl) {
 		ManifestReader.ProviderManifest manifest = manifests.read(submitter, base, request.manifestUrl());
 		if (manifest.deletedFiles() > 0) {
-			throw new NotImplementedOperationException(BulkErrors.code(942) + "The manifest lists deleted resources;"
-					+ " this server does not apply deletions from a submission yet");
+			throw notYet("The manifest lists deleted resources; this server does not apply deletions from a submission"
+					+ " yet");
 		}
 		if (manifest.outputs().isEmpty()) {
 			return null;
@@ -107,30 +106,37 @@ public class BulkSubmitService {
 
 	/** The registered base URL the submission's {@code fhirBaseUrl} is (or lies under); 403 if none. */
 	private static String registeredBase(SubmitSettings.Submitter submitter, String fhirBaseUrl) {
-		URI base;
+		URI base = null;
 		try {
 			base = SourceUrls.normalize(fhirBaseUrl);
 		} catch (RuntimeException e) {
-			throw new InvalidRequestException(BulkErrors.code(936) + "fhirBaseUrl " + fhirBaseUrl
-					+ " is not an http(s) URL");
+			// refused below, as a 400
 		}
-		if (Submitters.baseHolding(submitter, base).isEmpty()) {
-			throw new ForbiddenOperationException(BulkErrors.code(936) + "fhirBaseUrl " + fhirBaseUrl
-					+ " is not a base URL registered for submitter " + submitter.key());
+		if (base == null || Submitters.baseHolding(submitter, base).isEmpty()) {
+			String message = BulkErrors.code(936) + "fhirBaseUrl " + fhirBaseUrl + (base == null
+					? " is not an http(s) URL" : " is not a base URL registered for submitter " + submitter.key());
+			throw base == null ? new InvalidRequestException(message) : new ForbiddenOperationException(message);
 		}
 		return base.toString();
 	}
 
-	private static void checkUnder(String base, String url, String what, int code) {
-		URI normalized;
+	/** BULK-0937: the manifest (or the discovery document) must lie under the submission's base. */
+	private static void checkUnder(String base, String url, String what) {
+		URI normalized = null;
 		try {
 			normalized = SourceUrls.normalize(url);
 		} catch (RuntimeException e) {
-			throw new InvalidRequestException(BulkErrors.code(code) + what + " " + url + " is not an http(s) URL");
+			// refused below, as a 400
 		}
-		if (!SourceUrls.under(normalized, base)) {
-			throw new ForbiddenOperationException(BulkErrors.code(code) + what + " " + url
-					+ " is not under the submission's fhirBaseUrl " + base);
+		if (normalized == null || !SourceUrls.under(normalized, base)) {
+			String message = BulkErrors.code(937) + what + " " + url + (normalized == null ? " is not an http(s) URL"
+					: " is not under the submission's fhirBaseUrl " + base);
+			throw normalized == null ? new InvalidRequestException(message) : new ForbiddenOperationException(message);
 		}
+	}
+
+	/** BULK-0942: what a submission asks that this server does not do yet. */
+	private static InvalidRequestException notYet(String message) {
+		return new InvalidRequestException(BulkErrors.code(942) + message);
 	}
 }

@@ -86,16 +86,14 @@ class ManifestReader {
 					? Optional.of("Bearer " + tokens.token(submitter, base)) : Optional.empty();
 			answer = http.get(url, authorization);
 		} catch (IOException e) {
-			throw new InvalidRequestException(BulkErrors.code(938) + "The manifest " + url + " cannot be read: "
-					+ e.getMessage());
+			throw unreachable(url, e.getMessage());
 		}
 		if (answer.status() == 202) {
 			throw new ResourceVersionConflictException(BulkErrors.code(939) + "The manifest " + url
 					+ " is not complete yet (the provider answered 202): submit it once it is");
 		}
 		if (answer.status() != 200) {
-			throw new InvalidRequestException(BulkErrors.code(938) + "The manifest " + url
-					+ " cannot be read: the provider answered HTTP " + answer.status());
+			throw unreachable(url, "the provider answered HTTP " + answer.status());
 		}
 		try {
 			JsonNode manifest = BulkJson.MAPPER.readTree(answer.body());
@@ -110,18 +108,23 @@ class ManifestReader {
 
 	/** The normalized URL, if it lies under the submission's base; else 403 (or 400 for a malformed one). */
 	static URI under(String base, String url, String what) {
-		URI normalized;
+		URI normalized = null;
 		try {
 			normalized = SourceUrls.normalize(url);
 		} catch (BaseServerResponseException e) {
-			throw new InvalidRequestException(BulkErrors.code(941) + "The " + what + " URL " + url
-					+ " is not a usable http(s) URL");
+			// refused below, as a 400
 		}
-		if (!SourceUrls.under(normalized, base)) {
-			throw new ForbiddenOperationException(BulkErrors.code(941) + "The " + what + " URL " + url
-					+ " is not under the submission's fhirBaseUrl " + base);
+		if (normalized == null || !SourceUrls.under(normalized, base)) {
+			String message = BulkErrors.code(941) + "The " + what + " URL " + url + (normalized == null
+					? " is not a usable http(s) URL" : " is not under the submission's fhirBaseUrl " + base);
+			throw normalized == null ? new InvalidRequestException(message) : new ForbiddenOperationException(message);
 		}
 		return normalized;
+	}
+
+	/** BULK-0938: the manifest could not be fetched. */
+	private static InvalidRequestException unreachable(URI url, String why) {
+		return new InvalidRequestException(BulkErrors.code(938) + "The manifest " + url + " cannot be read: " + why);
 	}
 
 	private static InvalidRequestException unreadable(String url, String why) {

@@ -3,7 +3,6 @@ package hapibulk.submit;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.parser.DataFormatException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
-import ca.uhn.fhir.rest.server.exceptions.NotImplementedOperationException;
 import com.fasterxml.jackson.databind.JsonNode;
 import hapibulk.support.BulkErrors;
 import hapibulk.support.BulkJson;
@@ -42,13 +41,13 @@ public class SubmitRequestParser {
 		SubmitRequest request = common(parameters);
 		for (String unsupported : new String[] {"fileRequestHeader", "fileEncryptionKey", "import"}) {
 			if (parameters.containsKey(unsupported)) {
-				throw new NotImplementedOperationException(BulkErrors.code(943) + "$bulk-submit parameter '" + unsupported
+				throw unsupported("$bulk-submit parameter '" + unsupported
 						+ "' is not supported by this server; submit without it");
 			}
 		}
 		String format = text(parameters.get("outputFormat"));
 		if (format != null && !NDJSON.contains(format.strip())) {
-			throw new InvalidRequestException(BulkErrors.code(943) + "Unsupported outputFormat '" + format
+			throw unsupported("Unsupported outputFormat '" + format
 					+ "': this server loads application/fhir+ndjson only");
 		}
 		if (request.status() == null && request.manifestUrl() == null) {
@@ -77,11 +76,10 @@ public class SubmitRequestParser {
 		String submissionId = text(parameters.get("submissionId"));
 		if (identifier == null || !identifier.path("value").isTextual() || identifier.path("value").asText().isBlank()
 				|| submissionId == null || submissionId.isBlank()) {
-			throw new InvalidRequestException(BulkErrors.code(931) + "Name the submitter (an Identifier with a value) and"
-					+ " the submissionId");
+			throw missingIdentity("Name the submitter (an Identifier with a value) and the submissionId");
 		}
 		if (submissionId.length() > 256) {
-			throw new InvalidRequestException(BulkErrors.code(931) + "A submissionId has at most 256 characters");
+			throw missingIdentity("A submissionId has at most 256 characters");
 		}
 		JsonNode status = parameters.get("submissionStatus");
 		String code = status == null ? null : status.has("valueCoding") ? status.path("valueCoding").path("code").asText(null)
@@ -100,18 +98,18 @@ public class SubmitRequestParser {
 					? fhirContext.newXmlParser() : fhirContext.newJsonParser();
 			IBaseResource resource = parser.parseResource(text);
 			if (!"Parameters".equals(fhirContext.getResourceType(resource))) {
-				throw unreadable("the body is a " + fhirContext.getResourceType(resource) + ", not a Parameters resource");
+				throw malformed("The body is a " + fhirContext.getResourceType(resource) + ", not a Parameters resource");
 			}
 			root = BulkJson.MAPPER.readTree(fhirContext.newJsonParser().encodeResourceToString(resource));
 		} catch (DataFormatException | IOException e) {
-			throw unreadable(e.getMessage());
+			throw malformed("The body must be a Parameters resource: " + e.getMessage());
 		}
 		Map<String, JsonNode> parameters = new HashMap<>();
 		for (Iterator<JsonNode> it = root.path("parameter").elements(); it.hasNext(); ) {
 			JsonNode parameter = it.next();
 			String name = parameter.path("name").asText("");
 			if (parameters.put(name, parameter) != null && SINGLE.contains(name)) {
-				throw new InvalidRequestException(BulkErrors.code(930) + "Parameter '" + name + "' is given twice");
+				throw malformed("Parameter '" + name + "' is given twice");
 			}
 		}
 		return parameters;
@@ -132,7 +130,18 @@ public class SubmitRequestParser {
 		return null;
 	}
 
-	private static InvalidRequestException unreadable(String why) {
-		return new InvalidRequestException(BulkErrors.code(930) + "The body must be a Parameters resource: " + why);
+	/** BULK-0930: a body that is not one Parameters resource with each single-valued parameter once. */
+	private static InvalidRequestException malformed(String why) {
+		return new InvalidRequestException(BulkErrors.code(930) + why);
+	}
+
+	/** BULK-0931: no submitter or submissionId (in a body, or in a status poll's query). */
+	static InvalidRequestException missingIdentity(String why) {
+		return new InvalidRequestException(BulkErrors.code(931) + why);
+	}
+
+	/** BULK-0943: a parameter or format this server does not honour. */
+	private static InvalidRequestException unsupported(String why) {
+		return new InvalidRequestException(BulkErrors.code(943) + why);
 	}
 }

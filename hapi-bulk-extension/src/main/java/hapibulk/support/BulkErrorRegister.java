@@ -32,7 +32,7 @@ public final class BulkErrorRegister {
 		// 1xx: export kick-offs
 		use(101, 400, "An export kick-off without `Prefer: respond-async`.", "Send `Prefer: respond-async`.");
 		use(102, 400, "An export kick-off without an `Accept` header.", "Send `Accept: application/fhir+json`.");
-		use(103, 400, "An `Accept` header that names neither `application/fhir+json` nor `application/json` (`*/*` included).",
+		use(103, 400, "A kick-off `Accept` header that does not name `application/fhir+json` (`application/json` and `*/*` included: the IG supports only `application/fhir+json`).",
 				"Send `Accept: application/fhir+json`.");
 		use(104, 400, "A parameter the export does not support.",
 				"Leave it out, or send `Prefer: handling=lenient` to have it ignored and reported.");
@@ -350,9 +350,9 @@ public final class BulkErrorRegister {
 				"Fix the manifest at the provider.");
 		use(941, 403, "A file URL (output, deleted or next page) in the provider's manifest lies outside the submission's `fhirBaseUrl` (400 when it is not an http(s) URL).",
 				"Serve the files under the provider's base URL, or register that base for the submitter.");
-		use(942, 501, "A submission this server cannot honour yet: `submissionStatus` `stopped`, `replacesManifestUrl`, or a manifest with `deleted` files.",
+		use(942, 400, "A submission this server cannot honour yet: `submissionStatus` `stopped`, `replacesManifestUrl`, or a manifest with `deleted` files.",
 				"Submit new data as new manifests; remove data by other means for now.");
-		use(943, 501, "A `$bulk-submit` parameter this server does not support (`fileRequestHeader`, `fileEncryptionKey`, `import`), or an `outputFormat` other than NDJSON (400).",
+		use(943, 400, "A `$bulk-submit` parameter this server does not support (`fileRequestHeader`, `fileEncryptionKey`, `import`), or an `outputFormat` other than NDJSON.",
 				"Submit without it; serve NDJSON files that need no extra headers or decryption.");
 		use(944, 404, "`$bulk-submit-status` for a submission this server does not know, or that another client made.",
 				"Check the submitter and submissionId; poll with the client that submitted.");
@@ -364,6 +364,8 @@ public final class BulkErrorRegister {
 				"Submit with the client that started the submission.");
 		use(948, 500, "`$bulk-submit-status`: an import of the submission failed or was cancelled; the message names its manifest.",
 				"Read the message and the server log; submit the manifest in a new submission.");
+		use(949, 403, "A file of a `$bulk-submit` import no longer lies under a base URL registered for its submitter (the registration changed before the job read it).",
+				"Submit again from a registered base, or the operator restores the registration.");
 	}
 
 	private BulkErrorRegister() {}
