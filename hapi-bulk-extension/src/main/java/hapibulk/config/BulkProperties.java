@@ -49,8 +49,8 @@ import java.time.Duration;
  * @param cluster        node leases, for several nodes on one database (hapi.bulk.cluster.*)
  * @param adminPage      the operators' job page ({@code hapi.bulk.admin-page.*}, off by default)
  * @param deid           de-identification profiles and their keys ({@code hapi.bulk.deid.*}, docs/deidentification.md)
- * @param submit         {@code $bulk-submit}: the registered submitters and the manifest limits
- *                       ({@code hapi.bulk.submit.*}, docs/bulk-submit.md)
+ * @param submit         $bulk-submit: the registered submitters and the manifest limits
+ *                       (hapi.bulk.submit.*, docs/bulk-submit.md)
  */
 @ConfigurationProperties(BulkProperties.PREFIX)
 public record BulkProperties(

@@ -8,13 +8,13 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * {@code hapi.bulk.submit.*}: who may {@code $bulk-submit} data to this server, and the limits of reading a
+ * hapi.bulk.submit.*: who may $bulk-submit data to this server, and the limits of reading a
  * provider's manifest. Only registered submitters are heard: a submission makes this server fetch from the
  * provider's base URLs (and, with a key, authenticate there), so the operator decides which providers those are.
  *
  * @param submitters       the registered data providers
  * @param maxManifestSize  bytes read of one manifest page
- * @param maxManifestPages manifest pages followed through {@code link} {@code next}
+ * @param maxManifestPages manifest pages followed through link next
  * @param timeout          for reading a manifest, a discovery document or a token answer
  */
 public record SubmitSettings(
@@ -30,15 +30,15 @@ public record SubmitSettings(
 	/**
 	 * One data provider.
 	 *
-	 * @param system         its {@code submitter} Identifier's system
-	 * @param value          its {@code submitter} Identifier's value
+	 * @param system         its submitter Identifier's system
+	 * @param value          its submitter Identifier's value
 	 * @param fhirBaseUrls   the provider's FHIR base URLs: manifests, files and token discovery must lie under one
 	 * @param clientId       this server's client id at the provider (SMART Backend Services); unset: no token
-	 * @param privateKeyFile this server's private key for that client, a JWK (JSON, with {@code kid}); RS384 for RSA
+	 * @param privateKeyFile this server's private key for that client, a JWK (JSON, with its kid); RS384 for RSA
 	 *                       keys, ES384 for EC keys
 	 * @param scope          the scopes asked for at the provider
 	 * @param tokenUrl       the provider's token endpoint; unset: read from
-	 *                       {@code [fhirBaseUrl]/.well-known/smart-configuration}
+	 *                       [fhirBaseUrl]/.well-known/smart-configuration
 	 */
 	public record Submitter(String system, String value, @DefaultValue List<String> fhirBaseUrls, String clientId,
 			Path privateKeyFile, @DefaultValue("system/*.rs") String scope, String tokenUrl) {

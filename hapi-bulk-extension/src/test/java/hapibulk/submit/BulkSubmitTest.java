@@ -232,6 +232,19 @@ class BulkSubmitTest {
 		return type.equals("Encounter") ? lines.subList(0, 150) : lines;
 	}
 
+	@Test
+	void capabilityStatement_listsBothOperations_withTheIgDefinitions() throws IOException {
+		// when
+		Answer metadata = new RestfulServerClient(consumerServer).get("metadata", "Accept", "application/fhir+json");
+		// then
+		assertThat(metadata.status()).isEqualTo(200);
+		Map<String, String> operations = new HashMap<>();
+		for (JsonNode operation : JSON.readTree(metadata.body()).path("rest").path(0).path("operation")) {
+			operations.put(operation.path("name").asText(), operation.path("definition").asText());
+		}
+		assertThat(operations).containsKeys("bulk-submit", "bulk-submit-status");
+	}
+
 	private static void assertRefused(Answer answer, int status, String code) {
 		assertThat(answer.status()).as(answer.body()).isEqualTo(status);
 		assertThat(answer.body()).contains("OperationOutcome").contains(code);
