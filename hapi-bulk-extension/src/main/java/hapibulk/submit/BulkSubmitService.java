@@ -10,10 +10,14 @@ import hapibulk.imports.ImportPermissions;
 import hapibulk.imports.ImportRequest;
 import hapibulk.imports.SourceUrls;
 import hapibulk.job.BulkJob;
+import hapibulk.job.BulkJobState;
+import hapibulk.job.BulkJobTable;
 import hapibulk.support.BulkErrors;
 
 import java.net.URI;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * {@code $bulk-submit} behind its provider: checks the submission against the registrations, reads the manifest,
@@ -26,13 +30,15 @@ public class BulkSubmitService {
 	private final ManifestReader manifests;
 	private final SubmissionTable table;
 	private final ImportJobService importJobService;
+	private final BulkJobTable jobs;
 
 	BulkSubmitService(Submitters submitters, ManifestReader manifests, SubmissionTable table,
-			ImportJobService importJobService) {
+			ImportJobService importJobService, BulkJobTable jobs) {
 		this.submitters = submitters;
 		this.manifests = manifests;
 		this.table = table;
 		this.importJobService = importJobService;
+		this.jobs = jobs;
 	}
 
 	/** What a submission call did: the import job it started, or null (a status change, a manifest seen before). */
@@ -64,14 +70,16 @@ public class BulkSubmitService {
 			if (request.oauthMetadataUrl() != null) {
 				checkUnder(base, request.oauthMetadataUrl(), "oauthMetadataUrl");
 			}
-			boolean seen = existing != null && table.manifests(submitter.key(), request.submissionId()).stream()
-					.anyMatch(manifest -> manifest.manifestUrl().equals(request.manifestUrl()));
-			if (seen) {
+			Optional<BulkJob> earlier = existing == null ? Optional.empty()
+					: latestJob(submitter.key(), request.submissionId(), request.manifestUrl());
+			if (earlier.isPresent() && !gaveUp(earlier.get())) {
 				message = "Manifest " + request.manifestUrl() + " was submitted before; it is not loaded again";
 			} else {
+				// New, or its import failed (the provider went away): load it (again). Stored lines are not
+				// written twice: an update with the stored content makes no new version.
 				jobId = load(submitter, base, request, grant, owner, requestUrl);
 				message = jobId == null ? "Manifest " + request.manifestUrl() + " lists no files"
-						: "Manifest " + request.manifestUrl() + " accepted: loading";
+						: "Manifest " + request.manifestUrl() + " accepted: loading" + (earlier.isPresent() ? " again" : "");
 			}
 		} else {
 			message = "Submission status recorded";
@@ -84,6 +92,17 @@ public class BulkSubmitService {
 			table.setStatus(submitter.key(), request.submissionId(), SubmitRequest.COMPLETED);
 		}
 		return new Outcome(jobId, message);
+	}
+
+	/** The import job of the manifest's last submission in this submission, if any. */
+	private Optional<BulkJob> latestJob(String submitter, String submissionId, String manifestUrl) {
+		List<SubmissionTable.Manifest> rows = table.manifests(submitter, submissionId).stream()
+				.filter(manifest -> manifest.manifestUrl().equals(manifestUrl)).toList();
+		return rows.isEmpty() ? Optional.empty() : jobs.find(rows.get(rows.size() - 1).jobId());
+	}
+
+	private static boolean gaveUp(BulkJob job) {
+		return job.state() == BulkJobState.FAILED || job.state() == BulkJobState.CANCELLED;
 	}
 
 	private String load(SubmitSettings.Submitter submitter, String base, SubmitRequest request, AccessGrant grant,

@@ -18,7 +18,9 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -49,7 +51,10 @@ class SubmissionStatus {
 				.filter(found -> caller.clientId() == null || Objects.equals(found.owner(), caller.clientId()))
 				.orElseThrow(() -> new ResourceNotFoundException(BulkErrors.code(944) + "No submission " + submissionId
 						+ " of " + submitter + " for this client"));
-		List<SubmissionTable.Manifest> manifests = submissions.manifests(submitter, submissionId);
+		// a manifest submitted again after its import failed: its last import is the one that counts
+		Map<String, SubmissionTable.Manifest> latest = new LinkedHashMap<>();
+		submissions.manifests(submitter, submissionId).forEach(manifest -> latest.put(manifest.manifestUrl(), manifest));
+		List<SubmissionTable.Manifest> manifests = List.copyOf(latest.values());
 		int loaded = 0;
 		Instant transactionTime = null;
 		ObjectNode root = BulkJson.MAPPER.createObjectNode();
@@ -60,7 +65,8 @@ class SubmissionStatus {
 			if (job == null || job.state() == BulkJobState.FAILED || job.state() == BulkJobState.CANCELLED) {
 				return new View(null, "The import of manifest " + manifest.manifestUrl() + " "
 						+ (job == null ? "is gone" : job.state().name().toLowerCase()
-						+ (job.errorMessage() == null ? "" : ": " + job.errorMessage())), null);
+						+ (job.errorMessage() == null ? "" : ": " + job.errorMessage())
+						+ "; submit the manifest again to load it (what was stored is not stored twice)"), null);
 			}
 			if (job.state() != BulkJobState.COMPLETED && job.state() != BulkJobState.DELETED) {
 				continue;

@@ -45,7 +45,8 @@ public class SubmitConfiguration {
 			ImportJobService importJobService, BulkJobTable jobTable, JobSettings jobSettings,
 			BulkAuthorization authorization, BulkAudit audit, ServerBaseUrl baseUrl) {
 		BulkSubmitService service = new BulkSubmitService(hapiBulkSubmitters,
-				new ManifestReader(settings, hapiBulkProviderTokens, fhirContext), hapiBulkSubmissionTable, importJobService);
+				new ManifestReader(settings, hapiBulkProviderTokens, fhirContext), hapiBulkSubmissionTable, importJobService,
+				jobTable);
 		SubmissionStatus status = new SubmissionStatus(hapiBulkSubmissionTable, jobTable,
 				jobSettings.requiresAccessToken(), Clock.systemUTC());
 		return new BulkSubmitProvider(new SubmitRequestParser(fhirContext), service, status, authorization, audit,

@@ -363,7 +363,7 @@ public final class BulkErrorRegister {
 		use(947, 403, "A `$bulk-submit` to a submission another client made.",
 				"Submit with the client that started the submission.");
 		use(948, 500, "`$bulk-submit-status`: an import of the submission failed or was cancelled; the message names its manifest.",
-				"Read the message and the server log; submit the manifest in a new submission.");
+				"Submit the manifest again (same submission) once the provider is back: it is loaded again, and what was stored is not stored twice.");
 		use(949, 403, "A file of a `$bulk-submit` import no longer lies under a base URL registered for its submitter (the registration changed before the job read it).",
 				"Submit again from a registered base, or the operator restores the registration.");
 	}

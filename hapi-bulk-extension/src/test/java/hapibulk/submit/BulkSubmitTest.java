@@ -151,25 +151,43 @@ class BulkSubmitTest {
 	}
 
 	@Test
-	void aProvidersCompletedExport_submitted_isLoadedWithIdsKept_andTheStatusManifestNamesItsManifest() throws Exception {
+	void aProvidersCompletedExport_submitted_isLoadedWithIdsKept_evenWhenTheProviderWentAwayMidway() throws Exception {
 		// given: a completed system export at the provider, by the client the consumer is registered as there
 		String manifestUrl = completedExport();
+		int files = JSON.readTree(providerClient.get(manifestUrl.substring(provider.base().length() + 1)).body())
+				.path("output").size();
 		int exported = 0;
 		for (String type : TYPES) {
 			exported += lines(type).size();
 		}
+		// and a provider that stops serving files once the kick-off opened each and the job read two
+		provider.failFilesAfter(files + 2);
 
-		// when: the consumer is told of it, and of the submission's end
-		Answer submitted = consumer.post("$bulk-submit", parameters("s-1", manifestUrl, provider.base(), "completed"),
+		// when: the consumer is told of the manifest
+		Answer submitted = consumer.post("$bulk-submit", parameters("s-1", manifestUrl, provider.base(), null),
 				"Content-Type", "application/fhir+json");
 
-		// then: 200; the status kick-off answers 202 with a poll URL, which answers 200 with the manifest once loaded
+		// then: 200; the status kick-off answers 202 with a poll URL, which reports the import's failure
 		assertThat(submitted.status()).as(submitted.body()).isEqualTo(200);
 		Answer kickOff = consumer.post("$bulk-submit-status", statusParameters("s-1"), "Content-Type",
 				"application/fhir+json");
 		assertThat(kickOff.status()).as(kickOff.body()).isEqualTo(202);
 		String poll = kickOff.header("Content-Location");
 		assertThat(poll).startsWith(RestfulServerClient.BASE + "/$bulk-submit-status?");
+		await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() -> {
+			Answer answer = consumer.get(poll);
+			assertThat(answer.status()).as(answer.body()).isIn(202, 500);
+			return answer.status() == 500 && answer.body().contains("BULK-0948");
+		});
+
+		// when: the provider is back, and the manifest is submitted again with the submission's end
+		provider.failFilesAfter(-1);
+		Answer again = consumer.post("$bulk-submit", parameters("s-1", manifestUrl, provider.base(), "completed"),
+				"Content-Type", "application/fhir+json");
+
+		// then: loaded again; the poll answers 200 with the manifest once loaded
+		assertThat(again.status()).as(again.body()).isEqualTo(200);
+		assertThat(again.body()).contains("loading again");
 		Answer[] done = new Answer[1];
 		await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() -> {
 			done[0] = consumer.get(poll);
@@ -191,16 +209,18 @@ class BulkSubmitTest {
 		for (String type : TYPES) {
 			assertThat(resources(consumerDaos, type)).as(type)
 					.isEqualTo(resources(providerContext.getBean(DaoRegistry.class), type));
+			// nothing stored twice: what the failed import stored, the second one left as it was
+			assertThat(versions(consumerDaos, type)).as(type).containsOnly("1");
 		}
 		// every file was fetched with a bearer token, and no request left the provider's base
 		assertThat(provider.requests()).filteredOn(request -> request.startsWith("GET $bulk-file"))
 				.isNotEmpty().allMatch(request -> request.endsWith("[bearer]"));
 
 		// and a completed submission takes no more manifests
-		Answer again = consumer.post("$bulk-submit", parameters("s-1", manifestUrl, provider.base(), null),
+		Answer late = consumer.post("$bulk-submit", parameters("s-1", manifestUrl, provider.base(), null),
 				"Content-Type", "application/fhir+json");
-		assertThat(again.status()).isEqualTo(409);
-		assertThat(again.body()).contains("BULK-0946");
+		assertThat(late.status()).isEqualTo(409);
+		assertThat(late.body()).contains("BULK-0946");
 	}
 
 	@Test
@@ -273,6 +293,11 @@ class BulkSubmitTest {
 					JsonCompare.withoutMeta(fhirContext.newJsonParser().encodeResourceToString(resource)));
 		}
 		return byId;
+	}
+
+	private static List<String> versions(DaoRegistry daos, String type) {
+		return daos.getResourceDao(type).search(SearchParameterMap.newSynchronous(), new SystemRequestDetails())
+				.getAllResources().stream().map(resource -> resource.getIdElement().getVersionIdPart()).distinct().toList();
 	}
 
 	private static String parameters(String submissionId, String manifestUrl, String base, String status) {

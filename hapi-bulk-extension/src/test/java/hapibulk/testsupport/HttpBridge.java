@@ -30,6 +30,8 @@ public final class HttpBridge implements AutoCloseable {
 	private final ExecutorService threads = Executors.newCachedThreadPool();
 	private final AtomicReference<RestfulServerClient> target = new AtomicReference<>();
 	private final List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+	private final java.util.concurrent.atomic.AtomicInteger fileRequests = new java.util.concurrent.atomic.AtomicInteger();
+	private volatile int filesServed = -1;
 
 	public HttpBridge() {
 		try {
@@ -50,6 +52,12 @@ public final class HttpBridge implements AutoCloseable {
 		target.set(client);
 	}
 
+	/** From now on, {@code $bulk-file} requests after the first {@code n} answer 503 (a provider going away); -1: none. */
+	public void failFilesAfter(int n) {
+		fileRequests.set(0);
+		filesServed = n;
+	}
+
 	/** Each request's method, path and query, and whether it carried a bearer token, as received. */
 	public List<String> requests() {
 		return List.copyOf(requests);
@@ -63,7 +71,9 @@ public final class HttpBridge implements AutoCloseable {
 			String authorization = exchange.getRequestHeaders().getFirst("Authorization");
 			requests.add(exchange.getRequestMethod() + " " + relative + (authorization != null
 					&& authorization.startsWith("Bearer ") ? " [bearer]" : ""));
-			if (client == null) {
+			boolean fileRefused = relative.startsWith("$bulk-file") && filesServed >= 0
+					&& fileRequests.incrementAndGet() > filesServed;
+			if (client == null || fileRefused) {
 				exchange.sendResponseHeaders(503, -1);
 				return;
 			}
