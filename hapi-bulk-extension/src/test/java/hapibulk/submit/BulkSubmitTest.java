@@ -262,7 +262,8 @@ class BulkSubmitTest {
 		for (JsonNode operation : JSON.readTree(metadata.body()).path("rest").path(0).path("operation")) {
 			operations.put(operation.path("name").asText(), operation.path("definition").asText());
 		}
-		assertThat(operations).containsKeys("bulk-submit", "bulk-submit-status");
+		assertThat(operations).containsEntry("bulk-submit", BulkSubmitProvider.SUBMIT_CANONICAL)
+				.containsEntry("bulk-submit-status", BulkSubmitProvider.STATUS_CANONICAL);
 	}
 
 	private static void assertRefused(Answer answer, int status, String code) {
