@@ -143,6 +143,9 @@ public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor {
 		if (!grant.patientScoped() && grant.scopes().mayCreateAny()) {
 			rule(rules, allow -> allow.operation().named("$import").onServer().andAllowAllResponses());
 		}
+		// The providers refuse (with their own codes) a token without system/bulk-submit or without write scopes.
+		rule(rules, allow -> allow.operation().named("$bulk-submit").onServer().andAllowAllResponses());
+		rule(rules, allow -> allow.operation().named("$bulk-submit-status").onServer().andAllowAllResponses());
 		// The host's own IdType: HAPI matches the compartment owner to a read's id with equals().
 		IIdType patient = grant.patientScoped()
 				? searchReach.fhirContext().getVersion().newIdType("Patient", grant.patient()) : null;

@@ -13,8 +13,15 @@ import java.util.TreeSet;
  *
  * @param admin whether {@link #ADMIN_SCOPE} is held: the job administration API, and no FHIR data
  * @param audit whether {@link #AUDIT_SCOPE} is held: reading (and exporting) the audit trail
+ * @param submit whether {@link #SUBMIT_SCOPE} is held: {@code $bulk-submit} and {@code $bulk-submit-status}
  */
-public record ScopeSet(List<SmartScope> scopes, List<String> texts, boolean admin, boolean audit) {
+public record ScopeSet(List<SmartScope> scopes, List<String> texts, boolean admin, boolean audit, boolean submit) {
+
+	/**
+	 * The Bulk Data IG's (STU4) scope for {@code $bulk-submit} and its status; the data scopes still decide which
+	 * types the submission's files may create and update, as for {@code $import}.
+	 */
+	public static final String SUBMIT_SCOPE = "system/bulk-submit";
 
 	/**
 	 * The administrators' scope: see and cancel every bulk job ({@code $bulk-jobs}, {@code DELETE $bulk-status}).
@@ -46,16 +53,22 @@ public record ScopeSet(List<SmartScope> scopes, List<String> texts, boolean admi
 		this(scopes, texts, admin, false);
 	}
 
+	public ScopeSet(List<SmartScope> scopes, List<String> texts, boolean admin, boolean audit) {
+		this(scopes, texts, admin, audit, false);
+	}
+
 	/** Parses a space (or comma) separated scope string; any scope this server does not know fails it. */
 	public static ScopeSet parse(String text, Set<String> knownTypes) throws InvalidScopeException {
 		List<SmartScope> scopes = new ArrayList<>();
 		Set<String> texts = new LinkedHashSet<>();
 		boolean admin = false;
 		boolean audit = false;
+		boolean submit = false;
 		for (String part : split(text)) {
-			if (part.equals(ADMIN_SCOPE) || part.equals(AUDIT_SCOPE)) {
+			if (part.equals(ADMIN_SCOPE) || part.equals(AUDIT_SCOPE) || part.equals(SUBMIT_SCOPE)) {
 				admin |= part.equals(ADMIN_SCOPE);
 				audit |= part.equals(AUDIT_SCOPE);
+				submit |= part.equals(SUBMIT_SCOPE);
 				continue;
 			}
 			SmartScope scope = SmartScope.parse(part, knownTypes)
@@ -63,11 +76,12 @@ public record ScopeSet(List<SmartScope> scopes, List<String> texts, boolean admi
 			scopes.add(scope);
 			texts.add(part);
 		}
-		return withRoles(scopes, List.copyOf(texts), admin, audit);
+		return withRoles(scopes, List.copyOf(texts), admin, audit, submit);
 	}
 
-	/** The admin and audit scopes' texts go last, so that texts and scopes keep their positions. */
-	private static ScopeSet withRoles(List<SmartScope> scopes, List<String> texts, boolean admin, boolean audit) {
+	/** The admin, audit and submit scopes' texts go last, so that texts and scopes keep their positions. */
+	private static ScopeSet withRoles(List<SmartScope> scopes, List<String> texts, boolean admin, boolean audit,
+			boolean submit) {
 		List<String> allTexts = new ArrayList<>(texts);
 		if (admin) {
 			allTexts.add(ADMIN_SCOPE);
@@ -75,7 +89,10 @@ public record ScopeSet(List<SmartScope> scopes, List<String> texts, boolean admi
 		if (audit) {
 			allTexts.add(AUDIT_SCOPE);
 		}
-		return new ScopeSet(scopes, allTexts, admin, audit);
+		if (submit) {
+			allTexts.add(SUBMIT_SCOPE);
+		}
+		return new ScopeSet(scopes, allTexts, admin, audit, submit);
 	}
 
 	/** Like {@link #parse}, but skips what it does not understand (scopes in a foreign server's token). */
@@ -84,15 +101,17 @@ public record ScopeSet(List<SmartScope> scopes, List<String> texts, boolean admi
 		List<String> texts = new ArrayList<>();
 		boolean admin = false;
 		boolean audit = false;
+		boolean submit = false;
 		for (String part : split(text)) {
 			admin |= part.equals(ADMIN_SCOPE);
 			audit |= part.equals(AUDIT_SCOPE);
+			submit |= part.equals(SUBMIT_SCOPE);
 			SmartScope.parse(part, knownTypes).ifPresent(scope -> {
 				scopes.add(scope);
 				texts.add(part);
 			});
 		}
-		return withRoles(scopes, texts, admin, audit);
+		return withRoles(scopes, texts, admin, audit, submit);
 	}
 
 	static List<String> split(String text) {
@@ -127,7 +146,8 @@ public record ScopeSet(List<SmartScope> scopes, List<String> texts, boolean admi
 				});
 			}
 		}
-		return withRoles(granted, List.copyOf(texts), admin && requested.admin, audit && requested.audit);
+		return withRoles(granted, List.copyOf(texts), admin && requested.admin, audit && requested.audit,
+				submit && requested.submit);
 	}
 
 	/** Whether this set allows everything {@code scope} asks for. */
@@ -144,7 +164,7 @@ public record ScopeSet(List<SmartScope> scopes, List<String> texts, boolean admi
 
 	/** Whether nothing at all is held (neither data scopes nor the admin or audit scope). */
 	public boolean isEmpty() {
-		return scopes.isEmpty() && !admin && !audit;
+		return scopes.isEmpty() && !admin && !audit && !submit;
 	}
 
 	/**

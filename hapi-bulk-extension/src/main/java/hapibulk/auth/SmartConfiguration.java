@@ -17,7 +17,8 @@ final class SmartConfiguration {
 				"ES256", "ES512", "PS256", "PS384", "PS512"));
 		document.put("grant_types_supported", List.of("client_credentials"));
 		document.put("scopes_supported", List.of("system/*.read", "system/*.write", "system/*.*", "system/*.rs",
-				"system/*.cud", "system/*.cruds", ScopeSet.ADMIN_SCOPE, ScopeSet.AUDIT_SCOPE));
+				"system/*.cud", "system/*.cruds", ScopeSet.ADMIN_SCOPE, ScopeSet.AUDIT_SCOPE,
+				ScopeSet.SUBMIT_SCOPE));
 		document.put("response_types_supported", List.of("token"));
 		document.put("capabilities", List.of("client-confidential-asymmetric", "permission-v1", "permission-v2"));
 		document.put("code_challenge_methods_supported", List.of("S256"));

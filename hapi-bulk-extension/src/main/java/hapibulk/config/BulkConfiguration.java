@@ -26,6 +26,9 @@ import hapibulk.export.PatientCompartment;
 import hapibulk.export.job.ExportJobConfig;
 import hapibulk.imports.BulkImportProvider;
 import hapibulk.imports.ImportSettings;
+import hapibulk.submit.BulkSubmitProvider;
+import hapibulk.submit.SubmitConfiguration;
+import hapibulk.submit.SubmitSettings;
 import hapibulk.imports.job.ImportJobConfig;
 import hapibulk.job.BulkBatchEngine;
 import hapibulk.status.BulkFileProvider;
@@ -83,7 +86,7 @@ import java.util.List;
  */
 @Configuration(proxyBeanMethods = false)
 @Import({BulkFhirVersionConfiguration.class, ExportConfiguration.class, ImportConfiguration.class, StatusConfiguration.class, AdminConfiguration.class,
-		BulkAuthConfiguration.class, BulkMetricsConfiguration.class, ClusterConfiguration.class})
+		BulkAuthConfiguration.class, BulkMetricsConfiguration.class, ClusterConfiguration.class, SubmitConfiguration.class})
 public class BulkConfiguration {
 
 	@Bean
@@ -120,6 +123,12 @@ public class BulkConfiguration {
 	@Bean
 	public ImportSettings hapiBulkImportSettings(BulkProperties properties) {
 		return properties.imports();
+	}
+
+	/** The {@code $bulk-submit} settings ({@code hapi.bulk.submit.*}): the registered submitters. */
+	@Bean
+	public SubmitSettings hapiBulkSubmitSettings(BulkProperties properties) {
+		return properties.submit();
 	}
 
 	/** The audit trail's settings ({@code hapi.bulk.audit.*}), which the job list's reads are recorded by. */
@@ -242,7 +251,7 @@ public class BulkConfiguration {
 	@Bean
 	public BulkServerRegistrar hapiBulkServerRegistrar(BulkExportProvider exportProvider,
 			BulkImportProvider importProvider, BulkStatusProvider statusProvider, BulkFileProvider fileProvider,
-			BulkJobsProvider jobsProvider, FhirContext fhirContext, PatientCompartment compartment,
+			BulkJobsProvider jobsProvider, BulkSubmitProvider submitProvider, FhirContext fhirContext, PatientCompartment compartment,
 			ExportSettings exportSettings, ObjectProvider<IFulltextSearchSvc> fullTextSearch,
 			BulkAuthorization authorization, BulkAuthConfiguration.AuthInterceptors authInterceptors, BulkMetrics metrics,
 			ListableBeanFactory beanFactory, RestfulServerStartupGate startupGate, ServerBaseUrl baseUrl) {
@@ -250,7 +259,8 @@ public class BulkConfiguration {
 				new ExportCapabilityStatementInterceptor(compartment, exportSettings.includeReferencedResources(),
 						() -> fullTextSearch.getIfAvailable() != null && !fullTextSearch.getIfAvailable().isDisabled()),
 				new hapibulk.support.BulkExceptionAnswers(List.of("$export", BulkImportProvider.OPERATION,
-						BulkStatusProvider.OPERATION, BulkFileProvider.OPERATION, BulkJobsProvider.OPERATION))));
+						BulkStatusProvider.OPERATION, BulkFileProvider.OPERATION, BulkJobsProvider.OPERATION,
+						BulkSubmitProvider.SUBMIT, BulkSubmitProvider.STATUS))));
 		// The audit trail is append-only in every auth mode, and readable only with its scope when auth is on.
 		interceptors.add(new AuditTrailGuard(fhirContext, authorization));
 		interceptors.addAll(authInterceptors.interceptors());
@@ -259,7 +269,7 @@ public class BulkConfiguration {
 					BulkImportProvider.OPERATION, "import"), BulkStatusProvider.OPERATION));
 		}
 		return new BulkServerRegistrar(List.of(exportProvider, importProvider, statusProvider, fileProvider,
-				jobsProvider), interceptors, beanFactory, startupGate, baseUrl);
+				jobsProvider, submitProvider), interceptors, beanFactory, startupGate, baseUrl);
 	}
 
 	@Bean

@@ -10,6 +10,7 @@ import hapibulk.imports.ImportSettings;
 import hapibulk.job.JobSettings;
 import hapibulk.job.RecoverySettings;
 import hapibulk.storage.StorageSettings;
+import hapibulk.submit.SubmitSettings;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -48,6 +49,8 @@ import java.time.Duration;
  * @param cluster        node leases, for several nodes on one database (hapi.bulk.cluster.*)
  * @param adminPage      the operators' job page ({@code hapi.bulk.admin-page.*}, off by default)
  * @param deid           de-identification profiles and their keys ({@code hapi.bulk.deid.*}, docs/deidentification.md)
+ * @param submit         $bulk-submit: the registered submitters and the manifest limits
+ *                       (hapi.bulk.submit.*, docs/bulk-submit.md)
  */
 @ConfigurationProperties(BulkProperties.PREFIX)
 public record BulkProperties(
@@ -67,7 +70,8 @@ public record BulkProperties(
 		String serverBaseUrl,
 		@DefaultValue @NestedConfigurationProperty ClusterSettings cluster,
 		@DefaultValue @NestedConfigurationProperty AdminPageSettings adminPage,
-		@DefaultValue @NestedConfigurationProperty DeidSettings deid) {
+		@DefaultValue @NestedConfigurationProperty DeidSettings deid,
+		@DefaultValue @NestedConfigurationProperty SubmitSettings submit) {
 
 	public static final String PREFIX = "hapi.bulk";
 

@@ -124,7 +124,7 @@ public class ExportRequestParser {
 		}
 		if (!MediaTypes.admitsFhirJson(accept)) {
 			throw new InvalidRequestException(BulkErrors.code(103) + "Unsupported Accept header '" + accept
-					+ "': bulk export answers in application/fhir+json (send Accept: application/fhir+json)");
+					+ "': a bulk export kick-off supports application/fhir+json only (send Accept: application/fhir+json)");
 		}
 	}
 

@@ -57,14 +57,14 @@ public class ImportJobService {
 			throw new InvalidRequestException(BulkErrors.code(229) + "An import may name at most " + maxInputs
 					+ " inputs (hapi.bulk.import.max-inputs); this one names " + request.inputs().size());
 		}
-		request.inputs().forEach(input -> sources.checkAllowed(input.url()));
+		request.inputs().forEach(input -> sources.checkAllowed(input.url(), request.sourceAccess()));
 		BulkJobService.ActiveLimit limit = new BulkJobService.ActiveLimit(maxRunningImports, BulkErrors.code(220)
 				+ "The server is running its maximum of " + maxRunningImports + " imports; try again later");
 		// A cheap early refusal before the sources are probed; the job service checks again, atomically.
 		if (table.countActive(BulkJobKind.IMPORT) >= maxRunningImports) {
 			throw new TooManyRequestsException(limit.refusal(), retryAfter.multipliedBy(5));
 		}
-		sources.probeAll(request.inputs().stream().map(ImportRequest.Input::url).toList());
+		sources.probeAll(request.inputs().stream().map(ImportRequest.Input::url).toList(), request.sourceAccess());
 		return jobService.submit(new BulkJobService.Submission(BulkJobKind.IMPORT, importJob, request.requestUrl(),
 				request.toJson(), owner, clock.instant(), new JobParametersBuilder(), StatusOptions.DEFAULT, limit));
 	}

@@ -22,9 +22,10 @@ import java.util.TreeSet;
  * @param permissions  what the kick-off's access token allows the lines to do
  * @param tenant       the HAPI partition the lines are written into, as HAPI chose it for a create in the kick-off;
  *                     null on an unpartitioned host (docs/tenants.md)
+ * @param sourceAccess the {@link SourceAccess} grant the inputs are read under ({@code $bulk-submit}), or null
  */
 public record ImportRequest(String inputSource, String storageType, String mode, List<Input> inputs,
-		String requestUrl, ImportPermissions permissions, Tenant tenant) {
+		String requestUrl, ImportPermissions permissions, Tenant tenant, String sourceAccess) {
 
 	public static final String NDJSON = "application/fhir+ndjson";
 
@@ -33,10 +34,10 @@ public record ImportRequest(String inputSource, String storageType, String mode,
 		permissions = permissions == null ? ImportPermissions.ALL : permissions;
 	}
 
-	/** A request without a tenant (an unpartitioned host). */
+	/** A request without a tenant (an unpartitioned host), whose inputs are read under {@code hapi.bulk.import.*}'s rules. */
 	public ImportRequest(String inputSource, String storageType, String mode, List<Input> inputs, String requestUrl,
 			ImportPermissions permissions) {
-		this(inputSource, storageType, mode, inputs, requestUrl, permissions, null);
+		this(inputSource, storageType, mode, inputs, requestUrl, permissions, null, null);
 	}
 
 	/** A request whose lines may create and update every type (authorization off). */
@@ -45,12 +46,16 @@ public record ImportRequest(String inputSource, String storageType, String mode,
 	}
 
 	public ImportRequest withPermissions(ImportPermissions granted) {
-		return new ImportRequest(inputSource, storageType, mode, inputs, requestUrl, granted, tenant);
+		return new ImportRequest(inputSource, storageType, mode, inputs, requestUrl, granted, tenant, sourceAccess);
 	}
 
 	/** The same request, writing into this tenant's partition. */
 	public ImportRequest withTenant(Tenant value) {
-		return new ImportRequest(inputSource, storageType, mode, inputs, requestUrl, permissions, value);
+		return new ImportRequest(inputSource, storageType, mode, inputs, requestUrl, permissions, value, sourceAccess);
+	}
+
+	public ImportRequest withSourceAccess(String grant) {
+		return new ImportRequest(inputSource, storageType, mode, inputs, requestUrl, permissions, tenant, grant);
 	}
 
 	/** One input file: every line a resource of {@code type}. */
@@ -85,18 +90,19 @@ public record ImportRequest(String inputSource, String storageType, String mode,
 			@JsonInclude(JsonInclude.Include.NON_NULL) Set<String> creatable,
 			@JsonInclude(JsonInclude.Include.NON_NULL) Set<String> updatable,
 			@JsonInclude(JsonInclude.Include.NON_NULL) Set<String> readable,
-			@JsonInclude(JsonInclude.Include.NON_NULL) Tenant tenant) {
+			@JsonInclude(JsonInclude.Include.NON_NULL) Tenant tenant,
+			@JsonInclude(JsonInclude.Include.NON_NULL) String sourceAccess) {
 
 		static Stored of(ImportRequest request) {
 			ImportPermissions permissions = request.permissions();
 			return new Stored(request.inputSource(), request.storageType(), request.mode(), request.requestUrl(),
 					request.inputs(), sorted(permissions.creatable()), sorted(permissions.updatable()),
-					sorted(permissions.readable()), request.tenant());
+					sorted(permissions.readable()), request.tenant(), request.sourceAccess());
 		}
 
 		ImportRequest request() {
 			return new ImportRequest(inputSource, storageType, mode, inputs == null ? List.of() : inputs, requestUrl,
-					new ImportPermissions(creatable, updatable, readable), tenant);
+					new ImportPermissions(creatable, updatable, readable), tenant, sourceAccess);
 		}
 
 		private static Set<String> sorted(Set<String> types) {

@@ -69,8 +69,13 @@ public class ImportSources implements AutoCloseable {
 	private final ScheduledExecutorService stallTimer;
 
 	public ImportSources(ImportSettings settings) {
+		this(settings, SourceAccess.NONE);
+	}
+
+	/** @param access the grants imports may read other sources under ({@code $bulk-submit}'s submitters) */
+	public ImportSources(ImportSettings settings, SourceAccess access) {
 		this.settings = settings;
-		this.rules = new SourceRules(settings);
+		this.rules = new SourceRules(settings, access);
 		this.http = HttpClient.newBuilder().connectTimeout(settings.connectTimeout())
 				.followRedirects(HttpClient.Redirect.NEVER).build();
 		this.stallTimer = Executors.newSingleThreadScheduledExecutor(daemon("bulk-import-read-timeout"));
@@ -198,11 +203,12 @@ public class ImportSources implements AutoCloseable {
 
 	/** Refuses (4xx) a URL that is malformed or that the settings do not allow. */
 	public void checkAllowed(String url) {
-		rules.source(url);
+		checkAllowed(url, null);
 	}
 
-	private Object source(String url) {
-		return rules.source(url);
+	/** Refuses (4xx) a URL that is malformed or that the settings, or the grant when one is named, do not allow. */
+	public void checkAllowed(String url, String grant) {
+		rules.source(url, grant);
 	}
 
 	/**
@@ -211,12 +217,17 @@ public class ImportSources implements AutoCloseable {
 	 * which reports them when it reads them.
 	 */
 	public void probeAll(List<String> urls) {
+		probeAll(urls, null);
+	}
+
+	/** {@link #probeAll(List)} for inputs read under a {@link SourceAccess} grant (null: none). */
+	public void probeAll(List<String> urls, String grant) {
 		long deadline = System.nanoTime() + settings.probeTimeout().toNanos();
 		CompletionService<Void> done = new ExecutorCompletionService<>(probes);
 		List<Future<Void>> futures = new ArrayList<>();
 		for (String url : new LinkedHashSet<>(urls)) {
 			futures.add(done.submit(() -> {
-				probe(url);
+				probe(url, grant);
 				return null;
 			}));
 		}
@@ -242,9 +253,9 @@ public class ImportSources implements AutoCloseable {
 	}
 
 	/** Opens the input (an http(s) answer's status, a file's first byte): a 400 if it cannot be read now. */
-	private void probe(String url) {
-		Object source = source(url);
-		try (Input in = openRaw(url, source, min(settings.readTimeout(), settings.probeTimeout()), false)) {
+	private void probe(String url, String grant) {
+		Object source = rules.source(url, grant);
+		try (Input in = openRaw(url, source, grant, min(settings.readTimeout(), settings.probeTimeout()), false)) {
 			if (source instanceof Path) {
 				in.read();
 			}
@@ -262,8 +273,13 @@ public class ImportSources implements AutoCloseable {
 	 * aborted when the source sends nothing for the read timeout.
 	 */
 	public Input open(String url) throws IOException {
-		Object source = source(url);
-		Input raw = openRaw(url, source, settings.readTimeout(), true);
+		return open(url, null);
+	}
+
+	/** {@link #open(String)} for an input read under a {@link SourceAccess} grant (null: none). */
+	public Input open(String url, String grant) throws IOException {
+		Object source = rules.source(url, grant);
+		Input raw = openRaw(url, source, grant, settings.readTimeout(), true);
 		try {
 			BufferedInputStream in = new BufferedInputStream(raw, BUFFER_BYTES);
 			in.mark(2);
@@ -284,7 +300,12 @@ public class ImportSources implements AutoCloseable {
 	 * Empty for anything else (http(s) inputs, gzip files), which is then read whole.
 	 */
 	public OptionalLong splittableSize(String url) {
-		if (!(source(url) instanceof Path file)) {
+		return splittableSize(url, null);
+	}
+
+	/** {@link #splittableSize(String)}; inputs read under a grant are http(s) ones, never split. */
+	public OptionalLong splittableSize(String url, String grant) {
+		if (grant != null || !(rules.source(url, null) instanceof Path file)) {
 			return OptionalLong.empty();
 		}
 		try (InputStream in = Files.newInputStream(file)) {
@@ -303,7 +324,7 @@ public class ImportSources implements AutoCloseable {
 	 * without reading what lies before; {@code max-input-size} counts the bytes read from there.
 	 */
 	public Input openAt(String url, long offset) throws IOException {
-		if (!(source(url) instanceof Path file)) {
+		if (!(rules.source(url, null) instanceof Path file)) {
 			throw new IOException("Only file: inputs are read in parts: " + url);
 		}
 		FileChannel channel = FileChannel.open(file);
@@ -318,14 +339,16 @@ public class ImportSources implements AutoCloseable {
 	}
 
 	/** The source's bytes as sent, not counted; watched for stalls when {@code watched}. */
-	private Input openRaw(String url, Object source, Duration responseTimeout, boolean watched) throws IOException {
+	private Input openRaw(String url, Object source, String grant, Duration responseTimeout, boolean watched)
+			throws IOException {
 		InputStream body;
 		if (source instanceof Path file) {
 			body = Files.newInputStream(file);
 		} else {
 			HttpRequest.Builder request = HttpRequest.newBuilder((URI) source).GET().timeout(responseTimeout)
 					.header("Accept", "application/fhir+ndjson, application/ndjson, */*");
-			rules.credentialsFor((URI) source).ifPresent(authorization -> request.header("Authorization", authorization));
+			rules.credentialsFor((URI) source, grant).ifPresent(authorization -> request.header("Authorization",
+					authorization));
 			try {
 				HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
 				if (response.statusCode() / 100 != 2) {

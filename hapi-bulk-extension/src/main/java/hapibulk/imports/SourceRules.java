@@ -21,14 +21,30 @@ import java.util.Optional;
 final class SourceRules {
 
 	private final ImportSettings settings;
+	private final SourceAccess access;
 
-	SourceRules(ImportSettings settings) {
+	SourceRules(ImportSettings settings, SourceAccess access) {
 		this.settings = settings;
+		this.access = access;
 	}
 
-	/** The URL to fetch (normalized) or the file to read; 4xx for a URL that is malformed or not allowed. */
-	Object source(String url) {
+	/**
+	 * The URL to fetch (normalized) or the file to read; 4xx for a URL that is malformed or not allowed. With a grant
+	 * key ({@link SourceAccess}) only http(s) URLs the grant allows, whatever the import's own settings allow.
+	 */
+	Object source(String url, String grant) {
 		String scheme = url == null ? "" : url.substring(0, Math.max(0, url.indexOf(':'))).toLowerCase(Locale.ROOT);
+		if (grant != null) {
+			if (!scheme.equals("http") && !scheme.equals("https")) {
+				throw SourceUrls.unusableUrl("The input " + url + " is not an http(s) URL");
+			}
+			URI normalized = SourceUrls.normalize(url);
+			if (!access.allows(grant, normalized)) {
+				throw new ForbiddenOperationException(BulkErrors.code(949) + "The input " + url
+						+ " is not under a base URL registered for its submitter (hapi.bulk.submit.submitters)");
+			}
+			return normalized;
+		}
 		switch (scheme) {
 			case "http", "https" -> {
 				URI normalized = SourceUrls.normalize(url);
@@ -46,8 +62,11 @@ final class SourceRules {
 		}
 	}
 
-	/** The Authorization header of the first configured credential whose prefix holds the URL. */
-	Optional<String> credentialsFor(URI url) {
+	/** The grant's Authorization header, or else that of the first configured credential whose prefix holds the URL. */
+	Optional<String> credentialsFor(URI url, String grant) throws IOException {
+		if (grant != null) {
+			return access.authorization(grant, url);
+		}
 		return settings.sourceCredentials().stream()
 				.filter(credential -> credential.prefix() != null && SourceUrls.under(url, credential.prefix()))
 				.findFirst()

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * escaped slashes, backslashes or NUL, doubly escaped dots, and dot segments with parameters
  * ({@code ..;}), which some servers treat as {@code ..}. The fragment is dropped (never sent).
  */
-final class SourceUrls {
+public final class SourceUrls {
 
 	/** {@code %25} followed by an escaped dot, slash or backslash: decoded once more by some servers. */
 	private static final Pattern DOUBLE_ESCAPE = Pattern.compile("%25(2E|2F|5C|00)", Pattern.CASE_INSENSITIVE);
@@ -29,7 +29,7 @@ final class SourceUrls {
 	private SourceUrls() {}
 
 	/** The normalized URL; 400 when it is not an absolute http(s) URL with a host, 403 for the tricks above. */
-	static URI normalize(String url) {
+	public static URI normalize(String url) {
 		URI uri;
 		try {
 			uri = new URI(url);
@@ -69,7 +69,7 @@ final class SourceUrls {
 	 * prefix's path on a segment boundary ({@code /extract} allows {@code /extract/x}, not
 	 * {@code /extract-old/x}; {@code /extract/} allows {@code /extract/x}). A prefix's query is ignored.
 	 */
-	static boolean under(URI url, String prefix) {
+	public static boolean under(URI url, String prefix) {
 		URI base;
 		try {
 			base = normalize(prefix);

@@ -32,7 +32,7 @@ public final class BulkErrorRegister {
 		// 1xx: export kick-offs
 		use(101, 400, "An export kick-off without `Prefer: respond-async`.", "Send `Prefer: respond-async`.");
 		use(102, 400, "An export kick-off without an `Accept` header.", "Send `Accept: application/fhir+json`.");
-		use(103, 400, "An `Accept` header that names neither `application/fhir+json` nor `application/json` (`*/*` included).",
+		use(103, 400, "A kick-off `Accept` header that does not name `application/fhir+json` (`application/json` and `*/*` included: the IG supports only `application/fhir+json`).",
 				"Send `Accept: application/fhir+json`.");
 		use(104, 400, "A parameter the export does not support.",
 				"Leave it out, or send `Prefer: handling=lenient` to have it ignored and reported.");
@@ -296,6 +296,8 @@ public final class BulkErrorRegister {
 		use(803, 400, "An `$import` whose input types HAPI stores in another partition than the request's own (types HAPI "
 				+ "never partitions, such as ValueSet, go to DEFAULT).", "Import those types under their partition's tenant "
 				+ "(`[base]/DEFAULT/$import`).");
+		use(804, 400, "`$bulk-submit` or `$bulk-submit-status` on a partitioned server, where submissions are not served "
+				+ "yet.", "Load the provider's files with `$import` under the tenant (`[base]/TENANT/$import`).");
 		// 900-929: de-identified export (docs/deidentification.md)
 		use(900, NO_STATUS, "The server does not start: a de-identification profile (`hapi.bulk.deid.profiles.NAME`) cannot be "
 				+ "read or is not a JSON object.", "Fix the path (a file, or `classpath:` and a resource) or the file's JSON.");
@@ -334,6 +336,47 @@ public final class BulkErrorRegister {
 		use(918, NO_STATUS, "A de-identified export stopped: a rule of its profile could not be applied to a resource "
 				+ "(`processingErrors: raise`); the log names the rule and the resource type.",
 				"Fix the rule (for instance generalize on a complex element), or set `processingErrors: skip`.");
+		// 930-959: $bulk-submit and $bulk-submit-status (docs/bulk-submit.md)
+		use(930, 400, "A `$bulk-submit` or `$bulk-submit-status` body that is not a `Parameters` resource, or repeats a single-valued parameter.",
+				"Send one `Parameters` resource (JSON or XML), each parameter once.");
+		use(931, 400, "A `$bulk-submit` or `$bulk-submit-status` without a `submitter` Identifier (with a value) or a `submissionId` (at most 256 characters), or a status poll without them.",
+				"Send both, as the IG's parameters (poll the `Content-Location` as given).");
+		use(932, 400, "A `$bulk-submit` with neither `submissionStatus` nor `manifestUrl`.",
+				"Send a manifest, a status, or both.");
+		use(933, 400, "A `submissionStatus` other than `in-progress`, `completed` or `stopped`.",
+				"Use one of the three codes.");
+		use(934, 400, "A `manifestUrl` without `fhirBaseUrl`.",
+				"Send the provider's FHIR base URL with the manifest.");
+		use(935, 403, "A `$bulk-submit` from a submitter the operator did not register (`hapi.bulk.submit.submitters`).",
+				"The operator registers the submitter (docs/bulk-submit.md).");
+		use(936, 403, "A `fhirBaseUrl` that is not (under) a base URL registered for the submitter, or not an http(s) URL.",
+				"Submit from a registered base, or the operator adds the base to the registration.");
+		use(937, 403, "A `manifestUrl` or `oauthMetadataUrl` outside the submission's `fhirBaseUrl` (400 when it is not an http(s) URL).",
+				"Submit manifests served under the provider's base URL.");
+		use(938, 400, "The provider's manifest could not be read: an HTTP error, a redirect, no answer within `hapi.bulk.submit.timeout`, a body over `max-manifest-size`, or no token from the provider.",
+				"Check the manifest URL and the provider; the message says what failed.");
+		use(939, 409, "The provider answered 202 for the manifest: its export is not complete.",
+				"Submit the manifest once the provider's export is complete.");
+		use(940, 400, "The provider's manifest is not usable: not a JSON object, no `output` array, an output without `type` or `url`, a type this server does not know, or more pages than `max-manifest-pages`.",
+				"Fix the manifest at the provider.");
+		use(941, 403, "A file URL (output, deleted or next page) in the provider's manifest lies outside the submission's `fhirBaseUrl` (400 when it is not an http(s) URL).",
+				"Serve the files under the provider's base URL, or register that base for the submitter.");
+		use(942, 400, "A submission this server cannot honour yet: `submissionStatus` `stopped`, `replacesManifestUrl`, or a manifest with `deleted` files.",
+				"Submit new data as new manifests; remove data by other means for now.");
+		use(943, 400, "A `$bulk-submit` parameter this server does not support (`fileRequestHeader`, `fileEncryptionKey`, `import`), or an `outputFormat` other than NDJSON.",
+				"Submit without it; serve NDJSON files that need no extra headers or decryption.");
+		use(944, 404, "`$bulk-submit-status` for a submission this server does not know, or that another client made.",
+				"Check the submitter and submissionId; poll with the client that submitted.");
+		use(945, 403, "`$bulk-submit` or `$bulk-submit-status` with an access token without `system/bulk-submit`.",
+				"Ask for `system/bulk-submit` (and create/update scopes for the types to load).");
+		use(946, 409, "A `$bulk-submit` to a submission already `completed` or `stopped`.",
+				"Start a new submission (another submissionId).");
+		use(947, 403, "A `$bulk-submit` to a submission another client made.",
+				"Submit with the client that started the submission.");
+		use(948, 500, "`$bulk-submit-status`: an import of the submission failed or was cancelled; the message names its manifest.",
+				"Submit the manifest again (same submission) once the provider is back: it is loaded again, and what was stored is not stored twice.");
+		use(949, 403, "A file of a `$bulk-submit` import no longer lies under a base URL registered for its submitter (the registration changed before the job read it).",
+				"Submit again from a registered base, or the operator restores the registration.");
 	}
 
 	private BulkErrorRegister() {}

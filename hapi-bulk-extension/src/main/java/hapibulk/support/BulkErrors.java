@@ -48,6 +48,9 @@ package hapibulk.support;
  * ConnectionFactory bean (703), an export partition size under 1 (704)</li>
  * <li>900-929: de-identified export (docs/deidentification.md): profiles and keys refused at start-up (900-905),
  * kick-offs (910-916), a de-identified export stopped (917-918)</li>
+ * <li>930-959: {@code $bulk-submit} (docs/bulk-submit.md): the request (930-934, 943), the registrations (935-937,
+ * 945, 947), the provider's manifest (938-941), what is not supported yet (942), the submission's state (944, 946,
+ * 948)</li>
  * </ul>
  */
 public final class BulkErrors {

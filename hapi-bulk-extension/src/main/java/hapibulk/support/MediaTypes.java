@@ -7,8 +7,9 @@ import java.util.Locale;
 /**
  * What an {@code Accept} header admits, for the bulk endpoints.
  * <p>
- * A kick-off must ask for {@code application/fhir+json} (the IG makes the header required);
- * {@code application/json} is admitted too. Wildcards ({@code *}{@code /*}, {@code application/*})
+ * A kick-off must ask for {@code application/fhir+json}: the IG (STU3) says it is the only type
+ * supported, and SMART's bulk-data tester sends {@code application/json} expecting a refusal, so plain
+ * JSON and the pre-R4 {@code application/json+fhir} are refused too. Wildcards ({@code *}{@code /*}, {@code application/*})
  * are not: HTTP libraries send {@code *}{@code /*} by themselves when the caller sets no
  * {@code Accept} (curl, Java's and Ruby's clients), so admitting it would admit the missing header
  * that the IG's checks expect to be refused.
@@ -20,9 +21,9 @@ public final class MediaTypes {
 
 	private MediaTypes() {}
 
-	/** Whether {@code accept} names {@code application/fhir+json} or {@code application/json} with a weight above 0. */
+	/** Whether {@code accept} names {@code application/fhir+json} with a weight above 0. */
 	public static boolean admitsFhirJson(String accept) {
-		return names(accept, FHIR_JSON) || names(accept, JSON) || names(accept, Constants.CT_FHIR_JSON);
+		return names(accept, FHIR_JSON);
 	}
 
 	/**

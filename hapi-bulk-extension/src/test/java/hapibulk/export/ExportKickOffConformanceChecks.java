@@ -128,9 +128,11 @@ abstract class ExportKickOffConformanceChecks {
 	// ---- 1. Accept --------------------------------------------------------------------------------
 
 	@Test
-	void kickOff_withoutAcceptOrWithWildcards_returns400_atEveryLevel_byGetAndPost() throws IOException {
+	void kickOff_withoutAcceptOrWithAnotherTypeThanFhirJson_returns400_atEveryLevel_byGetAndPost() throws IOException {
 		for (String level : LEVELS) {
-			for (String accept : new String[] {null, "*/*", "application/*", "text/html", "application/fhir+json;q=0"}) {
+			// STU3: application/fhir+json is the only type a kick-off supports; plain JSON is refused too.
+			for (String accept : new String[] {null, "*/*", "application/*", "text/html", "application/fhir+json;q=0",
+					"application/json", "application/json, */*;q=0.1", "application/json+fhir"}) {
 				String[] headers = accept == null ? new String[] {"Prefer", "respond-async"}
 						: new String[] {"Prefer", "respond-async", "Accept", accept};
 				// when
@@ -140,17 +142,17 @@ abstract class ExportKickOffConformanceChecks {
 				for (Answer answer : List.of(get, post)) {
 					assertThat(answer.status()).as(level + " Accept " + accept + ": " + answer.body()).isEqualTo(400);
 					assertThat(json(answer).path("resourceType").asText()).isEqualTo("OperationOutcome");
-					assertThat(answer.body()).contains("Accept");
+					assertThat(answer.body()).contains("Accept").contains(accept == null ? "BULK-0102" : "BULK-0103");
 				}
 			}
 		}
 	}
 
 	@Test
-	void kickOff_acceptingFhirJsonOrJson_returns202_atEveryLevel_byGetAndPost() throws IOException {
+	void kickOff_acceptingFhirJson_returns202_atEveryLevel_byGetAndPost() throws IOException {
 		for (String level : LEVELS) {
-			for (String accept : List.of("application/fhir+json", "application/json",
-					"application/json, */*;q=0.1")) {
+			for (String accept : List.of("application/fhir+json", "application/json;q=0.5, application/fhir+json",
+					"application/fhir+json; charset=utf-8")) {
 				// when
 				Answer get = client.get(level + "?_type=Patient", "Prefer", "respond-async", "Accept", accept);
 				Answer post = client.post(level, parameters(Map.of("_type", "Patient")), "Prefer", "respond-async",

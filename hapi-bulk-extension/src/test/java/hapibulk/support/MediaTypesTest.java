@@ -7,9 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MediaTypesTest {
 
 	@Test
-	void kickOffAccept_mustNameFhirJsonOrJson() {
+	void kickOffAccept_mustNameFhirJson() {
 		assertThat(MediaTypes.admitsFhirJson("application/fhir+json")).isTrue();
-		assertThat(MediaTypes.admitsFhirJson("application/json;charset=utf-8")).isTrue();
+		assertThat(MediaTypes.admitsFhirJson("application/json, application/fhir+json;charset=utf-8")).isTrue();
+		assertThat(MediaTypes.admitsFhirJson("application/json;charset=utf-8")).isFalse();
+		assertThat(MediaTypes.admitsFhirJson("application/json+fhir")).isFalse();
 		assertThat(MediaTypes.admitsFhirJson("text/html, application/fhir+json;q=0.5")).isTrue();
 		assertThat(MediaTypes.admitsFhirJson(null)).isFalse();
 		assertThat(MediaTypes.admitsFhirJson("*/*")).isFalse();

@@ -363,7 +363,7 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 	private NdjsonLineReader open(ImportCursor cursor) throws IOException {
 		ImportPartition partition = cursor.partition();
 		if (!partition.isPart()) {
-			ImportSources.Input input = sources.open(partition.url());
+			ImportSources.Input input = sources.open(partition.url(), partition.sourceAccess());
 			closer.watch(cursor.jobId(), input);
 			return new NdjsonLineReader(input, maxLineBytes, cursor.lineNumber(), cursor.byteOffset());
 		}

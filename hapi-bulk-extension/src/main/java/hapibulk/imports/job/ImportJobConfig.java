@@ -7,6 +7,8 @@ import hapibulk.auth.InlineMatchUrls;
 import hapibulk.auth.SearchReach;
 import hapibulk.imports.ImportSettings;
 import hapibulk.imports.ImportSources;
+import hapibulk.imports.SourceAccess;
+import org.springframework.beans.factory.ObjectProvider;
 import hapibulk.job.BulkBatchEngine;
 import hapibulk.job.BulkJobDefinition;
 import hapibulk.job.BulkJobFrame;
@@ -42,9 +44,10 @@ public class ImportJobConfig {
 	/** How soon a cancel frees a worker blocked on a source. */
 	private static final Duration CANCEL_CHECK_INTERVAL = Duration.ofSeconds(1);
 
+	/** The sources, with the grants of a {@link SourceAccess} bean if the host has one ({@code $bulk-submit}'s). */
 	@Bean
-	public ImportSources hapiBulkImportSources(ImportSettings settings) {
-		return new ImportSources(settings);
+	public ImportSources hapiBulkImportSources(ImportSettings settings, ObjectProvider<SourceAccess> access) {
+		return new ImportSources(settings, access.getIfAvailable(() -> SourceAccess.NONE));
 	}
 
 	@Bean

@@ -24,18 +24,29 @@ import java.util.TreeSet;
  * @param part        0: the whole input; from 1: the part of it whose lines start in [rangeStart, rangeEnd)
  * @param rangeStart  the first byte of the part (its first line is the first that starts there or after)
  * @param rangeEnd    the byte where the next part begins ({@link Long#MAX_VALUE}: the end of the input)
+ * @param sourceAccess the grant the input is read under ({@code hapibulk.imports.SourceAccess}), or null
  */
 record ImportPartition(int index, String type, String url, int wave, String inputSource, WriteRights rights,
-		int part, long rangeStart, long rangeEnd) {
+		int part, long rangeStart, long rangeEnd, String sourceAccess) {
+
+	ImportPartition(int index, String type, String url, int wave, String inputSource, WriteRights rights,
+			int part, long rangeStart, long rangeEnd) {
+		this(index, type, url, wave, inputSource, rights, part, rangeStart, rangeEnd, null);
+	}
 
 	/** The whole input. */
 	ImportPartition(int index, String type, String url, int wave, String inputSource, WriteRights rights) {
 		this(index, type, url, wave, inputSource, rights, 0, 0, Long.MAX_VALUE);
 	}
 
+	/** The whole input, read under a grant. */
+	ImportPartition withSourceAccess(String grant) {
+		return new ImportPartition(index, type, url, wave, inputSource, rights, part, rangeStart, rangeEnd, grant);
+	}
+
 	/** The part of this input whose lines start in [start, end). */
 	ImportPartition part(int number, long start, long end) {
-		return new ImportPartition(index, type, url, wave, inputSource, rights, number, start, end);
+		return new ImportPartition(index, type, url, wave, inputSource, rights, number, start, end, sourceAccess);
 	}
 
 	boolean isPart() {
@@ -90,25 +101,26 @@ record ImportPartition(int index, String type, String url, int wave, String inpu
 	 */
 	@JsonIgnoreProperties(ignoreUnknown = true)
 	@JsonPropertyOrder({"index", "type", "url", "wave", "inputSource", "mayCreate", "mayUpdate", "part", "rangeStart",
-			"rangeEnd", "readable", "tenant"})
+			"rangeEnd", "readable", "tenant", "sourceAccess"})
 	record Stored(int index, String type, String url, int wave, String inputSource, Boolean mayCreate,
 			Boolean mayUpdate, Integer part, Long rangeStart, Long rangeEnd,
 			@JsonInclude(JsonInclude.Include.NON_NULL) Set<String> readable,
-			@JsonInclude(JsonInclude.Include.NON_NULL) Tenant tenant) {
+			@JsonInclude(JsonInclude.Include.NON_NULL) Tenant tenant,
+			@JsonInclude(JsonInclude.Include.NON_NULL) String sourceAccess) {
 
 		static Stored of(ImportPartition partition) {
 			WriteRights rights = partition.rights();
 			return new Stored(partition.index(), partition.type(), partition.url(), partition.wave(),
 					partition.inputSource(), rights.create(), rights.update(), partition.part(), partition.rangeStart(),
 					partition.rangeEnd(), rights.readable() == null ? null : new TreeSet<>(rights.readable()),
-					rights.tenant());
+					rights.tenant(), partition.sourceAccess());
 		}
 
 		ImportPartition partition() {
 			return new ImportPartition(index, type, url, wave, inputSource,
 					new WriteRights(mayCreate == null || mayCreate, mayUpdate == null || mayUpdate, readable, tenant),
 					part == null ? 0 : part, rangeStart == null ? 0 : rangeStart,
-					rangeEnd == null ? Long.MAX_VALUE : rangeEnd);
+					rangeEnd == null ? Long.MAX_VALUE : rangeEnd, sourceAccess);
 		}
 	}
 }

@@ -46,11 +46,12 @@ class ImportPlanTasklet implements Tasklet {
 		List<ImportPartition> plan = new ArrayList<>();
 		int index = 1;
 		for (ImportRequest.Input input : request.inputs()) {
-			sources.checkAllowed(input.url());
+			sources.checkAllowed(input.url(), request.sourceAccess());
 			WriteRights rights = new WriteRights(request.permissions().mayCreate(input.type()),
 					request.permissions().mayUpdate(input.type()), request.permissions().readable(), request.tenant());
 			ImportPartition whole = new ImportPartition(index++, input.type(), input.url(),
-					ImportTypeOrder.wave(input.type()), request.inputSource(), rights);
+					ImportTypeOrder.wave(input.type()), request.inputSource(), rights)
+					.withSourceAccess(request.sourceAccess());
 			plan.addAll(split(whole));
 		}
 		stepExecution.getJobExecution().getExecutionContext().putString(PLAN, ImportPartition.listToJson(plan));
@@ -63,7 +64,7 @@ class ImportPlanTasklet implements Tasklet {
 	/** The input in parts of about {@code split-size} bytes, or whole when it is smaller or cannot be cut. */
 	private List<ImportPartition> split(ImportPartition input) {
 		long splitSize = sources.settings().splitSize().toBytes();
-		long size = splitSize <= 0 ? -1 : sources.splittableSize(input.url()).orElse(-1);
+		long size = splitSize <= 0 ? -1 : sources.splittableSize(input.url(), input.sourceAccess()).orElse(-1);
 		if (size <= splitSize) {
 			return List.of(input);
 		}
