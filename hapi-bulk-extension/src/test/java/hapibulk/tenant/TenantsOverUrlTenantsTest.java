@@ -278,6 +278,25 @@ class TenantsOverUrlTenantsTest {
 		}
 	}
 
+	/** Submissions carry no tenant yet: refused on a partitioned server, before anything is fetched. */
+	@Test
+	@Order(6)
+	void bulkSubmit_isRefusedUnderATenant_withItsCode() {
+		String body = "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"submitter\",\"valueIdentifier\":"
+				+ "{\"system\":\"https://example.org\",\"value\":\"p\"}},{\"name\":\"submissionId\",\"valueString\":\"s1\"},"
+				+ "{\"name\":\"manifestUrl\",\"valueString\":\"https://provider.example/m\"},"
+				+ "{\"name\":\"fhirBaseUrl\",\"valueString\":\"https://provider.example\"}]}";
+
+		Answer submit = client.post("A/$bulk-submit", body, "Content-Type", "application/fhir+json",
+				"Accept", "application/fhir+json");
+		Answer status = client.get("A/$bulk-submit-status?submitter=p&submissionId=s1", "Accept", "application/fhir+json");
+
+		assertThat(submit.status()).as(submit.body()).isEqualTo(400);
+		assertThat(submit.body()).contains("BULK-0804");
+		assertThat(status.status()).as(status.body()).isEqualTo(400);
+		assertThat(status.body()).contains("BULK-0804");
+	}
+
 	@Test
 	@Order(7)
 	void auditEvents_nameTheTenant_andAreStoredInDefault() throws Exception {
