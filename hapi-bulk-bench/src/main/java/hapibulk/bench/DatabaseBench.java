@@ -29,6 +29,7 @@ import hapibulk.storage.BulkFileStore;
 import hapibulk.storage.DigestingFileStore;
 import hapibulk.storage.LocalFileStore;
 import hapibulk.storage.s3.S3FileStore;
+import hapibulk.tenant.Tenant;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -112,6 +113,9 @@ final class DatabaseBench {
 				}
 				if (settings.measures("deid")) {
 					measureDeidExport(context, exports.get(Role.OURS));
+				}
+				if (settings.measures("tenant")) {
+					measureTenantExport(context, dataSource, exports.get(Role.OURS));
 				}
 			}
 
@@ -215,6 +219,31 @@ final class DatabaseBench {
 		byRole.put(Role.OURS, measured);
 		results.add(new Row("export-deid", kind, (int) measured.resources(), byRole));
 		results.addPerResourceRatio(kind, "export-deid", measured, plain);
+	}
+
+	/**
+	 * Our system export of one tenant among {@link TenantSpread#TENANTS} ({@code bench.operations} with {@code tenant};
+	 * issue 28's measure): the same data spread over ten partitions, the export limited to one, held against the
+	 * unpartitioned system export by the time per exported resource (the aim: at most 1.5x).
+	 */
+	private void measureTenantExport(AnnotationConfigApplicationContext context, DataSource dataSource,
+			Measured plain) {
+		int partition = 3;
+		Tenant tenant = new Tenant(List.of("T" + partition), List.of(partition), false);
+		try (TenantSpread spread = TenantSpread.over(dataSource, kind.equals("postgres"))) {
+			log("tenant: " + spread.resourcesOf(partition) + " resources in partition " + partition + " of "
+					+ TenantSpread.TENANTS);
+			OursExport export = new OursExport(context.getBean(ExportJobService.class),
+					context.getBean(BulkJobTable.class), context.getBean(BulkJobService.class),
+					types -> ExportRequest.system(types, null, "http://bench/fhir/T" + partition + "/$export")
+							.withTenant(tenant));
+			Measured measured = measure("export-tenant OURS", run -> export.export(SyntheaCopies.DEPENDENCY_ORDER, run),
+					export::cleanUp);
+			Map<Role, Measured> byRole = BenchResults.newRoleMap();
+			byRole.put(Role.OURS, measured);
+			results.add(new Row("export-tenant", kind, (int) measured.resources(), byRole));
+			results.addPerResourceRatio(kind, "export-tenant", measured, plain);
+		}
 	}
 
 	/**
