@@ -7,14 +7,19 @@ import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.jpa.config.util.HapiEntityManagerFactoryUtil;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
+import ca.uhn.fhir.jpa.partition.IPartitionLookupSvc;
+import ca.uhn.fhir.jpa.partition.PartitionManagementProvider;
 import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
 import ca.uhn.fhir.jpa.provider.JpaSystemProvider;
 import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
 import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.interceptor.partition.RequestTenantPartitionInterceptor;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import jakarta.persistence.EntityManagerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceProperties;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
@@ -45,8 +50,19 @@ public class FhirServerConfig {
 	}
 
 	@Bean
-	public PartitionSettings partitionSettings() {
-		return new PartitionSettings();
+	public PartitionSettings partitionSettings(Environment environment) {
+		return new UrlTenants(environment).partitionSettings();
+	}
+
+	/** The tenants {@code hapi.fhir.partitioning.tenants} lists, made before the server takes requests. */
+	@Bean
+	public SmartInitializingSingleton listedTenants(Environment environment, ObjectProvider<IPartitionLookupSvc> partitions) {
+		return () -> {
+			UrlTenants tenants = new UrlTenants(environment);
+			if (tenants.enabled()) {
+				tenants.createListedTenants(partitions.getObject());
+			}
+		};
 	}
 
 	@Bean
@@ -80,8 +96,14 @@ public class FhirServerConfig {
 	public RestfulServer restfulServer(FhirContext fhirContext, ResourceProviderFactory resourceProviders,
 			JpaSystemProvider<?, ?> systemProvider, DatabaseBackedPagingProvider pagingProvider,
 			IFhirSystemDao<?, ?> systemDao, JpaStorageSettings storageSettings, ISearchParamRegistry searchParamRegistry,
-			IValidationSupport validationSupport) {
+			IValidationSupport validationSupport, Environment environment,
+			ObjectProvider<RequestTenantPartitionInterceptor> tenantInterceptor,
+			ObjectProvider<PartitionManagementProvider> partitionManagement) {
 		RestfulServer server = new RestfulServer(fhirContext);
+		UrlTenants tenants = new UrlTenants(environment);
+		if (tenants.enabled()) {
+			tenants.register(server, tenantInterceptor.getObject(), partitionManagement.getObject());
+		}
 		server.registerProviders(resourceProviders.createProviders());
 		server.registerProvider(systemProvider);
 		server.setPagingProvider(pagingProvider);

@@ -9,18 +9,25 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Crash safety: the server is killed with SIGKILL in the middle of an import, and then of an export, and started
- * again each time (one server and database for both, so that CI pays three starts, not four). The import completes
- * under the same status URL, each input's count equals its lines (no line stored or counted twice, none lost); the
- * export completes under its status URL with every resource of the dataset exactly once. Small chunks (5 import
- * lines, 2 exported resources a page) and one worker thread keep each job running long enough to be caught midway.
+ * Crash safety, in a tenant: the server runs URL-based tenants over HAPI partitions (database partition mode, so
+ * that tenants A and B may hold the same ids) and is killed with SIGKILL in the middle of an import into A, and then
+ * in the middle of two exports of A at once, a plain one and one de-identified with the built-in {@code safe-harbor}
+ * profile, and started again each time (one server and database for all, so that CI pays three starts). The import
+ * completes under the same status URL, each input's count equals its lines (no line stored or counted twice, none
+ * lost); the plain export completes under its status URL with every resource of the dataset exactly once and nothing
+ * of tenant B (which holds one of A's Patient ids with other content); the de-identified export holds every
+ * resource once, each under a pseudonym. Small chunks (5 import lines, 2 exported resources a page) keep the jobs
+ * running long enough to be caught midway.
  */
 class KillDuringJobsIT {
 
@@ -45,7 +52,8 @@ class KillDuringJobsIT {
 	}
 
 	@Test
-	void importKilledMidway_thenExportKilledMidway_eachCompletesAfterRestart_withEveryResourceOnce() throws Exception {
+	void importKilledMidway_thenExportsKilledMidway_inATenant_eachCompletesAfterRestart_withEveryResourceOnce()
+			throws Exception {
 		Path workDir = Files.createTempDirectory(Path.of("target"), "kill-it-");
 		files = NdjsonFileServer.start(Files.createDirectories(workDir.resolve("served")));
 		Path datasetDir = Path.of(System.getProperty("hapibulk.datasets", "datasets")).resolve("synthea-10-patients");
@@ -59,24 +67,29 @@ class KillDuringJobsIT {
 		// One node id for every start: the restarted server resumes its own jobs at once (with a new id it would wait
 		// for the killed one's lease to expire; NodeTakeoverTest covers that).
 		String[] slowJobs = {"--hapi.bulk.import.chunk-size=5", "--hapi.bulk.export.page-size=2",
-				"--hapi.bulk.worker-threads=1", "--hapi.bulk.retry-after=1s",
+				"--hapi.bulk.worker-threads=2", "--hapi.bulk.retry-after=1s",
 				"--hapi.bulk.import.allowed-sources=" + files.url(""), "--hapi.bulk.cluster.node-id=kill-it",
 				// The export reads right after the import has completed. Once (1 run in many, H2) its plan waited the
 				// whole 10-minute default for a database transaction open since before it; with 30 s it goes on and
 				// the server logs how many were still open (a lead for whoever looks into it).
-				"--hapi.bulk.export.write-wait-limit=30s"};
+				"--hapi.bulk.export.write-wait-limit=30s",
+				"--hapi.fhir.partitioning.enabled=true", "--hapi.fhir.partitioning.database_partition_mode_enabled=true",
+				"--hapi.fhir.partitioning.tenants=A,B",
+				"--hapi.bulk.deid.keys.crypto-hash-key=kill-it-crypto-hash-key-0123456789"};
 		server = WarProcess.start(workDir, port, database, slowJobs);
+		FhirHttp tenantA = new FhirHttp(server.http().base() + "/A");
+		FhirHttp tenantB = new FhirHttp(server.http().base() + "/B");
 		SyntheaDataset dataset = SyntheaDataset.tenPatients();
 
-		String statusUrl = new BulkImportClient(server.http()).kickOff(BulkImportClient.parameters(inputs));
-		long linesAtKill = StatusProgress.awaitBetween(server.http(), statusUrl, LINES, 1500, dataset.size() - 1500,
+		String statusUrl = new BulkImportClient(tenantA).kickOff(BulkImportClient.parameters(inputs));
+		long linesAtKill = StatusProgress.awaitBetween(tenantA, statusUrl, LINES, 1500, dataset.size() - 1500,
 				Duration.ofMinutes(5));
 		server.kill();
 		System.out.printf("[hapi-bulk-it] killed the server (SIGKILL) after %d of %d import lines%n", linesAtKill,
 				dataset.size());
 
 		server = WarProcess.start(workDir, port, database, slowJobs);
-		JsonNode manifest = new BulkImportClient(server.http()).awaitManifest(statusUrl, Duration.ofMinutes(10));
+		JsonNode manifest = new BulkImportClient(tenantA).awaitManifest(statusUrl, Duration.ofMinutes(10));
 
 		assertThat(manifest.get("error")).isEmpty();
 		Map<String, Long> linesByType = new HashMap<>();
@@ -86,16 +99,50 @@ class KillDuringJobsIT {
 					.isEqualTo(linesByType.get(output.get("type").asText()));
 		}
 
-		// and then: an export of what the import stored, killed midway too
-		String exportStatusUrl = new BulkExportClient(server.http()).kickOff("");
-		long percentAtKill = StatusProgress.awaitBetween(server.http(), exportStatusUrl, PERCENT, 5, 80,
+		// Tenant B holds one of A's Patient ids with other content: no export of A may show it.
+		String sharedPatient = dataset.resources().keySet().stream().filter(key -> key.startsWith("Patient/"))
+				.findFirst().orElseThrow();
+		String impostor = "{\"resourceType\":\"Patient\",\"id\":\"" + sharedPatient.substring(8)
+				+ "\",\"name\":[{\"family\":\"OfTenantB\"}]}";
+		assertThat(tenantB.put(sharedPatient, impostor, "Content-Type", "application/fhir+json").statusCode())
+				.isIn(200, 201);
+
+		// and then: two exports of what the import stored, killed midway: the de-identified one first (it is the
+		// slower), the plain one once the first has begun
+		String deidStatusUrl = new BulkExportClient(tenantA).kickOff("?_anonymizationConfig=safe-harbor");
+		StatusProgress.awaitBetween(tenantA, deidStatusUrl, PERCENT, 1, 60, Duration.ofMinutes(3));
+		String exportStatusUrl = new BulkExportClient(tenantA).kickOff("");
+		long percentAtKill = StatusProgress.awaitBetween(tenantA, exportStatusUrl, PERCENT, 5, 80,
 				Duration.ofMinutes(3));
+		assertThat(tenantA.get(deidStatusUrl).statusCode()).as("the de-identified export still runs").isEqualTo(202);
 		server.kill();
-		System.out.printf("[hapi-bulk-it] killed the server (SIGKILL) at %d%% of the export%n", percentAtKill);
+		System.out.printf("[hapi-bulk-it] killed the server (SIGKILL) at %d%% of the plain export%n", percentAtKill);
 
 		server = WarProcess.start(workDir, port, database, slowJobs);
-		JsonNode exportManifest = new BulkExportClient(server.http()).awaitManifest(exportStatusUrl,
-				Duration.ofMinutes(5));
-		SystemExportScenario.assertManifestHoldsExactly(server.http(), exportManifest, dataset);
+		assertThat(tenantB.get(exportStatusUrl.replace("/A/", "/B/")).statusCode()).as("A's job through B")
+				.isEqualTo(404);
+		JsonNode exportManifest = new BulkExportClient(tenantA).awaitManifest(exportStatusUrl, Duration.ofMinutes(5));
+		SystemExportScenario.assertManifestHoldsExactly(tenantA, exportManifest, dataset);
+		JsonNode deidManifest = new BulkExportClient(tenantA).awaitManifest(deidStatusUrl, Duration.ofMinutes(5));
+		assertEveryResourceOnceUnderAPseudonym(tenantA, deidManifest, dataset);
+	}
+
+	/** Each type holds as many resources as the dataset, each id once, none of them an original id. */
+	private static void assertEveryResourceOnceUnderAPseudonym(FhirHttp tenant, JsonNode manifest,
+			SyntheaDataset dataset) {
+		assertThat(manifest.get("error")).isEmpty();
+		Map<String, Long> expected = new TreeMap<>();
+		dataset.resources().keySet().forEach(key -> expected.merge(key.split("/")[0], 1L, Long::sum));
+		Map<String, Long> exported = new TreeMap<>();
+		Set<String> ids = new HashSet<>();
+		new BulkExportClient(tenant).download(manifest).forEach((type, lines) -> {
+			for (String line : lines) {
+				String key = type + "/" + FhirHttp.parse(line).get("id").asText();
+				assertThat(ids.add(key)).as("exported twice: " + key).isTrue();
+				assertThat(dataset.resources()).as("an original id left in the output").doesNotContainKey(key);
+				exported.merge(type, 1L, Long::sum);
+			}
+		});
+		assertThat(exported).isEqualTo(expected);
 	}
 }
