@@ -232,7 +232,9 @@ final class DatabaseBench {
 		Tenant tenant = new Tenant(List.of("T" + partition), List.of(partition), false);
 		try (TenantSpread spread = TenantSpread.over(dataSource, kind.equals("postgres"))) {
 			log("tenant: " + spread.resourcesOf(partition) + " resources in partition " + partition + " of "
-					+ TenantSpread.TENANTS);
+					+ TenantSpread.TENANTS + "; plan of its page query (Procedure):");
+			context.getBean(StoredResourceReader.class).pagePlan("Procedure", tenant)
+					.forEach(line -> System.out.println("    " + line.replace("\n", "\n    ")));
 			OursExport export = new OursExport(context.getBean(ExportJobService.class),
 					context.getBean(BulkJobTable.class), context.getBean(BulkJobService.class),
 					types -> ExportRequest.system(types, null, "http://bench/fhir/T" + partition + "/$export")

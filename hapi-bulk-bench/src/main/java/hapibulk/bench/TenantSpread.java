@@ -1,5 +1,6 @@
 package hapibulk.bench;
 
+import hapibulk.export.job.TypeKeyIndex;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import javax.sql.DataSource;
@@ -33,6 +34,8 @@ final class TenantSpread implements AutoCloseable {
 	static TenantSpread over(DataSource dataSource, boolean postgres) {
 		TenantSpread spread = new TenantSpread(dataSource);
 		spread.set("MOD(%s, " + TENANTS + ")");
+		// The indexes a partitioned host gets from hapi.bulk.export.create-type-index, the tenant key among them.
+		new TypeKeyIndex(spread.jdbc, true).afterSingletonsInstantiated();
 		spread.jdbc.execute(postgres ? "ANALYZE HFJ_RESOURCE, HFJ_RES_VER, HFJ_RES_TAG, HFJ_RES_LINK" : "ANALYZE");
 		return spread;
 	}
@@ -46,6 +49,8 @@ final class TenantSpread implements AutoCloseable {
 
 	@Override
 	public void close() {
+		// Dropped, so that the import measures after this one maintain the indexes of an unpartitioned host.
+		jdbc.execute("DROP INDEX IF EXISTS " + TypeKeyIndex.TENANT_NAME);
 		set("NULL");
 	}
 

@@ -15,6 +15,7 @@ import hapibulk.job.BulkJobTable;
 import hapibulk.job.JobSettings;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.job.BulkJobKeys;
+import hapibulk.tenant.Tenants;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.Job;
 import org.springframework.batch.core.JobExecution;
@@ -49,8 +50,8 @@ public class ExportJobConfig {
 
 	@Bean
 	@ConditionalOnProperty(prefix = ExportSettings.PREFIX, name = "create-type-index", havingValue = "true")
-	public TypeKeyIndex hapiBulkTypeKeyIndex(DataSource dataSource) {
-		return new TypeKeyIndex(new JdbcTemplate(dataSource));
+	public TypeKeyIndex hapiBulkTypeKeyIndex(DataSource dataSource, Tenants tenants) {
+		return new TypeKeyIndex(new JdbcTemplate(dataSource), tenants.enabled());
 	}
 
 	@Bean

@@ -138,8 +138,13 @@ public class StoredResourceReader {
 
 	/** The plan the database chooses for a page of a system export of {@code type} (diagnostics, benchmark). */
 	public List<String> pagePlan(String type) {
+		return pagePlan(type, null);
+	}
+
+	/** The plan of a system export's page of a type in a tenant (null: unpartitioned). */
+	public List<String> pagePlan(String type, Tenant tenant) {
 		Sql where = FilterSql.where(new ExportFilter(type, false, null, null, null, false, null, null, null, null, null,
-				false, false)).and("r.RES_ID > ?", 0L);
+				false, false, null, null, tenant)).and("r.RES_ID > ?", 0L);
 		String sql = pageRows.pageSql(where, 1000, "v.RES_TEXT_VC");
 		for (Object arg : where.args()) {
 			sql = sql.replaceFirst("\\?", arg instanceof String text ? "'" + text + "'" : arg.toString());
