@@ -262,7 +262,7 @@ abstract class StoredFilesJobContract {
 		// then
 		assertThat(table.find(job.id()).orElseThrow().state()).isEqualTo(BulkJobState.DELETED);
 		assertThat(storedNames(job.id())).isEmpty();
-		assertThat(fileStore.find(job.id(), "Patient-1.ndjson")).isEmpty();
+		assertThat(fileStore.find(job.folder(), "Patient-1.ndjson")).isEmpty();
 		assertThat(client.get("$bulk-file?job=" + job.id() + "&file=Patient-1.ndjson").status()).isEqualTo(404);
 	}
 
