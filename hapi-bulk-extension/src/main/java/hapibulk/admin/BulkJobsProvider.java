@@ -166,7 +166,7 @@ public class BulkJobsProvider {
 			return 0L;
 		}
 		try {
-			return fileStore.bytesHeld(listed.job().id());
+			return fileStore.bytesHeld(listed.job().folder());
 		} catch (IOException e) {
 			return null;
 		}

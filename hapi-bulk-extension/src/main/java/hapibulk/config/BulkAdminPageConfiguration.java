@@ -1,6 +1,7 @@
 package hapibulk.config;
 
 import hapibulk.admin.AdminPageServlet;
+import hapibulk.tenant.Tenants;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
@@ -17,10 +18,12 @@ import org.springframework.context.annotation.Configuration;
 public class BulkAdminPageConfiguration {
 
 	@Bean
-	public ServletRegistrationBean<AdminPageServlet> hapiBulkAdminPage(BulkProperties properties) {
+	public ServletRegistrationBean<AdminPageServlet> hapiBulkAdminPage(BulkProperties properties, Tenants tenants) {
 		String path = properties.adminPage().path().replaceAll("/+$", "");
+		// per tenant on a partitioned host (asked when a page loads: partitioning may be set after this bean)
 		ServletRegistrationBean<AdminPageServlet> registration = new ServletRegistrationBean<>(
-				new AdminPageServlet(properties.adminPage().fhirPath(), properties.auth().enabled()), path + "/*");
+				new AdminPageServlet(properties.adminPage().fhirPath(), properties.auth().enabled(), tenants::enabled),
+				path + "/*");
 		registration.setName("hapiBulkAdminPage");
 		return registration;
 	}

@@ -2,6 +2,7 @@ package hapibulk.job;
 
 import hapibulk.storage.BulkFileAppender;
 import hapibulk.storage.BulkFileStore;
+import hapibulk.storage.JobFolder;
 import hapibulk.storage.StorageSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,7 +77,8 @@ public class BulkHealthIndicator implements HealthIndicator {
 	private boolean writable() {
 		byte[] bytes = new byte[8];
 		random.nextBytes(bytes);
-		String probeJob = "health-probe-" + HexFormat.of().formatHex(bytes);
+		// Under the store's root, where jobs without a tenant go (tenants' folders are beneath it).
+		JobFolder probeJob = JobFolder.of("health-probe-" + HexFormat.of().formatHex(bytes));
 		try {
 			try (BulkFileAppender appender = fileStore.openAppender(probeJob, "probe.txt", 0)) {
 				appender.append(PROBE, 0, PROBE.length);

@@ -3,6 +3,7 @@ package hapibulk.job;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import hapibulk.auth.JobOwner;
+import hapibulk.storage.JobFolder;
 import hapibulk.support.BulkJson;
 import hapibulk.tenant.Tenant;
 
@@ -76,6 +77,11 @@ public record BulkJob(
 		} catch (JsonProcessingException e) {
 			throw new IllegalStateException("Unreadable request of job " + id, e);
 		}
+	}
+
+	/** Where the job's files are stored: by its id, under its tenant's folder when it has a tenant. */
+	public JobFolder folder() {
+		return JobFolder.of(id, tenant());
 	}
 
 	/** Progress for {@code X-Progress}, with an estimate of the time left once 5% is done; under 100 characters. */

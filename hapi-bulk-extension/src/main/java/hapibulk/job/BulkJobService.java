@@ -210,11 +210,11 @@ public class BulkJobService {
 			return;
 		}
 		long held = 0;
-		for (String jobId : table.findHoldingFiles(owner)) {
+		for (BulkJob job : table.findHoldingFiles(owner)) {
 			try {
-				held += fileStore.bytesHeld(jobId);
+				held += fileStore.bytesHeld(job.folder());
 			} catch (IOException e) {
-				LOG.warn("Could not measure the files of bulk job {}: {}", jobId, e.toString());
+				LOG.warn("Could not measure the files of bulk job {}: {}", job.id(), e.toString());
 			}
 		}
 		if (held >= cap) {
@@ -229,7 +229,7 @@ public class BulkJobService {
 		List<BulkJob> expired = table.findExpired(clock.instant());
 		for (BulkJob job : expired) {
 			table.end(job.id(), BulkJobState.DELETED);
-			deleteFiles(job.id());
+			deleteFiles(job);
 		}
 		return expired.size();
 	}
@@ -255,7 +255,7 @@ public class BulkJobService {
 			}
 			throw e;
 		}
-		deleteFiles(job.id());
+		deleteFiles(job);
 	}
 
 	/**
@@ -294,13 +294,16 @@ public class BulkJobService {
 		return job.statusOptions().partialManifests() ? jobFiles.handedOut(job.id(), fileName) : Optional.empty();
 	}
 
-	/** Deletes a job's files and forgets the ones it handed out (expired, cancelled, deleted or failed jobs). */
-	public void deleteFiles(String jobId) {
-		jobFiles.forget(jobId);
+	/**
+	 * Deletes a job's files and forgets the ones it handed out (expired, cancelled, deleted or failed jobs); the
+	 * files are where the job's row says (its tenant's folder, if any).
+	 */
+	public void deleteFiles(BulkJob job) {
+		jobFiles.forget(job.id());
 		try {
-			fileStore.deleteAll(jobId);
+			fileStore.deleteAll(job.folder());
 		} catch (IOException e) {
-			LOG.warn("Could not delete the files of bulk job {}: {}", jobId, e.toString());
+			LOG.warn("Could not delete the files of bulk job {}: {}", job.id(), e.toString());
 		}
 	}
 

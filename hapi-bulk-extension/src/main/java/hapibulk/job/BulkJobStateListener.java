@@ -59,7 +59,7 @@ public class BulkJobStateListener implements JobExecutionListener {
 		}
 		if (execution.getStatus() == BatchStatus.FAILED) {
 			// Files first: once a client reads FAILED, nothing of the job is left to fill the disk.
-			jobService.deleteFiles(jobId);
+			table.find(jobId).ifPresent(jobService::deleteFiles);
 			String message = failureMessage(execution);
 			table.fail(jobId, message);
 			// Clients see only the job id (the correlation id) and a stable code; the reasons are here.
@@ -69,7 +69,7 @@ public class BulkJobStateListener implements JobExecutionListener {
 			meters.ended(job);
 			if (job.state() == BulkJobState.CANCELLED || job.state() == BulkJobState.FAILED) {
 				// A failed job's partial files help no one and may be what filled the disk; its row keeps the reason.
-				jobService.deleteFiles(jobId);
+				jobService.deleteFiles(job);
 			}
 			if (job.state() == BulkJobState.COMPLETED || job.state() == BulkJobState.FAILED) {
 				boolean completed = job.state() == BulkJobState.COMPLETED;

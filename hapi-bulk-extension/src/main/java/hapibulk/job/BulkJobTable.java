@@ -135,15 +135,15 @@ public class BulkJobTable {
 				BulkJobState.ACCEPTED.name(), BulkJobState.RUNNING.name());
 	}
 
-	/** The ids of a client's jobs that may still hold files (null: the jobs kicked off without authorization). */
-	public List<String> findHoldingFiles(String owner) {
+	/** A client's jobs that may still hold files (null: the jobs kicked off without authorization). */
+	public List<BulkJob> findHoldingFiles(String owner) {
 		String ownerTest = owner == null ? "OWNER IS NULL" : "OWNER = ?";
 		Object[] arguments = owner == null
 				? new Object[] {BulkJobState.ACCEPTED.name(), BulkJobState.RUNNING.name(), BulkJobState.COMPLETED.name()}
 				: new Object[] {BulkJobState.ACCEPTED.name(), BulkJobState.RUNNING.name(), BulkJobState.COMPLETED.name(),
 						owner};
-		return jdbc.queryForList("SELECT JOB_ID FROM " + TABLE + " WHERE STATE IN (?, ?, ?) AND " + ownerTest,
-				String.class, arguments);
+		return jdbc.query("SELECT " + READ_COLUMNS + " FROM " + TABLE + " WHERE STATE IN (?, ?, ?) AND " + ownerTest,
+				ROW_MAPPER, arguments);
 	}
 
 	/** Finished jobs whose files are past their expiry. */

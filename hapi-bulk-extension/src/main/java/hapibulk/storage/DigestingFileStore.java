@@ -38,9 +38,9 @@ public final class DigestingFileStore extends ForwardingFileStore {
 	}
 
 	@Override
-	public BulkFileAppender openAppender(String jobId, String fileName, long committedLength) throws IOException {
-		BulkFileAppender real = store.openAppender(jobId, fileName, committedLength);
-		String key = key(jobId, fileName);
+	public BulkFileAppender openAppender(JobFolder job, String fileName, long committedLength) throws IOException {
+		BulkFileAppender real = store.openAppender(job, fileName, committedLength);
+		String key = key(job, fileName);
 		RunningDigest digest = running.get(key);
 		if (digest == null || digest.length != committedLength) {
 			running.remove(key);
@@ -74,19 +74,19 @@ public final class DigestingFileStore extends ForwardingFileStore {
 	}
 
 	@Override
-	public Optional<String> sha256(String jobId, String fileName, long length) {
-		RunningDigest digest = running.remove(key(jobId, fileName));
+	public Optional<String> sha256(JobFolder job, String fileName, long length) {
+		RunningDigest digest = running.remove(key(job, fileName));
 		return digest == null || digest.length != length ? Optional.empty() : Optional.of(digest.hex());
 	}
 
 	@Override
-	public void deleteAll(String jobId) throws IOException {
-		running.keySet().removeIf(key -> key.startsWith(jobId + "/"));
-		store.deleteAll(jobId);
+	public void deleteAll(JobFolder job) throws IOException {
+		running.keySet().removeIf(key -> key.startsWith(job.path() + "/"));
+		store.deleteAll(job);
 	}
 
-	private static String key(String jobId, String fileName) {
-		return jobId + "/" + fileName;
+	private static String key(JobFolder job, String fileName) {
+		return job.path() + "/" + fileName;
 	}
 
 	/** A digest and the number of bytes it has seen, both changed only by the file's one writer. */

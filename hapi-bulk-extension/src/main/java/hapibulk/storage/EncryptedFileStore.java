@@ -58,21 +58,28 @@ public class EncryptedFileStore extends ForwardingFileStore {
 	}
 
 	@Override
-	public BulkFileAppender openAppender(String jobId, String fileName, long committedLength) throws IOException {
-		SealingAppender.Reopening reopening = storedLength -> stored.openAppender(jobId, fileName, storedLength);
+	public BulkFileAppender openAppender(JobFolder job, String fileName, long committedLength) throws IOException {
+		// The records' associated data names the job by its id (not its folder): files written before jobs had
+		// tenant folders still open.
+		String jobId = job.jobId();
+		SealingAppender.Reopening reopening = storedLength -> stored.openAppender(job, fileName, storedLength);
 		if (committedLength == 0) {
 			EncryptedRecords.Header header = new EncryptedRecords.Header(keys.current().id(), 0);
-			return new SealingAppender(stored.openAppender(jobId, fileName, 0), reopening, header, keys.current(), jobId,
+			return new SealingAppender(stored.openAppender(job, fileName, 0), reopening, header, keys.current(), jobId,
 					fileName, 0, 0, true);
 		}
-		Resumed resumed = resumePoint(jobId, fileName, committedLength);
-		return new SealingAppender(stored.openAppender(jobId, fileName, resumed.storedOffset()), reopening,
+		Resumed resumed = resumePoint(job, fileName, committedLength);
+		return new SealingAppender(stored.openAppender(job, fileName, resumed.storedOffset()), reopening,
 				resumed.header(), resumed.key(), jobId, fileName, committedLength, resumed.storedOffset(), false);
 	}
 
 	@Override
-	public Optional<StoredFile> find(String jobId, String fileName) {
-		return stored.find(jobId, fileName).map(file -> new StoredFile() {
+	public Optional<StoredFile> find(JobFolder job, String fileName) {
+		if (job == null) {
+			return Optional.empty();
+		}
+		String jobId = job.jobId();
+		return stored.find(job, fileName).map(file -> new StoredFile() {
 			@Override
 			public long length() {
 				try (InputStream in = file.open()) {
@@ -92,9 +99,9 @@ public class EncryptedFileStore extends ForwardingFileStore {
 	/** Where a resumed writer goes on: its file's layout and key, and the stored offset of its committed length. */
 	private record Resumed(EncryptedRecords.Header header, EncryptionKeys.Key key, long storedOffset) {}
 
-	private Resumed resumePoint(String jobId, String fileName, long plaintextOffset) throws IOException {
-		String what = "Part file " + fileName + " of job " + jobId;
-		StoredFile file = stored.find(jobId, fileName).orElseThrow(() -> new IOException(what + " is missing; its"
+	private Resumed resumePoint(JobFolder job, String fileName, long plaintextOffset) throws IOException {
+		String what = "Part file " + fileName + " of " + job;
+		StoredFile file = stored.find(job, fileName).orElseThrow(() -> new IOException(what + " is missing; its"
 				+ " committed length is " + plaintextOffset));
 		try (DataInputStream in = new DataInputStream(new BufferedInputStream(file.open(), 1 << 16))) {
 			EncryptedRecords.Header header = EncryptedRecords.readHeader(in, what);

@@ -21,16 +21,16 @@ public final class FileDigests {
 	 * @param expectedBytes the length the writer committed; a file of another length is an error,
 	 *                      never a checksum of the wrong content
 	 */
-	public static String sha256(BulkFileStore fileStore, String jobId, String fileName, long expectedBytes)
+	public static String sha256(BulkFileStore fileStore, JobFolder job, String fileName, long expectedBytes)
 			throws IOException {
-		Optional<String> watched = fileStore.sha256(jobId, fileName, expectedBytes);
+		Optional<String> watched = fileStore.sha256(job, fileName, expectedBytes);
 		if (watched.isPresent()) {
 			return watched.get();
 		}
-		BulkFileStore.StoredFile stored = fileStore.find(jobId, fileName)
-				.orElseThrow(() -> new IllegalStateException("File " + fileName + " of job " + jobId + " is missing"));
+		BulkFileStore.StoredFile stored = fileStore.find(job, fileName)
+				.orElseThrow(() -> new IllegalStateException("File " + fileName + " of " + job + " is missing"));
 		if (stored.length() != expectedBytes) {
-			throw new IllegalStateException("File " + fileName + " of job " + jobId + " has " + stored.length()
+			throw new IllegalStateException("File " + fileName + " of " + job + " has " + stored.length()
 					+ " bytes, its writer committed " + expectedBytes);
 		}
 		try (InputStream in = stored.open();

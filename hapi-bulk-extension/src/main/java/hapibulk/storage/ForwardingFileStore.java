@@ -14,28 +14,28 @@ public abstract class ForwardingFileStore implements BulkFileStore {
 	protected abstract BulkFileStore delegate();
 
 	@Override
-	public BulkFileAppender openAppender(String jobId, String fileName, long committedLength) throws IOException {
-		return delegate().openAppender(jobId, fileName, committedLength);
+	public BulkFileAppender openAppender(JobFolder job, String fileName, long committedLength) throws IOException {
+		return delegate().openAppender(job, fileName, committedLength);
 	}
 
 	@Override
-	public Optional<StoredFile> find(String jobId, String fileName) {
-		return delegate().find(jobId, fileName);
+	public Optional<StoredFile> find(JobFolder job, String fileName) {
+		return delegate().find(job, fileName);
 	}
 
 	@Override
-	public void deleteAll(String jobId) throws IOException {
-		delegate().deleteAll(jobId);
+	public void deleteAll(JobFolder job) throws IOException {
+		delegate().deleteAll(job);
 	}
 
 	@Override
-	public long bytesHeld(String jobId) throws IOException {
-		return delegate().bytesHeld(jobId);
+	public long bytesHeld(JobFolder job) throws IOException {
+		return delegate().bytesHeld(job);
 	}
 
 	@Override
-	public Optional<String> sha256(String jobId, String fileName, long length) {
-		return delegate().sha256(jobId, fileName, length);
+	public Optional<String> sha256(JobFolder job, String fileName, long length) {
+		return delegate().sha256(job, fileName, length);
 	}
 
 	@Override

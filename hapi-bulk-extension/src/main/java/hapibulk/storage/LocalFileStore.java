@@ -18,8 +18,9 @@ import static hapibulk.storage.StoredNames.isSafe;
 import static hapibulk.storage.StoredNames.requireSafe;
 
 /**
- * Bulk files on the local file system: {@code <directory>/<jobId>/<fileName>}, each file and directory created
- * readable by the server's user only ({@link OwnerOnlyFiles}).
+ * Bulk files on the local file system: {@code <directory>/<jobId>/<fileName>}, or
+ * {@code <directory>/tenants/<tenant folder>/<jobId>/<fileName>} for a job of a tenant ({@link JobFolder}), each file
+ * and directory created readable by the server's user only ({@link OwnerOnlyFiles}).
  */
 public class LocalFileStore implements BulkFileStore {
 
@@ -37,8 +38,8 @@ public class LocalFileStore implements BulkFileStore {
 	}
 
 	@Override
-	public BulkFileAppender openAppender(String jobId, String fileName, long committedLength) throws IOException {
-		Path file = resolve(jobId, fileName);
+	public BulkFileAppender openAppender(JobFolder job, String fileName, long committedLength) throws IOException {
+		Path file = resolve(job, fileName);
 		OwnerOnlyFiles.createDirectories(file.getParent());
 		FileChannel channel = OwnerOnlyFiles.openForWriting(file);
 		try {
@@ -56,11 +57,11 @@ public class LocalFileStore implements BulkFileStore {
 	}
 
 	@Override
-	public Optional<StoredFile> find(String jobId, String fileName) {
-		if (!isSafe(jobId) || !isSafe(fileName)) {
+	public Optional<StoredFile> find(JobFolder job, String fileName) {
+		if (job == null || !isSafe(fileName)) {
 			return Optional.empty();
 		}
-		Path file = resolve(jobId, fileName);
+		Path file = resolve(job, fileName);
 		if (!Files.isRegularFile(file)) {
 			return Optional.empty();
 		}
@@ -82,8 +83,8 @@ public class LocalFileStore implements BulkFileStore {
 	}
 
 	@Override
-	public void deleteAll(String jobId) throws IOException {
-		Path jobDirectory = directory.resolve(requireSafe(jobId));
+	public void deleteAll(JobFolder job) throws IOException {
+		Path jobDirectory = directoryOf(job);
 		if (!Files.exists(jobDirectory)) {
 			return;
 		}
@@ -95,8 +96,8 @@ public class LocalFileStore implements BulkFileStore {
 	}
 
 	@Override
-	public long bytesHeld(String jobId) throws IOException {
-		Path jobDirectory = directory.resolve(requireSafe(jobId));
+	public long bytesHeld(JobFolder job) throws IOException {
+		Path jobDirectory = directoryOf(job);
 		if (!Files.exists(jobDirectory)) {
 			return 0;
 		}
@@ -140,8 +141,17 @@ public class LocalFileStore implements BulkFileStore {
 		}
 	}
 
-	private Path resolve(String jobId, String fileName) {
-		return directory.resolve(requireSafe(jobId)).resolve(requireSafe(fileName));
+	private Path resolve(JobFolder job, String fileName) {
+		return directoryOf(job).resolve(requireSafe(fileName));
+	}
+
+	/** The job's directory; its segments are checked safe by {@link JobFolder}, so it never leaves the root. */
+	private Path directoryOf(JobFolder job) {
+		Path jobDirectory = directory.resolve(job.path()).normalize();
+		if (!jobDirectory.startsWith(directory) || jobDirectory.equals(directory)) {
+			throw new IllegalArgumentException("Not a safe job folder: " + job.path());
+		}
+		return jobDirectory;
 	}
 
 	private static final class ChannelAppender implements BulkFileAppender {

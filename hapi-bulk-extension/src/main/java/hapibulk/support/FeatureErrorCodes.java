@@ -24,6 +24,10 @@ final class FeatureErrorCodes {
 				+ "(`[base]/DEFAULT/$import`).");
 		register.use(804, 400, "`$bulk-submit` or `$bulk-submit-status` on a partitioned server, where submissions are not served "
 				+ "yet.", "Load the provider's files with `$import` under the tenant (`[base]/TENANT/$import`).");
+		register.use(805, 400, "The job page's `config.json` was asked for a tenant (`/bulk-admin/?tenant=`) that is no "
+				+ "partition name (letters, digits, `_` and `-`).", "Open the page with the tenant's partition name.");
+		register.use(806, 400, "The job page's `config.json` was asked for a tenant (`/bulk-admin/?tenant=`) on a server "
+				+ "without tenants (partitioning off).", "Open the page without `?tenant=`.");
 		// 900-929: de-identified export (docs/deidentification.md)
 		register.use(900, BulkErrorRegister.NO_STATUS, "The server does not start: a de-identification profile (`hapi.bulk.deid.profiles.NAME`) cannot be "
 				+ "read or is not a JSON object.", "Fix the path (a file, or `classpath:` and a resource) or the file's JSON.");

@@ -32,11 +32,43 @@ class AdminPageServletTest {
 		assertThat(bare.getRedirectedUrl()).isEqualTo("/app/bulk-admin/");
 	}
 
+	@Test
+	void aTenantsPage_getsTheTenantsFhirBase_andOnlyAPartitionNameIsTaken() throws Exception {
+		// given
+		AdminPageServlet withTenants = new AdminPageServlet("/fhir", false, () -> true);
+		AdminPageServlet withoutTenants = new AdminPageServlet("/fhir", false);
+
+		// when
+		MockHttpServletResponse tenantA = get(withTenants, "/config.json", "hospital_A-2");
+		MockHttpServletResponse noTenant = get(withTenants, "/config.json", null);
+		MockHttpServletResponse injected = get(withTenants, "/config.json", "A\",\"fhirBase\":\"https://evil.example");
+		MockHttpServletResponse unpartitioned = get(withoutTenants, "/config.json", "A");
+		MockHttpServletResponse unpartitionedPlain = get(withoutTenants, "/config.json", null);
+
+		// then
+		assertThat(tenantA.getContentAsString()).isEqualTo(
+				"{\"fhirBase\":\"/app/fhir/hospital_A-2\",\"askForToken\":false,\"tenants\":true,\"tenant\":\"hospital_A-2\"}");
+		assertThat(noTenant.getContentAsString()).isEqualTo("{\"fhirBase\":\"/app/fhir\",\"askForToken\":false,\"tenants\":true}");
+		assertThat(injected.getStatus()).isEqualTo(400);
+		assertThat(injected.getContentAsString()).contains("OperationOutcome", "BULK-0805").doesNotContain("evil");
+		// a host without tenants: as before, and a tenant asked for is refused rather than ignored
+		assertThat(unpartitionedPlain.getContentAsString()).isEqualTo("{\"fhirBase\":\"/app/fhir\",\"askForToken\":false}");
+		assertThat(unpartitioned.getStatus()).isEqualTo(400);
+		assertThat(unpartitioned.getContentAsString()).contains("BULK-0806");
+	}
+
 	private static MockHttpServletResponse get(AdminPageServlet servlet, String pathInfo) throws Exception {
+		return get(servlet, pathInfo, null);
+	}
+
+	private static MockHttpServletResponse get(AdminPageServlet servlet, String pathInfo, String tenant) throws Exception {
 		MockHttpServletRequest request = new MockHttpServletRequest("GET", "/app/bulk-admin" + (pathInfo == null ? "" : pathInfo));
 		request.setContextPath("/app");
 		request.setServletPath("/bulk-admin");
 		request.setPathInfo(pathInfo);
+		if (tenant != null) {
+			request.setParameter("tenant", tenant);
+		}
 		MockHttpServletResponse response = new MockHttpServletResponse();
 		servlet.service(request, response);
 		return response;

@@ -22,6 +22,7 @@ import hapibulk.job.NodeLease;
 import hapibulk.job.PartitionClaims;
 import hapibulk.status.ManifestJson;
 import hapibulk.storage.BulkFileAppender;
+import hapibulk.storage.JobFolder;
 import hapibulk.storage.LocalFileStore;
 import hapibulk.testsupport.HapiLoader;
 import hapibulk.testsupport.InterceptedCommits;
@@ -449,9 +450,9 @@ class ClusterPartitioningTest {
 		LocalFileStore slowCommitFileStore(org.springframework.core.env.Environment environment) {
 			return new LocalFileStore(Path.of(environment.getProperty("hapi.bulk.file-directory"))) {
 				@Override
-				public BulkFileAppender openAppender(String jobId, String fileName, long committedLength)
+				public BulkFileAppender openAppender(JobFolder job, String fileName, long committedLength)
 						throws IOException {
-					return InterceptedCommits.around(super.openAppender(jobId, fileName, committedLength), real -> {
+					return InterceptedCommits.around(super.openAppender(job, fileName, committedLength), real -> {
 						try {
 							Thread.sleep(150);
 						} catch (InterruptedException e) {
@@ -485,8 +486,8 @@ class ClusterPartitioningTest {
 		}
 
 		@Override
-		public BulkFileAppender openAppender(String jobId, String fileName, long committedLength) throws IOException {
-			return InterceptedCommits.around(super.openAppender(jobId, fileName, committedLength), real -> {
+		public BulkFileAppender openAppender(JobFolder job, String fileName, long committedLength) throws IOException {
+			return InterceptedCommits.around(super.openAppender(job, fileName, committedLength), real -> {
 				STALLED.countDown();
 				try {
 					RELEASED.await();

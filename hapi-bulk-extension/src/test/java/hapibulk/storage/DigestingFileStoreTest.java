@@ -24,22 +24,22 @@ class DigestingFileStoreTest {
 		length = appendAndCommit(store, length, "{\"b\":2}\n");
 		Files.writeString(file(), "changed on disk: the digest is of what was written");
 
-		assertThat(store.sha256("job1", "Patient-1.ndjson", length)).contains(sha256("{\"a\":1}\n{\"b\":2}\n"));
+		assertThat(store.sha256(JobFolder.of("job1"), "Patient-1.ndjson", length)).contains(sha256("{\"a\":1}\n{\"b\":2}\n"));
 		// handed out once: a second ask reads the file
-		assertThat(store.sha256("job1", "Patient-1.ndjson", length)).isEmpty();
+		assertThat(store.sha256(JobFolder.of("job1"), "Patient-1.ndjson", length)).isEmpty();
 	}
 
 	@Test
 	void aChunkThatAppendedButNeverCommitted_leavesTheDigestUnknown_andTheFileIsReadBack() throws Exception {
 		DigestingFileStore store = new DigestingFileStore(new LocalFileStore(directory));
 		long length = appendAndCommit(store, 0, "{\"a\":1}\n");
-		try (BulkFileAppender rolledBack = store.openAppender("job1", "Patient-1.ndjson", length)) {
+		try (BulkFileAppender rolledBack = store.openAppender(JobFolder.of("job1"), "Patient-1.ndjson", length)) {
 			rolledBack.append(bytes("{\"lost\":0}\n"), 0, 11);
 		}
 		length = appendAndCommit(store, length, "{\"b\":2}\n");
 
-		assertThat(store.sha256("job1", "Patient-1.ndjson", length)).isEmpty();
-		assertThat(FileDigests.sha256(store, "job1", "Patient-1.ndjson", length))
+		assertThat(store.sha256(JobFolder.of("job1"), "Patient-1.ndjson", length)).isEmpty();
+		assertThat(FileDigests.sha256(store, JobFolder.of("job1"), "Patient-1.ndjson", length))
 				.isEqualTo(sha256("{\"a\":1}\n{\"b\":2}\n"));
 	}
 
@@ -49,10 +49,10 @@ class DigestingFileStoreTest {
 		DigestingFileStore restarted = new DigestingFileStore(new LocalFileStore(directory));
 		length = appendAndCommit(restarted, length, "{\"b\":2}\n");
 
-		assertThat(restarted.sha256("job1", "Patient-1.ndjson", length)).isEmpty();
-		assertThat(FileDigests.sha256(restarted, "job1", "Patient-1.ndjson", length))
+		assertThat(restarted.sha256(JobFolder.of("job1"), "Patient-1.ndjson", length)).isEmpty();
+		assertThat(FileDigests.sha256(restarted, JobFolder.of("job1"), "Patient-1.ndjson", length))
 				.isEqualTo(sha256("{\"a\":1}\n{\"b\":2}\n"));
-		assertThat(restarted.sha256("job1", "Patient-1.ndjson", length + 1)).isEmpty();
+		assertThat(restarted.sha256(JobFolder.of("job1"), "Patient-1.ndjson", length + 1)).isEmpty();
 	}
 
 	private Path file() throws IOException {
@@ -62,7 +62,7 @@ class DigestingFileStoreTest {
 	}
 
 	private static long appendAndCommit(BulkFileStore store, long from, String text) throws IOException {
-		try (BulkFileAppender appender = store.openAppender("job1", "Patient-1.ndjson", from)) {
+		try (BulkFileAppender appender = store.openAppender(JobFolder.of("job1"), "Patient-1.ndjson", from)) {
 			byte[] bytes = bytes(text);
 			appender.append(bytes, 0, bytes.length);
 			return appender.commit();

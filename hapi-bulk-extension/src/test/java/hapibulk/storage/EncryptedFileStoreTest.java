@@ -36,6 +36,11 @@ class EncryptedFileStoreTest extends BulkFileStoreContract {
 		return new EncryptedFileStore(new LocalFileStore(directory), EncryptedFileStore.key(KEY));
 	}
 
+	@Override
+	List<String> storedUnder(String folder) throws IOException {
+		return LocalFileStoreContractTest.filesUnder(directory, folder);
+	}
+
 	@Test
 	void bytesOnDisk_holdNoPlaintext_whileTheDownloadIsThePlaintext() throws IOException {
 		// given
@@ -43,7 +48,7 @@ class EncryptedFileStoreTest extends BulkFileStoreContract {
 
 		// when: written over two commits
 		BulkFileStore store = store();
-		try (BulkFileAppender appender = store.openAppender("job-enc", "Patient-1.ndjson", 0)) {
+		try (BulkFileAppender appender = store.openAppender(JobFolder.of("job-enc"), "Patient-1.ndjson", 0)) {
 			append(appender, plaintext);
 			appender.commit();
 			append(appender, plaintext);
@@ -54,7 +59,7 @@ class EncryptedFileStoreTest extends BulkFileStoreContract {
 		byte[] onDisk = Files.readAllBytes(directory.resolve("job-enc").resolve("Patient-1.ndjson"));
 		String diskText = new String(onDisk, StandardCharsets.ISO_8859_1);
 		assertThat(diskText).doesNotContain("secret-patient").doesNotContain("Patient").doesNotContain("Doe");
-		BulkFileStore.StoredFile file = store.find("job-enc", "Patient-1.ndjson").orElseThrow();
+		BulkFileStore.StoredFile file = store.find(JobFolder.of("job-enc"), "Patient-1.ndjson").orElseThrow();
 		assertThat(read(file)).isEqualTo(plaintext + plaintext);
 		assertThat(file.length()).isEqualTo(2L * plaintext.length()).isLessThan(onDisk.length);
 	}
@@ -62,7 +67,7 @@ class EncryptedFileStoreTest extends BulkFileStoreContract {
 	@Test
 	void anotherKey_cannotReadTheFile() throws IOException {
 		// given
-		try (BulkFileAppender appender = store().openAppender("job-key", "Patient-1.ndjson", 0)) {
+		try (BulkFileAppender appender = store().openAppender(JobFolder.of("job-key"), "Patient-1.ndjson", 0)) {
 			append(appender, "{\"id\":\"a\"}\n");
 			appender.commit();
 		}
@@ -70,7 +75,7 @@ class EncryptedFileStoreTest extends BulkFileStoreContract {
 
 		// when / then: the file names a key this store does not have
 		BulkFileStore.StoredFile file = new EncryptedFileStore(new LocalFileStore(directory), other)
-				.find("job-key", "Patient-1.ndjson").orElseThrow();
+				.find(JobFolder.of("job-key"), "Patient-1.ndjson").orElseThrow();
 		assertThatThrownBy(() -> {
 			try (InputStream in = file.open()) {
 				in.readAllBytes();
@@ -81,14 +86,14 @@ class EncryptedFileStoreTest extends BulkFileStoreContract {
 	@Test
 	void aRecordMovedToAnotherFile_doesNotDecrypt() throws IOException {
 		// given: the same bytes under another file name (the associated data names the file)
-		try (BulkFileAppender appender = store().openAppender("job-move", "Patient-1.ndjson", 0)) {
+		try (BulkFileAppender appender = store().openAppender(JobFolder.of("job-move"), "Patient-1.ndjson", 0)) {
 			append(appender, "{\"id\":\"a\"}\n");
 			appender.commit();
 		}
 		Files.copy(directory.resolve("job-move/Patient-1.ndjson"), directory.resolve("job-move/Patient-2.ndjson"));
 
 		// when / then
-		assertThatThrownBy(() -> read(store().find("job-move", "Patient-2.ndjson").orElseThrow()))
+		assertThatThrownBy(() -> read(store().find(JobFolder.of("job-move"), "Patient-2.ndjson").orElseThrow()))
 				.isInstanceOf(IOException.class);
 	}
 
@@ -102,14 +107,14 @@ class EncryptedFileStoreTest extends BulkFileStoreContract {
 		Files.write(onDisk, Arrays.copyOf(whole, whole.length - 40));
 
 		// then: reading fails; it never ends short as if the file were complete
-		assertThatThrownBy(() -> read(store().find("job-cut", "Patient-1.ndjson").orElseThrow()))
+		assertThatThrownBy(() -> read(store().find(JobFolder.of("job-cut"), "Patient-1.ndjson").orElseThrow()))
 				.isInstanceOf(IOException.class).hasMessageContaining("BULK-0676");
 		// and so does a file cut to nothing, or one with bytes appended after its end
 		Files.write(onDisk, new byte[0]);
-		assertThatThrownBy(() -> read(store().find("job-cut", "Patient-1.ndjson").orElseThrow()))
+		assertThatThrownBy(() -> read(store().find(JobFolder.of("job-cut"), "Patient-1.ndjson").orElseThrow()))
 				.isInstanceOf(IOException.class).hasMessageContaining("BULK-0676");
 		Files.write(onDisk, Arrays.copyOf(whole, whole.length + 1));
-		assertThatThrownBy(() -> read(store().find("job-cut", "Patient-1.ndjson").orElseThrow()))
+		assertThatThrownBy(() -> read(store().find(JobFolder.of("job-cut"), "Patient-1.ndjson").orElseThrow()))
 				.isInstanceOf(IOException.class).hasMessageContaining("BULK-0676");
 	}
 
@@ -121,7 +126,7 @@ class EncryptedFileStoreTest extends BulkFileStoreContract {
 		Files.write(onDisk, Arrays.copyOfRange(whole, 4 + 1 + 16, whole.length));
 
 		// when / then
-		assertThatThrownBy(() -> read(store().find("job-headless", "Patient-1.ndjson").orElseThrow()))
+		assertThatThrownBy(() -> read(store().find(JobFolder.of("job-headless"), "Patient-1.ndjson").orElseThrow()))
 				.isInstanceOf(IOException.class).hasMessageContaining("BULK-0674");
 	}
 
@@ -137,19 +142,19 @@ class EncryptedFileStoreTest extends BulkFileStoreContract {
 		writeTwoCommits(rotated, "job-new");
 
 		// then: both read; the new file opens with the new key alone, the old file needs the old key
-		assertThat(read(rotated.find("job-old", "Patient-1.ndjson").orElseThrow())).isEqualTo(TWO_LINES);
-		assertThat(read(rotated.find("job-new", "Patient-1.ndjson").orElseThrow())).isEqualTo(TWO_LINES);
+		assertThat(read(rotated.find(JobFolder.of("job-old"), "Patient-1.ndjson").orElseThrow())).isEqualTo(TWO_LINES);
+		assertThat(read(rotated.find(JobFolder.of("job-new"), "Patient-1.ndjson").orElseThrow())).isEqualTo(TWO_LINES);
 		EncryptedFileStore newKeyOnly = new EncryptedFileStore(new LocalFileStore(directory),
 				EncryptionKeys.of(OTHER_KEY, List.of()));
-		assertThat(read(newKeyOnly.find("job-new", "Patient-1.ndjson").orElseThrow())).isEqualTo(TWO_LINES);
-		assertThatThrownBy(() -> read(newKeyOnly.find("job-old", "Patient-1.ndjson").orElseThrow()))
+		assertThat(read(newKeyOnly.find(JobFolder.of("job-new"), "Patient-1.ndjson").orElseThrow())).isEqualTo(TWO_LINES);
+		assertThatThrownBy(() -> read(newKeyOnly.find(JobFolder.of("job-old"), "Patient-1.ndjson").orElseThrow()))
 				.isInstanceOf(IOException.class).hasMessageContaining("BULK-0677");
 		// and an old file resumed after the change goes on with the key it was started with
-		try (BulkFileAppender appender = rotated.openAppender("job-old", "Patient-1.ndjson", TWO_LINES.length())) {
+		try (BulkFileAppender appender = rotated.openAppender(JobFolder.of("job-old"), "Patient-1.ndjson", TWO_LINES.length())) {
 			append(appender, "{\"id\":\"c\"}\n");
 			appender.commit();
 		}
-		assertThat(read(first.find("job-old", "Patient-1.ndjson").orElseThrow())).isEqualTo(TWO_LINES + "{\"id\":\"c\"}\n");
+		assertThat(read(first.find(JobFolder.of("job-old"), "Patient-1.ndjson").orElseThrow())).isEqualTo(TWO_LINES + "{\"id\":\"c\"}\n");
 	}
 
 	@Test
@@ -166,10 +171,10 @@ class EncryptedFileStoreTest extends BulkFileStoreContract {
 		}
 
 		// when / then: read with that key as the current one, or as an old one after a rotation
-		assertThat(read(store().find("job-legacy", "Patient-1.ndjson").orElseThrow())).isEqualTo(TWO_LINES);
+		assertThat(read(store().find(JobFolder.of("job-legacy"), "Patient-1.ndjson").orElseThrow())).isEqualTo(TWO_LINES);
 		assertThat(read(new EncryptedFileStore(new LocalFileStore(directory), EncryptionKeys.of(OTHER_KEY, List.of(KEY)))
-				.find("job-legacy", "Patient-1.ndjson").orElseThrow())).isEqualTo(TWO_LINES);
-		assertThat(store().find("job-legacy", "Patient-1.ndjson").orElseThrow().length()).isEqualTo(TWO_LINES.length());
+				.find(JobFolder.of("job-legacy"), "Patient-1.ndjson").orElseThrow())).isEqualTo(TWO_LINES);
+		assertThat(store().find(JobFolder.of("job-legacy"), "Patient-1.ndjson").orElseThrow().length()).isEqualTo(TWO_LINES.length());
 	}
 
 	@Test
@@ -183,7 +188,7 @@ class EncryptedFileStoreTest extends BulkFileStoreContract {
 	private static final String TWO_LINES = "{\"id\":\"a\"}\n{\"id\":\"b\"}\n";
 
 	private Path writeTwoCommits(BulkFileStore store, String jobId) throws IOException {
-		try (BulkFileAppender appender = store.openAppender(jobId, "Patient-1.ndjson", 0)) {
+		try (BulkFileAppender appender = store.openAppender(JobFolder.of(jobId), "Patient-1.ndjson", 0)) {
 			append(appender, "{\"id\":\"a\"}\n");
 			appender.commit();
 			append(appender, "{\"id\":\"b\"}\n");

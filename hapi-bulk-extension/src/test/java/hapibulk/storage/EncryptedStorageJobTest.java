@@ -28,8 +28,8 @@ class EncryptedStorageJobTest extends StoredFilesJobContract {
 	}
 
 	@Override
-	List<String> storedNames(String jobId) throws IOException {
-		Path directory = files.resolve(jobId);
+	List<String> storedNames(JobFolder job) throws IOException {
+		Path directory = files.resolve(job.path());
 		if (!Files.exists(directory)) {
 			return List.of();
 		}
@@ -39,14 +39,14 @@ class EncryptedStorageJobTest extends StoredFilesJobContract {
 	}
 
 	@Override
-	byte[] bytesAtRest(String jobId, String fileName) throws IOException {
-		return Files.readAllBytes(files.resolve(jobId).resolve(fileName));
+	byte[] bytesAtRest(JobFolder job, String fileName) throws IOException {
+		return Files.readAllBytes(files.resolve(job.path()).resolve(fileName));
 	}
 
 	/** A byte of the ciphertext: the record no longer authenticates. */
 	@Override
-	void changeOneByteAtRest(String jobId, String fileName) throws IOException {
-		Path file = files.resolve(jobId).resolve(fileName);
+	void changeOneByteAtRest(JobFolder job, String fileName) throws IOException {
+		Path file = files.resolve(job.path()).resolve(fileName);
 		byte[] bytes = Files.readAllBytes(file);
 		bytes[bytes.length / 2] ^= 1;
 		Files.write(file, bytes);

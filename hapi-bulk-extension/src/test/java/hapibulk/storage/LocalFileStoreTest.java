@@ -24,14 +24,14 @@ class LocalFileStoreTest {
 	void reopening_discardsBytesBeyondTheCommittedLength() throws IOException {
 		LocalFileStore store = new LocalFileStore(directory);
 		long committed;
-		try (BulkFileAppender appender = store.openAppender("job1", "Patient-1.ndjson", 0)) {
+		try (BulkFileAppender appender = store.openAppender(JobFolder.of("job1"), "Patient-1.ndjson", 0)) {
 			appender.append(bytes("{\"a\":1}\n"), 0, 8);
 			committed = appender.commit();
 			appender.append(bytes("{\"uncommitted\":true}\n"), 0, 21);
 		}
 		assertThat(Files.size(directory.resolve("job1/Patient-1.ndjson"))).isEqualTo(29);
 
-		try (BulkFileAppender appender = store.openAppender("job1", "Patient-1.ndjson", committed)) {
+		try (BulkFileAppender appender = store.openAppender(JobFolder.of("job1"), "Patient-1.ndjson", committed)) {
 			appender.append(bytes("{\"b\":2}\n"), 0, 8);
 			assertThat(appender.commit()).isEqualTo(16);
 		}
@@ -42,11 +42,11 @@ class LocalFileStoreTest {
 	@Test
 	void reopening_aFileShorterThanItsCommittedLength_fails() throws IOException {
 		LocalFileStore store = new LocalFileStore(directory);
-		try (BulkFileAppender appender = store.openAppender("job1", "Patient-1.ndjson", 0)) {
+		try (BulkFileAppender appender = store.openAppender(JobFolder.of("job1"), "Patient-1.ndjson", 0)) {
 			appender.append(bytes("x\n"), 0, 2);
 			appender.commit();
 		}
-		assertThatThrownBy(() -> store.openAppender("job1", "Patient-1.ndjson", 10)).isInstanceOf(IOException.class);
+		assertThatThrownBy(() -> store.openAppender(JobFolder.of("job1"), "Patient-1.ndjson", 10)).isInstanceOf(IOException.class);
 	}
 
 	@Test
@@ -54,9 +54,9 @@ class LocalFileStoreTest {
 		LocalFileStore store = new LocalFileStore(directory.resolve("files"));
 		Files.writeString(directory.resolve("secret.txt"), "secret");
 
-		assertThat(store.find("..", "secret.txt")).isEmpty();
-		assertThat(store.find("job1", "../../secret.txt")).isEmpty();
-		assertThat(store.find("job1", "/etc/passwd")).isEmpty();
+		assertThatThrownBy(() -> JobFolder.of("..")).isInstanceOf(IllegalArgumentException.class);
+		assertThat(store.find(JobFolder.of("job1"), "../../secret.txt")).isEmpty();
+		assertThat(store.find(JobFolder.of("job1"), "/etc/passwd")).isEmpty();
 		assertThat(store.find(null, "x")).isEmpty();
 	}
 
@@ -64,16 +64,16 @@ class LocalFileStoreTest {
 	void deleteAll_removesTheJobsFiles_only() throws IOException {
 		LocalFileStore store = new LocalFileStore(directory);
 		for (String job : new String[] {"job1", "job2"}) {
-			try (BulkFileAppender appender = store.openAppender(job, "Patient-1.ndjson", 0)) {
+			try (BulkFileAppender appender = store.openAppender(JobFolder.of(job), "Patient-1.ndjson", 0)) {
 				appender.append(bytes("x\n"), 0, 2);
 				appender.commit();
 			}
 		}
 
-		store.deleteAll("job1");
+		store.deleteAll(JobFolder.of("job1"));
 
-		assertThat(store.find("job1", "Patient-1.ndjson")).isEmpty();
-		assertThat(store.find("job2", "Patient-1.ndjson")).hasValueSatisfying(file -> assertThat(file.length()).isEqualTo(2));
+		assertThat(store.find(JobFolder.of("job1"), "Patient-1.ndjson")).isEmpty();
+		assertThat(store.find(JobFolder.of("job2"), "Patient-1.ndjson")).hasValueSatisfying(file -> assertThat(file.length()).isEqualTo(2));
 	}
 
 	@Test
@@ -101,7 +101,7 @@ class LocalFileStoreTest {
 	void filesAndDirectories_areCreatedOwnerOnly_underThisProcesssUmask() throws IOException {
 		assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"), "POSIX file system");
 		LocalFileStore store = new LocalFileStore(directory.resolve("a/b"));
-		try (BulkFileAppender appender = store.openAppender("job1", "Patient-1.ndjson", 0)) {
+		try (BulkFileAppender appender = store.openAppender(JobFolder.of("job1"), "Patient-1.ndjson", 0)) {
 			appender.append(bytes("x\n"), 0, 2);
 			appender.commit();
 		}

@@ -10,7 +10,7 @@ public final class OwnerOnlyProbe {
 
 	public static void main(String[] args) throws Exception {
 		LocalFileStore store = new LocalFileStore(Path.of(args[0]));
-		try (BulkFileAppender appender = store.openAppender("job-umask", "Patient-1.ndjson", 0)) {
+		try (BulkFileAppender appender = store.openAppender(JobFolder.of("job-umask"), "Patient-1.ndjson", 0)) {
 			byte[] line = "{\"id\":\"p\"}\n".getBytes(StandardCharsets.UTF_8);
 			appender.append(line, 0, line.length);
 			appender.commit();

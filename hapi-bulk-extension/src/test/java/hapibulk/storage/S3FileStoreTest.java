@@ -43,10 +43,20 @@ class S3FileStoreTest extends BulkFileStoreContract {
 	}
 
 	/** Each store under a prefix of its own; small segments, so that chunks span several. */
+	/** The prefix of the last store made (each store has its own). */
+	private String lastPrefix;
+
 	@Override
 	BulkFileStore store() {
-		S3Settings settings = server.settings("bulk-" + stores.incrementAndGet(), DataSize.ofKilobytes(512));
+		lastPrefix = "bulk-" + stores.incrementAndGet();
+		S3Settings settings = server.settings(lastPrefix, DataSize.ofKilobytes(512));
 		return new S3FileStore(S3Clients.create(settings), settings);
+	}
+
+	@Override
+	List<String> storedUnder(String folder) {
+		String root = lastPrefix + "/";
+		return server.keys(root + folder).stream().map(key -> key.substring(root.length())).toList();
 	}
 
 	@Test
@@ -57,7 +67,7 @@ class S3FileStoreTest extends BulkFileStoreContract {
 
 		// when
 		try (S3FileStore store = new S3FileStore(S3Clients.create(settings), settings);
-				BulkFileAppender appender = store.openAppender("job1", "Patient-1.ndjson", 0)) {
+				BulkFileAppender appender = store.openAppender(JobFolder.of("job1"), "Patient-1.ndjson", 0)) {
 			append(appender, "{\"a\":1}\n");
 			appender.commit();
 			append(appender, "{\"b\":2}\n");
@@ -79,7 +89,7 @@ class S3FileStoreTest extends BulkFileStoreContract {
 		for (int file = 1; file <= 20; file++) {
 			long length = 0;
 			for (int chunk = 0; chunk < 3; chunk++) {
-				try (BulkFileAppender appender = store.openAppender("job1", "Type" + file + "-1.ndjson", length)) {
+				try (BulkFileAppender appender = store.openAppender(JobFolder.of("job1"), "Type" + file + "-1.ndjson", length)) {
 					append(appender, "{\"chunk\":" + chunk + "}\n");
 					length = appender.commit();
 				}
@@ -88,11 +98,11 @@ class S3FileStoreTest extends BulkFileStoreContract {
 		assertThat(server.keys(prefix)).hasSize(60);
 
 		// when
-		store.deleteAll("job1");
+		store.deleteAll(JobFolder.of("job1"));
 
 		// then
 		assertThat(server.keys(prefix)).isEmpty();
-		assertThat(store.bytesHeld("job1")).isZero();
+		assertThat(store.bytesHeld(JobFolder.of("job1"))).isZero();
 	}
 
 	@Test
@@ -103,8 +113,8 @@ class S3FileStoreTest extends BulkFileStoreContract {
 		S3FileStore store = new S3FileStore(S3Clients.create(settings), settings);
 		long patients;
 		long observations;
-		try (BulkFileAppender patient = store.openAppender("job1", "Patient-1.ndjson", 0);
-				BulkFileAppender observation = store.openAppender("job1", "Observation-1.ndjson", 0)) {
+		try (BulkFileAppender patient = store.openAppender(JobFolder.of("job1"), "Patient-1.ndjson", 0);
+				BulkFileAppender observation = store.openAppender(JobFolder.of("job1"), "Observation-1.ndjson", 0)) {
 			append(patient, "{\"p\":\"a much longer first line of the first chunk\"}\n");
 			append(observation, "{\"o\":\"a much longer first line of the first chunk\"}\n");
 			patients = patient.commit();
@@ -112,8 +122,8 @@ class S3FileStoreTest extends BulkFileStoreContract {
 		}
 
 		// when: the next chunks write shorter lines, interleaved
-		try (BulkFileAppender patient = store.openAppender("job1", "Patient-1.ndjson", patients);
-				BulkFileAppender observation = store.openAppender("job1", "Observation-1.ndjson", observations)) {
+		try (BulkFileAppender patient = store.openAppender(JobFolder.of("job1"), "Patient-1.ndjson", patients);
+				BulkFileAppender observation = store.openAppender(JobFolder.of("job1"), "Observation-1.ndjson", observations)) {
 			append(patient, "{\"p\":2}\n");
 			append(observation, "{\"o\":2}\n");
 			append(patient, "{\"p\":3}\n");
@@ -122,9 +132,9 @@ class S3FileStoreTest extends BulkFileStoreContract {
 		}
 
 		// then
-		assertThat(read(store.find("job1", "Patient-1.ndjson").orElseThrow()))
+		assertThat(read(store.find(JobFolder.of("job1"), "Patient-1.ndjson").orElseThrow()))
 				.isEqualTo("{\"p\":\"a much longer first line of the first chunk\"}\n{\"p\":2}\n{\"p\":3}\n");
-		assertThat(read(store.find("job1", "Observation-1.ndjson").orElseThrow()))
+		assertThat(read(store.find(JobFolder.of("job1"), "Observation-1.ndjson").orElseThrow()))
 				.isEqualTo("{\"o\":\"a much longer first line of the first chunk\"}\n{\"o\":2}\n");
 	}
 
@@ -174,9 +184,9 @@ class S3FileStoreTest extends BulkFileStoreContract {
 		writeSegments(store, "Patient-1.ndjson");
 
 		// when: the file is resumed at its start (its segments deleted), and the job deleted
-		store.openAppender("job1", "Patient-1.ndjson", 0).close();
+		store.openAppender(JobFolder.of("job1"), "Patient-1.ndjson", 0).close();
 		writeSegments(store, "Patient-1.ndjson");
-		store.deleteAll("job1");
+		store.deleteAll(JobFolder.of("job1"));
 
 		// then: both DeleteObjects calls went through, with Content-MD5 and no x-amz-checksum-* header
 		assertThat(server.keys(prefix)).isEmpty();
@@ -188,7 +198,7 @@ class S3FileStoreTest extends BulkFileStoreContract {
 	}
 
 	private static void writeSegments(S3FileStore store, String fileName) throws IOException {
-		try (BulkFileAppender appender = store.openAppender("job1", fileName, 0)) {
+		try (BulkFileAppender appender = store.openAppender(JobFolder.of("job1"), fileName, 0)) {
 			append(appender, "{\"a\":\"" + "x".repeat(1500) + "\"}\n");
 			appender.commit();
 			append(appender, "{\"b\":2}\n");
@@ -233,6 +243,6 @@ class S3FileStoreTest extends BulkFileStoreContract {
 				DataSize.ofMegabytes(8));
 		S3FileStore store = new S3FileStore(S3Clients.create(settings), settings);
 
-		assertThatThrownBy(() -> store.openAppender("job1", "Patient-1.ndjson", 0)).isInstanceOf(IOException.class);
+		assertThatThrownBy(() -> store.openAppender(JobFolder.of("job1"), "Patient-1.ndjson", 0)).isInstanceOf(IOException.class);
 	}
 }

@@ -33,16 +33,16 @@ class S3StorageJobTest extends StoredFilesJobContract {
 	}
 
 	@Override
-	List<String> storedNames(String jobId) {
-		return server.keys(PREFIX + jobId + "/");
+	List<String> storedNames(JobFolder job) {
+		return server.keys(PREFIX + job.path() + "/");
 	}
 
 	/** The file's segment objects, joined in key order. */
 	@Override
-	byte[] bytesAtRest(String jobId, String fileName) {
+	byte[] bytesAtRest(JobFolder job, String fileName) {
 		ByteArrayOutputStream joined = new ByteArrayOutputStream();
 		try (S3Client s3 = server.client()) {
-			for (String key : server.keys(PREFIX + jobId + "/" + fileName + "/")) {
+			for (String key : server.keys(PREFIX + job.path() + "/" + fileName + "/")) {
 				joined.writeBytes(s3.getObjectAsBytes(request -> request.bucket(S3TestServer.BUCKET).key(key))
 						.asByteArray());
 			}
@@ -52,9 +52,9 @@ class S3StorageJobTest extends StoredFilesJobContract {
 
 	/** The first segment object replaced by one with a byte changed (what a bit flip or a tamperer leaves). */
 	@Override
-	void changeOneByteAtRest(String jobId, String fileName) {
+	void changeOneByteAtRest(JobFolder job, String fileName) {
 		try (S3Client s3 = server.client()) {
-			String key = server.keys(PREFIX + jobId + "/" + fileName + "/").get(0);
+			String key = server.keys(PREFIX + job.path() + "/" + fileName + "/").get(0);
 			byte[] bytes = s3.getObjectAsBytes(request -> request.bucket(S3TestServer.BUCKET).key(key)).asByteArray();
 			bytes[bytes.length / 2] ^= 1;
 			s3.putObject(request -> request.bucket(S3TestServer.BUCKET).key(key),

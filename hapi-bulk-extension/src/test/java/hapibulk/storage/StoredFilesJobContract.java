@@ -14,6 +14,7 @@ import hapibulk.job.BulkJobTable;
 import hapibulk.job.BulkManifest;
 import hapibulk.job.StoredManifestJson;
 import hapibulk.status.ManifestJson;
+import hapibulk.tenant.Tenant;
 import hapibulk.testsupport.CommitFaultFileStore;
 import hapibulk.testsupport.HapiLoader;
 import hapibulk.testsupport.JsonCompare;
@@ -44,6 +45,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -108,11 +110,14 @@ abstract class StoredFilesJobContract {
 	RestfulServerClient client;
 	Set<String> encounterIds;
 
-	/** The names of the stored objects or files that hold the job's bytes (empty once they are gone). */
-	abstract List<String> storedNames(String jobId) throws IOException;
+	/**
+	 * The names of the stored objects or files that hold the job's bytes (empty once they are gone), found where the
+	 * job's folder lies under the store's root ({@link JobFolder#path()}: by its tenant, if it has one).
+	 */
+	abstract List<String> storedNames(JobFolder job) throws IOException;
 
 	/** The bytes at rest of one file of the job, as the store's medium holds them. */
-	abstract byte[] bytesAtRest(String jobId, String fileName) throws IOException;
+	abstract byte[] bytesAtRest(JobFolder job, String fileName) throws IOException;
 
 	/** Whether the bytes at rest are encrypted by us (then they must not show the plaintext). */
 	abstract boolean encryptedAtRest();
@@ -144,10 +149,10 @@ abstract class StoredFilesJobContract {
 			if (file.type().equals("Encounter")) {
 				encounters.addAll(ids(lines(plain)));
 			}
-			assertAtRest(job.id(), file.file(), plain);
+			assertAtRest(job.folder(), file.file(), plain);
 		}
 		assertThat(encounters).hasSize(encounterIds.size()).containsExactlyInAnyOrderElementsOf(encounterIds);
-		assertThat(storedNames(job.id())).isNotEmpty();
+		assertThat(storedNames(job.folder())).isNotEmpty();
 	}
 
 	@Test
@@ -167,7 +172,7 @@ abstract class StoredFilesJobContract {
 			byte[] plain = download(job, file.file(), false);
 			assertDownloadMatches(file, plain);
 			encounters.addAll(ids(lines(plain)));
-			assertAtRest(job.id(), file.file(), plain);
+			assertAtRest(job.folder(), file.file(), plain);
 		}
 		assertThat(manifest.output()).extracting(BulkManifest.ManifestFile::count).containsExactly(500L, 500L,
 				(long) encounterIds.size() - 1000);
@@ -201,7 +206,7 @@ abstract class StoredFilesJobContract {
 		assertThat(plain).hasSize((int) errors.bytes());
 		assertThat(lines(plain)).hasSize(2);
 		assertThat(new String(plain, StandardCharsets.UTF_8)).contains("OperationOutcome", "BULK-0240", "BULK-0241");
-		assertAtRest(job.id(), errors.file(), plain);
+		assertAtRest(job.folder(), errors.file(), plain);
 	}
 
 	@Test
@@ -210,7 +215,7 @@ abstract class StoredFilesJobContract {
 		BulkJob job = exportAndWait(List.of("Patient"));
 		BulkManifest.ManifestFile file = StoredManifestJson.read(job.manifestJson()).output().get(0);
 		byte[] original = download(job, file.file(), false);
-		changeOneByteAtRest(job.id(), file.file());
+		changeOneByteAtRest(job.folder(), file.file());
 
 		// when: it is downloaded, plain or gzip
 		for (boolean gzip : new boolean[] {false, true}) {
@@ -235,7 +240,7 @@ abstract class StoredFilesJobContract {
 	}
 
 	/** Changes one byte of the file where the store keeps it, keeping its length. */
-	abstract void changeOneByteAtRest(String jobId, String fileName) throws IOException;
+	abstract void changeOneByteAtRest(JobFolder job, String fileName) throws IOException;
 
 	/** What a gzip reader gets out of a body before it fails (a stream cut short ends without its trailer). */
 	private static byte[] gunzipWhatArrived(byte[] gzip) {
@@ -249,10 +254,39 @@ abstract class StoredFilesJobContract {
 	}
 
 	@Test
+	void aTenantsExport_isStoredUnderItsTenantsFolder_downloadsAsCounted_andExpires() throws IOException {
+		// given: an export of a tenant (the DEFAULT partition, whose id is null: where an unpartitioned server's rows
+		// are; the tenant comes from the request record, as a partitioned host's kick-off records it)
+		Tenant tenant = new Tenant(List.of("DEFAULT"), Arrays.asList((Integer) null), false);
+
+		// when
+		BulkJob job = awaitCompleted(exportJobService.submit(ExportRequest.system(List.of("Patient"), null,
+				"http://localhost/fhir/DEFAULT/$export?_type=Patient").withTenant(tenant), false).id());
+
+		// then: its files lie under the tenant's folder, nothing where a job without a tenant would lie
+		assertThat(job.folder().path()).isEqualTo("tenants/DEFAULT/" + job.id());
+		assertThat(storedNames(job.folder())).isNotEmpty();
+		assertThat(storedNames(JobFolder.of(job.id()))).isEmpty();
+		BulkManifest.ManifestFile file = StoredManifestJson.read(job.manifestJson()).output().get(0);
+		byte[] plain = download(job, file.file(), false);
+		assertDownloadMatches(file, plain);
+		assertAtRest(job.folder(), file.file(), plain);
+
+		// when: it expires
+		new JdbcTemplate(dataSource).update("UPDATE BULK_JOB SET EXPIRES_AT = ? WHERE JOB_ID = ?",
+				Instant.now().minusSeconds(1).toEpochMilli(), job.id());
+		jobService.deleteExpired();
+
+		// then
+		assertThat(storedNames(job.folder())).isEmpty();
+		assertThat(client.get("$bulk-file?job=" + job.id() + "&file=" + file.file()).status()).isEqualTo(404);
+	}
+
+	@Test
 	void expiry_removesTheJobsFilesFromTheStore() throws IOException {
 		// given
 		BulkJob job = exportAndWait(List.of("Patient"));
-		assertThat(storedNames(job.id())).isNotEmpty();
+		assertThat(storedNames(job.folder())).isNotEmpty();
 		new JdbcTemplate(dataSource).update("UPDATE BULK_JOB SET EXPIRES_AT = ? WHERE JOB_ID = ?",
 				Instant.now().minusSeconds(1).toEpochMilli(), job.id());
 
@@ -261,8 +295,8 @@ abstract class StoredFilesJobContract {
 
 		// then
 		assertThat(table.find(job.id()).orElseThrow().state()).isEqualTo(BulkJobState.DELETED);
-		assertThat(storedNames(job.id())).isEmpty();
-		assertThat(fileStore.find(job.id(), "Patient-1.ndjson")).isEmpty();
+		assertThat(storedNames(job.folder())).isEmpty();
+		assertThat(fileStore.find(job.folder(), "Patient-1.ndjson")).isEmpty();
 		assertThat(client.get("$bulk-file?job=" + job.id() + "&file=Patient-1.ndjson").status()).isEqualTo(404);
 	}
 
@@ -272,8 +306,8 @@ abstract class StoredFilesJobContract {
 		assertThat(sha256(plain)).as(file.file()).isEqualTo(file.sha256());
 	}
 
-	private void assertAtRest(String jobId, String fileName, byte[] plain) throws IOException {
-		byte[] atRest = bytesAtRest(jobId, fileName);
+	private void assertAtRest(JobFolder job, String fileName, byte[] plain) throws IOException {
+		byte[] atRest = bytesAtRest(job, fileName);
 		if (encryptedAtRest()) {
 			String restText = new String(atRest, StandardCharsets.ISO_8859_1);
 			String firstLine = lines(plain).get(0);

@@ -7,8 +7,9 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.interceptor.model.RequestPartitionId;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.jpa.entity.PartitionEntity;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
-import ca.uhn.fhir.jpa.partition.PartitionManagementProvider;
+import ca.uhn.fhir.jpa.partition.IPartitionLookupSvc;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
@@ -18,6 +19,15 @@ import ca.uhn.fhir.rest.server.interceptor.partition.RequestTenantPartitionInter
 import ca.uhn.fhir.rest.server.tenant.UrlBaseTenantIdentificationStrategy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import hapibulk.admin.AdminPageServlet;
 import hapibulk.config.BulkConfiguration;
 import hapibulk.testsupport.HapiLoader;
 import hapibulk.testsupport.RestfulServerClient;
@@ -40,6 +50,8 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.junit.jupiter.SpringJUnitConfig;
@@ -50,11 +62,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static hapibulk.testsupport.RestfulServerClient.kickOffHeaders;
@@ -68,7 +83,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * Synthea patients (the same ids) plus a resource and a Group of their own; tenant C is empty. Every export holds
  * exactly its tenant's data, an import into A changes nothing in B, and a job is unknown outside its tenant.
  * Also the scenarios of hapi-fhir #2931 (an export in a partition has files, downloadable in that partition) and
- * #6665 (status polls under a host's STORAGE_PARTITION_IDENTIFY_ANY hook).
+ * #6665 (status polls under a host's STORAGE_PARTITION_IDENTIFY_ANY hook). In auth mode smart, with tokens from the
+ * real token endpoint: a client's own token, and an administrator's ({@code system/bulk-admin}), find nothing of A's
+ * job through another tenant's URL. A job's files lie under its tenant's folder ({@code tenants/A/<job>}).
  */
 @SpringJUnitConfig(classes = {TestHapiServerConfig.class, BulkConfiguration.class,
 		TenantsOverUrlTenantsTest.PartitioningOn.class})
@@ -81,6 +98,9 @@ class TenantsOverUrlTenantsTest {
 			"Device", "AllergyIntolerance");
 	static final Path FILES = tempDirectory("hapi-bulk-tenant-files");
 	static final Path INPUTS = tempDirectory("hapi-bulk-tenant-inputs");
+	static final RSAKey KEY = generateKey();
+	/** Tokens live 5 minutes at most: a client's is renewed when older than this. */
+	static final Duration RENEW_AFTER = Duration.ofMinutes(2);
 
 	@Configuration(proxyBeanMethods = false)
 	static class PartitioningOn {
@@ -105,7 +125,14 @@ class TenantsOverUrlTenantsTest {
 	static void properties(DynamicPropertyRegistry registry) {
 		registry.add("hapi.bulk.file-directory", FILES::toString);
 		registry.add("hapi.bulk.import.directory", INPUTS::toString);
-		registry.add("hapi.bulk.auth.mode", () -> "none");
+		registry.add("hapi.bulk.auth.mode", () -> "smart");
+		String jwks = new JWKSet(KEY.toPublicJWK()).toString();
+		registry.add("hapi.bulk.auth.clients[0].client-id", () -> "owner");
+		registry.add("hapi.bulk.auth.clients[0].jwks", () -> jwks);
+		registry.add("hapi.bulk.auth.clients[0].scopes", () -> "system/*.cruds");
+		registry.add("hapi.bulk.auth.clients[1].client-id", () -> "operator");
+		registry.add("hapi.bulk.auth.clients[1].jwks", () -> jwks);
+		registry.add("hapi.bulk.auth.clients[1].scopes", () -> "system/bulk-admin");
 		registry.add("hapi.bulk.retry-after", () -> "0s");
 		registry.add("hapi.bulk.export.max-running-exports", () -> "50");
 		registry.add("hapi.bulk.server-base-url", () -> RestfulServerClient.BASE);
@@ -116,7 +143,9 @@ class TenantsOverUrlTenantsTest {
 	@Autowired
 	RequestTenantPartitionInterceptor urlTenants;
 	@Autowired
-	PartitionManagementProvider partitionManagement;
+	IPartitionLookupSvc partitions;
+	@Autowired
+	Tenants tenants;
 	@Autowired
 	DaoRegistry daoRegistry;
 	@Autowired
@@ -124,7 +153,9 @@ class TenantsOverUrlTenantsTest {
 	@Autowired
 	IFhirSystemDao<?, ?> systemDao;
 
-	RestfulServerClient client;
+	RestfulServerClient anonymous;
+	/** Client id to its client with a token, and when the token was issued. */
+	final Map<String, Map.Entry<Instant, RestfulServerClient>> clients = new HashMap<>();
 	/** The Synthea resources both A and B hold, as "Type/id". */
 	Set<String> synthea = new TreeSet<>();
 	List<String> patientIds = new ArrayList<>();
@@ -133,8 +164,7 @@ class TenantsOverUrlTenantsTest {
 	void partitionedHost() {
 		server.setTenantIdentificationStrategy(new UrlBaseTenantIdentificationStrategy());
 		server.registerInterceptor(urlTenants);
-		server.registerProvider(partitionManagement);
-		client = new RestfulServerClient(server);
+		anonymous = new RestfulServerClient(server);
 		createPartition(1, "A");
 		createPartition(2, "B");
 		createPartition(3, "C");
@@ -184,7 +214,7 @@ class TenantsOverUrlTenantsTest {
 		Map<String, List<String>> patientB = exported("B", "Patient/$export?_type=Patient,Observation");
 		Map<String, List<String>> groupA = exported("A", "Group/cohort/$export?_type=Patient,Observation");
 		Map<String, List<String>> groupB = exported("B", "Group/cohort/$export?_type=Patient,Observation");
-		Answer groupC = client.get("C/Group/cohort/$export", kickOffHeaders());
+		Answer groupC = owner().get("C/Group/cohort/$export", kickOffHeaders());
 
 		// then
 		assertThat(new TreeSet<>(patientA.get("Patient"))).containsExactlyElementsOf(new TreeSet<>(patientIds));
@@ -226,17 +256,24 @@ class TenantsOverUrlTenantsTest {
 
 		// when, then: through another tenant's URL, every door answers as for an unknown job
 		for (String other : List.of("B", "C", "DEFAULT")) {
-			assertThat(client.get(other + "/$bulk-status?job=" + job).status()).as(other).isEqualTo(404);
-			assertThat(client.get(other + "/" + fileQuery).status()).as(other).isEqualTo(404);
-			assertThat(client.get(other + "/$bulk-jobs?job=" + job).status()).as(other).isEqualTo(404);
-			assertThat(client.get(other + "/$bulk-jobs").body()).as(other).doesNotContain(job);
-			assertThat(client.delete(other + "/$bulk-status?job=" + job).status()).as(other).isEqualTo(404);
+			assertThat(owner().get(other + "/$bulk-status?job=" + job).status()).as(other).isEqualTo(404);
+			assertThat(owner().get(other + "/" + fileQuery).status()).as(other).isEqualTo(404);
+			assertThat(admin().get(other + "/$bulk-jobs?job=" + job).status()).as(other).isEqualTo(404);
+			assertThat(admin().get(other + "/$bulk-jobs").body()).as(other).doesNotContain(job);
+			assertThat(owner().delete(other + "/$bulk-status?job=" + job).status()).as(other).isEqualTo(404);
+			// an administrator of bulk jobs (who cancels any job of its own tenant) neither
+			assertThat(admin().get(other + "/$bulk-status?job=" + job).status()).as(other).isEqualTo(404);
+			assertThat(admin().get(other + "/" + fileQuery).status()).as(other).isEqualTo(404);
+			assertThat(admin().delete(other + "/$bulk-status?job=" + job).status()).as(other).isEqualTo(404);
 		}
 		// and through A's, the job is there, untouched by the cancels
-		assertThat(client.get("A/$bulk-status?job=" + job).status()).isEqualTo(200);
-		assertThat(client.get("A/" + fileQuery).status()).isEqualTo(200);
-		assertThat(client.get("A/$bulk-jobs?job=" + job).status()).isEqualTo(200);
-		assertThat(client.get("A/$bulk-jobs").body()).contains(job);
+		assertThat(owner().get("A/$bulk-status?job=" + job).status()).isEqualTo(200);
+		assertThat(owner().get("A/" + fileQuery).status()).isEqualTo(200);
+		assertThat(admin().get("A/$bulk-jobs?job=" + job).status()).isEqualTo(200);
+		assertThat(admin().get("A/$bulk-jobs").body()).contains(job);
+		// its files lie under A's folder, nothing where a job without a tenant would lie
+		assertThat(FILES.resolve("tenants/A/" + job + "/Patient-1.ndjson")).isRegularFile();
+		assertThat(FILES.resolve(job)).doesNotExist();
 	}
 
 	@Test
@@ -251,10 +288,14 @@ class TenantsOverUrlTenantsTest {
 		assertThat(manifest.get("output")).isNotEmpty();
 		for (JsonNode output : manifest.get("output")) {
 			assertThat(output.get("url").asText()).startsWith(RestfulServerClient.BASE + "/A/$bulk-file?");
-			Answer file = client.get(output.get("url").asText());
+			Answer file = owner().get(output.get("url").asText());
 			assertThat(file.status()).isEqualTo(200);
 			assertThat(file.body().lines().count()).isEqualTo(patientIds.size());
 		}
+		// and DELETE through A removes them from A's folder
+		assertThat(FILES.resolve("tenants/A/" + job)).isDirectory();
+		assertThat(owner().delete("A/$bulk-status?job=" + job).status()).isEqualTo(202);
+		assertThat(FILES.resolve("tenants/A/" + job)).doesNotExist();
 	}
 
 	@Test
@@ -272,7 +313,7 @@ class TenantsOverUrlTenantsTest {
 			// then
 			assertThat(hook.calls.get()).isPositive();
 			assertThat(manifest.get("output").get(0).get("count").asInt()).isEqualTo(patientIds.size());
-			assertThat(client.get("B/$bulk-status?job=" + job).status()).isEqualTo(404);
+			assertThat(owner().get("B/$bulk-status?job=" + job).status()).isEqualTo(404);
 		} finally {
 			server.unregisterInterceptor(hook);
 		}
@@ -287,9 +328,9 @@ class TenantsOverUrlTenantsTest {
 				+ "{\"name\":\"manifestUrl\",\"valueString\":\"https://provider.example/m\"},"
 				+ "{\"name\":\"fhirBaseUrl\",\"valueString\":\"https://provider.example\"}]}";
 
-		Answer submit = client.post("A/$bulk-submit", body, "Content-Type", "application/fhir+json",
+		Answer submit = owner().post("A/$bulk-submit", body, "Content-Type", "application/fhir+json",
 				"Accept", "application/fhir+json");
-		Answer status = client.get("A/$bulk-submit-status?submitter=p&submissionId=s1", "Accept", "application/fhir+json");
+		Answer status = owner().get("A/$bulk-submit-status?submitter=p&submissionId=s1", "Accept", "application/fhir+json");
 
 		assertThat(submit.status()).as(submit.body()).isEqualTo(400);
 		assertThat(submit.body()).contains("BULK-0804");
@@ -317,19 +358,22 @@ class TenantsOverUrlTenantsTest {
 		changed.setName(List.of(new HumanName().setFamily("Imported-Into-A")));
 		Patient added = new Patient().addName(new HumanName().setFamily("New-In-A"));
 		added.setId("imported-1");
+		// and a line that is no resource: its error file goes to A's folder
 		Path input = Files.writeString(INPUTS.resolve("patients.ndjson"),
 				fhirContext.newJsonParser().encodeResourceToString(added) + "\n"
-						+ fhirContext.newJsonParser().encodeResourceToString(changed) + "\n");
+						+ fhirContext.newJsonParser().encodeResourceToString(changed) + "\n"
+						+ "{\"resourceType\":\"Patient\",\"id\":\n");
 		String before = encode(daoRegistry.getResourceDao(Patient.class).read(
 				new org.hl7.fhir.r4.model.IdType("Patient", first), in("B")));
 
 		// when
-		Answer kickOff = client.post("A/$import", "{\"inputFormat\":\"application/fhir+ndjson\",\"inputSource\":"
+		Answer kickOff = owner().post("A/$import", "{\"inputFormat\":\"application/fhir+ndjson\",\"inputSource\":"
 						+ "\"https://ehr.example.org/a\",\"storageDetail\":{\"type\":\"file\"},\"input\":[{\"type\":\"Patient\","
 						+ "\"url\":\"" + input.toUri() + "\"}]}",
 				"Prefer", "respond-async", "Content-Type", "application/json");
 		assertThat(kickOff.status()).as(kickOff.body()).isEqualTo(202);
-		awaitManifest("A", jobId(kickOff));
+		String job = jobId(kickOff);
+		JsonNode manifest = awaitManifest("A", job);
 
 		// then
 		var patients = daoRegistry.getResourceDao(Patient.class);
@@ -342,6 +386,78 @@ class TenantsOverUrlTenantsTest {
 		assertThat(encode(patients.read(new org.hl7.fhir.r4.model.IdType("Patient", first), in("B")))).isEqualTo(before);
 		assertThat(patients.search(SearchParameterMap.newSynchronous(), in("B")).size()).isEqualTo(patientIds.size());
 		assertThat(patients.search(SearchParameterMap.newSynchronous(), in("C")).size()).isZero();
+		// the error file: under A's folder, served through A's URL only
+		String errorUrl = manifest.get("error").get(0).get("url").asText();
+		assertThat(errorUrl).startsWith(RestfulServerClient.BASE + "/A/$bulk-file?");
+		Answer errors = owner().get(errorUrl);
+		assertThat(errors.status()).as(errors.body()).isEqualTo(200);
+		assertThat(errors.body().lines().count()).isEqualTo(1);
+		assertThat(owner().get("B/" + errorUrl.substring(errorUrl.indexOf("$bulk-file"))).status()).isEqualTo(404);
+		assertThat(FILES.resolve("tenants/A/" + job)).isDirectoryContaining(path -> path.getFileName().toString()
+				.startsWith("errors-"));
+		assertThat(FILES.resolve(job)).doesNotExist();
+	}
+
+	@Test
+	@Order(9)
+	void theJobPageOfATenant_listsAndCancelsThroughThatTenantsUrl_only() throws Exception {
+		// given: the page as a Boot host serves it here (tenants on), a finished job of A and one of B
+		AdminPageServlet page = new AdminPageServlet("/fhir", true, tenants::enabled);
+		String jobA = jobId(kickOff("A", "$export?_type=Patient"));
+		String jobB = jobId(kickOff("B", "$export?_type=Patient"));
+		awaitManifest("A", jobA);
+		awaitManifest("B", jobB);
+
+		// when: A's page (/bulk-admin/?tenant=A) asks for its config, then calls the API where the config says
+		MockHttpServletResponse configA = pageConfig(page, "A");
+		String baseA = JSON.readTree(configA.getContentAsString()).get("fhirBase").asText();
+		Answer list = admin().get(relative(baseA) + "/$bulk-jobs?_count=25&page=1");
+
+		// then: A's jobs only
+		assertThat(configA.getContentAsString()).isEqualTo(
+				"{\"fhirBase\":\"/fhir/A\",\"askForToken\":true,\"tenants\":true,\"tenant\":\"A\"}");
+		assertThat(list.status()).as(list.body()).isEqualTo(200);
+		assertThat(list.body()).contains(jobA).doesNotContain(jobB);
+		// the page's cancel (DELETE [fhirBase]/$bulk-status?job=): B's job is unknown there, A's is cancelled
+		assertThat(admin().delete(relative(baseA) + "/$bulk-status?job=" + jobB).status()).isEqualTo(404);
+		assertThat(admin().delete(relative(baseA) + "/$bulk-status?job=" + jobA).status()).isEqualTo(202);
+		assertThat(owner().get("A/$bulk-status?job=" + jobA).status()).isEqualTo(404);
+		assertThat(owner().get("B/$bulk-status?job=" + jobB).status()).isEqualTo(200);
+
+		// and without a tenant the page calls the base as before, which HAPI's URL tenants take for DEFAULT (an
+		// operation first in the path): DEFAULT's jobs, neither A's nor B's
+		MockHttpServletResponse noTenant = pageConfig(page, null);
+		assertThat(noTenant.getContentAsString()).isEqualTo("{\"fhirBase\":\"/fhir\",\"askForToken\":true,\"tenants\":true}");
+		Answer base = admin().get("$bulk-jobs?_count=25&page=1");
+		assertThat(base.status()).as(base.body()).isEqualTo(200);
+		assertThat(base.body()).doesNotContain(jobA).doesNotContain(jobB)
+				.isEqualTo(admin().get("DEFAULT/$bulk-jobs?_count=25&page=1").body());
+
+		// a tenant that is no partition name is refused: nothing is built from it
+		for (String bad : List.of("A/../B", "A?x=1", "<script>", "A%2FB", "", "A B")) {
+			MockHttpServletResponse refused = pageConfig(page, bad);
+			assertThat(refused.getStatus()).as(bad).isEqualTo(400);
+			assertThat(refused.getContentAsString()).as(bad).contains("BULK-0805").doesNotContain("fhirBase");
+		}
+	}
+
+	/** {@code config.json} as the job page asks for it, with {@code ?tenant=} when a tenant is given. */
+	private static MockHttpServletResponse pageConfig(AdminPageServlet page, String tenant) throws Exception {
+		MockHttpServletRequest request = new MockHttpServletRequest("GET", "/bulk-admin/config.json");
+		request.setServletPath("/bulk-admin");
+		request.setPathInfo("/config.json");
+		if (tenant != null) {
+			request.setParameter("tenant", tenant);
+		}
+		MockHttpServletResponse response = new MockHttpServletResponse();
+		page.service(request, response);
+		return response;
+	}
+
+	/** A path of the page's FHIR base, as the test client takes it (relative to {@code /fhir}). */
+	private static String relative(String fhirBase) {
+		assertThat(fhirBase).startsWith("/fhir/");
+		return fhirBase.substring("/fhir/".length());
 	}
 
 	/** A host's hook as in #6665: a partition for requests of a resource type, none for the others. */
@@ -359,11 +475,58 @@ class TenantsOverUrlTenantsTest {
 		}
 	}
 
+	/**
+	 * Through HAPI's partition management service: its REST operation ({@code DEFAULT/$partition-management-create-
+	 * partition}, what the starter offers) needs a token no bulk client holds in mode smart.
+	 */
 	private void createPartition(int id, String name) {
-		Answer answer = client.post("DEFAULT/$partition-management-create-partition", "{\"resourceType\":\"Parameters\","
-				+ "\"parameter\":[{\"name\":\"id\",\"valueInteger\":" + id + "},{\"name\":\"name\",\"valueCode\":\""
-				+ name + "\"}]}", "Content-Type", "application/fhir+json");
-		assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+		partitions.createPartition(new PartitionEntity().setId(id).setName(name), new SystemRequestDetails());
+	}
+
+	/** A bulk client with {@code system/*.cruds} (exports, imports, its own jobs). */
+	private RestfulServerClient owner() {
+		return as("owner", "system/*.cruds");
+	}
+
+	/** An administrator of bulk jobs ({@code system/bulk-admin}). */
+	private RestfulServerClient admin() {
+		return as("operator", "system/bulk-admin");
+	}
+
+	/** The client with a token from the server's token endpoint, renewed before it expires. */
+	private RestfulServerClient as(String clientId, String scope) {
+		Map.Entry<Instant, RestfulServerClient> held = clients.get(clientId);
+		if (held == null || held.getKey().isBefore(Instant.now().minus(RENEW_AFTER))) {
+			held = Map.entry(Instant.now(), anonymous.withHeaders("Authorization", "Bearer " + token(clientId, scope)));
+			clients.put(clientId, held);
+		}
+		return held.getValue();
+	}
+
+	private String token(String clientId, String scope) {
+		try {
+			SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS384).keyID(KEY.getKeyID()).build(),
+					new JWTClaimsSet.Builder().issuer(clientId).subject(clientId)
+							.audience(RestfulServerClient.BASE + "/auth/token")
+							.expirationTime(Date.from(Instant.now().plusSeconds(240))).jwtID(UUID.randomUUID().toString())
+							.build());
+			jwt.sign(new RSASSASigner(KEY));
+			Answer answer = anonymous.postForm("auth/token", Map.of("grant_type", "client_credentials",
+					"client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+					"client_assertion", jwt.serialize(), "scope", scope));
+			assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+			return JSON.readTree(answer.body()).path("access_token").asText();
+		} catch (Exception e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
+	private static RSAKey generateKey() {
+		try {
+			return new RSAKeyGenerator(2048).keyID("k1").generate();
+		} catch (Exception e) {
+			throw new IllegalStateException(e);
+		}
 	}
 
 	private static SystemRequestDetails in(String tenant) {
@@ -399,7 +562,7 @@ class TenantsOverUrlTenantsTest {
 	}
 
 	private Answer kickOff(String tenant, String pathAndQuery) {
-		Answer answer = client.get(tenant + "/" + pathAndQuery, kickOffHeaders());
+		Answer answer = owner().get(tenant + "/" + pathAndQuery, kickOffHeaders());
 		assertThat(answer.status()).as(answer.body()).isEqualTo(202);
 		assertThat(answer.header("Content-Location")).startsWith(RestfulServerClient.BASE + "/" + tenant + "/$bulk-status");
 		return answer;
@@ -410,7 +573,7 @@ class TenantsOverUrlTenantsTest {
 		JsonNode manifest = awaitManifest(tenant, jobId(kickOff(tenant, pathAndQuery)));
 		Map<String, List<String>> byType = new TreeMap<>();
 		for (JsonNode output : manifest.get("output")) {
-			Answer file = client.get(output.get("url").asText());
+			Answer file = owner().get(output.get("url").asText());
 			assertThat(file.status()).as(file.body()).isEqualTo(200);
 			file.body().lines().filter(line -> !line.isBlank()).map(TenantsOverUrlTenantsTest::read).forEach(node ->
 					byType.computeIfAbsent(node.get("resourceType").asText(), type -> new ArrayList<>())
@@ -422,7 +585,7 @@ class TenantsOverUrlTenantsTest {
 	private JsonNode awaitManifest(String tenant, String job) throws Exception {
 		long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
 		while (true) {
-			Answer status = client.get(tenant + "/$bulk-status?job=" + job);
+			Answer status = owner().get(tenant + "/$bulk-status?job=" + job);
 			if (status.status() == 200) {
 				return JSON.readTree(status.body());
 			}

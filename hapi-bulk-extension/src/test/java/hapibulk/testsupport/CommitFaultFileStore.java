@@ -1,6 +1,7 @@
 package hapibulk.testsupport;
 
 import hapibulk.storage.BulkFileAppender;
+import hapibulk.storage.JobFolder;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.storage.ForwardingFileStore;
 import org.springframework.dao.TransientDataAccessResourceException;
@@ -41,8 +42,8 @@ public final class CommitFaultFileStore extends ForwardingFileStore {
 	}
 
 	@Override
-	public BulkFileAppender openAppender(String jobId, String fileName, long committedLength) throws IOException {
-		return InterceptedCommits.around(delegate.openAppender(jobId, fileName, committedLength), real -> {
+	public BulkFileAppender openAppender(JobFolder job, String fileName, long committedLength) throws IOException {
+		return InterceptedCommits.around(delegate.openAppender(job, fileName, committedLength), real -> {
 			long length = real.commit();
 			if (commitsBeforeFault.getAndDecrement() == 0) {
 				faults.incrementAndGet();

@@ -1,6 +1,7 @@
 package hapibulk.testsupport;
 
 import hapibulk.storage.BulkFileAppender;
+import hapibulk.storage.JobFolder;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.storage.ForwardingFileStore;
 import hapibulk.storage.LocalFileStore;
@@ -51,8 +52,8 @@ public final class FaultyFileStore extends ForwardingFileStore {
 	}
 
 	@Override
-	public BulkFileAppender openAppender(String jobId, String fileName, long committedLength) throws IOException {
-		BulkFileAppender appender = delegate.openAppender(jobId, fileName, committedLength);
+	public BulkFileAppender openAppender(JobFolder job, String fileName, long committedLength) throws IOException {
+		BulkFileAppender appender = delegate.openAppender(job, fileName, committedLength);
 		return new BulkFileAppender() {
 			@Override
 			public void append(byte[] bytes, int offset, int length) throws IOException {

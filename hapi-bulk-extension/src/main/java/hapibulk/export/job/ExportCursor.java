@@ -1,5 +1,6 @@
 package hapibulk.export.job;
 
+import hapibulk.storage.JobFolder;
 import hapibulk.job.BulkManifest.ManifestFile;
 import org.springframework.batch.item.ExecutionContext;
 
@@ -53,6 +54,11 @@ public record ExportCursor(String jobId, ExportFilter filter, long lastPid, int 
 		context.putLong(PREFIX + "partCount", partCount);
 		context.putLong(PREFIX + "partBytes", partBytes);
 		context.putString(PREFIX + "completedParts", completedParts);
+	}
+
+	/** Where the partition's part files go: the job's folder, under the tenant its filter reads (the job's). */
+	public JobFolder folder() {
+		return JobFolder.of(jobId, filter.tenant());
 	}
 
 	public String partFileName() {

@@ -2,6 +2,7 @@ package hapibulk.export.job;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import hapibulk.storage.JobFolder;
 import hapibulk.export.ExportRequest;
 import hapibulk.export.IgnoredParameter;
 import hapibulk.job.BulkJob;
@@ -72,6 +73,7 @@ class ExportManifestTasklet implements Tasklet {
 	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws IOException {
 		JobExecution jobExecution = chunkContext.getStepContext().getStepExecution().getJobExecution();
 		String jobId = jobExecution.getJobParameters().getString(BulkJobKeys.BULK_JOB_ID);
+		BulkJob job = table.find(jobId).orElseThrow(() -> new IllegalStateException("No job row for " + jobId));
 		List<ManifestFile> output = new ArrayList<>();
 		List<ManifestFile> deleted = new ArrayList<>();
 		boolean blocks = !ExportPlanTasklet.blockMembers(jobExecution.getExecutionContext()).isEmpty();
@@ -83,16 +85,17 @@ class ExportManifestTasklet implements Tasklet {
 			}
 			String type = blocks && !filter.deleted() ? null : filter.type();
 			ExecutionContext context = partition.getExecutionContext();
-			for (ManifestFile file : ExportCursor.from(context).files(type)) {
+			ExportCursor cursor = ExportCursor.from(context);
+			for (ManifestFile file : cursor.files(type)) {
 				// The digest its writer recorded, else the file read back (a restart resumed it midway).
 				String sha256 = PartDigests.recorded(context, file).orElse(null);
-				(filter.deleted() ? deleted : output).add(file.withSha256(sha256 != null ? sha256 : sha256(jobId, file)));
+				(filter.deleted() ? deleted : output).add(file.withSha256(sha256 != null ? sha256
+						: sha256(cursor.folder(), file)));
 			}
 		}
-		BulkJob job = table.find(jobId).orElseThrow(() -> new IllegalStateException("No job row for " + jobId));
 		ExportRequest request = ExportRequest.fromJson(job.requestJson());
 		List<IgnoredParameter> ignored = request.ignoredParameters();
-		List<ManifestFile> errors = ignored.isEmpty() ? List.of() : List.of(writeIgnoredParameters(jobId, ignored));
+		List<ManifestFile> errors = ignored.isEmpty() ? List.of() : List.of(writeIgnoredParameters(job.folder(), ignored));
 		if (request.allowPartialManifests()) {
 			// The partitions recorded their files as they finished them; the error file is the last.
 			errors.forEach(file -> jobFiles.register(jobId, BulkJobFiles.Kind.ERROR, file));
@@ -106,7 +109,7 @@ class ExportManifestTasklet implements Tasklet {
 	}
 
 	/** One OperationOutcome per parameter ignored under {@code Prefer: handling=lenient}, as the IG asks. */
-	private ManifestFile writeIgnoredParameters(String jobId, List<IgnoredParameter> ignored) throws IOException {
+	private ManifestFile writeIgnoredParameters(JobFolder folder, List<IgnoredParameter> ignored) throws IOException {
 		ByteArrayOutputStream lines = new ByteArrayOutputStream();
 		for (IgnoredParameter parameter : ignored) {
 			ObjectNode outcome = JSON.createObjectNode().put("resourceType", "OperationOutcome");
@@ -118,15 +121,15 @@ class ExportManifestTasklet implements Tasklet {
 		}
 		long bytes;
 		// Written whole from offset 0, so a restarted step rewrites the same file.
-		try (BulkFileAppender appender = fileStore.openAppender(jobId, IGNORED_PARAMETERS_FILE, 0)) {
+		try (BulkFileAppender appender = fileStore.openAppender(folder, IGNORED_PARAMETERS_FILE, 0)) {
 			appender.append(lines.toByteArray(), 0, lines.size());
 			bytes = appender.commit();
 		}
 		ManifestFile file = new ManifestFile("OperationOutcome", IGNORED_PARAMETERS_FILE, ignored.size(), bytes, null);
-		return file.withSha256(sha256(jobId, file));
+		return file.withSha256(sha256(folder, file));
 	}
 
-	private String sha256(String jobId, ManifestFile file) throws IOException {
-		return FileDigests.sha256(fileStore, jobId, file.file(), file.bytes());
+	private String sha256(JobFolder folder, ManifestFile file) throws IOException {
+		return FileDigests.sha256(fileStore, folder, file.file(), file.bytes());
 	}
 }

@@ -53,10 +53,10 @@ class ExportTypeTasklet implements Tasklet {
 		table.addProgress(cursor.jobId(), ExportPlanTasklet.progressType(cursor.filter(), blocks), chunk.resources());
 		contribution.incrementWriteCount(chunk.resources());
 		ExportFilter filter = cursor.filter();
-		List<ManifestFile> finished = PartDigests.record(fileStore, context, cursor.jobId(),
+		List<ManifestFile> finished = PartDigests.record(fileStore, context, cursor.folder(),
 				chunk.cursor().finishedSince(cursor, !chunk.more(), blocks && !filter.deleted() ? null : filter.type()));
 		if (finishedFiles.isOn(context)) {
-			finishedFiles.register(cursor.jobId(), filter.deleted(), finished);
+			finishedFiles.register(cursor.folder(), filter.deleted(), finished);
 		}
 		return RepeatStatus.continueIf(chunk.more());
 	}

@@ -4,6 +4,7 @@ import hapibulk.job.BulkJobFiles;
 import hapibulk.job.BulkManifest.ManifestFile;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.storage.FileDigests;
+import hapibulk.storage.JobFolder;
 import org.springframework.batch.item.ExecutionContext;
 
 import java.io.IOException;
@@ -38,11 +39,11 @@ class FinishedFiles {
 	 * @param finished the files the chunk finished ({@link ExportCursor#finishedSince}), with their digests where
 	 *                 known ({@link PartDigests})
 	 */
-	void register(String jobId, boolean deletions, List<ManifestFile> finished) throws IOException {
+	void register(JobFolder folder, boolean deletions, List<ManifestFile> finished) throws IOException {
 		BulkJobFiles.Kind kind = deletions ? BulkJobFiles.Kind.DELETED : BulkJobFiles.Kind.OUTPUT;
 		for (ManifestFile file : finished) {
-			jobFiles.register(jobId, kind, file.sha256() != null ? file
-					: file.withSha256(FileDigests.sha256(fileStore, jobId, file.file(), file.bytes())));
+			jobFiles.register(folder.jobId(), kind, file.sha256() != null ? file
+					: file.withSha256(FileDigests.sha256(fileStore, folder, file.file(), file.bytes())));
 		}
 	}
 }

@@ -1,5 +1,6 @@
 package hapibulk.export.job;
 
+import hapibulk.storage.JobFolder;
 import hapibulk.job.BulkManifest.ManifestFile;
 import hapibulk.storage.BulkFileStore;
 import hapibulk.storage.DigestingFileStore;
@@ -31,7 +32,7 @@ final class PartDigests {
 	 *
 	 * @return the files, with their digest where it is known
 	 */
-	static List<ManifestFile> record(BulkFileStore fileStore, ExecutionContext context, String jobId,
+	static List<ManifestFile> record(BulkFileStore fileStore, ExecutionContext context, JobFolder job,
 			List<ManifestFile> finished) {
 		if (finished.isEmpty()) {
 			// Most chunks finish no file: leave the context's text uncopied.
@@ -40,7 +41,7 @@ final class PartDigests {
 		StringBuilder recorded = new StringBuilder(context.getString(KEY, ""));
 		List<ManifestFile> files = new ArrayList<>(finished.size());
 		for (ManifestFile file : finished) {
-			Optional<String> sha256 = fileStore.sha256(jobId, file.file(), file.bytes());
+			Optional<String> sha256 = fileStore.sha256(job, file.file(), file.bytes());
 			if (sha256.isPresent() && !file.file().contains(FILES) && !file.file().contains(NAME)) {
 				recorded.append(recorded.isEmpty() ? "" : FILES).append(file.file()).append(NAME).append(file.bytes())
 						.append(LENGTH).append(sha256.get());

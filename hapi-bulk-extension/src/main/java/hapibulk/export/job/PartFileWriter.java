@@ -61,7 +61,7 @@ class PartFileWriter implements Closeable {
 
 	private void append(byte[] line) throws IOException {
 		if (appender == null) {
-			appender = fileStore.openAppender(cursor.jobId(), cursor.partFileName(), cursor.partBytes());
+			appender = fileStore.openAppender(cursor.folder(), cursor.partFileName(), cursor.partBytes());
 		}
 		appender.append(line, 0, line.length);
 		count++;

@@ -1,5 +1,6 @@
 package hapibulk.imports.job;
 
+import hapibulk.storage.JobFolder;
 import org.springframework.batch.item.ExecutionContext;
 
 /**
@@ -34,6 +35,11 @@ record ImportCursor(String jobId, ImportPartition partition, long lineNumber, lo
 				context.getLong(PREFIX + "errors"),
 				context.getLong(PREFIX + "errorBytes"),
 				Boolean.TRUE.equals(context.get(PREFIX + "stopped")));
+	}
+
+	/** Where the partition's error file goes: the job's folder, under the tenant it writes into (the job's). */
+	JobFolder folder() {
+		return JobFolder.of(jobId, partition.rights().tenant());
 	}
 
 	ExecutionContext toContext() {

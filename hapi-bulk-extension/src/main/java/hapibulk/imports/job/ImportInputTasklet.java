@@ -331,7 +331,7 @@ class ImportInputTasklet implements Tasklet, StepExecutionListener {
 			return cursor.errorBytes();
 		}
 		ImportPartition partition = cursor.partition();
-		try (BulkFileAppender appender = fileStore.openAppender(cursor.jobId(), partition.errorFileName(),
+		try (BulkFileAppender appender = fileStore.openAppender(cursor.folder(), partition.errorFileName(),
 				cursor.errorBytes())) {
 			for (Item item : errors) {
 				byte[] line = ImportErrorLines.line(partition, item.line().number(), item.line().start(),

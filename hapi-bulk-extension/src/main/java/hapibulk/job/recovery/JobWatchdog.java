@@ -128,7 +128,7 @@ public class JobWatchdog extends PeriodicTask {
 
 	private Outcome fail(BulkJob row, String reason) {
 		if (table.fail(row.id(), reason)) {
-			jobService.deleteFiles(row.id());
+			jobService.deleteFiles(row);
 			LOG.warn("Bulk job watchdog failed job {}: {}", row.id(), reason);
 			return Outcome.FAILED;
 		}

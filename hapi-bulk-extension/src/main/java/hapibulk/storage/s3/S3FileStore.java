@@ -2,6 +2,7 @@ package hapibulk.storage.s3;
 
 import hapibulk.storage.BulkFileAppender;
 import hapibulk.storage.BulkFileStore;
+import hapibulk.storage.JobFolder;
 import hapibulk.storage.StoredNames;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -28,7 +29,8 @@ import java.util.function.Consumer;
 
 /**
  * Bulk files in an S3 bucket. Objects cannot be appended to, so a part file is a chain of segment
- * objects {@code <prefix><jobId>/<fileName>/<start offset, 20 digits>}, one (or more, beyond the
+ * objects {@code <prefix><job folder>/<fileName>/<start offset, 20 digits>} (the job folder is {@code <jobId>}, or
+ * {@code tenants/<tenant folder>/<jobId>} for a job of a tenant: {@link JobFolder}), one (or more, beyond the
  * segment size) per chunk, each written before the chunk's transaction commits. The committed
  * length the writer keeps in its execution context names the end of the chain: on restart, every
  * segment at or past it is deleted (a chunk that never committed wrote it), and the redone chunk
@@ -64,8 +66,8 @@ public class S3FileStore implements BulkFileStore, AutoCloseable {
 	}
 
 	@Override
-	public BulkFileAppender openAppender(String jobId, String fileName, long committedLength) throws IOException {
-		String filePrefix = filePrefix(StoredNames.requireSafe(jobId), StoredNames.requireSafe(fileName));
+	public BulkFileAppender openAppender(JobFolder job, String fileName, long committedLength) throws IOException {
+		String filePrefix = filePrefix(job, StoredNames.requireSafe(fileName));
 		Long lastCommitted = committedHere.remove(filePrefix);
 		if (lastCommitted != null && lastCommitted == committedLength) {
 			// This store committed the file to exactly that length and stored nothing after: nothing to cut back.
@@ -81,11 +83,11 @@ public class S3FileStore implements BulkFileStore, AutoCloseable {
 	}
 
 	@Override
-	public Optional<StoredFile> find(String jobId, String fileName) {
-		if (!StoredNames.isSafe(jobId) || !StoredNames.isSafe(fileName)) {
+	public Optional<StoredFile> find(JobFolder job, String fileName) {
+		if (job == null || !StoredNames.isSafe(fileName)) {
 			return Optional.empty();
 		}
-		SegmentChain segments = segments(filePrefix(jobId, fileName));
+		SegmentChain segments = segments(filePrefix(job, fileName));
 		if (segments.isEmpty()) {
 			return Optional.empty();
 		}
@@ -105,25 +107,25 @@ public class S3FileStore implements BulkFileStore, AutoCloseable {
 	}
 
 	@Override
-	public void deleteAll(String jobId) throws IOException {
-		committedHere.keySet().removeIf(filePrefix -> filePrefix.startsWith(prefix + jobId + "/"));
+	public void deleteAll(JobFolder job) throws IOException {
+		String jobPrefix = jobPrefix(job);
+		committedHere.keySet().removeIf(filePrefix -> filePrefix.startsWith(jobPrefix));
 		try {
 			// Keys ending in "/" are folder markers some S3-compatible servers list (s3proxy's filesystem back end
 			// times out deleting them); we never write one.
-			delete(objects(prefix + StoredNames.requireSafe(jobId) + "/").stream().map(S3Object::key)
-					.filter(key -> !key.endsWith("/")).toList());
+			delete(objects(jobPrefix).stream().map(S3Object::key).filter(key -> !key.endsWith("/")).toList());
 		} catch (SdkException e) {
-			throw new IOException("Cannot delete the files of job " + jobId + " in bucket " + bucket + ": "
+			throw new IOException("Cannot delete the files of " + job + " in bucket " + bucket + ": "
 					+ e.getMessage(), e);
 		}
 	}
 
 	@Override
-	public long bytesHeld(String jobId) throws IOException {
+	public long bytesHeld(JobFolder job) throws IOException {
 		try {
-			return objects(prefix + StoredNames.requireSafe(jobId) + "/").stream().mapToLong(S3Object::size).sum();
+			return objects(jobPrefix(job)).stream().mapToLong(S3Object::size).sum();
 		} catch (SdkException e) {
-			throw new IOException("Cannot list the files of job " + jobId + " in bucket " + bucket + ": "
+			throw new IOException("Cannot list the files of " + job + " in bucket " + bucket + ": "
 					+ e.getMessage(), e);
 		}
 	}
@@ -134,8 +136,12 @@ public class S3FileStore implements BulkFileStore, AutoCloseable {
 		s3.close();
 	}
 
-	private String filePrefix(String jobId, String fileName) {
-		return prefix + jobId + "/" + fileName + "/";
+	private String jobPrefix(JobFolder job) {
+		return prefix + job.path() + "/";
+	}
+
+	private String filePrefix(JobFolder job, String fileName) {
+		return jobPrefix(job) + fileName + "/";
 	}
 
 	private SegmentChain segments(String filePrefix) {

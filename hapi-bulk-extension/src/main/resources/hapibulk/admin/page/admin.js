@@ -1,5 +1,7 @@
 // The operators' job page: lists the jobs of $bulk-jobs and polls while any runs, as often as the
 // server's Retry-After says. Builds the table with textContent only (job data never becomes markup).
+// On a host with tenants, ?tenant=A makes it A's page: config.json (which checks the name) then gives
+// A's FHIR base, so the list and every cancel go through A's URL.
 'use strict';
 
 const TOKEN_KEY = 'hapiBulkAdminToken';
@@ -154,7 +156,8 @@ function row(job) {
 }
 
 async function cancelJob(job) {
-	if (!confirm('Cancel ' + job.kind + ' job ' + job.id + ' of ' + (job.owner || 'anyone') + '?')) return;
+	if (!confirm('Cancel ' + job.kind + ' job ' + job.id + ' of ' + (job.owner || 'anyone')
+		+ (config.tenant ? ' in tenant ' + config.tenant : '') + '?')) return;
 	const response = await fetch(config.fhirBase + '/$bulk-status?job=' + encodeURIComponent(job.id),
 		{ method: 'DELETE', headers: headers() });
 	if (!response.ok) showMessage('Cancel refused: HTTP ' + response.status);
@@ -206,9 +209,39 @@ function render(body) {
 	$('next').disabled = !body.next;
 }
 
+/** The page's config; with ?tenant=, the tenant's (refused by the server when it is no partition name). */
+async function loadConfig() {
+	const tenant = new URLSearchParams(location.search).get('tenant');
+	const response = await fetch('config.json' + (tenant === null ? '' : '?tenant=' + encodeURIComponent(tenant)));
+	if (!response.ok) {
+		let text = 'HTTP ' + response.status;
+		try {
+			text = (await response.json()).issue[0].diagnostics;
+		} catch (e) {
+			// not an OperationOutcome: the status says enough
+		}
+		showMessage('This page cannot be shown: ' + text);
+		return null;
+	}
+	return response.json();
+}
+
+function showTenant() {
+	if (!config.tenants) return;
+	$('tenant-form').hidden = false;
+	$('tenant').value = config.tenant || '';
+	$('tenant-name').textContent = config.tenant ? '· tenant ' + config.tenant : '· no tenant in the URL (the server\'s default)';
+	$('tenant-form').addEventListener('submit', event => {
+		event.preventDefault();
+		const value = $('tenant').value.trim();
+		location.search = value ? '?' + new URLSearchParams({ tenant: value }).toString() : '';
+	});
+}
+
 async function start() {
-	const response = await fetch('config.json');
-	config = await response.json();
+	config = await loadConfig();
+	if (config === null) return;
+	showTenant();
 	$('sign-in').hidden = !config.askForToken || !!token();
 	$('token-form').addEventListener('submit', event => {
 		event.preventDefault();

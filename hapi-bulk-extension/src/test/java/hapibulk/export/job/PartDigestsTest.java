@@ -1,5 +1,6 @@
 package hapibulk.export.job;
 
+import hapibulk.storage.JobFolder;
 import hapibulk.job.BulkManifest.ManifestFile;
 import hapibulk.storage.BulkFileAppender;
 import hapibulk.storage.BulkFileStore;
@@ -37,8 +38,8 @@ class PartDigestsTest {
 		ExecutionContext partition = new ExecutionContext();
 
 		// when: it finishes them, one chunk after the other
-		List<ManifestFile> recorded = PartDigests.record(worker, partition, "job1", List.of(first));
-		recorded = concat(recorded, PartDigests.record(worker, partition, "job1", List.of(second)));
+		List<ManifestFile> recorded = PartDigests.record(worker, partition, JobFolder.of("job1"), List.of(first));
+		recorded = concat(recorded, PartDigests.record(worker, partition, JobFolder.of("job1"), List.of(second)));
 
 		// then: each with its digest, which the manifest's node finds in the context as the job repository stored
 		// it, at that length only
@@ -61,7 +62,7 @@ class PartDigestsTest {
 		ExecutionContext partition = new ExecutionContext();
 
 		// when
-		List<ManifestFile> recorded = PartDigests.record(resuming, partition, "job1", List.of(finished));
+		List<ManifestFile> recorded = PartDigests.record(resuming, partition, JobFolder.of("job1"), List.of(finished));
 
 		// then: no digest: the manifest reads the file back
 		assertThat(recorded).extracting(ManifestFile::sha256).containsOnlyNulls();
@@ -73,7 +74,7 @@ class PartDigestsTest {
 		long length = from;
 		long lines = 0;
 		for (String chunk : chunks) {
-			try (BulkFileAppender appender = store.openAppender("job1", name, length)) {
+			try (BulkFileAppender appender = store.openAppender(JobFolder.of("job1"), name, length)) {
 				byte[] bytes = chunk.getBytes(StandardCharsets.UTF_8);
 				appender.append(bytes, 0, bytes.length);
 				length = appender.commit();

@@ -23,6 +23,7 @@ import hapibulk.job.StoredManifestJson;
 import hapibulk.job.recovery.InterruptedJobRestarter;
 import hapibulk.job.recovery.JobWatchdog;
 import hapibulk.storage.BulkFileAppender;
+import hapibulk.storage.JobFolder;
 import hapibulk.storage.LocalFileStore;
 import hapibulk.testsupport.HapiLoader;
 import hapibulk.testsupport.InterceptedCommits;
@@ -469,8 +470,8 @@ class NodeTakeoverTest {
 		}
 
 		@Override
-		public BulkFileAppender openAppender(String jobId, String fileName, long committedLength) throws IOException {
-			return InterceptedCommits.around(super.openAppender(jobId, fileName, committedLength), real -> {
+		public BulkFileAppender openAppender(JobFolder job, String fileName, long committedLength) throws IOException {
+			return InterceptedCommits.around(super.openAppender(job, fileName, committedLength), real -> {
 				if (commits.incrementAndGet() == pauseAt) {
 					paused.countDown();
 					try {
