@@ -29,6 +29,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import hapibulk.admin.AdminPageServlet;
 import hapibulk.config.BulkConfiguration;
+import hapibulk.export.job.TypeKeyIndex;
 import hapibulk.testsupport.HapiLoader;
 import hapibulk.testsupport.RestfulServerClient;
 import hapibulk.testsupport.RestfulServerClient.Answer;
@@ -56,9 +57,13 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.junit.jupiter.SpringJUnitConfig;
 
+import javax.sql.DataSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -136,6 +141,7 @@ class TenantsOverUrlTenantsTest {
 		registry.add("hapi.bulk.retry-after", () -> "0s");
 		registry.add("hapi.bulk.export.max-running-exports", () -> "50");
 		registry.add("hapi.bulk.server-base-url", () -> RestfulServerClient.BASE);
+		registry.add("hapi.bulk.export.create-type-index", () -> "true");
 	}
 
 	@Autowired
@@ -152,6 +158,8 @@ class TenantsOverUrlTenantsTest {
 	FhirContext fhirContext;
 	@Autowired
 	IFhirSystemDao<?, ?> systemDao;
+	@Autowired
+	DataSource dataSource;
 
 	RestfulServerClient anonymous;
 	/** Client id to its client with a token, and when the token was issued. */
@@ -185,6 +193,22 @@ class TenantsOverUrlTenantsTest {
 		store("B", observation("only-b"));
 		store("A", group(patientIds.get(0), patientIds.get(1)));
 		store("B", group(patientIds.get(2)));
+	}
+
+	@Test
+	@Order(1)
+	void createTypeIndex_onAPartitionedHost_makesThePartitionAKeyOfTheExportScan() throws SQLException {
+		Set<String> indexes = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+		try (Connection connection = dataSource.getConnection()) {
+			for (String table : List.of("HFJ_RESOURCE", "hfj_resource")) {
+				try (ResultSet rows = connection.getMetaData().getIndexInfo(null, null, table, false, true)) {
+					while (rows.next()) {
+						indexes.add(String.valueOf(rows.getString("INDEX_NAME")));
+					}
+				}
+			}
+		}
+		assertThat(indexes).contains(TypeKeyIndex.NAME, TypeKeyIndex.TENANT_NAME);
 	}
 
 	@Test
