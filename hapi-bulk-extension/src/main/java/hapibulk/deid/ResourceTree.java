@@ -11,7 +11,7 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -24,14 +24,76 @@ import java.util.Map;
 final class ResourceTree {
 
 	/**
-	 * One element.
-	 *
-	 * @param child   the definition it is a value of in its parent (null for the resource)
-	 * @param name    its element name without a choice suffix ({@code value} for {@code valueQuantity})
-	 * @param type    its FHIR type name ({@code HumanName}, {@code date}, {@code Reference}, ...)
-	 * @param ordinal its place in document order, from 0 (the resource)
+	 * One element, with what a pass over the resource has decided about it. A class rather than a record: it
+	 * carries its children and a mark, so that the pass needs no identity maps of its own.
 	 */
-	record Node(IBase value, Node parent, BaseRuntimeChildDefinition child, String name, String type, int ordinal) {
+	static final class Node {
+		private final IBase value;
+		private final Node parent;
+		private final BaseRuntimeChildDefinition child;
+		private final String name;
+		private final String type;
+		private final int ordinal;
+		private List<Node> children = List.of();
+		/** Set by the first rule that reaches the element: no later rule touches it. */
+		private boolean decided;
+
+		/**
+		 * @param child   the definition it is a value of in its parent (null for the resource)
+		 * @param name    its element name without a choice suffix ({@code value} for {@code valueQuantity})
+		 * @param type    its FHIR type name ({@code HumanName}, {@code date}, {@code Reference}, ...)
+		 * @param ordinal its place in document order, from 0 (the resource)
+		 */
+		Node(IBase value, Node parent, BaseRuntimeChildDefinition child, String name, String type, int ordinal) {
+			this.value = value;
+			this.parent = parent;
+			this.child = child;
+			this.name = name;
+			this.type = type;
+			this.ordinal = ordinal;
+		}
+
+		IBase value() {
+			return value;
+		}
+
+		Node parent() {
+			return parent;
+		}
+
+		BaseRuntimeChildDefinition child() {
+			return child;
+		}
+
+		String name() {
+			return name;
+		}
+
+		String type() {
+			return type;
+		}
+
+		int ordinal() {
+			return ordinal;
+		}
+
+		/** The elements directly below it, in document order. */
+		List<Node> children() {
+			return children;
+		}
+
+		boolean isDecided() {
+			return decided;
+		}
+
+		/** Marks it decided; false if it already was. */
+		boolean decide() {
+			if (decided) {
+				return false;
+			}
+			decided = true;
+			return true;
+		}
 
 		boolean isPrimitive() {
 			return value instanceof org.hl7.fhir.instance.model.api.IPrimitiveType<?>;
@@ -41,14 +103,21 @@ final class ResourceTree {
 		boolean is(String parentType, String elementName) {
 			return parent != null && parent.type.equals(parentType) && name.equals(elementName);
 		}
+
+		private void addChild(Node node) {
+			if (children.isEmpty()) {
+				children = new ArrayList<>(4);
+			}
+			children.add(node);
+		}
 	}
 
 	private final FhirContext fhirContext;
 	private final IBaseResource resource;
-	private final Map<IBase, Node> nodes = new IdentityHashMap<>();
-	private final Map<IBase, List<Node>> children = new IdentityHashMap<>();
-	private final Map<String, List<Node>> byType = new LinkedHashMap<>();
-	private final Map<String, List<Node>> byName = new LinkedHashMap<>();
+	/** By identity, for what FHIRPath returns: built on first use (most paths need no engine). */
+	private Map<IBase, Node> nodes;
+	private final Map<String, List<Node>> byType = new HashMap<>();
+	private final Map<String, List<Node>> byName = new HashMap<>();
 	private final List<Node> ordered = new ArrayList<>();
 	private final List<IBaseResource> nested = new ArrayList<>();
 	private final List<IBaseResource> contained = new ArrayList<>();
@@ -71,11 +140,13 @@ final class ResourceTree {
 
 	/** The element as indexed, or null for one that is not part of this tree (new, or of a nested resource). */
 	Node node(IBase value) {
+		if (nodes == null) {
+			nodes = new IdentityHashMap<>(ordered.size() * 2);
+			for (Node node : ordered) {
+				nodes.put(node.value(), node);
+			}
+		}
 		return nodes.get(value);
-	}
-
-	List<Node> children(Node node) {
-		return children.getOrDefault(node.value(), List.of());
 	}
 
 	/** Every element of a FHIR type, in document order (the resource excluded). */
@@ -97,10 +168,9 @@ final class ResourceTree {
 	}
 
 	private Node add(Node node) {
-		nodes.put(node.value(), node);
 		ordered.add(node);
 		if (node.parent() != null) {
-			children.computeIfAbsent(node.parent().value(), key -> new ArrayList<>()).add(node);
+			node.parent().addChild(node);
 			byType.computeIfAbsent(node.type(), key -> new ArrayList<>()).add(node);
 			byName.computeIfAbsent(node.name(), key -> new ArrayList<>()).add(node);
 		}
@@ -129,7 +199,7 @@ final class ResourceTree {
 					if (valueDefinition == null) {
 						continue;
 					}
-					String name = child.getElementName().replace("[x]", "");
+					String name = elementName(child);
 					Node added = add(new Node(value, node, child, name, valueDefinition.getName(), ordered.size()));
 					walk(added, valueDefinition);
 				}
@@ -145,6 +215,11 @@ final class ResourceTree {
 				walk(added, extension);
 			}
 		}
+	}
+
+	private static String elementName(BaseRuntimeChildDefinition child) {
+		String name = child.getElementName();
+		return name.endsWith("[x]") ? name.substring(0, name.length() - 3) : name;
 	}
 
 	/**
