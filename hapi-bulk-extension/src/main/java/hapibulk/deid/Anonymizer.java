@@ -13,6 +13,7 @@ import java.time.LocalDate;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,6 +39,9 @@ final class Anonymizer {
 	private final Set<String> resourceTypes;
 	/** The rules that can select anything in a resource of a type, by type (at most one entry per type). */
 	private final Map<String, List<DeidRule>> rulesByType = new HashMap<>();
+	/** The element types and names the profile's nodesByType / nodesByName start from: all a tree indexes. */
+	private final Set<String> indexedTypes = new HashSet<>();
+	private final Set<String> indexedNames = new HashSet<>();
 	/** Whether dates shift by patient: then each resource's patient is looked up (it costs a FHIRPath walk). */
 	private final boolean needsPatient;
 
@@ -48,6 +52,7 @@ final class Anonymizer {
 		this.keys = profile.keys().session();
 		this.today = today;
 		this.resourceTypes = fhirContext.getResourceTypes();
+		profile.rules().forEach(rule -> rule.compiled().collectIndexKeys(indexedTypes, indexedNames));
 		this.needsPatient = profile.parameters().dateShiftScope() == DateShiftScope.PATIENT
 				&& profile.rules().stream().anyMatch(rule -> rule.method() == DeidMethod.DATE_SHIFT);
 	}
@@ -76,7 +81,7 @@ final class Anonymizer {
 	}
 
 	private Set<SecurityLabel> process(IBaseResource resource, String outerPatient, boolean label) {
-		ResourceTree tree = new ResourceTree(fhirContext, resource);
+		ResourceTree tree = new ResourceTree(fhirContext, resource, indexedTypes, indexedNames);
 		// Before any rule runs: the patient's id as it was (a rule may hash it).
 		String patient = outerPatient != null ? outerPatient : needsPatient ? patientOf(resource) : null;
 		Run run = new Run(tree, resource.getIdElement().getIdPart(), patient);

@@ -61,6 +61,15 @@ final class NodeMethods {
 	}
 
 	SecurityLabel redact(Node node) {
+		boolean partial = DateValues.isDateType(node.type()) || node.is("Age", "value") && parameters.partialAges()
+				|| node.is("Address", "postalCode") && parameters.partialZipCodes();
+		if (!partial) {
+			if (!hasText(node)) {
+				return null;
+			}
+			clear(node);
+			return SecurityLabel.REDACTED;
+		}
 		String value = text(node);
 		if (value == null) {
 			return null;
@@ -236,6 +245,17 @@ final class NodeMethods {
 		} else if (node.value() instanceof IPrimitiveType<?> primitive) {
 			primitive.setValue(null);
 		}
+	}
+
+	/**
+	 * Whether {@link #text} would give a value, without encoding binary data (base64 of an attachment or photo) only
+	 * to look at its length.
+	 */
+	private static boolean hasText(Node node) {
+		if (node.value() instanceof IPrimitiveType<?> primitive && primitive.getValue() instanceof byte[] bytes) {
+			return bytes.length > 0;
+		}
+		return text(node) != null;
 	}
 
 	private static String text(Node node) {

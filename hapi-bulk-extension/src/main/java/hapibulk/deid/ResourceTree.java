@@ -14,6 +14,7 @@ import java.util.IdentityHashMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The elements of one resource as a tree: each element with its parent, its name and its FHIR type, indexed by
@@ -116,15 +117,23 @@ final class ResourceTree {
 	private final IBaseResource resource;
 	/** By identity, for what FHIRPath returns: built on first use (most paths need no engine). */
 	private Map<IBase, Node> nodes;
+	private final Set<String> indexedTypes;
+	private final Set<String> indexedNames;
 	private final Map<String, List<Node>> byType = new HashMap<>();
 	private final Map<String, List<Node>> byName = new HashMap<>();
 	private final List<Node> ordered = new ArrayList<>();
 	private final List<IBaseResource> nested = new ArrayList<>();
 	private final List<IBaseResource> contained = new ArrayList<>();
 
-	ResourceTree(FhirContext fhirContext, IBaseResource resource) {
+	/**
+	 * @param indexedTypes the types {@link #byType} is asked for (the profile's nodesByType keys); others are not indexed
+	 * @param indexedNames the same for {@link #byName}
+	 */
+	ResourceTree(FhirContext fhirContext, IBaseResource resource, Set<String> indexedTypes, Set<String> indexedNames) {
 		this.fhirContext = fhirContext;
 		this.resource = resource;
+		this.indexedTypes = indexedTypes;
+		this.indexedNames = indexedNames;
 		String type = fhirContext.getResourceType(resource);
 		Node root = add(new Node(resource, null, null, type, type, 0));
 		walk(root, fhirContext.getResourceDefinition(resource));
@@ -149,7 +158,7 @@ final class ResourceTree {
 		return nodes.get(value);
 	}
 
-	/** Every element of a FHIR type, in document order (the resource excluded). */
+	/** Every element of a FHIR type among the indexed ones, in document order (the resource excluded). */
 	List<Node> byType(String type) {
 		return byType.getOrDefault(type, List.of());
 	}
@@ -171,8 +180,12 @@ final class ResourceTree {
 		ordered.add(node);
 		if (node.parent() != null) {
 			node.parent().addChild(node);
-			byType.computeIfAbsent(node.type(), key -> new ArrayList<>()).add(node);
-			byName.computeIfAbsent(node.name(), key -> new ArrayList<>()).add(node);
+			if (indexedTypes.contains(node.type())) {
+				byType.computeIfAbsent(node.type(), key -> new ArrayList<>()).add(node);
+			}
+			if (indexedNames.contains(node.name())) {
+				byName.computeIfAbsent(node.name(), key -> new ArrayList<>()).add(node);
+			}
 		}
 		return node;
 	}

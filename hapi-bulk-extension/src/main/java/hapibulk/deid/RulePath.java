@@ -121,6 +121,17 @@ final class RulePath {
 		return parts;
 	}
 
+	/** Adds the types and names its nodesByType / nodesByName branches start from (what a tree must index). */
+	void collectIndexKeys(Set<String> types, Set<String> names) {
+		for (Branch branch : branches) {
+			if (branch.start() == Start.BY_TYPE) {
+				types.add(branch.key());
+			} else if (branch.start() == Start.BY_NAME) {
+				names.add(branch.key());
+			}
+		}
+	}
+
 	/** Whether the path can select anything in a resource of this type (a {@code Type.} branch of another cannot). */
 	boolean mayApplyTo(String resourceType) {
 		return branches.stream().anyMatch(branch -> branch.start() != Start.RESOURCE || branch.key() == null
