@@ -29,13 +29,18 @@ final class ReferenceIds {
 			// Type/id, the usual case, without the pattern (same answer as LITERAL)
 			return reference.substring(0, slash + 1) + change.apply(reference.substring(slash + 1));
 		}
-		Matcher literal = LITERAL.matcher(reference);
-		if (literal.matches() && resourceTypes.contains(literal.group(2))) {
-			return literal.group(1) + change.apply(literal.group(3)) + (literal.group(4) == null ? "" : literal.group(4));
+		// No part of LITERAL admits a '?' (a match URL), and URN needs its prefix: skip what cannot match.
+		if (reference.indexOf('?') < 0) {
+			Matcher literal = LITERAL.matcher(reference);
+			if (literal.matches() && resourceTypes.contains(literal.group(2))) {
+				return literal.group(1) + change.apply(literal.group(3)) + (literal.group(4) == null ? "" : literal.group(4));
+			}
 		}
-		Matcher urn = URN.matcher(reference);
-		if (urn.matches()) {
-			return urn.group(1) + change.apply(urn.group(2));
+		if (reference.startsWith("urn:")) {
+			Matcher urn = URN.matcher(reference);
+			if (urn.matches()) {
+				return urn.group(1) + change.apply(urn.group(2));
+			}
 		}
 		return change.apply(reference);
 	}
