@@ -10,11 +10,12 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 
 import java.time.LocalDate;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumSet;
-import java.util.IdentityHashMap;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -36,6 +37,11 @@ final class Anonymizer {
 	private final DeidKeys.Session keys;
 	private final LocalDate today;
 	private final Set<String> resourceTypes;
+	/** The rules that can select anything in a resource of a type, by type (at most one entry per type). */
+	private final Map<String, List<DeidRule>> rulesByType = new HashMap<>();
+	/** The element types and names the profile's nodesByType / nodesByName start from: all a tree indexes. */
+	private final Set<String> indexedTypes = new HashSet<>();
+	private final Set<String> indexedNames = new HashSet<>();
 	/** Whether dates shift by patient: then each resource's patient is looked up (it costs a FHIRPath walk). */
 	private final boolean needsPatient;
 
@@ -46,6 +52,7 @@ final class Anonymizer {
 		this.keys = profile.keys().session();
 		this.today = today;
 		this.resourceTypes = fhirContext.getResourceTypes();
+		profile.rules().forEach(rule -> rule.compiled().collectIndexKeys(indexedTypes, indexedNames));
 		this.needsPatient = profile.parameters().dateShiftScope() == DateShiftScope.PATIENT
 				&& profile.rules().stream().anyMatch(rule -> rule.method() == DeidMethod.DATE_SHIFT);
 	}
@@ -74,16 +81,13 @@ final class Anonymizer {
 	}
 
 	private Set<SecurityLabel> process(IBaseResource resource, String outerPatient, boolean label) {
-		ResourceTree tree = new ResourceTree(fhirContext, resource);
+		ResourceTree tree = new ResourceTree(fhirContext, resource, indexedTypes, indexedNames);
 		// Before any rule runs: the patient's id as it was (a rule may hash it).
 		String patient = outerPatient != null ? outerPatient : needsPatient ? patientOf(resource) : null;
 		Run run = new Run(tree, resource.getIdElement().getIdPart(), patient);
-		for (DeidRule rule : profile.rules()) {
-			for (IBase selected : rule.compiled().select(tree, fhirPath)) {
-				Node node = tree.node(selected);
-				if (node != null) {
-					run.apply(rule, node);
-				}
+		for (DeidRule rule : rulesFor(tree.root().type())) {
+			for (Node node : rule.compiled().select(tree, fhirPath)) {
+				run.apply(rule, node);
 			}
 		}
 		for (IBaseResource inner : tree.nested()) {
@@ -94,6 +98,11 @@ final class Anonymizer {
 			addLabels(resource, run.labels);
 		}
 		return run.labels;
+	}
+
+	private List<DeidRule> rulesFor(String type) {
+		return rulesByType.computeIfAbsent(type, key -> profile.rules().stream()
+				.filter(rule -> rule.compiled().mayApplyTo(key)).toList());
 	}
 
 	/** The patient whose compartment holds the resource (the first by id), or null; a Patient is its own. */
@@ -125,7 +134,6 @@ final class Anonymizer {
 	/** One resource's pass: what was decided, and the labels earned. */
 	private final class Run {
 		private final ResourceTree tree;
-		private final Set<IBase> visited = Collections.newSetFromMap(new IdentityHashMap<>());
 		private final Set<SecurityLabel> labels = EnumSet.noneOf(SecurityLabel.class);
 		private final NodeMethods methods;
 
@@ -142,11 +150,11 @@ final class Anonymizer {
 				return prefix == null ? "" : prefix;
 			};
 			this.methods = new NodeMethods(fhirContext, fhirPath, profile.parameters(), keys, today, resourceTypes, tree,
-					shiftPrefix, type + "/" + originalId, visited);
+					shiftPrefix, type + "/" + originalId);
 		}
 
 		void apply(DeidRule rule, Node node) {
-			if (!visited.add(node.value())) {
+			if (!node.decide()) {
 				return;
 			}
 			SecurityLabel label;
@@ -173,14 +181,14 @@ final class Anonymizer {
 				markDecided(node);
 				return;
 			}
-			for (Node child : tree.children(node)) {
+			for (Node child : node.children()) {
 				apply(rule, child);
 			}
 		}
 
 		private void markDecided(Node node) {
-			for (Node child : tree.children(node)) {
-				visited.add(child.value());
+			for (Node child : node.children()) {
+				child.decide();
 				markDecided(child);
 			}
 		}

@@ -12,6 +12,8 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * One profile's keys, checked at start-up, and what is computed with them. JDK crypto only:
@@ -32,6 +34,8 @@ public final class DeidKeys {
 
 	static final int MIN_KEY_LENGTH = 16;
 	private static final int DATE_SHIFT_RANGE = 50;
+	private static final int PSEUDONYMS = 1024;
+	private static final HexFormat HEX = HexFormat.of();
 
 	private final byte[] cryptoHashKey;
 	private final byte[] dateShiftKey;
@@ -112,12 +116,29 @@ public final class DeidKeys {
 		private Mac shift;
 		private Mac iv;
 
+		/**
+		 * The last pseudonyms computed: a chunk's resources point at the same patients and encounters again and
+		 * again. Bounded, so memory stays flat; a pure function's cache, so restarts are unaffected.
+		 */
+		private final Map<String, String> pseudonyms = new LinkedHashMap<>(PSEUDONYMS * 2, 0.75f, true) {
+			@Override
+			protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+				return size() > PSEUDONYMS;
+			}
+		};
+
 		/** cryptoHash: HMAC-SHA256, lower-case hex. */
 		String cryptoHash(String value) {
+			String known = pseudonyms.get(value);
+			if (known != null) {
+				return known;
+			}
 			if (hash == null) {
 				hash = mac(cryptoHashKey);
 			}
-			return HexFormat.of().formatHex(hash.doFinal(value.getBytes(StandardCharsets.UTF_8)));
+			String computed = HEX.formatHex(hash.doFinal(value.getBytes(StandardCharsets.UTF_8)));
+			pseudonyms.put(value, computed);
+			return computed;
 		}
 
 		/** The dateShift offset of a scope, in days, in [-50, 50]. */

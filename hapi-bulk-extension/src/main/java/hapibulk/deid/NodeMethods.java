@@ -40,18 +40,15 @@ final class NodeMethods {
 	private final ResourceTree tree;
 	private final Supplier<String> shiftPrefix;
 	private final String resourceKey;
-	private final Set<IBase> decided;
 	private Integer shiftDays;
 
 	/**
 	 * @param shiftPrefix what the dateShift offset is derived from (the scope's id)
 	 * @param resourceKey type and id of the resource before any change (perturb's noise is derived from it)
-	 * @param decided     the elements earlier rules decided (a substitution leaves them as they are)
 	 */
 	NodeMethods(FhirContext fhirContext, IFhirPath fhirPath, DeidParameters parameters, DeidKeys.Session keys,
 			LocalDate today, Set<String> resourceTypes, ResourceTree tree, Supplier<String> shiftPrefix,
-			String resourceKey, Set<IBase> decided) {
-		this.decided = decided;
+			String resourceKey) {
 		this.fhirContext = fhirContext;
 		this.fhirPath = fhirPath;
 		this.parameters = parameters;
@@ -64,6 +61,15 @@ final class NodeMethods {
 	}
 
 	SecurityLabel redact(Node node) {
+		boolean partial = DateValues.isDateType(node.type()) || node.is("Age", "value") && parameters.partialAges()
+				|| node.is("Address", "postalCode") && parameters.partialZipCodes();
+		if (!partial) {
+			if (!hasText(node)) {
+				return null;
+			}
+			clear(node);
+			return SecurityLabel.REDACTED;
+		}
 		String value = text(node);
 		if (value == null) {
 			return null;
@@ -172,7 +178,7 @@ final class NodeMethods {
 	 * is neither a number nor a quantity with a value: then its children are visited.
 	 */
 	SecurityLabel perturb(DeidRule.Options options, Node node) {
-		Node target = QUANTITIES.contains(node.type()) ? tree.children(node).stream()
+		Node target = QUANTITIES.contains(node.type()) ? node.children().stream()
 				.filter(child -> child.name().equals("value")).findFirst().orElse(null)
 				: INTEGERS.contains(node.type()) || node.type().equals("decimal") ? node : null;
 		String value = target == null ? null : text(target);
@@ -212,8 +218,8 @@ final class NodeMethods {
 
 	/** Empties everything below a substituted element that no earlier rule decided. */
 	private void clearUndecided(Node node) {
-		for (Node child : tree.children(node)) {
-			if (decided.contains(child.value())) {
+		for (Node child : node.children()) {
+			if (child.isDecided()) {
 				continue;
 			}
 			if (child.isPrimitive()) {
@@ -239,6 +245,17 @@ final class NodeMethods {
 		} else if (node.value() instanceof IPrimitiveType<?> primitive) {
 			primitive.setValue(null);
 		}
+	}
+
+	/**
+	 * Whether {@link #text} would give a value, without encoding binary data (base64 of an attachment or photo) only
+	 * to look at its length.
+	 */
+	private static boolean hasText(Node node) {
+		if (node.value() instanceof IPrimitiveType<?> primitive && primitive.getValue() instanceof byte[] bytes) {
+			return bytes.length > 0;
+		}
+		return text(node) != null;
 	}
 
 	private static String text(Node node) {

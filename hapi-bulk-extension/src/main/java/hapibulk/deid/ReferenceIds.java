@@ -24,14 +24,49 @@ final class ReferenceIds {
 		if (reference.startsWith("#")) {
 			return reference.length() == 1 ? reference : "#" + change.apply(reference.substring(1));
 		}
-		Matcher literal = LITERAL.matcher(reference);
-		if (literal.matches() && resourceTypes.contains(literal.group(2))) {
-			return literal.group(1) + change.apply(literal.group(3)) + (literal.group(4) == null ? "" : literal.group(4));
+		int slash = relativeSlash(reference);
+		if (slash > 0 && resourceTypes.contains(reference.substring(0, slash))) {
+			// Type/id, the usual case, without the pattern (same answer as LITERAL)
+			return reference.substring(0, slash + 1) + change.apply(reference.substring(slash + 1));
 		}
-		Matcher urn = URN.matcher(reference);
-		if (urn.matches()) {
-			return urn.group(1) + change.apply(urn.group(2));
+		// No part of LITERAL admits a '?' (a match URL), and URN needs its prefix: skip what cannot match.
+		if (reference.indexOf('?') < 0) {
+			Matcher literal = LITERAL.matcher(reference);
+			if (literal.matches() && resourceTypes.contains(literal.group(2))) {
+				return literal.group(1) + change.apply(literal.group(3)) + (literal.group(4) == null ? "" : literal.group(4));
+			}
+		}
+		if (reference.startsWith("urn:")) {
+			Matcher urn = URN.matcher(reference);
+			if (urn.matches()) {
+				return urn.group(1) + change.apply(urn.group(2));
+			}
 		}
 		return change.apply(reference);
+	}
+
+	/**
+	 * The place of the slash in a plain relative {@code Type/id} ({@code [A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}}, one
+	 * slash, no scheme, no history), or -1 for anything else (which goes through the patterns).
+	 */
+	private static int relativeSlash(String reference) {
+		int slash = reference.indexOf('/');
+		int idLength = reference.length() - slash - 1;
+		if (slash < 2 || idLength < 1 || idLength > 64 || reference.charAt(0) < 'A' || reference.charAt(0) > 'Z') {
+			return -1;
+		}
+		for (int i = 1; i < slash; i++) {
+			char c = reference.charAt(i);
+			if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z')) {
+				return -1;
+			}
+		}
+		for (int i = slash + 1; i < reference.length(); i++) {
+			char c = reference.charAt(i);
+			if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.')) {
+				return -1;
+			}
+		}
+		return slash;
 	}
 }

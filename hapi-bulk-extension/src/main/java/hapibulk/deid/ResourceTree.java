@@ -11,9 +11,10 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The elements of one resource as a tree: each element with its parent, its name and its FHIR type, indexed by
@@ -24,14 +25,76 @@ import java.util.Map;
 final class ResourceTree {
 
 	/**
-	 * One element.
-	 *
-	 * @param child   the definition it is a value of in its parent (null for the resource)
-	 * @param name    its element name without a choice suffix ({@code value} for {@code valueQuantity})
-	 * @param type    its FHIR type name ({@code HumanName}, {@code date}, {@code Reference}, ...)
-	 * @param ordinal its place in document order, from 0 (the resource)
+	 * One element, with what a pass over the resource has decided about it. A class rather than a record: it
+	 * carries its children and a mark, so that the pass needs no identity maps of its own.
 	 */
-	record Node(IBase value, Node parent, BaseRuntimeChildDefinition child, String name, String type, int ordinal) {
+	static final class Node {
+		private final IBase value;
+		private final Node parent;
+		private final BaseRuntimeChildDefinition child;
+		private final String name;
+		private final String type;
+		private final int ordinal;
+		private List<Node> children = List.of();
+		/** Set by the first rule that reaches the element: no later rule touches it. */
+		private boolean decided;
+
+		/**
+		 * @param child   the definition it is a value of in its parent (null for the resource)
+		 * @param name    its element name without a choice suffix ({@code value} for {@code valueQuantity})
+		 * @param type    its FHIR type name ({@code HumanName}, {@code date}, {@code Reference}, ...)
+		 * @param ordinal its place in document order, from 0 (the resource)
+		 */
+		Node(IBase value, Node parent, BaseRuntimeChildDefinition child, String name, String type, int ordinal) {
+			this.value = value;
+			this.parent = parent;
+			this.child = child;
+			this.name = name;
+			this.type = type;
+			this.ordinal = ordinal;
+		}
+
+		IBase value() {
+			return value;
+		}
+
+		Node parent() {
+			return parent;
+		}
+
+		BaseRuntimeChildDefinition child() {
+			return child;
+		}
+
+		String name() {
+			return name;
+		}
+
+		String type() {
+			return type;
+		}
+
+		int ordinal() {
+			return ordinal;
+		}
+
+		/** The elements directly below it, in document order. */
+		List<Node> children() {
+			return children;
+		}
+
+		boolean isDecided() {
+			return decided;
+		}
+
+		/** Marks it decided; false if it already was. */
+		boolean decide() {
+			if (decided) {
+				return false;
+			}
+			decided = true;
+			return true;
+		}
 
 		boolean isPrimitive() {
 			return value instanceof org.hl7.fhir.instance.model.api.IPrimitiveType<?>;
@@ -41,21 +104,36 @@ final class ResourceTree {
 		boolean is(String parentType, String elementName) {
 			return parent != null && parent.type.equals(parentType) && name.equals(elementName);
 		}
+
+		private void addChild(Node node) {
+			if (children.isEmpty()) {
+				children = new ArrayList<>(4);
+			}
+			children.add(node);
+		}
 	}
 
 	private final FhirContext fhirContext;
 	private final IBaseResource resource;
-	private final Map<IBase, Node> nodes = new IdentityHashMap<>();
-	private final Map<IBase, List<Node>> children = new IdentityHashMap<>();
-	private final Map<String, List<Node>> byType = new LinkedHashMap<>();
-	private final Map<String, List<Node>> byName = new LinkedHashMap<>();
+	/** By identity, for what FHIRPath returns: built on first use (most paths need no engine). */
+	private Map<IBase, Node> nodes;
+	private final Set<String> indexedTypes;
+	private final Set<String> indexedNames;
+	private final Map<String, List<Node>> byType = new HashMap<>();
+	private final Map<String, List<Node>> byName = new HashMap<>();
 	private final List<Node> ordered = new ArrayList<>();
 	private final List<IBaseResource> nested = new ArrayList<>();
 	private final List<IBaseResource> contained = new ArrayList<>();
 
-	ResourceTree(FhirContext fhirContext, IBaseResource resource) {
+	/**
+	 * @param indexedTypes the types {@link #byType} is asked for (the profile's nodesByType keys); others are not indexed
+	 * @param indexedNames the same for {@link #byName}
+	 */
+	ResourceTree(FhirContext fhirContext, IBaseResource resource, Set<String> indexedTypes, Set<String> indexedNames) {
 		this.fhirContext = fhirContext;
 		this.resource = resource;
+		this.indexedTypes = indexedTypes;
+		this.indexedNames = indexedNames;
 		String type = fhirContext.getResourceType(resource);
 		Node root = add(new Node(resource, null, null, type, type, 0));
 		walk(root, fhirContext.getResourceDefinition(resource));
@@ -71,14 +149,16 @@ final class ResourceTree {
 
 	/** The element as indexed, or null for one that is not part of this tree (new, or of a nested resource). */
 	Node node(IBase value) {
+		if (nodes == null) {
+			nodes = new IdentityHashMap<>(ordered.size() * 2);
+			for (Node node : ordered) {
+				nodes.put(node.value(), node);
+			}
+		}
 		return nodes.get(value);
 	}
 
-	List<Node> children(Node node) {
-		return children.getOrDefault(node.value(), List.of());
-	}
-
-	/** Every element of a FHIR type, in document order (the resource excluded). */
+	/** Every element of a FHIR type among the indexed ones, in document order (the resource excluded). */
 	List<Node> byType(String type) {
 		return byType.getOrDefault(type, List.of());
 	}
@@ -97,12 +177,15 @@ final class ResourceTree {
 	}
 
 	private Node add(Node node) {
-		nodes.put(node.value(), node);
 		ordered.add(node);
 		if (node.parent() != null) {
-			children.computeIfAbsent(node.parent().value(), key -> new ArrayList<>()).add(node);
-			byType.computeIfAbsent(node.type(), key -> new ArrayList<>()).add(node);
-			byName.computeIfAbsent(node.name(), key -> new ArrayList<>()).add(node);
+			node.parent().addChild(node);
+			if (indexedTypes.contains(node.type())) {
+				byType.computeIfAbsent(node.type(), key -> new ArrayList<>()).add(node);
+			}
+			if (indexedNames.contains(node.name())) {
+				byName.computeIfAbsent(node.name(), key -> new ArrayList<>()).add(node);
+			}
 		}
 		return node;
 	}
@@ -129,7 +212,7 @@ final class ResourceTree {
 					if (valueDefinition == null) {
 						continue;
 					}
-					String name = child.getElementName().replace("[x]", "");
+					String name = elementName(child);
 					Node added = add(new Node(value, node, child, name, valueDefinition.getName(), ordered.size()));
 					walk(added, valueDefinition);
 				}
@@ -145,6 +228,11 @@ final class ResourceTree {
 				walk(added, extension);
 			}
 		}
+	}
+
+	private static String elementName(BaseRuntimeChildDefinition child) {
+		String name = child.getElementName();
+		return name.endsWith("[x]") ? name.substring(0, name.length() - 3) : name;
 	}
 
 	/**

@@ -6,8 +6,6 @@ import hapibulk.deid.ResourceTree.Node;
 import org.hl7.fhir.instance.model.api.IBase;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -123,46 +121,77 @@ final class RulePath {
 		return parts;
 	}
 
-	/** The elements of the tree's resource this path selects, each once, in the order found. */
-	List<IBase> select(ResourceTree tree, IFhirPath fhirPath) {
-		Set<IBase> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-		List<IBase> selected = new ArrayList<>();
-		String resourceType = tree.root().type();
+	/** Adds the types and names its nodesByType / nodesByName branches start from (what a tree must index). */
+	void collectIndexKeys(Set<String> types, Set<String> names) {
 		for (Branch branch : branches) {
-			List<Node> starts = switch (branch.start()) {
-				case BY_TYPE -> tree.byType(branch.key());
-				case BY_NAME -> tree.byName(branch.key());
-				case RESOURCE -> branch.key() == null || branch.key().equals(resourceType) ? List.of(tree.root())
-						: List.of();
-			};
-			for (Node start : starts) {
-				for (IBase value : evaluate(branch, start, tree, fhirPath)) {
-					if (seen.add(value)) {
-						selected.add(value);
-					}
-				}
+			if (branch.start() == Start.BY_TYPE) {
+				types.add(branch.key());
+			} else if (branch.start() == Start.BY_NAME) {
+				names.add(branch.key());
 			}
+		}
+	}
+
+	/** Whether the path can select anything in a resource of this type (a {@code Type.} branch of another cannot). */
+	boolean mayApplyTo(String resourceType) {
+		return branches.stream().anyMatch(branch -> branch.start() != Start.RESOURCE || branch.key() == null
+				|| branch.key().equals(resourceType));
+	}
+
+	/**
+	 * The elements of the tree's resource this path selects, in the order found. An element may occur twice (two
+	 * branches reaching it): the first rule to reach an element decides it, so a repeat changes nothing.
+	 * Everything is selected before the caller changes anything, as FHIRPath conditions read the values.
+	 */
+	List<Node> select(ResourceTree tree, IFhirPath fhirPath) {
+		if (branches.size() == 1) {
+			return select(branches.get(0), tree, fhirPath);
+		}
+		List<Node> selected = new ArrayList<>();
+		for (Branch branch : branches) {
+			selected.addAll(select(branch, tree, fhirPath));
 		}
 		return selected;
 	}
 
-	private static List<IBase> evaluate(Branch branch, Node start, ResourceTree tree, IFhirPath fhirPath) {
-		if (branch.expression() != null) {
-			return fhirPath.evaluate(start.value(), branch.expression(), IBase.class);
+	private static List<Node> select(Branch branch, ResourceTree tree, IFhirPath fhirPath) {
+		List<Node> starts = switch (branch.start()) {
+			case BY_TYPE -> tree.byType(branch.key());
+			case BY_NAME -> tree.byName(branch.key());
+			case RESOURCE -> branch.key() == null || branch.key().equals(tree.root().type()) ? List.of(tree.root())
+					: List.of();
+		};
+		if (starts.isEmpty() || (branch.expression() == null && branch.dotted().isEmpty())) {
+			return starts;
 		}
-		List<Node> current = List.of(start);
+		if (branch.expression() != null) {
+			List<Node> selected = new ArrayList<>();
+			for (Node start : starts) {
+				for (IBase value : fhirPath.evaluate(start.value(), branch.expression(), IBase.class)) {
+					Node node = tree.node(value);
+					if (node != null) {
+						selected.add(node);
+					}
+				}
+			}
+			return selected;
+		}
+		List<Node> current = starts;
 		for (String name : branch.dotted()) {
 			List<Node> next = new ArrayList<>();
 			for (Node node : current) {
-				for (Node child : tree.children(node)) {
+				for (Node child : node.children()) {
 					if (child.name().equals(name)) {
 						next.add(child);
 					}
 				}
 			}
 			current = next;
+			if (current.isEmpty()) {
+				break;
+			}
 		}
-		return current.stream().map(Node::value).toList();
+		return current;
 	}
 
 	@Override
