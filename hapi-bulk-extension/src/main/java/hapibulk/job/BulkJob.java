@@ -8,6 +8,7 @@ import hapibulk.support.BulkJson;
 import hapibulk.tenant.Tenant;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
  * One row of our job table: the public face of a bulk job. Status polls read only this, never
@@ -82,6 +83,16 @@ public record BulkJob(
 	/** Where the job's files are stored: by its id, under its tenant's folder when it has a tenant. */
 	public JobFolder folder() {
 		return JobFolder.of(id, tenant());
+	}
+
+	/**
+	 * Every folder the job's files may lie in: its folder, and for a job of a tenant also {@code <jobId>} directly,
+	 * where the version before tenants' folders (2026-12-07) kept them, so that its files are still served and
+	 * deleted after an upgrade.
+	 */
+	public List<JobFolder> folders() {
+		JobFolder folder = folder();
+		return folder.tenant() == null ? List.of(folder) : List.of(folder, JobFolder.of(id));
 	}
 
 	/** Progress for {@code X-Progress}, with an estimate of the time left once 5% is done; under 100 characters. */

@@ -3,6 +3,7 @@ package hapibulk.job;
 import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
 import hapibulk.auth.JobOwner;
 import hapibulk.storage.BulkFileStore;
+import hapibulk.storage.JobFolder;
 import hapibulk.storage.StorageSettings;
 import hapibulk.support.BulkErrors;
 import hapibulk.support.ServiceUnavailableException;
@@ -301,7 +302,9 @@ public class BulkJobService {
 	public void deleteFiles(BulkJob job) {
 		jobFiles.forget(job.id());
 		try {
-			fileStore.deleteAll(job.folder());
+			for (JobFolder folder : job.folders()) {
+				fileStore.deleteAll(folder);
+			}
 		} catch (IOException e) {
 			LOG.warn("Could not delete the files of bulk job {}: {}", job.id(), e.toString());
 		}

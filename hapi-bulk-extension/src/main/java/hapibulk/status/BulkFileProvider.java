@@ -74,7 +74,8 @@ public class BulkFileProvider {
 				.filter(job -> authorization.mayAccessJob(request, job.ownedBy()));
 		Optional<ListedFile> listed = owned.flatMap(job -> jobService.listedFile(job, name));
 		Optional<BulkJob> listing = listed.isPresent() ? owned : Optional.empty();
-		Optional<BulkFileStore.StoredFile> file = listing.flatMap(job -> fileStore.find(job.folder(), name));
+		Optional<BulkFileStore.StoredFile> file = listing.flatMap(job -> job.folders().stream()
+				.map(folder -> fileStore.find(folder, name)).flatMap(Optional::stream).findFirst());
 		if (file.isEmpty()) {
 			OperationOutcomes.write(request, 404, "error", "not-found",
 					BulkErrors.code(203) + "No such bulk file: the job is unknown, unfinished, deleted or expired");

@@ -283,6 +283,32 @@ abstract class StoredFilesJobContract {
 	}
 
 	@Test
+	void aTenantsJob_whoseFilesLieWhereTheVersionBeforeTenantsFoldersKeptThem_isStillServedAndExpired()
+			throws IOException {
+		// given: a tenant's export whose files lie under <jobId>/ directly, as the version before tenants' folders
+		// stored them (moved there through the store, so they are at rest as it writes them)
+		Tenant tenant = new Tenant(List.of("DEFAULT"), Arrays.asList((Integer) null), false);
+		BulkJob job = awaitCompleted(exportJobService.submit(ExportRequest.system(List.of("Patient"), null,
+				"http://localhost/fhir/DEFAULT/$export?_type=Patient").withTenant(tenant), false).id());
+		BulkManifest.ManifestFile file = StoredManifestJson.read(job.manifestJson()).output().get(0);
+		byte[] plain = download(job, file.file(), false);
+		JobFolder before = JobFolder.of(job.id());
+		try (BulkFileAppender appender = fileStore.openAppender(before, file.file(), 0)) {
+			appender.append(plain, 0, plain.length);
+			appender.commit();
+		}
+		fileStore.deleteAll(job.folder());
+		assertThat(storedNames(job.folder())).isEmpty();
+
+		// when / then: served from there, and deleted from there when it expires
+		assertDownloadMatches(file, download(job, file.file(), false));
+		new JdbcTemplate(dataSource).update("UPDATE BULK_JOB SET EXPIRES_AT = ? WHERE JOB_ID = ?",
+				Instant.now().minusSeconds(1).toEpochMilli(), job.id());
+		jobService.deleteExpired();
+		assertThat(storedNames(before)).isEmpty();
+	}
+
+	@Test
 	void expiry_removesTheJobsFilesFromTheStore() throws IOException {
 		// given
 		BulkJob job = exportAndWait(List.of("Patient"));
