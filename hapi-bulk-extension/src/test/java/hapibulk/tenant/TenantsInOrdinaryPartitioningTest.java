@@ -12,6 +12,7 @@ import ca.uhn.fhir.rest.server.tenant.UrlBaseTenantIdentificationStrategy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import hapibulk.config.BulkConfiguration;
+import hapibulk.testsupport.BackendServicesTokens;
 import hapibulk.testsupport.RestfulServerClient;
 import hapibulk.testsupport.RestfulServerClient.Answer;
 import hapibulk.testsupport.TestHapiServerConfig;
@@ -30,23 +31,13 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.junit.jupiter.SpringJUnitConfig;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.RSASSASigner;
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.TreeSet;
 
 import static hapibulk.testsupport.RestfulServerClient.kickOffHeaders;
@@ -65,7 +56,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TenantsInOrdinaryPartitioningTest {
 
 	static final ObjectMapper JSON = new ObjectMapper();
-	static final RSAKey KEY = generateKey();
+	static final BackendServicesTokens TOKENS = new BackendServicesTokens();
 
 	@Configuration(proxyBeanMethods = false)
 	static class PartitioningOn {
@@ -90,7 +81,7 @@ class TenantsInOrdinaryPartitioningTest {
 		registry.add("hapi.bulk.retry-after", () -> "0s");
 		registry.add("hapi.bulk.server-base-url", () -> RestfulServerClient.BASE);
 		registry.add("hapi.bulk.auth.mode", () -> "smart");
-		String jwks = new JWKSet(KEY.toPublicJWK()).toString();
+		String jwks = TOKENS.jwks();
 		registry.add("hapi.bulk.auth.clients[0].client-id", () -> "owner");
 		registry.add("hapi.bulk.auth.clients[0].jwks", () -> jwks);
 		registry.add("hapi.bulk.auth.clients[0].scopes", () -> "system/*.rs");
@@ -116,8 +107,8 @@ class TenantsInOrdinaryPartitioningTest {
 		server.setTenantIdentificationStrategy(new UrlBaseTenantIdentificationStrategy());
 		server.registerInterceptor(urlTenants);
 		RestfulServerClient anonymous = new RestfulServerClient(server);
-		client = anonymous.withHeaders("Authorization", "Bearer " + token(anonymous, "owner", "system/*.rs"));
-		admin = anonymous.withHeaders("Authorization", "Bearer " + token(anonymous, "operator", "system/bulk-admin"));
+		client = anonymous.withHeaders("Authorization", "Bearer " + TOKENS.token(anonymous, "owner", "system/*.rs"));
+		admin = anonymous.withHeaders("Authorization", "Bearer " + TOKENS.token(anonymous, "operator", "system/bulk-admin"));
 		// HAPI's partition management service (its REST operation needs a token no bulk client holds in mode smart)
 		partitions.createPartition(new PartitionEntity().setId(1).setName("A"), new SystemRequestDetails());
 		patient("a-1", SystemRequestDetails.forRequestPartitionId(RequestPartitionId.fromPartitionIdAndName(1, "A")));
@@ -141,28 +132,6 @@ class TenantsInOrdinaryPartitioningTest {
 		assertThat(admin.delete("DEFAULT/$bulk-status?job=" + jobA).status()).isEqualTo(404);
 		assertThat(admin.get("A/$bulk-jobs?job=" + jobA).status()).isEqualTo(200);
 		assertThat(client.get("A/$bulk-status?job=" + jobA).status()).isEqualTo(200);
-	}
-
-	private static String token(RestfulServerClient anonymous, String clientId, String scope) throws Exception {
-		SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS384).keyID(KEY.getKeyID()).build(),
-				new JWTClaimsSet.Builder().issuer(clientId).subject(clientId)
-						.audience(RestfulServerClient.BASE + "/auth/token")
-						.expirationTime(Date.from(Instant.now().plusSeconds(240))).jwtID(UUID.randomUUID().toString())
-						.build());
-		jwt.sign(new RSASSASigner(KEY));
-		Answer answer = anonymous.postForm("auth/token", Map.of("grant_type", "client_credentials",
-				"client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-				"client_assertion", jwt.serialize(), "scope", scope));
-		assertThat(answer.status()).as(answer.body()).isEqualTo(200);
-		return JSON.readTree(answer.body()).path("access_token").asText();
-	}
-
-	private static RSAKey generateKey() {
-		try {
-			return new RSAKeyGenerator(2048).keyID("k1").generate();
-		} catch (Exception e) {
-			throw new IllegalStateException(e);
-		}
 	}
 
 	private void patient(String id, SystemRequestDetails request) {

@@ -19,17 +19,10 @@ import ca.uhn.fhir.rest.server.interceptor.partition.RequestTenantPartitionInter
 import ca.uhn.fhir.rest.server.tenant.UrlBaseTenantIdentificationStrategy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.RSASSASigner;
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import hapibulk.admin.AdminPageServlet;
 import hapibulk.config.BulkConfiguration;
 import hapibulk.export.job.TypeKeyIndex;
+import hapibulk.testsupport.BackendServicesTokens;
 import hapibulk.testsupport.HapiLoader;
 import hapibulk.testsupport.RestfulServerClient;
 import hapibulk.testsupport.RestfulServerClient.Answer;
@@ -67,14 +60,12 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static hapibulk.testsupport.RestfulServerClient.kickOffHeaders;
@@ -103,7 +94,7 @@ class TenantsOverUrlTenantsTest {
 			"Device", "AllergyIntolerance");
 	static final Path FILES = tempDirectory("hapi-bulk-tenant-files");
 	static final Path INPUTS = tempDirectory("hapi-bulk-tenant-inputs");
-	static final RSAKey KEY = generateKey();
+	static final BackendServicesTokens TOKENS = new BackendServicesTokens();
 	/** Tokens live 5 minutes at most: a client's is renewed when older than this. */
 	static final Duration RENEW_AFTER = Duration.ofMinutes(2);
 
@@ -131,7 +122,7 @@ class TenantsOverUrlTenantsTest {
 		registry.add("hapi.bulk.file-directory", FILES::toString);
 		registry.add("hapi.bulk.import.directory", INPUTS::toString);
 		registry.add("hapi.bulk.auth.mode", () -> "smart");
-		String jwks = new JWKSet(KEY.toPublicJWK()).toString();
+		String jwks = TOKENS.jwks();
 		registry.add("hapi.bulk.auth.clients[0].client-id", () -> "owner");
 		registry.add("hapi.bulk.auth.clients[0].jwks", () -> jwks);
 		registry.add("hapi.bulk.auth.clients[0].scopes", () -> "system/*.cruds");
@@ -197,7 +188,7 @@ class TenantsOverUrlTenantsTest {
 
 	@Test
 	@Order(1)
-	void createTypeIndex_onAPartitionedHost_makesThePartitionAKeyOfTheExportScan() throws SQLException {
+	void createTypeIndex_onAPartitionedHost_makesTheIndexWithThePartitionAsAKey() throws SQLException {
 		Set<String> indexes = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
 		try (Connection connection = dataSource.getConnection()) {
 			for (String table : List.of("HFJ_RESOURCE", "hfj_resource")) {
@@ -521,36 +512,11 @@ class TenantsOverUrlTenantsTest {
 	private RestfulServerClient as(String clientId, String scope) {
 		Map.Entry<Instant, RestfulServerClient> held = clients.get(clientId);
 		if (held == null || held.getKey().isBefore(Instant.now().minus(RENEW_AFTER))) {
-			held = Map.entry(Instant.now(), anonymous.withHeaders("Authorization", "Bearer " + token(clientId, scope)));
+			held = Map.entry(Instant.now(),
+					anonymous.withHeaders("Authorization", "Bearer " + TOKENS.token(anonymous, clientId, scope)));
 			clients.put(clientId, held);
 		}
 		return held.getValue();
-	}
-
-	private String token(String clientId, String scope) {
-		try {
-			SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS384).keyID(KEY.getKeyID()).build(),
-					new JWTClaimsSet.Builder().issuer(clientId).subject(clientId)
-							.audience(RestfulServerClient.BASE + "/auth/token")
-							.expirationTime(Date.from(Instant.now().plusSeconds(240))).jwtID(UUID.randomUUID().toString())
-							.build());
-			jwt.sign(new RSASSASigner(KEY));
-			Answer answer = anonymous.postForm("auth/token", Map.of("grant_type", "client_credentials",
-					"client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-					"client_assertion", jwt.serialize(), "scope", scope));
-			assertThat(answer.status()).as(answer.body()).isEqualTo(200);
-			return JSON.readTree(answer.body()).path("access_token").asText();
-		} catch (Exception e) {
-			throw new IllegalStateException(e);
-		}
-	}
-
-	private static RSAKey generateKey() {
-		try {
-			return new RSAKeyGenerator(2048).keyID("k1").generate();
-		} catch (Exception e) {
-			throw new IllegalStateException(e);
-		}
 	}
 
 	private static SystemRequestDetails in(String tenant) {
