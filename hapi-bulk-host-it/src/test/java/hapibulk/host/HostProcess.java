@@ -45,7 +45,11 @@ final class HostProcess implements AutoCloseable {
 		int port = freePort();
 		Path log = workDir.resolve("host.log");
 		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				"-Xmx1g", "-jar", jar.toAbsolutePath().toString(), "--server.port=" + port,
+				"-Xmx1g"));
+		// The build's test JVM options (C1, serial collector: half a start's CPU on two cores); none when run alone.
+		command.addAll(List.of(System.getProperty("hapibulk.test.jvm-options", "").split("\\s+")).stream()
+				.filter(option -> !option.isBlank()).toList());
+		command.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "--server.port=" + port,
 				// Full logger names, so that the test can tell whose a WARN is.
 				"--logging.pattern.console=%d{HH:mm:ss.SSS} %5level [%thread] %logger : %msg%n"));
 		command.addAll(List.of(arguments));

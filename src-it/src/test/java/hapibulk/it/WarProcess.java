@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -119,6 +120,10 @@ public final class WarProcess implements AutoCloseable {
 		// servers started side by side (ClusterIT, other builds on the machine) do not compete for it.
 		int managementPort = freePort();
 		List<String> command = new ArrayList<>(List.of(java, "-Xmx1g"));
+		// The build's test JVM options (C1 and the serial collector: about half a start's CPU on two cores, where
+		// two ITs start servers side by side); none when an IT runs outside Maven.
+		Arrays.stream(System.getProperty("hapibulk.test.jvm-options", "").split("\\s+"))
+				.filter(option -> !option.isBlank()).forEach(command::add);
 		command.addAll(jvmArguments);
 		command.addAll(List.of("-jar", war.toAbsolutePath().toString(),
 				"--server.port=" + port,
