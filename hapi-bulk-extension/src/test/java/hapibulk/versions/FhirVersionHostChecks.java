@@ -68,7 +68,7 @@ import static org.awaitility.Awaitility.await;
  * compartment and the resources it references, {@code _typeFilter}, {@code _elements}, an import, the stored
  * AuditEvents and patient-scoped tokens. (The {@code operation-not-supported} marks of types outside the
  * compartment, which only a server without referenced resources sets, are held per version by
- * CapabilityStatementVersionsTest and on the R5 WAR by R5WarIT.)
+ * CapabilityStatementVersionsTest and on the R5 WAR by R5OverHttpsWarIT.)
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class FhirVersionHostChecks {

@@ -10,7 +10,7 @@ import org.springframework.mock.env.MockEnvironment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The starter's {@code hapi.fhir.fhir_version} picks HAPI's JPA configuration of that version (R5WarIT starts one). */
+/** The starter's {@code hapi.fhir.fhir_version} picks HAPI's JPA configuration of that version (R5OverHttpsWarIT starts one). */
 class FhirVersionJpaConfigTest {
 
 	@Test
