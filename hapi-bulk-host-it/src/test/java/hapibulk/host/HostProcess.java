@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -47,8 +48,8 @@ final class HostProcess implements AutoCloseable {
 		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
 				"-Xmx1g"));
 		// The build's test JVM options (C1, serial collector: half a start's CPU on two cores); none when run alone.
-		command.addAll(List.of(System.getProperty("hapibulk.test.jvm-options", "").split("\\s+")).stream()
-				.filter(option -> !option.isBlank()).toList());
+		Arrays.stream(System.getProperty("hapibulk.test.jvm-options", "").split("\\s+"))
+				.filter(option -> !option.isBlank()).forEach(command::add);
 		command.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "--server.port=" + port,
 				// Full logger names, so that the test can tell whose a WARN is.
 				"--logging.pattern.console=%d{HH:mm:ss.SSS} %5level [%thread] %logger : %msg%n"));

@@ -178,6 +178,19 @@ class R5OverHttpsWarIT {
 		assertThat(events[0]).contains("\"category\"").contains("\"networkString\"").doesNotContain("\"subtype\"");
 	}
 
+	@Test
+	void tls11Handshake_isRefusedByTheServer() throws Exception {
+		// The server's protocol_version alert: the client did offer TLS 1.1, the server refused it.
+		assertThat(probe("TLSv1.1")).startsWith("FAIL").contains("protocol_version");
+		assertThat(probe("TLSv1")).startsWith("FAIL").contains("protocol_version");
+	}
+
+	@Test
+	void tls12Handshake_andHttps_work() throws Exception {
+		assertThat(probe("TLSv1.2")).isEqualTo("OK TLSv1.2");
+		assertThat(server.http().get("metadata", "Accept", "application/fhir+json").statusCode()).isEqualTo(200);
+	}
+
 	private static String kickOff(FhirHttp http, String path) {
 		HttpResponse<String> response = http.get(path, "Prefer", "respond-async", "Accept", "application/fhir+json");
 		assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
@@ -191,19 +204,6 @@ class R5OverHttpsWarIT {
 			}
 		}
 		throw new AssertionError("No rest.resource for " + type);
-	}
-
-	@Test
-	void tls11Handshake_isRefusedByTheServer() throws Exception {
-		// The server's protocol_version alert: the client did offer TLS 1.1, the server refused it.
-		assertThat(probe("TLSv1.1")).startsWith("FAIL").contains("protocol_version");
-		assertThat(probe("TLSv1")).startsWith("FAIL").contains("protocol_version");
-	}
-
-	@Test
-	void tls12Handshake_andHttps_work() throws Exception {
-		assertThat(probe("TLSv1.2")).isEqualTo("OK TLSv1.2");
-		assertThat(server.http().get("metadata", "Accept", "application/fhir+json").statusCode()).isEqualTo(200);
 	}
 
 	/** A handshake offering only {@code protocol}, from a JVM with TLS 1.0/1.1 enabled. */
