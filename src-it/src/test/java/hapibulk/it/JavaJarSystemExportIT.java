@@ -228,25 +228,6 @@ class JavaJarSystemExportIT {
 		new BulkExportClient(server.http()).awaitManifest(statusUrl, Duration.ofMinutes(2));
 	}
 
-	@Test
-	@Order(10)
-	void job_andItsManifest_surviveARestart_andDeleteRemovesThem() throws Exception {
-		String statusUrl = export.statusUrl();
-		server.close();
-		server = WarProcess.start(workDir, port, database, readmeArguments);
-
-		HttpResponse<String> status = server.http().get(statusUrl);
-		assertThat(status.statusCode()).isEqualTo(200);
-		JsonNode manifest = FhirHttp.json(status);
-		assertThat(manifest.get("output")).isEqualTo(export.manifest().get("output"));
-		String firstFile = manifest.get("output").get(0).get("url").asText();
-		assertThat(server.http().getBytes(firstFile).statusCode()).isEqualTo(200);
-
-		assertThat(server.http().delete(statusUrl).statusCode()).isEqualTo(202);
-		assertRefused(server.http().get(statusUrl), 404, "No bulk job");
-		assertThat(server.http().getBytes(firstFile).statusCode()).isEqualTo(404);
-	}
-
 	/**
 	 * Inferno's Bulk Data v2 steps for each kick-off level: every _outputFormat alias and a _since of a
 	 * week ago (offset sent as %2B) are accepted, and a running export that is DELETEd answers 202 and

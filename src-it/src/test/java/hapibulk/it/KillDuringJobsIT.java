@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * completes under the same status URL, each input's count equals its lines (no line stored or counted twice, none
  * lost); the plain export completes under its status URL with every resource of the dataset exactly once and nothing
  * of tenant B (which holds one of A's Patient ids with other content); the de-identified export holds every
- * resource once, each under a pseudonym. Small chunks (5 import lines, 2 exported resources a page) keep the jobs
+ * resource once, each under a pseudonym. A completed job outlives the restarts (the import's manifest is the same
+ * after the second kill) and DELETE removes a completed export and its files. Small chunks (5 import lines, 2 exported resources a page) keep the jobs
  * running long enough to be caught midway.
  */
 class KillDuringJobsIT {
@@ -121,10 +123,19 @@ class KillDuringJobsIT {
 		server = WarProcess.start(workDir, port, database, slowJobs);
 		assertThat(tenantB.get(exportStatusUrl.replace("/A/", "/B/")).statusCode()).as("A's job through B")
 				.isEqualTo(404);
+		HttpResponse<String> importAfterRestart = tenantA.get(statusUrl);
+		assertThat(importAfterRestart.statusCode()).as("the import, completed before the kill").isEqualTo(200);
+		assertThat(FhirHttp.json(importAfterRestart).get("output")).isEqualTo(manifest.get("output"));
 		JsonNode exportManifest = new BulkExportClient(tenantA).awaitManifest(exportStatusUrl, Duration.ofMinutes(5));
 		SystemExportScenario.assertManifestHoldsExactly(tenantA, exportManifest, dataset);
 		JsonNode deidManifest = new BulkExportClient(tenantA).awaitManifest(deidStatusUrl, Duration.ofMinutes(5));
 		assertEveryResourceOnceUnderAPseudonym(tenantA, deidManifest, dataset);
+
+		// and: DELETE of a completed export removes its status and its files
+		String firstFile = exportManifest.get("output").get(0).get("url").asText();
+		assertThat(tenantA.delete(exportStatusUrl).statusCode()).isEqualTo(202);
+		assertThat(tenantA.get(exportStatusUrl).statusCode()).isEqualTo(404);
+		assertThat(tenantA.getBytes(firstFile).statusCode()).isEqualTo(404);
 	}
 
 	/** Each type holds as many resources as the dataset, each id once, none of them an original id. */
