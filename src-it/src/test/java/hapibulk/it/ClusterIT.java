@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The cluster mode as operators run it: three sample-WAR processes ({@code java -jar}) with cluster mode on, one
  * fresh PostgreSQL database, the RabbitMQ at 127.0.0.1:5672 (a queue of this run's own), files in S3 (s3proxy on
- * loopback). The shared Synthea data multiplied to 50,120 resources is loaded through {@code $import} with a worker
+ * loopback). The shared Synthea data multiplied to 28,640 resources is loaded through {@code $import} with a worker
  * killed midway, then exported in small key-range partitions: undisturbed, while another node restarts, with the
  * node that accepted the job killed, with a worker killed (SIGKILL); status, download and cancel go to nodes that
  * did not accept the job. Each time every resource comes back exactly once. The nodes start once; the worker killed
@@ -43,7 +43,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
 
-	private static final int COPIES = 7;
+	private static final int COPIES = 4;
 	private static final Pattern PERCENT = Pattern.compile("^(\\d+)%");
 	private static final Pattern LINES = Pattern.compile("^(\\d+) lines processed");
 	private static final Duration JOB_TIMEOUT = Duration.ofMinutes(8);

@@ -28,8 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * lost); the plain export completes under its status URL with every resource of the dataset exactly once and nothing
  * of tenant B (which holds one of A's Patient ids with other content); the de-identified export holds every
  * resource once, each under a pseudonym. A completed job outlives the restarts (the import's manifest is the same
- * after the second kill) and DELETE removes a completed export and its files. Small chunks (5 import lines, 2 exported resources a page) keep the jobs
- * running long enough to be caught midway.
+ * after the second kill) and DELETE removes a completed export and its files. Small chunks (20 import lines, 2
+ * exported resources a page) keep the jobs running long enough to be caught midway.
  */
 class KillDuringJobsIT {
 
@@ -68,7 +68,7 @@ class KillDuringJobsIT {
 		database = ItDatabase.fresh(workDir);
 		// One node id for every start: the restarted server resumes its own jobs at once (with a new id it would wait
 		// for the killed one's lease to expire; NodeTakeoverTest covers that).
-		String[] slowJobs = {"--hapi.bulk.import.chunk-size=5", "--hapi.bulk.export.page-size=2",
+		String[] slowJobs = {"--hapi.bulk.import.chunk-size=20", "--hapi.bulk.export.page-size=2",
 				"--hapi.bulk.worker-threads=2", "--hapi.bulk.retry-after=1s",
 				"--hapi.bulk.import.allowed-sources=" + files.url(""), "--hapi.bulk.cluster.node-id=kill-it",
 				// The export reads right after the import has completed. Once (1 run in many, H2) its plan waited the
