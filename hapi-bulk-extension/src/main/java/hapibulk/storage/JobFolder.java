@@ -1,11 +1,8 @@
 package hapibulk.storage;
 
+import hapibulk.support.Sha256;
 import hapibulk.tenant.Tenant;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.regex.Pattern;
 
 /**
@@ -61,7 +58,7 @@ public record JobFolder(String jobId, String tenant) {
 			return SEVERAL_PARTITIONS;
 		}
 		String name = tenant.key();
-		return StoredNames.isSafe(name) ? name : "_" + sha256(name);
+		return StoredNames.isSafe(name) ? name : "_" + Sha256.hex(name);
 	}
 
 	/** The job's folder relative to the store's root, segments separated by {@code /}. */
@@ -74,12 +71,4 @@ public record JobFolder(String jobId, String tenant) {
 		return tenant == null ? "job " + jobId : "job " + jobId + " (tenant folder " + tenant + ")";
 	}
 
-	private static String sha256(String name) {
-		try {
-			return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-					.digest(name.getBytes(StandardCharsets.UTF_8)));
-		} catch (NoSuchAlgorithmException e) {
-			throw new IllegalStateException(e);
-		}
-	}
 }

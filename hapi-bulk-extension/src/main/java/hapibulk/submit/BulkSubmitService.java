@@ -22,7 +22,7 @@ import java.util.Optional;
 /**
  * {@code $bulk-submit} behind its provider: checks the submission against the registrations, reads the manifest,
  * and hands its files to the import job, read under the submitter's grant ({@link Submitters}). A manifest already
- * submitted is not loaded again.
+ * submitted is not loaded again, nor twice by concurrent requests ({@link SubmissionTable#claim}).
  */
 public class BulkSubmitService {
 
@@ -72,12 +72,22 @@ public class BulkSubmitService {
 			}
 			Optional<BulkJob> earlier = existing == null ? Optional.empty()
 					: latestJob(submitter.key(), request.submissionId(), request.manifestUrl());
+			String afterJobId = earlier.map(BulkJob::id).orElse(null);
 			if (earlier.isPresent() && !gaveUp(earlier.get())) {
 				message = "Manifest " + request.manifestUrl() + " was submitted before; it is not loaded again";
+			} else if (!table.claim(submitter.key(), request.submissionId(), request.manifestUrl(), afterJobId)) {
+				message = "Manifest " + request.manifestUrl() + " is being loaded for another request of this"
+						+ " submission; it is not loaded again";
 			} else {
 				// New, or its import failed (the provider went away): load it (again). Stored lines are not
 				// written twice: an update with the stored content makes no new version.
-				jobId = load(submitter, base, request, grant, owner, requestUrl);
+				try {
+					jobId = load(submitter, base, request, grant, owner, requestUrl);
+				} finally {
+					if (jobId == null) {
+						table.release(submitter.key(), request.submissionId(), request.manifestUrl(), afterJobId);
+					}
+				}
 				message = jobId == null ? "Manifest " + request.manifestUrl() + " lists no files"
 						: "Manifest " + request.manifestUrl() + " accepted: loading" + (earlier.isPresent() ? " again" : "");
 			}

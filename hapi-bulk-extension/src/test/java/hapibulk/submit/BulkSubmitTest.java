@@ -52,6 +52,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -221,6 +226,58 @@ class BulkSubmitTest {
 				"Content-Type", "application/fhir+json");
 		assertThat(late.status()).isEqualTo(409);
 		assertThat(late.body()).contains("BULK-0946");
+	}
+
+	@Test
+	void theSameManifest_submittedByConcurrentRequests_isLoadedOnce() throws Exception {
+		// given: a completed export at the provider, and six requests to submit it, sent at the same moment
+		String manifestUrl = completedExport();
+		long exported = TYPES.stream().mapToLong(type -> lines(type).size()).sum();
+		int requests = 6;
+		ExecutorService senders = Executors.newFixedThreadPool(requests);
+		CountDownLatch go = new CountDownLatch(1);
+		List<Future<Answer>> sent = new ArrayList<>();
+		try {
+			for (int i = 0; i < requests; i++) {
+				sent.add(senders.submit(() -> {
+					go.await();
+					return consumer.post("$bulk-submit", parameters("s-concurrent", manifestUrl, provider.base(),
+							null), "Content-Type", "application/fhir+json");
+				}));
+			}
+			go.countDown();
+
+			// then: every request is answered 200, and exactly one of them loads the manifest
+			List<Answer> answers = new ArrayList<>();
+			for (Future<Answer> answer : sent) {
+				answers.add(answer.get(2, TimeUnit.MINUTES));
+			}
+			assertThat(answers).allSatisfy(answer -> assertThat(answer.status()).as(answer.body()).isEqualTo(200));
+			assertThat(answers).filteredOn(answer -> answer.body().contains("accepted: loading")).hasSize(1);
+			assertThat(answers).filteredOn(answer -> !answer.body().contains("accepted: loading"))
+					.allSatisfy(answer -> assertThat(answer.body()).containsAnyOf("is being loaded for another request",
+							"was submitted before"));
+		} finally {
+			senders.shutdownNow();
+		}
+
+		// and: the submission's status counts every exported resource once (one import, not several)
+		Answer end = consumer.post("$bulk-submit", parameters("s-concurrent", null, null, "completed"),
+				"Content-Type", "application/fhir+json");
+		assertThat(end.status()).as(end.body()).isEqualTo(200);
+		String poll = consumer.post("$bulk-submit-status", statusParameters("s-concurrent"), "Content-Type",
+				"application/fhir+json").header("Content-Location");
+		Answer[] done = new Answer[1];
+		await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() -> {
+			done[0] = consumer.get(poll);
+			assertThat(done[0].status()).as(done[0].body()).isIn(200, 202);
+			return done[0].status() == 200;
+		});
+		long loaded = 0;
+		for (JsonNode output : JSON.readTree(done[0].body()).path("output")) {
+			loaded += output.path("count").asLong();
+		}
+		assertThat(loaded).isEqualTo(exported);
 	}
 
 	@Test
