@@ -70,5 +70,4 @@ public record JobFolder(String jobId, String tenant) {
 	public String toString() {
 		return tenant == null ? "job " + jobId : "job " + jobId + " (tenant folder " + tenant + ")";
 	}
-
 }
