@@ -134,7 +134,9 @@ class KillDuringJobsIT {
 		// and: DELETE of a completed export removes its status and its files
 		String firstFile = exportManifest.get("output").get(0).get("url").asText();
 		assertThat(tenantA.delete(exportStatusUrl).statusCode()).isEqualTo(202);
-		assertThat(tenantA.get(exportStatusUrl).statusCode()).isEqualTo(404);
+		HttpResponse<String> afterDelete = tenantA.get(exportStatusUrl);
+		assertThat(afterDelete.statusCode()).as(afterDelete.body()).isEqualTo(404);
+		assertThat(FhirHttp.json(afterDelete).at("/issue/0/diagnostics").asText()).contains("No bulk job");
 		assertThat(tenantA.getBytes(firstFile).statusCode()).isEqualTo(404);
 	}
 
